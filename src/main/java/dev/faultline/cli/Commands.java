@@ -1,0 +1,30 @@
+package dev.faultline.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** Dispatches the command-line sub-commands; none of them starts Kafka, Redis or the HTTP server unless it says so. */
+public final class Commands {
+
+    private Commands() {
+    }
+
+    /** Runs {@code args[0]} with the remaining arguments and returns the process exit code. */
+    public static int run(String... args) {
+        String command = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (command) {
+            case "help", "--help", "-h":
+                usage(System.out);
+                return 0;
+            default:
+                System.err.println("unknown command: " + command);
+                usage(System.err);
+                return 2;
+        }
+    }
+
+    static void usage(PrintStream out) {
+        out.println("usage: java -jar quarkus-run.jar [serve | help]");
+    }
+}
