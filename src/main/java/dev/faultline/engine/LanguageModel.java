@@ -1,0 +1,27 @@
+package dev.faultline.engine;
+
+import java.nio.file.Path;
+
+/** A checkpoint loaded from a Hugging Face directory onto a DJL device, ready for forward and attribution passes. */
+public interface LanguageModel extends AutoCloseable {
+
+    /** The directory it was loaded from. */
+    Path directory();
+
+    ModelConfig config();
+
+    TextTokenizer tokenizer();
+
+    /** The dtype the weights were cast to and all passes compute in. */
+    DType dtype();
+
+    /** {@code cpu} or {@code gpu}: where the weights live. */
+    String device();
+
+    /** Native bytes held by the weights (for the registry's LRU). */
+    long weightBytes();
+
+    /** Frees the weights. */
+    @Override
+    void close();
+}
