@@ -76,7 +76,7 @@ class ComposeFileTest {
                     .replace("/etc/prometheus/rules/", Path.of("grafana/alerts").toAbsolutePath() + "/"));
             DeployFiles.Run r = DeployFiles.exec(List.of("promtool", "check", "config", config.toString()));
             assertThat(r.code()).as(r.output()).isZero();
-            assertThat(r.output()).contains("SUCCESS: 14 rules found");
+            assertThat(r.output()).contains("SUCCESS: " + DeployFiles.ruleExprs().size() + " rules found");
         } finally {
             Files.deleteIfExists(config);
         }

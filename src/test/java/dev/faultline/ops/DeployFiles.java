@@ -160,11 +160,6 @@ final class DeployFiles {
         return out;
     }
 
-    /** The metric family of a sample or selector name: Prometheus suffixes of histograms and summaries removed. */
-    static String family(String name) {
-        return name.replaceAll("_(bucket|count|sum|max)$", "");
-    }
-
     /** Runs a command, returning exit code and merged output; fails the test on a hang. */
     static Run exec(List<String> command) {
         try {

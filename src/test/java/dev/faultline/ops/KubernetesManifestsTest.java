@@ -235,8 +235,8 @@ class KubernetesManifestsTest {
         assertThat(trigger.path("type").asText()).isEqualTo("kafka");
         JsonNode meta = trigger.path("metadata");
         assertThat(meta.path("topic").asText()).isEqualTo("attribution.jobs");
-        assertThat(meta.path("consumerGroup").asText()).as("the worker's group id = quarkus.application.name")
-                .isEqualTo(applicationName());
+        assertThat(meta.path("consumerGroup").asText()).as("the worker's group id in application.properties")
+                .isEqualTo(workerGroupId());
         meta.fields().forEachRemaining(f -> assertThat(f.getValue().isTextual()).as("KEDA metadata values are strings: " + f.getKey()).isTrue());
         int partitions = TopicsFile.load(Path.of(TopicsFile.DEFAULT_PATH)).topic("attribution.jobs").partitions();
         assertThat(spec.path("maxReplicaCount").asInt()).as("more workers than partitions would idle").isLessThanOrEqualTo(partitions);
@@ -265,12 +265,12 @@ class KubernetesManifestsTest {
         assertThatThrownBy(() -> typed(e, Deployment.class)).hasMessageContaining("paht");
     }
 
-    static String applicationName() throws Exception {
+    static String workerGroupId() throws Exception {
         var props = new java.util.Properties();
         try (var in = java.nio.file.Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
             props.load(in);
         }
-        return props.getProperty("quarkus.application.name");
+        return props.getProperty("mp.messaging.incoming.attribution-jobs.group.id", props.getProperty("quarkus.application.name"));
     }
 
     static JsonNode single(List<JsonNode> docs, String type) {
