@@ -78,6 +78,20 @@ class TopicsFileTest {
         assertThat(capped.config()).containsEntry("min.insync.replicas", "1");
     }
 
+    @Test
+    void cliPrintsTheStrimziResourcesAndRejectsAnUnknownSubcommand() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = TopicsCommand.run(new String[] { "strimzi", "--cluster", "my-kafka" },
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("strimzi.io/cluster: my-kafka", "topicName: attribution.results")
+                .isEqualTo(StrimziTopics.render(FILE, "my-kafka"));
+        assertThat(dev.faultline.cli.Commands.run("topics", "delete")).isEqualTo(2);
+        assertThat(dev.faultline.cli.Commands.run("topics", "apply", "--file", "no/such/topics.yaml", "--bootstrap", "x:1"))
+                .isEqualTo(2);
+    }
+
     private static TopicsFile parse(String yaml) throws IOException {
         return TopicsFile.parse(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "test");
     }
