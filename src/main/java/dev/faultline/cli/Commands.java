@@ -14,6 +14,9 @@ public final class Commands {
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (command) {
+            // ops: topics as code (kafka-topics/topics.yaml)
+            case "topics":
+                return dev.faultline.topics.TopicsCommand.run(rest, System.out, System.err);
             case "help", "--help", "-h":
                 usage(System.out);
                 return 0;
@@ -25,6 +28,6 @@ public final class Commands {
     }
 
     static void usage(PrintStream out) {
-        out.println("usage: java -jar quarkus-run.jar [serve | help]");
+        out.println("usage: java -jar quarkus-run.jar [serve | topics | help]");
     }
 }

@@ -92,6 +92,25 @@ public final class EmbeddedRedis implements AutoCloseable {
         throw new IOException("embedded Redis on port " + port + " did not answer PING", last);
     }
 
+    /** Stops the server process, keeping its port (tests: Redis outage). */
+    public void stopServer() {
+        try {
+            server.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts the server again on the same port after {@link #stopServer()} and waits for PONG. */
+    public void restartServer() {
+        try {
+            server.start();
+            awaitPong();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not restart the embedded Redis server on port " + port, e);
+        }
+    }
+
     @Override
     public void close() {
         try {

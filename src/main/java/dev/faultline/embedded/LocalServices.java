@@ -100,6 +100,11 @@ public final class LocalServices implements AutoCloseable {
         return redis == null ? null : redis.hosts();
     }
 
+    /** The embedded Redis server, or null when Redis is external (tests stop and restart it). */
+    public EmbeddedRedis redis() {
+        return redis;
+    }
+
     public boolean startedAnything() {
         return kafka != null || redis != null;
     }

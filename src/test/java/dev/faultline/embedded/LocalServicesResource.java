@@ -41,4 +41,14 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         }
         return services.redisHosts();
     }
+
+    /** Stops the embedded Redis server (same port kept) to test a Redis outage; {@link #startRedis()} undoes it. */
+    public static void stopRedis() {
+        services.redis().stopServer();
+    }
+
+    /** Starts the embedded Redis server again after {@link #stopRedis()} (empty: it keeps no data). */
+    public static void startRedis() {
+        services.redis().restartServer();
+    }
 }
