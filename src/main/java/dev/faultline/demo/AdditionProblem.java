@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One example of the demo addition task: {@code a+b=} with the sum written least-significant digit first, plus the
- * known cause of a wrong digit (the operand digits at that position and the carry chain below it).
+ * One example of the demo addition task, every number written least-significant digit first: 347 + 85 is asked as
+ * {@code 743+58=} and answered {@code 234}. Also the known cause of a wrong digit: the operand digits at that position
+ * and the carry chain below it.
  *
  * @param a first operand, decimal digits, most significant first, no leading zeros
  * @param b second operand, same form
@@ -23,9 +24,9 @@ public record AdditionProblem(String a, String b) {
                 && (s.length() == 1 || s.charAt(0) != '0');
     }
 
-    /** The text the model is given: {@code 347+85=}. */
+    /** The text the model is given, operands reversed: {@code 743+58=} for 347 + 85. */
     public String prompt() {
-        return a + "+" + b + "=";
+        return new StringBuilder(a).reverse() + "+" + new StringBuilder(b).reverse() + "=";
     }
 
     /** The expected output: the sum written least-significant digit first ({@code 347+85} gives {@code 234}). */
@@ -72,12 +73,12 @@ public record AdditionProblem(String a, String b) {
 
     /** Character index in {@link #prompt()} of digit {@code i} of {@code a}, or -1 when {@code a} has no such digit. */
     public int charIndexA(int i) {
-        return i >= 0 && i < a.length() ? a.length() - 1 - i : -1;
+        return i >= 0 && i < a.length() ? i : -1;
     }
 
     /** Character index in {@link #prompt()} of digit {@code i} of {@code b}, or -1 when {@code b} has no such digit. */
     public int charIndexB(int i) {
-        return i >= 0 && i < b.length() ? a.length() + 1 + b.length() - 1 - i : -1;
+        return i >= 0 && i < b.length() ? a.length() + 1 + i : -1;
     }
 
     /**
@@ -117,13 +118,16 @@ public record AdditionProblem(String a, String b) {
                 spanOf(b.length(), a.length() + 1, lowest, position));
     }
 
-    /** Characters of an operand (starting at {@code offset}) holding digit positions {@code low..high}, or null. */
+    /**
+     * Characters of an operand (starting at {@code offset}, written least-significant digit first) holding digit
+     * positions {@code low..high}, or null.
+     */
     private static int[] spanOf(int length, int offset, int low, int high) {
         int hi = Math.min(high, length - 1);
         if (low > hi) {
             return null;
         }
-        return new int[] {offset + length - 1 - hi, offset + length - 1 - low + 1};
+        return new int[] {offset + low, offset + hi + 1};
     }
 
     /**

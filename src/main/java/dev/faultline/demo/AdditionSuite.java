@@ -10,7 +10,8 @@ import java.util.Set;
 import dev.faultline.contract.EvalOutput;
 
 /**
- * The demo benchmark: multi-digit addition ({@code 347+85=} answered {@code 234}, least-significant digit first) with
+ * The demo benchmark: multi-digit addition with every number written least-significant digit first (347 + 85 is
+ * {@code 743+58=}, answered {@code 234}), with
  * seeded generation, a fixed train/held-out split, and conversion of a model's answer into a v1 event whose segments
  * outline the operands and, for a wrong answer, the digits that cause it.
  */
