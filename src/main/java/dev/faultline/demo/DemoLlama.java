@@ -36,6 +36,8 @@ public final class DemoLlama implements AutoCloseable {
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private final NDArray cos;
     private final NDArray sin;
+    /** The output head of a loaded checkpoint with untied embeddings ({@code [V, d]}), else null (tied). */
+    private NDArray lmHead;
 
     /** Creates a model with seeded random weights (normal, std 0.02; norms 1). */
     public DemoLlama(DemoModelConfig config, NDManager parent, long seed) {
@@ -88,6 +90,14 @@ public final class DemoLlama implements AutoCloseable {
         DemoLlama model = new DemoLlama(config, parent, 0);
         try (NDManager tmp = parent.newSubManager()) {
             NDList list = NDList.decode(tmp, Files.readAllBytes(dir.resolve("model.safetensors")));
+            if (!c.path("tie_word_embeddings").asBoolean(true)) {
+                NDArray head = list.get("lm_head.weight");
+                if (head == null) {
+                    throw new IOException("untied checkpoint without lm_head.weight in " + dir);
+                }
+                model.lmHead = model.manager.create(head.toType(DataType.FLOAT32, false).toFloatArray(),
+                        head.getShape());
+            }
             for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
                 NDArray w = list.get(e.getKey());
                 if (w == null) {
@@ -181,7 +191,7 @@ public final class DemoLlama implements AutoCloseable {
             x = x.add(gate.mul(Activation.sigmoid(gate)).mul(up).matMul(p(pre + "mlp.down_proj.weight")));
         }
         x = rmsNorm(x, p("model.norm.weight"));
-        return x.matMul(embed.transpose());
+        return x.matMul((lmHead != null ? lmHead : embed).transpose());
     }
 
     /** HF LlamaRMSNorm: {@code w * x / sqrt(mean(x^2) + eps)}. */
