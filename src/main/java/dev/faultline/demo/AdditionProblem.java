@@ -130,6 +130,15 @@ public record AdditionProblem(String a, String b) {
         return new int[] {offset + low, offset + hi + 1};
     }
 
+    /** The known cause of every digit of {@link #answer()}, position 0 (least significant) first. */
+    public List<DigitCause> causes() {
+        List<DigitCause> out = new ArrayList<>();
+        for (int i = 0; i < answer().length(); i++) {
+            out.add(cause(i));
+        }
+        return out;
+    }
+
     /**
      * The cause of one answer digit.
      *

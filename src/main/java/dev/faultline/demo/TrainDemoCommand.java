@@ -24,7 +24,7 @@ public final class TrainDemoCommand {
     }
 
     static void usage(PrintStream out) {
-        out.println("usage: train-demo --out DIR [--seed 1] [--steps 3000] [--batch 64] [--lr 3e-3] [--warmup 100]"
+        out.println("usage: train-demo --out DIR [--seed 1] [--steps 1300] [--batch 64] [--lr 3e-3] [--warmup 100]"
                 + " [--min-digits 2] [--max-digits 6] [--eval 2000] [--threads 1]"
                 + " [--hidden 64 --layers 2 --heads 4 --kv-heads 2 --ffn 176]");
     }
@@ -67,7 +67,7 @@ public final class TrainDemoCommand {
             System.setProperty("ai.djl.offline", "true");
         }
         long seed = Long.parseLong(take(o, "seed", "1"));
-        DemoTrainer.Options std = DemoTrainer.Options.standard(seed, Integer.parseInt(take(o, "steps", "3000")));
+        DemoTrainer.Options std = DemoTrainer.Options.standard(seed, Integer.parseInt(take(o, "steps", "1300")));
         DemoTrainer.Options options = new DemoTrainer.Options(seed, std.steps(),
                 Integer.parseInt(take(o, "batch", "" + std.batchSize())),
                 Double.parseDouble(take(o, "lr", "" + std.learningRate())),

@@ -17,7 +17,7 @@ class AdditionSuiteTest {
     @Test
     void answerIsTheSumLeastSignificantDigitFirst() {
         AdditionProblem p = new AdditionProblem("347", "85");
-        assertThat(p.prompt()).isEqualTo("347+85=");
+        assertThat(p.prompt()).isEqualTo("743+58=");
         assertThat(p.answer()).isEqualTo("234");
         assertThat(new AdditionProblem("999", "1").answer()).isEqualTo("0001");
         assertThat(new AdditionProblem("10", "10").answer()).isEqualTo("02");
@@ -58,7 +58,7 @@ class AdditionSuiteTest {
 
     @Test
     void causeIsTheDigitsAtThePositionAndTheCarryChainBelow() {
-        // 1999 + 1: digit sums from the right are 10, 9, 9, 1 -> the carry into position 3 comes from position 0
+        // 1999 + 1 (asked as 9991+1=): digit sums 10, 9, 9, 1 from position 0: the carry into 3 comes from 0
         AdditionProblem p = new AdditionProblem("1999", "1");
         AdditionProblem.DigitCause c3 = p.cause(3);
         assertThat(c3.carryChain()).containsExactly(2, 1, 0);
@@ -68,18 +68,19 @@ class AdditionSuiteTest {
         AdditionProblem q = new AdditionProblem("347", "85");
         AdditionProblem.DigitCause c1 = q.cause(1);
         assertThat(c1.carryChain()).containsExactly(0);
-        assertThat(q.prompt().substring(c1.spanA()[0], c1.spanA()[1])).isEqualTo("47");
-        assertThat(q.prompt().substring(c1.spanB()[0], c1.spanB()[1])).isEqualTo("85");
+        assertThat(q.prompt().substring(c1.spanA()[0], c1.spanA()[1])).isEqualTo("74");
+        assertThat(q.prompt().substring(c1.spanB()[0], c1.spanB()[1])).isEqualTo("58");
         // position 2: a's digit 3 and pos 1 (4+8=12, not 9) -> chain stops at 1
         AdditionProblem.DigitCause c2 = q.cause(2);
         assertThat(c2.carryChain()).containsExactly(1);
-        assertThat(q.prompt().substring(c2.spanA()[0], c2.spanA()[1])).isEqualTo("34");
+        assertThat(q.prompt().substring(c2.spanA()[0], c2.spanA()[1])).isEqualTo("43");
         assertThat(q.prompt().substring(c2.spanB()[0], c2.spanB()[1])).isEqualTo("8");
         assertThat(c2.contains(q.charIndexA(2))).isTrue();
         assertThat(c2.contains(q.charIndexA(0))).isFalse();
         // position 0 has no carry chain
         assertThat(q.cause(0).carryChain()).isEmpty();
         assertThat(q.prompt().charAt(q.charIndexB(0))).isEqualTo('5');
+        assertThat(q.causes()).extracting(AdditionProblem.DigitCause::position).containsExactly(0, 1, 2);
     }
 
     @Test
@@ -97,7 +98,7 @@ class AdditionSuiteTest {
         EvalOutput e = AdditionSuite.toEvent(p, "244", "demo-run", new EvalOutput.ModelRef("faultline-demo", "v1", null),
                 Instant.parse("2026-11-24T12:00:00Z"));
         assertThat(e.schema()).isEqualTo(EvalOutput.SCHEMA);
-        assertThat(e.prompt()).isEqualTo("347+85=");
+        assertThat(e.prompt()).isEqualTo("743+58=");
         assertThat(e.references()).containsExactly("234");
         assertThat(e.scoring().method()).isEqualTo("exact");
         assertThat(e.correct()).isFalse();
@@ -105,7 +106,7 @@ class AdditionSuiteTest {
         assertThat(e.segments()).extracting(EvalOutput.Segment::name)
                 .containsExactly("operand_a", "operand_b", "cause_a", "cause_b");
         assertThat(e.segments()).extracting(s -> e.prompt().substring(s.start(), s.end()))
-                .containsExactly("347", "85", "47", "85");
+                .containsExactly("743", "58", "74", "58");
         assertThat(e.error().outputCharIndex()).isEqualTo(1);
         assertThat(e.error().contrastText()).isEqualTo("3");
     }
