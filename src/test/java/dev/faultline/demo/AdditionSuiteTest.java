@@ -112,6 +112,40 @@ class AdditionSuiteTest {
     }
 
     @Test
+    void eventsPassTheEventSchema() throws Exception {
+        dev.faultline.pipeline.EventValidator validator = new dev.faultline.pipeline.EventValidator(
+                new dev.faultline.config.FaultlineConfig.Ingest() {
+                    public int maxEventBytes() {
+                        return 1 << 20;
+                    }
+
+                    public int maxPromptBytes() {
+                        return 1 << 16;
+                    }
+
+                    public int maxOutputBytes() {
+                        return 1 << 16;
+                    }
+
+                    public int maxReferences() {
+                        return 8;
+                    }
+
+                    public int maxReferenceBytes() {
+                        return 1 << 10;
+                    }
+                });
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (AdditionProblem p : suite.sample(3, 50, AdditionSuite.Split.HELD_OUT)) {
+            for (String output : List.of(p.answer(), "9" + p.answer().substring(1), p.answer() + "1", "")) {
+                EvalOutput e = AdditionSuite.toEvent(p, output, "run", new EvalOutput.ModelRef("m", "v", 3L),
+                        Instant.EPOCH);
+                assertThat(validator.validate(json.writeValueAsBytes(e))).isEqualTo(e);
+            }
+        }
+    }
+
+    @Test
     void rightAnswerBecomesACorrectEventWithoutCause() {
         AdditionProblem p = new AdditionProblem("347", "85");
         EvalOutput e = AdditionSuite.toEvent(p, "234", "r", new EvalOutput.ModelRef("m", "v", null), Instant.EPOCH);
