@@ -91,7 +91,9 @@ public final class ReplayReader {
         try {
             e = json.treeToValue(node, EvalOutput.class);
         } catch (Exception ex) {
-            throw new IllegalArgumentException("not a v1 event: " + ex.getMessage().lines().findFirst().orElse(""));
+            String why = ex.getMessage() == null ? ex.getClass().getSimpleName()
+                    : ex.getMessage().lines().findFirst().orElse("");
+            throw new IllegalArgumentException("not a v1 event: " + why);
         }
         if (e.schema() != null && !EvalOutput.SCHEMA.equals(e.schema())) {
             throw new IllegalArgumentException("schema is " + e.schema() + ", expected " + EvalOutput.SCHEMA);
