@@ -20,6 +20,8 @@ public final class KafkaEventSink implements EventSink {
     private final String bootstrap;
     private final AtomicInteger failed = new AtomicInteger();
     private final AtomicReference<String> firstReason = new AtomicReference<>();
+    /** Set by a send that timed out: the broker is unreachable and the remaining events would each wait as long. */
+    private final AtomicReference<Exception> unreachable = new AtomicReference<>();
 
     public KafkaEventSink(String bootstrap, String topic) {
         this.bootstrap = bootstrap;
@@ -41,11 +43,18 @@ public final class KafkaEventSink implements EventSink {
 
     @Override
     public void send(EvalOutput event, String json) {
+        Exception down = unreachable.get();
+        if (down != null) {
+            throw new SinkUnavailableException("Kafka at " + bootstrap + " did not answer: " + down.getMessage(), down);
+        }
         try {
             producer.send(new ProducerRecord<>(topic, event.runId(), json), (meta, error) -> {
                 if (error != null) {
                     failed.incrementAndGet();
                     firstReason.compareAndSet(null, event.eventId() + ": " + error.getMessage());
+                    if (error instanceof org.apache.kafka.common.errors.TimeoutException) {
+                        unreachable.compareAndSet(null, error);
+                    }
                 }
             });
         } catch (org.apache.kafka.common.errors.TimeoutException e) {

@@ -101,7 +101,7 @@ public final class ReplayCommand {
             bar.finish(sent, bad);
             failures = sink.failures();
         } catch (EventSink.SinkUnavailableException e) {
-            err.println("replay: " + e.getMessage() + " (" + sent + " events sent before)");
+            err.println("replay: " + e.getMessage() + " (stopped after " + sent + " of " + total + " events)");
             return 1;
         } catch (JsonProcessingException e) {
             err.println("replay: cannot write event JSON: " + e.getMessage());
