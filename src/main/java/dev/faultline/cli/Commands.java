@@ -20,6 +20,11 @@ public final class Commands {
             case "help", "--help", "-h":
                 usage(System.out);
                 return 0;
+            // demo area: training of the bundled demo model, replay of evaluation logs
+            case "train-demo":
+                return dev.faultline.demo.TrainDemoCommand.run(rest);
+            case "replay":
+                return dev.faultline.replay.ReplayCommand.run(rest);
             default:
                 System.err.println("unknown command: " + command);
                 usage(System.err);
@@ -28,6 +33,12 @@ public final class Commands {
     }
 
     static void usage(PrintStream out) {
-        out.println("usage: java -jar quarkus-run.jar [serve | topics | help]");
+        out.println("usage: java -jar target/quarkus-app/quarkus-run.jar [COMMAND] [OPTIONS]");
+        out.println("  (none) | serve   run the service (embedded Kafka + Redis unless configured)");
+        out.println("  attribute ...    attribute one input or a JSONL file of requests, print JSON");
+        out.println("  replay ...       publish v1 or lm-eval sample logs to Kafka or a running service");
+        out.println("  topics ...       apply kafka-topics/topics.yaml to a cluster, or print Strimzi resources");
+        out.println("  train-demo ...   train the bundled demo model");
+        out.println("  help             this text");
     }
 }
