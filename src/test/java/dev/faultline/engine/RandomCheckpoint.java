@@ -29,13 +29,18 @@ final class RandomCheckpoint {
     private int shards = 1;
 
     static RandomCheckpoint llamaLike(String modelType, int layers) {
+        return llamaLike(modelType, layers, 32, 4, 2, 48, 50, 64);
+    }
+
+    /** A random Llama with TinyStories-260K's sizes (hidden 64, 5 layers, 8/4 heads, vocab 512), longer context. */
+    static RandomCheckpoint tinyStoriesLike(int maxPositions) {
+        return llamaLike("llama", 5, 64, 8, 4, 172, 512, maxPositions);
+    }
+
+    static RandomCheckpoint llamaLike(String modelType, int layers, int d, int heads, int kv, int ff, int vocab,
+            int maxPositions) {
         RandomCheckpoint c = new RandomCheckpoint();
-        int d = 32;
-        int heads = 4;
-        int kv = 2;
         int hd = 8;
-        int ff = 48;
-        int vocab = 50;
         c.config.put("model_type", modelType);
         c.config.put("vocab_size", vocab);
         c.config.put("hidden_size", d);
@@ -46,7 +51,7 @@ final class RandomCheckpoint {
         c.config.put("head_dim", hd);
         c.config.put("rms_norm_eps", 1e-6);
         c.config.put("rope_theta", 10000.0);
-        c.config.put("max_position_embeddings", 64);
+        c.config.put("max_position_embeddings", maxPositions);
         c.config.put("tie_word_embeddings", false);
         boolean olmo = modelType.startsWith("olmo");
         c.shapes.put("model.embed_tokens.weight", new long[] {vocab, d});
