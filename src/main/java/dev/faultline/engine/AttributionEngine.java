@@ -54,12 +54,24 @@ public final class AttributionEngine implements AutoCloseable {
         return call(() -> Attributor.attribute(m, request));
     }
 
+    /**
+     * Closes {@code model} on the worker thread, after the passes already queued for it: the safe way to evict a
+     * model that other threads may still be attributing with (closing it directly can free weights mid-pass).
+     */
+    public void release(LanguageModel model) {
+        call(() -> {
+            model.close();
+            return null;
+        });
+    }
+
     /** Passes waiting for the worker (not counting the one running). */
     public int queued() {
         return worker.getQueue().size();
     }
 
-    private <T> T call(Callable<T> task) {
+    /** Runs {@code task} on the worker, after the passes already queued (package-private: tests, graph code). */
+    <T> T call(Callable<T> task) {
         Future<T> f;
         try {
             f = worker.submit(task);
