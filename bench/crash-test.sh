@@ -43,10 +43,12 @@ while read -r line; do curl -sf -H 'Content-Type: application/json' -d "$line" "
 for i in $(seq 1 600); do grep -q "loaded model" "$WORK/b.log" && break; sleep 0.1; done
 sleep 0.5
 kill -9 $B_PID; wait $B_PID 2>/dev/null || true
-echo "worker killed (SIGKILL) after: $(grep -c . "$WORK/b.log") log lines"
+echo "worker killed (SIGKILL); results on the topic at that moment:"
+java -cp "target/quarkus-app/lib/main/*" bench/CountResults.java "$KAFKA" "$RUN/" 100 2>/dev/null || true
 start_worker
 for i in $(seq 1 120); do
   n=$(curl -sf "localhost:$HTTP_A/api/runs" | python3 -c "import json,sys; print(next((r['events'] for r in json.load(sys.stdin) if r['run_id']=='$RUN'),0))")
   [ "$n" = 100 ] && break; sleep 1
 done
-java -cp "target/quarkus-app/lib/main/*" bench/CountResults.java "$KAFKA" "$RUN/" 100
+echo "after the restart:"
+java -cp "target/quarkus-app/lib/main/*" bench/CountResults.java "$KAFKA" "$RUN/" 100 2>/dev/null

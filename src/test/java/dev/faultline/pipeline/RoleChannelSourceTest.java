@@ -13,11 +13,11 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 
 /** faultline.role switches the Kafka consumers of the other role off; explicit settings still win. */
-class RoleChannelsTest {
+class RoleChannelSourceTest {
 
     static SmallRyeConfig config(Map<String, String> props) {
         return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(props, "test", 250))
-                .withSources(new RoleChannels()).build();
+                .withSources(new RoleChannelSource()).build();
     }
 
     static Optional<Boolean> enabled(SmallRyeConfig c, String channel) {
@@ -28,13 +28,13 @@ class RoleChannelsTest {
     void triageRoleDoesNotConsumeJobs() {
         SmallRyeConfig c = config(Map.of("faultline.role", "triage"));
         assertThat(enabled(c, AttributionWorker.CHANNEL)).contains(false);
-        assertThat(enabled(c, RoleChannels.TRIAGE_CHANNEL)).isEmpty();
+        assertThat(enabled(c, "eval-outputs-in")).isEmpty();
     }
 
     @Test
     void workerRoleDoesNotConsumeEvents() {
         SmallRyeConfig c = config(Map.of("faultline.role", "WORKER"));
-        assertThat(enabled(c, RoleChannels.TRIAGE_CHANNEL)).contains(false);
+        assertThat(enabled(c, "eval-outputs-in")).contains(false);
         assertThat(enabled(c, AttributionWorker.CHANNEL)).isEmpty();
     }
 
