@@ -54,6 +54,18 @@ public final class AttributionEngine implements AutoCloseable {
         return call(() -> Attributor.attribute(m, request));
     }
 
+    /**
+     * Runs {@code task} on the single attribution worker and waits for it: for engine extensions such as the
+     * attribution graph ({@code dev.faultline.engine.graph}), which submits one short step at a time so that
+     * attributions queued meanwhile run in between (the graph never holds the worker for more than one step).
+     */
+    public <T> T execute(Callable<T> task) {
+        if (task == null) {
+            throw new IllegalArgumentException("task must not be null");
+        }
+        return call(task);
+    }
+
     /** Passes waiting for the worker (not counting the one running). */
     public int queued() {
         return worker.getQueue().size();
