@@ -154,17 +154,66 @@ public final class Transformer {
      * whole copy, causal and windowed as in {@link #attentionBlock}), so a copy costs O(T·D) instead of O(T²).
      */
     public NDArray attentionBlockRows(Pass p, int layer, NDArray h, int[] rows) {
-        NDManager m = p.manager;
         int b = (int) h.getShape().get(0);
         int t = (int) h.getShape().get(1);
         if (rows.length != b) {
             throw new IllegalArgumentException(rows.length + " rows for " + b + " copies");
         }
+        float[] onehot = new float[b * t];
+        for (int c = 0; c < b; c++) {
+            if (rows[c] < 0 || rows[c] >= t) {
+                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
+            }
+            onehot[c * t + rows[c]] = 1f;
+        }
+        NDArray select = p.manager.create(onehot, new Shape(b, t, 1)).toType(dtype, false);
+        NDArray hRow = h.mul(select).sum(new int[] {1}); // [B, D]
+        NDArray[] kv = attentionKeysValues(p, layer, h);
+        return attentionRowsFrom(p, layer, hRow, kv[0], kv[1], rows);
+    }
+
+    /**
+     * Keys (after norms and RoPE, before the uniform rule's halving) and values of the attention block of
+     * {@code layer} for the residual stream {@code h} [B, T, D]: two [B, kvHeads, T, head_dim] arrays.
+     */
+    public NDArray[] attentionKeysValues(Pass p, int layer, NDArray h) {
+        long b = h.getShape().get(0);
+        int t = (int) h.getShape().get(1);
+        LayerWeights w = weights.layers().get(layer);
+        int hd = config.headDim();
+        int kvHeads = config.numKvHeads();
+        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
+        NDArray k = linear(x, w.k(), p.bias(w.kb(), layer));
+        NDArray v = linear(x, w.v(), p.bias(w.vb(), layer));
+        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
+        if (!perHeadNorm && w.kNorm() != null) {
+            k = norm(p, k, w.kNorm(), null, layer);
+        }
+        k = k.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+        v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+        if (perHeadNorm) {
+            k = norm(p, k, w.kNorm(), null, layer);
+        }
+        if (weights.positions() == null) {
+            NDArray[] cs = rope(p.manager, t);
+            k = applyRope(k, cs[0], cs[1]);
+        }
+        return new NDArray[] {k, v};
+    }
+
+    /**
+     * The attention block's output at position {@code rows[c]} of copy c, [B, D], from that position's residual
+     * {@code hRows} [B, D] and the copy's keys and values (as {@link #attentionKeysValues} returns them, [B, kvHeads,
+     * T', head_dim], T' > every row): the query is computed at the row alone.
+     */
+    public NDArray attentionRowsFrom(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
+        NDManager m = p.manager;
+        int b = (int) hRows.getShape().get(0);
+        int t = (int) keys.getShape().get(2);
         LayerWeights w = weights.layers().get(layer);
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
-        float[] onehot = new float[b * t];
         float[] maskData = new float[b * t];
         long[] posQ = new long[b];
         int win = w.slidingWindow();
@@ -172,46 +221,35 @@ public final class Transformer {
             if (rows[c] < 0 || rows[c] >= t) {
                 throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
             }
-            onehot[c * t + rows[c]] = 1f;
             posQ[c] = rows[c];
             for (int i = 0; i < t; i++) {
                 boolean hidden = i > rows[c] || (win > 0 && i <= rows[c] - win);
                 maskData[c * t + i] = hidden ? Float.NEGATIVE_INFINITY : 0f;
             }
         }
-        NDArray select = m.create(onehot, new Shape(b, t, 1)).toType(dtype, false);
         NDArray mask = m.create(maskData, new Shape(b, 1, 1, t)).toType(dtype, false);
-        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
-        NDArray hRow = h.mul(select).sum(new int[] {1});          // [B, D]
-        NDArray xRow = x.mul(select).sum(new int[] {1});          // [B, D]
-        NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer));   // [B, H·hd]
-        NDArray k = linear(x, w.k(), p.bias(w.kb(), layer));
-        NDArray v = linear(x, w.v(), p.bias(w.vb(), layer));
+        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
+        NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
         boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
         if (!perHeadNorm && w.qNorm() != null) {
             q = norm(p, q, w.qNorm(), null, layer);
-            k = norm(p, k, w.kNorm(), null, layer);
         }
         q = q.reshape(b, heads, 1, hd);
-        k = k.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
-        v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
         if (perHeadNorm) {
             q = norm(p, q, w.qNorm(), null, layer);
-            k = norm(p, k, w.kNorm(), null, layer);
         }
         if (weights.positions() == null) {
-            NDArray[] cs = rope(m, t);
             NDArray[] csq = ropeAt(m, posQ);
             q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
-            k = applyRope(k, cs[0], cs[1]);
         }
         q = p.half(q).mul(1.0 / Math.sqrt(hd));
-        k = p.half(k);
+        NDArray k = p.half(keys);
+        NDArray v = values;
         if (kvHeads != heads) {
             k = k.repeat(1, heads / kvHeads);
             v = v.repeat(1, heads / kvHeads);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask);  // [B, H, 1, T]
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask); // [B, H, 1, T]
         NDArray attn = (p.detachSoftmax ? scores.stopGradient() : scores).softmax(3);
         NDArray out = attn.matMul(v);
         if (!p.detachSoftmax) {
@@ -222,7 +260,13 @@ public final class Transformer {
         if (w.postAttnNorm() != null) {
             a = norm(p, a, w.postAttnNorm(), null, layer);
         }
-        return hRow.add(a);
+        return hRows.add(a);
+    }
+
+    /** Whether keys and values are bias-free linear maps of the residual under the rules (no norm or q/k/v bias). */
+    public boolean keysValuesLinear(int layer) {
+        LayerWeights w = weights.layers().get(layer);
+        return w.attnNormB() == null && w.kb() == null && w.vb() == null;
     }
 
     /** cos and sin of the RoPE angles at the given positions, [n, head_dim], computed in float64 as {@link #rope}. */

@@ -292,6 +292,61 @@ final class GraphBuilder implements AutoCloseable {
      * rs[n-1] + 1, row c at offset c·width.
      */
     double[] attentionRows(int l, int[] rs) {
+        return rules && tr.keysValuesLinear(l) ? attentionRowsShared(l, rs) : attentionRowsRepeated(l, rs);
+    }
+
+    /**
+     * The rows with keys and values computed ONCE for all copies. Under the rules, the map from h[i] to key[i] and
+     * value[i] (norm with sg denominator, projection, RoPE) is linear and, without biases, homogeneous, so the
+     * gradient×input at h[i] through it equals key[i]·∂key[i] + value[i]·∂value[i] (Euler). So only the keys and
+     * values are repeated per copy (as gradient leaves, B·T·kv numbers), not the projections, and each copy's own
+     * row h[j_b] (query and residual) is a separate [B, D] leaf. Same result as {@link #attentionRowsRepeated}.
+     */
+    double[] attentionRowsShared(int l, int[] rs) {
+        int n = rs.length;
+        int width = rs[n - 1] + 1;
+        try (NDManager pm = gm.newSubManager()) {
+            Pass p = pass(pm);
+            NDArray src = h[2 * l].get(new NDIndex(":, 0:{}, :", width));
+            src.attach(pm);
+            NDArray[] kv = tr.attentionKeysValues(p, l, src); // [1, kvH, width, hd], no gradient recorded
+            NDArray keys = kv[0].repeat(0, n);
+            NDArray values = kv[1].repeat(0, n);
+            keys.setRequiresGradient(true);
+            values.setRequiresGradient(true);
+            float[] onehot = new float[n * t];
+            for (int c = 0; c < n; c++) {
+                onehot[c * t + rs[c]] = 1f;
+            }
+            NDArray pick = pm.create(onehot, new Shape(n, t)).toType(dtype, false);
+            NDArray hAll = h[2 * l].squeeze(0);
+            hAll.attach(pm);
+            NDArray rowsIn = pick.matMul(hAll); // h[j_b], [n, D]
+            rowsIn.setRequiresGradient(true);
+            NDArray gRows = g[2 * l + 1].squeeze(0);
+            gRows.attach(pm);
+            NDArray gOut = pick.matMul(gRows);
+            try (GradientCollector gc = collector()) {
+                NDArray y = tr.attentionRowsFrom(p, l, rowsIn, keys, values, rs);
+                gc.backward(y.mul(gOut).sum());
+            }
+            int[] headAndDim = {1, 3};
+            NDArray w = keys.toType(DataType.FLOAT64, false).mul(keys.getGradient().toType(DataType.FLOAT64, false))
+                    .sum(headAndDim)
+                    .add(values.toType(DataType.FLOAT64, false).mul(values.getGradient().toType(DataType.FLOAT64,
+                            false)).sum(headAndDim)); // [n, width]
+            double[] own = rowsIn.toType(DataType.FLOAT64, false)
+                    .mul(rowsIn.getGradient().toType(DataType.FLOAT64, false)).sum(new int[] {1}).toDoubleArray();
+            double[] out = w.toDoubleArray();
+            for (int c = 0; c < n; c++) {
+                out[c * width + rs[c]] += own[c];
+            }
+            return out;
+        }
+    }
+
+    /** The rows by repeating the sub-layer's input h_k B times (any model, any rules). */
+    double[] attentionRowsRepeated(int l, int[] rs) {
         int n = rs.length;
         int width = rs[n - 1] + 1;
         try (NDManager pm = gm.newSubManager()) {

@@ -23,7 +23,7 @@ public record GraphRequest(int[] ids, int position, int wrong, Integer correct, 
 
     public static final double DEFAULT_NODE_THRESHOLD = 0.01;
     public static final double DEFAULT_EDGE_MASS = 0.85;
-    public static final long DEFAULT_MEMORY_BUDGET = 256L << 20;
+    public static final long DEFAULT_MEMORY_BUDGET = 512L << 20;
 
     public GraphRequest {
         if (ids == null || ids.length == 0) {

@@ -210,6 +210,15 @@ class AttributionGraphTest {
             for (int k = 0; k < 2 * m.config().numLayers(); k += 2) {
                 double[][] packed = dense(b, k, 5);
                 double[][] single = dense(b, k, 1);
+                if (name.equals("llama")) { // bias-free: keys and values shared by the copies; check the other way
+                    int[] rs = {3, 4, 9, 13};
+                    double[] shared = b.attentionRowsShared(k / 2, rs);
+                    double[] repeated = b.attentionRowsRepeated(k / 2, rs);
+                    assertThat(shared).hasSameSizeAs(repeated);
+                    for (int i = 0; i < shared.length; i++) {
+                        assertThat(shared[i]).as("shared vs repeated [%d]", i).isCloseTo(repeated[i], offset(1e-10));
+                    }
+                }
                 double[][] definition = new double[T][];
                 for (int j = 0; j < T; j++) {
                     definition[j] = b.fullRows(k, new int[] {j})[0];

@@ -20,10 +20,16 @@ final class RandomModels {
     /** A random Llama (RMSNorm, RoPE, GQA, SwiGLU), untied head, no biases. */
     static Path llama(Path dir, long seed, int vocab, int hidden, int layers, int heads, int kvHeads, int inter,
             int maxPositions, double scale) throws IOException {
+        return llama(dir, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0);
+    }
+
+    /** As above with the embeddings' standard deviation given (Hugging Face initialises all with 0.02). */
+    static Path llama(Path dir, long seed, int vocab, int hidden, int layers, int heads, int kvHeads, int inter,
+            int maxPositions, double scale, double embedStd) throws IOException {
         int hd = hidden / heads;
         Random rnd = new Random(seed);
         Map<String, float[][]> t = new LinkedHashMap<>(); // name -> {shape as floats, data}
-        put(t, "model.embed_tokens.weight", rnd, 1.0, vocab, hidden);
+        put(t, "model.embed_tokens.weight", rnd, embedStd, vocab, hidden);
         for (int l = 0; l < layers; l++) {
             String p = "model.layers." + l + ".";
             norm(t, p + "input_layernorm.weight", rnd, hidden);
