@@ -244,14 +244,12 @@ public final class Transformer {
         }
         q = p.half(q).mul(1.0 / Math.sqrt(hd));
         NDArray k = p.half(keys);
-        NDArray v = values;
-        if (kvHeads != heads) {
-            k = k.repeat(1, heads / kvHeads);
-            v = v.repeat(1, heads / kvHeads);
-        }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask); // [B, H, 1, T]
+        // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
+        // become that group's query rows, [B, kvH, H/kvH, hd], so keys and values are never repeated
+        q = q.reshape(b, kvHeads, heads / kvHeads, hd);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask); // [B, kvH, H/kvH, T]
         NDArray attn = (p.detachSoftmax ? scores.stopGradient() : scores).softmax(3);
-        NDArray out = attn.matMul(v);
+        NDArray out = attn.matMul(values);
         if (!p.detachSoftmax) {
             out = p.half(out);
         }
