@@ -1,9 +1,17 @@
 package dev.faultline.cli;
 
+import java.util.Map;
+
+import dev.faultline.config.RoleChannels;
+import dev.faultline.embedded.LocalServices;
+import io.quarkus.runtime.Application;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
-/** Entry point of the runnable jar: a sub-command runs on its own; no arguments (or {@code serve}) starts the service. */
+/**
+ * Entry point of the runnable jar: a sub-command runs on its own; no arguments (or {@code serve}) starts the service,
+ * first starting an embedded Kafka broker and Redis server for whatever is not configured.
+ */
 @QuarkusMain
 public class FaultlineMain {
 
@@ -11,6 +19,42 @@ public class FaultlineMain {
         if (args.length > 0 && !"serve".equals(args[0])) {
             System.exit(Commands.run(args));
         }
-        Quarkus.run(args);
+        // faultline.role: switch off the incoming channels this role does not run (before Quarkus reads its config)
+        RoleChannels.disabledChannels(System::getenv, System::getProperty).forEach(System::setProperty);
+        LocalServices local = LocalServices.startMissing(System::getenv, System::getProperty);
+        for (Map.Entry<String, String> e : local.config().entrySet()) {
+            // system properties (ordinal 400) win over application.properties
+            System.setProperty(e.getKey(), e.getValue());
+        }
+        if (local.startedAnything()) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAfterQuarkus(local), "faultline-embedded-stop"));
+            System.out.println("Faultline embedded services: Kafka "
+                    + orExternal(local.kafkaBootstrapServers()) + ", Redis " + orExternal(local.redisHosts()));
+        }
+        try {
+            Quarkus.run(args);
+        } finally {
+            local.close();
+        }
+    }
+
+    private static String orExternal(String embedded) {
+        return embedded == null ? "(external, as configured)" : embedded + " (embedded)";
+    }
+
+    /** Waits (bounded) for Quarkus's own shutdown hook to stop the consumers, then stops the embedded servers. */
+    private static void stopAfterQuarkus(LocalServices local) {
+        Application app = Application.currentApplication();
+        if (app != null) {
+            Thread waiter = new Thread(app::awaitShutdown, "faultline-await-shutdown");
+            waiter.setDaemon(true);
+            waiter.start();
+            try {
+                waiter.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        local.close();
     }
 }

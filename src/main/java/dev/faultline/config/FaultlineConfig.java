@@ -1,0 +1,81 @@
+package dev.faultline.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Configuration of the service under {@code faultline.*}; other areas add their own
+ * {@code @ConfigMapping(prefix = "faultline.<area>")} interfaces.
+ */
+@ConfigMapping(prefix = "faultline")
+public interface FaultlineConfig {
+
+    /** Which part of the flow this process runs: {@code all} (triage + worker), {@code triage} or {@code worker}. */
+    @WithDefault("all")
+    Role role();
+
+    /** Limits on incoming events (HTTP and Kafka). */
+    Ingest ingest();
+
+    /** Answer scoring. */
+    Triage triage();
+
+    /** The shared data directory ({@code ../shared}: models, data sets), where one is present. */
+    Shared shared();
+
+    /** Where shared data lives (surefire sets {@code faultline.shared.dir}). */
+    interface Shared {
+
+        /** Path of the shared directory; absent in a plain deployment. */
+        java.util.Optional<String> dir();
+    }
+
+    /** The roles one jar can play (DESIGN.md section 1). */
+    enum Role {
+        ALL,
+        TRIAGE,
+        WORKER;
+
+        /** Whether this role consumes {@code eval.outputs} and scores answers. */
+        public boolean triages() {
+            return this != WORKER;
+        }
+
+        /** Whether this role runs attribution jobs. */
+        public boolean attributes() {
+            return this != TRIAGE;
+        }
+    }
+
+    /** Size limits, checked after the JSON Schema; an event over a limit is rejected (HTTP 400 or DLQ). */
+    interface Ingest {
+
+        /** Largest whole event in bytes (the raw JSON), checked before parsing. */
+        @WithDefault("4194304")
+        int maxEventBytes();
+
+        /** Largest {@code prompt} in UTF-8 bytes. */
+        @WithDefault("1048576")
+        int maxPromptBytes();
+
+        /** Largest {@code output} in UTF-8 bytes. */
+        @WithDefault("262144")
+        int maxOutputBytes();
+
+        /** Largest number of {@code references}. */
+        @WithDefault("64")
+        int maxReferences();
+
+        /** Largest single reference in UTF-8 bytes. */
+        @WithDefault("65536")
+        int maxReferenceBytes();
+    }
+
+    /** Answer scoring settings. */
+    interface Triage {
+
+        /** Scoring method for events that name none ({@code exact|normalized|numeric|choice|contains|regex}). */
+        @WithDefault("normalized")
+        String defaultMethod();
+    }
+}

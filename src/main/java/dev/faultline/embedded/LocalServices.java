@@ -1,0 +1,127 @@
+package dev.faultline.embedded;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+import dev.faultline.pipeline.EventIngestor;
+
+/**
+ * Starts the embedded Kafka broker and Redis server that are missing from the configuration and stops them again;
+ * used by the default run ({@code FaultlineMain}) and by the tests ({@code LocalServicesResource}).
+ */
+public final class LocalServices implements AutoCloseable {
+
+    /** Configuration key (system property) of the Kafka bootstrap servers. */
+    public static final String KAFKA_PROPERTY = "kafka.bootstrap.servers";
+    /** Environment variable of the Kafka bootstrap servers. */
+    public static final String KAFKA_ENV = "KAFKA_BOOTSTRAP_SERVERS";
+    /** Configuration key (system property) of the Redis hosts. */
+    public static final String REDIS_PROPERTY = "quarkus.redis.hosts";
+    /** Environment variable of the Redis hosts. */
+    public static final String REDIS_ENV = "QUARKUS_REDIS_HOSTS";
+
+    /** Topics of this component created (with their partition counts) when the embedded broker starts. */
+    public static final Map<String, Integer> TOPICS = Map.of(
+            EventIngestor.TOPIC, 2,
+            EventIngestor.DLQ_TOPIC, 1);
+
+    private final EmbeddedKafka kafka;
+    private final EmbeddedRedis redis;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private LocalServices(EmbeddedKafka kafka, EmbeddedRedis redis) {
+        this.kafka = kafka;
+        this.redis = redis;
+    }
+
+    /** Starts both services, whatever is configured (the tests' choice). */
+    public static LocalServices startAll() {
+        return start(true, true);
+    }
+
+    /**
+     * Starts what the environment ({@code env}) and system properties ({@code props}) do not configure: Kafka when
+     * neither {@value #KAFKA_ENV} nor {@value #KAFKA_PROPERTY} is set, Redis when neither {@value #REDIS_ENV} nor
+     * {@value #REDIS_PROPERTY} is set.
+     */
+    public static LocalServices startMissing(Function<String, String> env, Function<String, String> props) {
+        boolean needKafka = blank(env.apply(KAFKA_ENV)) && blank(props.apply(KAFKA_PROPERTY));
+        boolean needRedis = blank(env.apply(REDIS_ENV)) && blank(props.apply(REDIS_PROPERTY));
+        return start(needKafka, needRedis);
+    }
+
+    private static LocalServices start(boolean withKafka, boolean withRedis) {
+        EmbeddedKafka kafka = null;
+        EmbeddedRedis redis = null;
+        try {
+            if (withKafka) {
+                kafka = EmbeddedKafka.start();
+                kafka.createTopics(TOPICS);
+            }
+            if (withRedis) {
+                redis = EmbeddedRedis.start();
+            }
+            return new LocalServices(kafka, redis);
+        } catch (RuntimeException e) {
+            if (kafka != null) {
+                kafka.close();
+            }
+            if (redis != null) {
+                redis.close();
+            }
+            throw e;
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    /** The configuration pointing at what was started: {@value #KAFKA_PROPERTY} and/or {@value #REDIS_PROPERTY}. */
+    public Map<String, String> config() {
+        Map<String, String> config = new LinkedHashMap<>();
+        if (kafka != null) {
+            config.put(KAFKA_PROPERTY, kafka.bootstrapServers());
+        }
+        if (redis != null) {
+            config.put(REDIS_PROPERTY, redis.hosts());
+        }
+        return config;
+    }
+
+    /** The embedded broker's bootstrap address, or null when Kafka is external. */
+    public String kafkaBootstrapServers() {
+        return kafka == null ? null : kafka.bootstrapServers();
+    }
+
+    /** The embedded Redis hosts value, or null when Redis is external. */
+    public String redisHosts() {
+        return redis == null ? null : redis.hosts();
+    }
+
+    /** The embedded Redis server, or null when Redis is external (tests stop and restart it). */
+    public EmbeddedRedis redis() {
+        return redis;
+    }
+
+    public boolean startedAnything() {
+        return kafka != null || redis != null;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (kafka != null) {
+                kafka.close();
+            }
+        } finally {
+            if (redis != null) {
+                redis.close();
+            }
+        }
+    }
+}

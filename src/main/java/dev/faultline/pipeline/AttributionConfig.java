@@ -1,0 +1,49 @@
+package dev.faultline.pipeline;
+
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How failures are attributed: pair selection thresholds and engine settings ({@code faultline.attribution.*}). */
+@ConfigMapping(prefix = "faultline.attribution")
+public interface AttributionConfig {
+
+    /** Failures with logit(wrong) - logit(contrast) at or below this are skipped as LOW_LOGIT_DIFF (paper: 1.0). */
+    @WithDefault("1.0")
+    double minLogitDiff();
+
+    /** When set, contrasts ranked worse than this (1-based, among all tokens) are skipped as NO_CONTRAST. */
+    Optional<Integer> maxContrastRank();
+
+    /** attnlrp or gradxinput. */
+    @WithDefault("attnlrp")
+    String method();
+
+    /** Softmax rule: attnlrp or detach. */
+    @WithDefault("attnlrp")
+    String softmax();
+
+    /** k of the faithfulness perturbation check; 0 skips it. */
+    @WithDefault("5")
+    int faithfulnessK();
+
+    /** An attribution is informative when drop(top-k) - drop(random k) exceeds this. */
+    @WithDefault("0.0")
+    double faithfulnessMargin();
+
+    /** Top tokens by logit reported at the target position. */
+    @WithDefault("10")
+    int topK();
+
+    /** Most relevant tokens reported in top_positive / top_negative. */
+    @WithDefault("10")
+    int topRelevant();
+
+    /** Jobs a worker accepts ahead of the one running (the bounded queue in front of the engine). */
+    @WithDefault("64")
+    int queueCapacity();
+
+    /** Longest input (tokens) attributed; the model's max positions when unset. */
+    Optional<Integer> maxInputTokens();
+}

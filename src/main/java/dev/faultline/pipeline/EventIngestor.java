@@ -1,0 +1,101 @@
+package dev.faultline.pipeline;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.triage.AnswerScorer;
+import dev.faultline.triage.ScoredEvent;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+
+/**
+ * Consumes {@code eval.outputs} in batches: validates each record, scores valid events and hands them to the
+ * {@link ScoredEventSink}; invalid records, and events the sink fails on, go to {@code eval.outputs.dlq}. The batch
+ * is acknowledged only when every sink stage and every DLQ write has completed (throttled commits then move the
+ * offsets), so nothing is dropped silently and one bad record never stops the consumer.
+ */
+@ApplicationScoped
+public class EventIngestor {
+
+    /** Topic of incoming evaluation events (key = run_id). */
+    public static final String TOPIC = "eval.outputs";
+    /** Dead-letter topic for records that cannot be processed, with the reason in headers. */
+    public static final String DLQ_TOPIC = "eval.outputs.dlq";
+    /** Incoming channel bound to {@value #TOPIC}. */
+    public static final String CHANNEL = "eval-outputs-in";
+    /** DLQ reason code when the sink fails on a valid event. */
+    public static final String PROCESSING = "processing";
+
+    private static final Logger LOG = Logger.getLogger(EventIngestor.class);
+
+    private final EventValidator validator;
+    private final AnswerScorer scorer;
+    private final ScoredEventSink sink;
+    private final DeadLetters deadLetters;
+    private final IngestMetrics metrics;
+
+    public EventIngestor(EventValidator validator, AnswerScorer scorer, ScoredEventSink sink, DeadLetters deadLetters,
+            IngestMetrics metrics) {
+        this.validator = validator;
+        this.scorer = scorer;
+        this.sink = sink;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+    }
+
+    @Incoming(CHANNEL)
+    public CompletionStage<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
+        List<KafkaRecord<String, byte[]>> records = batch.getRecords();
+        CompletableFuture<?>[] stages = new CompletableFuture<?>[records.size()];
+        for (int i = 0; i < stages.length; i++) {
+            stages[i] = process(records.get(i)).toCompletableFuture();
+        }
+        return CompletableFuture.allOf(stages).handle((ok, failure) -> failure)
+                .thenCompose(failure -> {
+                    if (failure == null) {
+                        return batch.ack();
+                    }
+                    LOG.errorf(failure, "a DLQ write failed; the batch of %d records is nacked", stages.length);
+                    return batch.nack(failure);
+                });
+    }
+
+    private CompletionStage<Void> process(KafkaRecord<String, byte[]> record) {
+        EvalOutput event;
+        try {
+            event = validator.validate(record.getPayload());
+        } catch (InvalidEventException e) {
+            return toDlq(record, e.reason(), e.getMessage());
+        }
+        ScoredEvent scored = scorer.score(event);
+        metrics.scored(scored);
+        CompletionStage<Void> accepted;
+        try {
+            accepted = sink.accept(scored);
+        } catch (RuntimeException e) {
+            accepted = CompletableFuture.failedFuture(e);
+        }
+        return accepted.handle((ok, failure) -> failure).thenCompose(failure -> {
+            if (failure == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            LOG.warnf(failure, "sink failed on event %s; sending it to the DLQ", event.eventId());
+            return toDlq(record, PROCESSING, "sink failed: " + failure);
+        });
+    }
+
+    private CompletionStage<Void> toDlq(KafkaRecord<String, byte[]> record, String code, String reason) {
+        IncomingKafkaRecordMetadata<?, ?> meta = record.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        long offset = meta == null ? -1 : meta.getOffset();
+        return deadLetters.send(record.getKey(), record.getPayload(), code, reason, record.getTopic(),
+                record.getPartition(), offset);
+    }
+}

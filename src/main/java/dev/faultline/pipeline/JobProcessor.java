@@ -1,0 +1,171 @@
+package dev.faultline.pipeline;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.engine.Attribution;
+import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.AttributionRequest;
+import dev.faultline.engine.InputTooLongException;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.engine.Method;
+import dev.faultline.engine.SoftmaxRule;
+import dev.faultline.store.ResultCache;
+import dev.faultline.triage.ContrastPair;
+import dev.faultline.triage.ContrastPairFinder;
+import dev.faultline.triage.PairSearch;
+
+/**
+ * Turns one attribution job into its result: event-id lookup (a re-delivery publishes nothing new), model from the
+ * registry, contrast pair, content-key lookup, then the engine and the summary. Runs on the worker's single thread.
+ */
+@ApplicationScoped
+public class JobProcessor {
+
+    private static final Logger LOG = Logger.getLogger(JobProcessor.class);
+
+    /**
+     * What a job produced: the result, its content key (null when it has none) and whether it was already
+     * published before (a re-delivered job whose result Redis holds: nothing to send again).
+     */
+    public record Outcome(AttributionResult result, String contentKey, boolean alreadyPublished) {
+    }
+
+    @Inject
+    ModelRegistry registry;
+    @Inject
+    AttributionEngine engine;
+    @Inject
+    ResultCache cache;
+    @Inject
+    AttributionConfig config;
+    @Inject
+    ModelsConfig models;
+    @Inject
+    PipelineMetrics metrics;
+    @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+    String version;
+
+    public Outcome process(AttributionJob job) {
+        long t0 = System.nanoTime();
+        EvalOutput event = job.event();
+        Map<String, Double> timings = new LinkedHashMap<>();
+        Optional<AttributionResult> done = cache.findByEvent(event.eventId());
+        lap(timings, "cache", t0);
+        if (done.isPresent()) {
+            return new Outcome(done.get(), null, true);
+        }
+        Method method = Method.parse(config.method());
+        SoftmaxRule softmax = SoftmaxRule.parse(config.softmax());
+        ResultBuilder skip = new ResultBuilder(event, job.verdict(), null, null);
+        skip.engine = new AttributionResult.Engine(method.label(), softmax.label(), models.dtype(), models.device(), version);
+        LanguageModel model;
+        try {
+            String name = event.model() == null ? null : event.model().name();
+            String revision = event.model() == null ? null : event.model().revision();
+            model = registry.acquire(name, revision);
+        } catch (ModelUnavailableException e) {
+            skip.status = AttributionStatus.MODEL_UNAVAILABLE;
+            skip.reason = e.getMessage();
+            return finish(skip, null, timings, t0);
+        }
+        int limit = config.maxInputTokens().orElse(Integer.MAX_VALUE);
+        if (model.config() != null && model.config().maxPositions() > 0) {
+            limit = Math.min(limit, model.config().maxPositions());
+        }
+        final int maxTokens = limit;
+        long tc = System.nanoTime();
+        PairSearch search;
+        try {
+            search = new ContrastPairFinder(config.maxContrastRank().orElse(null)).find(model.tokenizer(), ids -> {
+                if (ids.length > maxTokens) {
+                    throw new InputTooLongException(ids.length, maxTokens);
+                }
+                return engine.logitsAt(model, ids, -1);
+            }, event, job.answer());
+        } catch (InputTooLongException e) {
+            skip.status = AttributionStatus.INPUT_TOO_LONG;
+            skip.reason = e.getMessage();
+            return finish(skip, null, timings, t0);
+        }
+        lap(timings, "contrast", tc);
+        skip.retokenizationMismatch = search.retokenizationMismatch();
+        ContrastPair pair = search.pair();
+        if (pair == null) {
+            skip.status = AttributionStatus.NO_CONTRAST;
+            skip.reason = search.skipReason();
+            return finish(skip, null, timings, t0);
+        }
+        String contentKey = ResultCache.contentKey(event.model().name(),
+                event.model().revision() == null ? "main" : event.model().revision(), method.label(), softmax.label(),
+                model.dtype().label(), pair.inputIds(), pair.position(), pair.wrong(), pair.contrast());
+        long tk = System.nanoTime();
+        Optional<AttributionResult> cached = cache.findByContent(contentKey);
+        lap(timings, "cache", tk);
+        if (cached.isPresent()) {
+            return new Outcome(ResultBuilder.restamp(cached.get(), event), contentKey, false);
+        }
+        skip.target = ResultSummarizer.target(pair, pair.logitDiff());
+        if (!search.usable()) {
+            skip.status = AttributionStatus.NO_CONTRAST;
+            skip.reason = search.skipReason();
+            return finish(skip, contentKey, timings, t0);
+        }
+        if (pair.logitDiff() <= config.minLogitDiff()) {
+            skip.status = AttributionStatus.LOW_LOGIT_DIFF;
+            skip.reason = String.format(java.util.Locale.ROOT, "logit(wrong) - logit(contrast) = %.4f <= min-logit-diff %s",
+                    pair.logitDiff(), config.minLogitDiff());
+            return finish(skip, contentKey, timings, t0);
+        }
+        Attribution a;
+        try {
+            a = engine.attribute(model, new AttributionRequest(pair.inputIds(), pair.position(), pair.wrong(),
+                    pair.contrast(), method, softmax, config.faithfulnessK(), seed(event.eventId()),
+                    config.faithfulnessMargin(), config.topK()));
+        } catch (InputTooLongException e) {
+            skip.status = AttributionStatus.INPUT_TOO_LONG;
+            skip.reason = e.getMessage();
+            return finish(skip, contentKey, timings, t0);
+        }
+        if (a.timingsMs() != null) {
+            a.timingsMs().forEach((k, v) -> {
+                timings.put(k, v);
+                metrics.phase(k, v);
+            });
+        }
+        timings.put("total", (System.nanoTime() - t0) / 1e6);
+        metrics.phase("total", timings.get("total"));
+        AttributionResult result = new ResultSummarizer(config.topRelevant(), version).summarize(event, job.verdict(),
+                pair, a, model.tokenizer(), search.retokenizationMismatch(), timings);
+        LOG.debugf("attributed %s: %s vs %s, logit diff %.3f", event.eventId(), pair.wrongText(), pair.contrastText(),
+                a.logitDiff());
+        return new Outcome(result, contentKey, false);
+    }
+
+    /** A per-event seed for the faithfulness check's random baseline (stable across re-deliveries). */
+    static long seed(String eventId) {
+        return eventId == null ? 0 : eventId.hashCode() & 0xffffffffL;
+    }
+
+    private Outcome finish(ResultBuilder b, String contentKey, Map<String, Double> timings, long t0) {
+        timings.put("total", (System.nanoTime() - t0) / 1e6);
+        b.timingsMs = timings;
+        return new Outcome(b.build(), contentKey, false);
+    }
+
+    private void lap(Map<String, Double> timings, String phase, long since) {
+        double ms = (System.nanoTime() - since) / 1e6;
+        timings.merge(phase, ms, Double::sum);
+        metrics.phase(phase, ms);
+    }
+}

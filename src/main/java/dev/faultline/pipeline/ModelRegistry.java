@@ -1,0 +1,159 @@
+package dev.faultline.pipeline;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.jboss.logging.Logger;
+
+import dev.faultline.engine.DType;
+import dev.faultline.engine.LanguageModel;
+
+/**
+ * Finds checkpoints under a directory by {@code model.name} and {@code model.revision}, keeps the loaded ones in an
+ * LRU bounded by count and weight bytes, and remembers load failures for a back-off period so that a broken model
+ * costs one load attempt per period, not one per event.
+ */
+public final class ModelRegistry implements AutoCloseable {
+
+    /** Loads one checkpoint directory (ModelLoader::load in production). */
+    @FunctionalInterface
+    public interface Loader {
+        LanguageModel load(Path dir, DType dtype, String device);
+    }
+
+    private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
+    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+    public static final String MAIN = "main";
+
+    private final Path root;
+    private final Loader loader;
+    private final DType dtype;
+    private final String device;
+    private final int maxLoaded;
+    private final long maxBytes;
+    private final Duration retryAfter;
+    private final Clock clock;
+    private final LinkedHashMap<String, LanguageModel> loaded = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, Failure> failures = new LinkedHashMap<>();
+    private long loadedBytes;
+
+    private record Failure(String reason, long retryAtMillis) {
+    }
+
+    public ModelRegistry(Path root, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
+            Duration retryAfter, Clock clock) {
+        if (maxLoaded < 1) {
+            throw new IllegalArgumentException("faultline.models.max-loaded must be at least 1, got " + maxLoaded);
+        }
+        this.root = root;
+        this.loader = loader;
+        this.dtype = dtype;
+        this.device = device;
+        this.maxLoaded = maxLoaded;
+        this.maxBytes = maxBytes;
+        this.retryAfter = retryAfter;
+        this.clock = clock;
+    }
+
+    /** {@code name@revision} with revision defaulting to main. */
+    public static String key(String name, String revision) {
+        return name + "@" + (revision == null || revision.isBlank() ? MAIN : revision);
+    }
+
+    /**
+     * The loaded model for {@code name}/{@code revision}, loading it (and evicting least recently used ones) when
+     * needed.
+     *
+     * @throws ModelUnavailableException with the reason when it is missing or failed to load within the back-off
+     */
+    public synchronized LanguageModel acquire(String name, String revision) {
+        String rev = revision == null || revision.isBlank() ? MAIN : revision;
+        String key = key(name, rev);
+        LanguageModel model = loaded.get(key);
+        if (model != null) {
+            return model;
+        }
+        long now = clock.millis();
+        Failure failure = failures.get(key);
+        if (failure != null && now < failure.retryAtMillis()) {
+            throw new ModelUnavailableException(failure.reason() + " (next attempt in "
+                    + Duration.ofMillis(failure.retryAtMillis() - now).toSeconds() + " s)");
+        }
+        try {
+            Path dir = resolve(name, rev);
+            long t0 = System.nanoTime();
+            model = loader.load(dir, dtype, device);
+            LOG.infof("loaded model %s from %s in %d ms (%d weight bytes)", key, dir,
+                    (System.nanoTime() - t0) / 1_000_000, model.weightBytes());
+        } catch (RuntimeException | LinkageError e) {
+            String reason = "model " + key + " unavailable: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            failures.put(key, new Failure(reason, now + retryAfter.toMillis()));
+            LOG.warnf("%s; retrying after %s", reason, retryAfter);
+            throw new ModelUnavailableException(reason);
+        }
+        failures.remove(key);
+        loaded.put(key, model);
+        loadedBytes += model.weightBytes();
+        evict(key);
+        return model;
+    }
+
+    /** The checkpoint directory for a name and revision, or an exception saying why there is none. */
+    public Path resolve(String name, String revision) {
+        if (root == null) {
+            throw new ModelUnavailableException("faultline.models.dir (FAULTLINE_MODELS_DIR) is not set");
+        }
+        if (name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+            throw new ModelUnavailableException("invalid model name '" + name + "'");
+        }
+        if (!SAFE_NAME.matcher(revision).matches() || revision.contains("..")) {
+            throw new ModelUnavailableException("invalid model revision '" + revision + "'");
+        }
+        Path base = root.resolve(name);
+        List<Path> candidates = MAIN.equals(revision) ? List.of(base, base.resolve(MAIN)) : List.of(base.resolve(revision));
+        for (Path candidate : candidates) {
+            if (Files.isRegularFile(candidate.resolve("config.json"))) {
+                return candidate;
+            }
+        }
+        throw new ModelUnavailableException("no checkpoint for " + key(name, revision) + " under " + root
+                + " (looked for config.json in " + candidates + ")");
+    }
+
+    /** Keys of the loaded models, least recently used first. */
+    public synchronized List<String> loadedKeys() {
+        return List.copyOf(loaded.keySet());
+    }
+
+    public synchronized long loadedBytes() {
+        return loadedBytes;
+    }
+
+    private void evict(String keep) {
+        Iterator<Map.Entry<String, LanguageModel>> it = loaded.entrySet().iterator();
+        while ((loaded.size() > maxLoaded || loadedBytes > maxBytes) && it.hasNext()) {
+            Map.Entry<String, LanguageModel> eldest = it.next();
+            if (eldest.getKey().equals(keep)) {
+                continue;
+            }
+            it.remove();
+            loadedBytes -= eldest.getValue().weightBytes();
+            LOG.infof("evicting model %s", eldest.getKey());
+            eldest.getValue().close();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        loaded.values().forEach(LanguageModel::close);
+        loaded.clear();
+        loadedBytes = 0;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.faultline.pipeline;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.contract.Verdict;
+import dev.faultline.engine.Attribution;
+import dev.faultline.engine.TextTokenizer;
+import dev.faultline.engine.TokenizedText;
+import dev.faultline.triage.ContrastPair;
+
+/**
+ * Turns an engine {@link Attribution} of one failure into the v1 result (DESIGN.md section 2.3): per-token relevance
+ * with character spans in {@code prompt + output}, top tokens, relevance per segment (the event's segments, {@code
+ * answer} for the completion prefix, {@code other} for the rest of the prompt), per-layer sums, conservation terms,
+ * faithfulness and engine settings. Plain Java: the web view and the trajectory tracker reuse it.
+ */
+public final class ResultSummarizer {
+
+    public static final String ANSWER = "answer";
+    public static final String OTHER = "other";
+
+    private final int topRelevant;
+    private final String version;
+
+    /** @param topRelevant how many tokens top_positive/top_negative list; {@code version} goes to engine.version */
+    public ResultSummarizer(int topRelevant, String version) {
+        this.topRelevant = topRelevant;
+        this.version = version;
+    }
+
+    /** The target of a pair (position = the logit row that predicts the wrong token). */
+    public static AttributionResult.Target target(ContrastPair pair, double logitDiff) {
+        return new AttributionResult.Target(pair.position(),
+                new AttributionResult.TokenRef(pair.wrong(), pair.wrongText()),
+                new AttributionResult.TokenRef(pair.contrast(), pair.contrastText()), logitDiff, pair.contrastRank());
+    }
+
+    /** An ATTRIBUTED result. */
+    public AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
+            TextTokenizer tokenizer, boolean retokenizationMismatch, Map<String, Double> timingsMs) {
+        ResultBuilder b = new ResultBuilder(event, verdict, AttributionStatus.ATTRIBUTED, null);
+        String text = event.prompt() + event.output();
+        int promptLength = event.prompt().length();
+        TokenizedText t = pair.text();
+        int n = pair.tokenIndex();
+        double[] rel = a.inputRelevance();
+        if (a.positionRelevance() != null) {
+            rel = rel.clone();
+            for (int i = 0; i < n; i++) {
+                rel[i] += a.positionRelevance()[i];
+            }
+        }
+        List<AttributionResult.Token> tokens = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            boolean special = t.special()[i];
+            String tokenText = special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]);
+            String segment = special ? null : segmentOf(text, t.starts()[i], t.ends()[i], promptLength, event.segments());
+            tokens.add(new AttributionResult.Token(tokenText, t.ids()[i], t.starts()[i], t.ends()[i], rel[i], special,
+                    segment));
+        }
+        b.target = target(pair, a.logitDiff());
+        b.tokens = tokens;
+        final double[] r = rel;
+        List<Integer> ordinary = IntStream.range(0, n).filter(i -> !t.special()[i]).boxed().toList();
+        b.topPositive = ordinary.stream().filter(i -> r[i] > 0).sorted(Comparator.comparingDouble(i -> -r[i]))
+                .limit(topRelevant).map(i -> new AttributionResult.IndexedRelevance(i, r[i])).toList();
+        b.topNegative = ordinary.stream().filter(i -> r[i] < 0).sorted(Comparator.comparingDouble(i -> r[i]))
+                .limit(topRelevant).map(i -> new AttributionResult.IndexedRelevance(i, r[i])).toList();
+        b.segments = segments(tokens, event.segments(), normalizer(tokens));
+        b.layers = layers(a.layerInputRelevance());
+        double inputSum = 0;
+        for (double v : rel) {
+            inputSum += v;
+        }
+        b.conservation = new AttributionResult.Conservation(a.logitDiff(), inputSum, a.biasTotal(),
+                a.softmaxAbsorbedTotal(), a.identityResidual());
+        if (a.faithfulness() != null) {
+            var f = a.faithfulness();
+            b.faithfulness = new AttributionResult.FaithfulnessSummary(f.k(), f.dropTop(), f.dropRandom(), f.margin(),
+                    f.informative());
+        }
+        if (a.topTokens() != null) {
+            b.topTokens = a.topTokens().stream().map(x -> new AttributionResult.TopToken(x.id(), x.text(), x.logit()))
+                    .toList();
+        }
+        b.retokenizationMismatch = retokenizationMismatch;
+        b.engine = engine(a);
+        b.timingsMs = timingsMs;
+        return b.build();
+    }
+
+    public AttributionResult.Engine engine(Attribution a) {
+        return new AttributionResult.Engine(a.method().label(), a.softmax().label(), a.dtype().label(), a.device(),
+                version);
+    }
+
+    /**
+     * The segment of a token: {@code answer} when it starts in the output, else the first event segment its
+     * characters overlap (its leading space excluded), else {@code other}.
+     */
+    public static String segmentOf(String text, int start, int end, int promptLength, List<EvalOutput.Segment> segments) {
+        int s = start;
+        if (s < end && s < text.length() && Character.isWhitespace(text.charAt(s))) {
+            s++;
+        }
+        if (s >= promptLength) {
+            return ANSWER;
+        }
+        if (segments != null) {
+            for (EvalOutput.Segment seg : segments) {
+                if (s < seg.end() && end > seg.start() && s < end) {
+                    return seg.name();
+                }
+            }
+        }
+        return OTHER;
+    }
+
+    /** The largest |relevance| excluding the first token and special tokens (the heatmap normaliser, DESIGN 3). */
+    public static double normalizer(List<AttributionResult.Token> tokens) {
+        double max = 0;
+        for (int i = 1; i < tokens.size(); i++) {
+            if (!tokens.get(i).special()) {
+                max = Math.max(max, Math.abs(tokens.get(i).relevance()));
+            }
+        }
+        return max;
+    }
+
+    /** Relevance per segment in the event's order, then {@code answer} and {@code other} (when they have tokens). */
+    public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
+            List<EvalOutput.Segment> eventSegments, double normalizer) {
+        Map<String, double[]> sums = new LinkedHashMap<>(); // sum, positive, negative, count
+        if (eventSegments != null) {
+            eventSegments.forEach(s -> sums.putIfAbsent(s.name(), new double[4]));
+        }
+        sums.putIfAbsent(ANSWER, new double[4]);
+        for (AttributionResult.Token t : tokens) {
+            if (t.segment() == null) {
+                continue;
+            }
+            double[] s = sums.computeIfAbsent(t.segment(), k -> new double[4]);
+            s[0] += t.relevance();
+            if (t.relevance() > 0) {
+                s[1] += t.relevance();
+            } else {
+                s[2] += t.relevance();
+            }
+            s[3]++;
+        }
+        List<AttributionResult.SegmentRelevance> out = new ArrayList<>();
+        sums.forEach((name, s) -> {
+            if (s[3] > 0 || !OTHER.equals(name)) {
+                out.add(new AttributionResult.SegmentRelevance(name, s[0], s[1], s[2], (int) s[3],
+                        normalizer > 0 ? s[0] / normalizer : null));
+            }
+        });
+        return out;
+    }
+
+    /** Positive and negative relevance of the residual stream entering each layer (row L: the final one). */
+    public static List<AttributionResult.LayerRelevance> layers(double[][] layerInput) {
+        List<AttributionResult.LayerRelevance> out = new ArrayList<>();
+        if (layerInput == null) {
+            return out;
+        }
+        for (int l = 0; l < layerInput.length; l++) {
+            double pos = 0;
+            double neg = 0;
+            for (double v : layerInput[l]) {
+                if (v > 0) {
+                    pos += v;
+                } else {
+                    neg += v;
+                }
+            }
+            out.add(new AttributionResult.LayerRelevance(l, pos, neg));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.faultline.pipeline;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
+import dev.faultline.config.RoleChannels;
+import io.smallrye.config.ConfigSourceContext;
+import io.smallrye.config.ConfigSourceFactory;
+import io.smallrye.config.ConfigValue;
+import io.smallrye.config.common.MapBackedConfigSource;
+
+/**
+ * Enables the Kafka channels of the role in {@code faultline.role} ({@code all} default, {@code triage},
+ * {@code worker}) wherever the role is configured (application.properties, env, system property, tests), with the
+ * channel sets of {@link dev.faultline.config.RoleChannels} (which {@code FaultlineMain} applies before start-up): a
+ * triage process does not consume {@code attribution.jobs}; a worker does not consume {@code eval.outputs}. The
+ * values have a low ordinal, so an explicit {@code mp.messaging...enabled} still wins.
+ */
+public class RoleChannelSource implements ConfigSourceFactory {
+
+
+    @Override
+    public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
+        ConfigValue value = context.getValue("faultline.role");
+        String role = value == null || value.getValue() == null ? "all" : value.getValue().trim().toLowerCase(Locale.ROOT);
+        Map<String, String> props = new HashMap<>();
+        switch (role) {
+            case "all" -> {
+            }
+            case "triage" -> RoleChannels.WORKER_CHANNELS.forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
+            case "worker" -> RoleChannels.TRIAGE_CHANNELS.forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
+            default -> throw new IllegalArgumentException(
+                    "faultline.role must be all, triage or worker, got '" + value.getValue() + "'");
+        }
+        return List.of(new MapBackedConfigSource("faultline-role-channels", props, 60) {
+        });
+    }
+
+    @Override
+    public OptionalInt getPriority() {
+        return OptionalInt.of(60);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.faultline.store;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.faultline.contract.AttributionResult;
+
+/**
+ * Reads one result from {@code attribution.results} at the partition and offset the {@link RunIndex} recorded: the
+ * REST API's source when Redis misses (expired, flushed or down). One consumer, assigned (no group), used under a lock.
+ */
+@ApplicationScoped
+public class ResultTopicReader {
+
+    public static final String TOPIC = "attribution.results";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Inject
+    ObjectMapper json;
+
+    private KafkaConsumer<String, String> consumer;
+
+    /** The result of {@code eventId} stored at that position, if it is still there (compaction keeps the latest). */
+    public synchronized Optional<AttributionResult> read(String eventId, int partition, long offset) {
+        if (consumer == null) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        }
+        TopicPartition tp = new TopicPartition(TOPIC, partition);
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, offset);
+        long deadline = System.currentTimeMillis() + 5000;
+        while (System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.offset() >= offset && eventId.equals(r.key()) && r.value() != null) {
+                    try {
+                        return Optional.of(json.readValue(r.value(), AttributionResult.class));
+                    } catch (Exception e) {
+                        return Optional.empty();
+                    }
+                }
+                if (r.offset() >= offset) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (consumer != null) {
+            consumer.close(Duration.ofSeconds(1));
+        }
+    }
+}

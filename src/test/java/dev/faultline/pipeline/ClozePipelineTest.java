@@ -1,0 +1,274 @@
+package dev.faultline.pipeline;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.contract.Verdict;
+import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.triage.ClozeData;
+import dev.faultline.triage.ScoredEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+
+/**
+ * The whole path on the embedded broker and Redis with the real TinyStories-260K: the 100 cloze events published on
+ * {@code eval.outputs} each end as exactly one result matching the reference implementation (expected.jsonl);
+ * re-publishing recomputes nothing; a Redis outage loses no result.
+ */
+@QuarkusTest
+@WithTestResource(LocalServicesResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClozePipelineTest {
+
+    static ClozeData data;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    ScoredEventSink sink;
+
+    @BeforeAll
+    static void load() {
+        data = ClozeData.load();
+    }
+
+    /** Publishes event lines on eval.outputs (key run_id), optionally with a suffix on every event id. */
+    static void publish(List<String> lines, String idSuffix) throws Exception {
+        List<ProducerRecord<String, String>> records = new ArrayList<>();
+        for (String line : lines) {
+            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
+            if (!idSuffix.isEmpty()) {
+                n.put("event_id", n.get("event_id").asText() + idSuffix);
+                n.put("run_id", n.get("run_id").asText() + idSuffix);
+            }
+            records.add(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
+        }
+        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
+            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
+        }
+    }
+
+    double counter(String name, String tag, String value) {
+        return meters.find(name).tag(tag, value).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    @Test
+    @Order(1)
+    void everyClozeEventGetsOneResultMatchingTheReference() throws Exception {
+        publish(data.eventLines, "");
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().filter(r -> data.events.containsKey(r.eventId()))
+                    .map(AttributionResult::eventId).distinct().count() == 100, Duration.ofMinutes(5));
+            Map<String, List<AttributionResult>> byEvent = topic.results.stream()
+                    .filter(r -> data.events.containsKey(r.eventId()))
+                    .collect(Collectors.groupingBy(AttributionResult::eventId));
+            assertThat(byEvent).hasSize(100);
+            byEvent.forEach((id, rs) -> assertThat(rs).as(id).hasSize(1));
+            int attributed = 0;
+            for (var e : data.expected.entrySet()) {
+                AttributionResult r = byEvent.get(e.getKey()).get(0);
+                JsonNode exp = e.getValue();
+                assertThat(r.status().name()).as(e.getKey() + " " + r.reason()).isEqualTo(exp.get("status").asText());
+                if (exp.get("correct").asBoolean()) {
+                    assertThat(r.verdict()).isEqualTo(Verdict.CORRECT);
+                    continue;
+                }
+                assertThat(r.verdict()).isEqualTo(Verdict.INCORRECT);
+                assertThat(r.retokenizationMismatch()).as(e.getKey()).isFalse();
+                var t = r.target();
+                assertThat(t.position()).as(e.getKey()).isEqualTo(exp.get("error").get("oracle_position").asInt());
+                assertThat(t.wrong().id()).as(e.getKey()).isEqualTo(exp.get("wrong").get("id").asInt());
+                assertThat(t.contrast().id()).as(e.getKey()).isEqualTo(exp.get("contrast").get("id").asInt());
+                assertThat(t.wrong().text()).as(e.getKey()).isEqualTo(exp.get("wrong").get("text").asText());
+                assertThat(t.logitDiff()).as(e.getKey()).isCloseTo(exp.get("logit_diff").asDouble(), within(1e-3));
+                assertThat(t.contrastRank()).as(e.getKey()).isEqualTo(exp.get("contrast_rank").asInt());
+                if (r.status() == AttributionStatus.ATTRIBUTED) {
+                    attributed++;
+                    assertRelevanceMatches(e.getKey(), r, exp);
+                }
+            }
+            assertThat(attributed).isEqualTo(60);
+        }
+        // REST serves attributed results from Redis
+        given().when().get("/api/attributions/tinystories-cloze/3").then().statusCode(200)
+                .header("X-Faultline-Source", "redis").body("status", equalTo("ATTRIBUTED"))
+                .body("target.contrast.text", equalTo(" T"));
+        awaitIndexed("tinystories-260k/cloze", 100);
+        given().when().get("/api/runs/tinystories-260k/cloze/failures?size=100").then().statusCode(200)
+                .body("total", equalTo(74));
+        given().when().get("/api/runs/tinystories-260k/cloze/failures?status=LOW_LOGIT_DIFF&size=100").then()
+                .statusCode(200).body("total", equalTo(14));
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("faultline_attributions_total{").contains("status=\"ATTRIBUTED\"")
+                .contains("faultline_logit_diff").contains("faultline_segment_relevance").contains("faultline_jobs_queued")
+                .contains("faultline_contrast_coverage").contains("faultline_attribution_seconds_bucket");
+    }
+
+    static void assertRelevanceMatches(String id, AttributionResult r, JsonNode exp) {
+        JsonNode rel = exp.get("input_relevance");
+        JsonNode tokens = exp.get("tokens");
+        assertThat(r.tokens()).as(id).hasSize(rel.size());
+        double max = 0;
+        for (JsonNode v : rel) {
+            max = Math.max(max, Math.abs(v.asDouble()));
+        }
+        for (int i = 0; i < rel.size(); i++) {
+            AttributionResult.Token tok = r.tokens().get(i);
+            assertThat(tok.relevance()).as(id + " token " + i).isCloseTo(rel.get(i).asDouble(), within(1e-3 * max));
+            assertThat(tok.id()).as(id + " token " + i).isEqualTo(tokens.get(i).get("id").asInt());
+            String seg = tokens.get(i).get("segment").asText();
+            assertThat(Objects.requireNonNullElse(tok.segment(), "bos")).as(id + " token " + i).isEqualTo(seg);
+            if (!tokens.get(i).get("start").isNull()) {
+                assertThat(tok.start()).as(id + " token " + i).isEqualTo(tokens.get(i).get("start").asInt());
+                assertThat(tok.end()).as(id + " token " + i).isEqualTo(tokens.get(i).get("end").asInt());
+            }
+        }
+        assertThat(r.conservation()).isNotNull();
+        assertThat(r.layers()).hasSize(exp.get("layer_input_relevance_sums").size());
+        for (int l = 0; l < r.layers().size(); l++) {
+            var layer = r.layers().get(l);
+            assertThat(layer.positive() + layer.negative()).as(id + " layer " + l)
+                    .isCloseTo(exp.get("layer_input_relevance_sums").get(l).asDouble(), within(1e-3 * Math.max(1, max)));
+        }
+        final double scale = max;
+        Map<String, Double> segs = new HashMap<>();
+        r.segments().forEach(s -> segs.put(s.name(), s.relevance()));
+        exp.get("segment_relevance").fields().forEachRemaining(f -> {
+            if (!f.getKey().equals("bos")) {
+                assertThat(segs.getOrDefault(f.getKey(), 0.0)).as(id + " segment " + f.getKey())
+                        .isCloseTo(f.getValue().get("sum").asDouble(), within(1e-3 * Math.max(1, scale) * 10));
+            }
+        });
+    }
+
+    @Test
+    @Order(2)
+    void republishingRecomputesNothingAndAddsNoDifferentResult() throws Exception {
+        double hitsBefore = counter("faultline.cache.requests", "result", "hit");
+        publish(data.eventLines, "");
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (counter("faultline.cache.requests", "result", "hit") - hitsBefore < 74
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(counter("faultline.cache.requests", "result", "hit") - hitsBefore).isGreaterThanOrEqualTo(74);
+        Thread.sleep(1000);
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> false, Duration.ofSeconds(5));
+            Map<String, List<AttributionResult>> byEvent = topic.results.stream()
+                    .filter(r -> data.events.containsKey(r.eventId()))
+                    .collect(Collectors.groupingBy(AttributionResult::eventId));
+            byEvent.forEach((id, rs) -> {
+                if (!data.expected.get(id).get("correct").asBoolean()) {
+                    assertThat(rs).as(id + ": a failure's result is published once").hasSize(1);
+                } else {
+                    // correct events are not cached: a re-delivery repeats the same verdict result
+                    assertThat(rs.stream().map(r -> r.status() + "/" + r.verdict()).distinct()).as(id).hasSize(1);
+                }
+            });
+        }
+    }
+
+    @Test
+    @Order(3)
+    void redisOutageMidRunLosesNoResult() throws Exception {
+        List<String> failures = data.eventLines.stream()
+                .filter(l -> l.contains("\"tinystories-cloze/") && !data.expected.get(eventId(l)).get("correct").asBoolean())
+                .toList();
+        List<String> first = failures.subList(0, 20);
+        List<String> second = failures.subList(20, 40);
+        double errorsBefore = counter("faultline.cache.requests", "result", "error");
+        publish(first, "-outage");
+        LocalServicesResource.stopRedis();
+        try {
+            publish(second, "-outage");
+            try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+                topic.pollUntil(rs -> rs.stream().filter(r -> r.eventId().endsWith("-outage"))
+                        .map(AttributionResult::eventId).distinct().count() == 40, Duration.ofMinutes(3));
+                Map<String, List<AttributionResult>> byEvent = topic.results.stream()
+                        .filter(r -> r.eventId().endsWith("-outage"))
+                        .collect(Collectors.groupingBy(AttributionResult::eventId));
+                assertThat(byEvent).hasSize(40);
+                byEvent.forEach((id, rs) -> {
+                    assertThat(rs).as(id).hasSize(1);
+                    String original = id.substring(0, id.length() - "-outage".length());
+                    assertThat(rs.get(0).status().name()).as(id)
+                            .isEqualTo(data.expected.get(original).get("status").asText());
+                });
+            }
+            assertThat(counter("faultline.cache.requests", "result", "error")).isGreaterThan(errorsBefore);
+            given().when().get("/q/health/ready").then().statusCode(503);
+        } finally {
+            LocalServicesResource.startRedis();
+        }
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (given().when().get("/q/health/ready").statusCode() != 200 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+        }
+        given().when().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    @Order(4)
+    void tooLongPromptIsInputTooLong() throws Exception {
+        EvalOutput base = data.events.get("tinystories-cloze/3");
+        String prompt = base.prompt() + " Tom had a ball.".repeat(200);
+        EvalOutput e = new EvalOutput(base.schema(), "cloze/too-long", "cloze/too-long-run", base.model(),
+                base.benchmark(), "x", prompt, base.output(), base.references(), base.scoring(), null, base.segments(),
+                null, null);
+        sink.accept(new ScoredEvent(e, Verdict.INCORRECT, "Lily", null)).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())), Duration.ofMinutes(2));
+            assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(AttributionStatus.INPUT_TOO_LONG);
+                assertThat(r.reason()).contains("limit is 512");
+            });
+        }
+    }
+
+    static String eventId(String line) {
+        try {
+            return ClozeData.JSON.readTree(line).get("event_id").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void awaitIndexed(String runId, int events) throws InterruptedException {
+        for (int i = 0; i < 150; i++) {
+            String body = given().when().get("/api/runs").then().extract().asString();
+            if (body.contains("\"run_id\":\"" + runId + "\",") && body.contains("\"events\":" + events)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+    }
+}

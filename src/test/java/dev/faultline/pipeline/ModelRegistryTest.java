@@ -1,0 +1,160 @@
+package dev.faultline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.faultline.engine.DType;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.engine.ModelConfig;
+import dev.faultline.engine.ModelLoadException;
+import dev.faultline.engine.TextTokenizer;
+
+/** Directory layout, LRU bounds and load-failure back-off of the model registry, with a counting fake loader. */
+class ModelRegistryTest {
+
+    @TempDir
+    Path root;
+
+    final List<String> closed = new ArrayList<>();
+    final AtomicInteger loads = new AtomicInteger();
+
+    final class FakeModel implements LanguageModel {
+        final Path dir;
+        final long bytes;
+
+        FakeModel(Path dir, long bytes) {
+            this.dir = dir;
+            this.bytes = bytes;
+        }
+
+        public Path directory() {
+            return dir;
+        }
+
+        public ModelConfig config() {
+            return null;
+        }
+
+        public TextTokenizer tokenizer() {
+            return null;
+        }
+
+        public DType dtype() {
+            return DType.FLOAT32;
+        }
+
+        public String device() {
+            return "cpu";
+        }
+
+        public long weightBytes() {
+            return bytes;
+        }
+
+        public void close() {
+            closed.add(root.relativize(dir).toString());
+        }
+    }
+
+    void checkpoint(String rel) throws IOException {
+        Files.createDirectories(root.resolve(rel));
+        Files.writeString(root.resolve(rel).resolve("config.json"), "{}");
+    }
+
+    ModelRegistry registry(int maxLoaded, long maxBytes, Clock clock) {
+        return new ModelRegistry(root, (dir, dtype, device) -> {
+            loads.incrementAndGet();
+            if (Files.exists(dir.resolve("broken"))) {
+                throw new ModelLoadException("missing tensor model.norm.weight");
+            }
+            return new FakeModel(dir, 100);
+        }, DType.FLOAT32, "cpu", maxLoaded, maxBytes, Duration.ofSeconds(60), clock);
+    }
+
+    @Test
+    void mainIsTheModelFolderItselfAndOtherRevisionsAreSubfolders() throws IOException {
+        checkpoint("m");
+        checkpoint("m/step100");
+        checkpoint("n/main");
+        ModelRegistry reg = registry(5, 10_000, Clock.systemUTC());
+        assertThat(reg.acquire("m", null).directory()).isEqualTo(root.resolve("m"));
+        assertThat(reg.acquire("m", "main").directory()).isEqualTo(root.resolve("m"));
+        assertThat(reg.acquire("m", "step100").directory()).isEqualTo(root.resolve("m/step100"));
+        assertThat(reg.acquire("n", "main").directory()).isEqualTo(root.resolve("n/main"));
+        assertThat(loads).hasValue(3);
+    }
+
+    @Test
+    void leastRecentlyUsedModelIsClosedBeyondTheCountOrByteBound() throws IOException {
+        checkpoint("a");
+        checkpoint("b");
+        checkpoint("c");
+        ModelRegistry reg = registry(2, 10_000, Clock.systemUTC());
+        reg.acquire("a", null);
+        reg.acquire("b", null);
+        reg.acquire("a", null); // a is now the most recent
+        reg.acquire("c", null);
+        assertThat(closed).containsExactly("b");
+        assertThat(reg.loadedKeys()).containsExactly("a@main", "c@main");
+
+        ModelRegistry byBytes = registry(10, 250, Clock.systemUTC());
+        closed.clear();
+        byBytes.acquire("a", null);
+        byBytes.acquire("b", null);
+        byBytes.acquire("c", null);
+        assertThat(closed).containsExactly("a");
+        assertThat(byBytes.loadedBytes()).isEqualTo(200);
+    }
+
+    @Test
+    void missingModelIsUnavailableWithTheReason() {
+        ModelRegistry reg = registry(2, 10_000, Clock.systemUTC());
+        assertThatThrownBy(() -> reg.acquire("nope", "main")).isInstanceOf(ModelUnavailableException.class)
+                .hasMessageContaining("nope@main").hasMessageContaining("config.json");
+        assertThatThrownBy(() -> reg.acquire("../etc", "main")).hasMessageContaining("invalid model name");
+    }
+
+    @Test
+    void failedLoadIsRetriedOnlyAfterTheBackOff() throws IOException {
+        checkpoint("bad");
+        Files.writeString(root.resolve("bad/broken"), "");
+        Instant[] now = {Instant.parse("2026-11-24T12:00:00Z")};
+        Clock clock = new Clock() {
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        ModelRegistry reg = registry(2, 10_000, clock);
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> reg.acquire("bad", null)).isInstanceOf(ModelUnavailableException.class)
+                    .hasMessageContaining("missing tensor model.norm.weight");
+        }
+        assertThat(loads).hasValue(1);
+        Files.delete(root.resolve("bad/broken"));
+        now[0] = now[0].plusSeconds(61);
+        assertThat(reg.acquire("bad", null)).isNotNull();
+        assertThat(loads).hasValue(2);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.faultline.pipeline;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.contract.Verdict;
+import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.triage.ScoredEvent;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** Sink to topic to read-model to REST, on the embedded broker and Redis, for paths that need no attribution. */
+@QuarkusTest
+@WithTestResource(LocalServicesResource.class)
+class PipelineFlowTest {
+
+    @Inject
+    ScoredEventSink sink;
+
+    static EvalOutput event(String id, String run, String model, String prompt) {
+        return new EvalOutput(EvalOutput.SCHEMA, id, run, new EvalOutput.ModelRef(model, "main", null), "unit",
+                id, prompt, " Lily.", List.of("Tom"), new EvalOutput.Scoring("regex", "^\\s*([A-Za-z]+)"), null,
+                List.of(new EvalOutput.Segment("query", 0, 5)), null, "2026-11-24T00:00:00Z");
+    }
+
+    @Test
+    void correctEventGetsOneResultServedFromTheTopic() throws Exception {
+        EvalOutput e = event("flow/correct-1", "flow/run-a", "tinystories-260k", "Once upon a time");
+        sink.accept(new ScoredEvent(e, Verdict.CORRECT, "Lily", null)).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            List<AttributionResult> all = topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())),
+                    Duration.ofSeconds(30));
+            assertThat(topic.of(e.eventId())).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isEqualTo(AttributionStatus.CORRECT));
+            assertThat(all).isNotEmpty();
+        }
+        awaitRest(e.eventId());
+        given().when().get("/api/attributions/" + e.eventId()).then().statusCode(200)
+                .header("X-Faultline-Source", "topic").body("status", equalTo("CORRECT"))
+                .body("event_id", equalTo(e.eventId()));
+        given().when().get("/api/runs").then().statusCode(200);
+        String runs = given().when().get("/api/runs").then().extract().asString();
+        assertThat(runs).contains("flow/run-a");
+    }
+
+    @Test
+    void unknownModelGivesModelUnavailableWithTheReason() throws Exception {
+        EvalOutput e = event("flow/unknown-model-1", "flow/run-b", "no-such-model", "Once upon a time");
+        sink.accept(new ScoredEvent(e, Verdict.INCORRECT, "Lily", null)).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())), Duration.ofSeconds(60));
+            assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(AttributionStatus.MODEL_UNAVAILABLE);
+                assertThat(r.reason()).contains("no-such-model@main");
+                assertThat(r.verdict()).isEqualTo(Verdict.INCORRECT);
+            });
+        }
+        awaitRest(e.eventId());
+        given().when().get("/api/runs/flow/run-b/failures?page=0&size=10").then().statusCode(200)
+                .body("total", equalTo(1)).body("items[0].event_id", equalTo(e.eventId()))
+                .body("items[0].status", equalTo("MODEL_UNAVAILABLE"));
+        given().when().get("/api/runs/flow/run-b/failures?status=ATTRIBUTED").then().statusCode(200)
+                .body("total", equalTo(0));
+        given().when().get("/api/runs/flow/run-b/failures?status=NOPE").then().statusCode(400);
+    }
+
+    @Test
+    void unknownEventIs404() {
+        given().when().get("/api/attributions/flow/never-published").then().statusCode(404);
+    }
+
+    static void awaitRest(String eventId) throws InterruptedException {
+        for (int i = 0; i < 150; i++) {
+            if (given().when().get("/api/attributions/" + eventId).statusCode() == 200) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+    }
+}
