@@ -81,16 +81,17 @@ class GraphBench {
         }
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
             long rss0 = rssPeakKb();
-            GraphRequest r = new GraphRequest(ids, -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0.01, 0.85, 0,
-                    GraphRequest.DEFAULT_MEMORY_BUDGET);
+            double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0.01"));
+            GraphRequest r = new GraphRequest(ids, -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, nodeThreshold, 0.85,
+                    0, GraphRequest.DEFAULT_MEMORY_BUDGET);
             long t0 = System.nanoTime();
             AttributionGraph g = AttributionGraphs.buildHere(m, r);
             double ms = (System.nanoTime() - t0) / 1e6;
             long rss = rssPeakKb();
             report(String.format("%d tokens, random Llama hidden 64, 5 layers, 8/4 heads, inter 172, vocab 512 "
-                    + "(float32, 1 thread): B=%d, rows computed %d, wall %.1f s (timings %s); peak RSS %d MiB "
+                    + "(float32, 1 thread), node-threshold %s: B=%d, rows computed %d, wall %.1f s (timings %s); peak RSS %d MiB "
                     + "(before the graph %d MiB); java heap used %d MiB; edges %d, nodes %d; verticality %.3f, "
-                    + "mean look-back %.1f", t, g.metrics().batchSize(), g.metrics().rowsComputed(), ms / 1000,
+                    + "mean look-back %.1f", t, nodeThreshold, g.metrics().batchSize(), g.metrics().rowsComputed(), ms / 1000,
                     g.metrics().timingsMs(), rss / 1024, rss0 / 1024,
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, g.edges().size(),
                     g.nodes().size(), g.metrics().verticality(), g.metrics().meanLookBack()));
