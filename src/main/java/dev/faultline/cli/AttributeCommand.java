@@ -15,6 +15,8 @@ import dev.faultline.engine.ModelLoader;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TokenLogit;
 import dev.faultline.engine.TokenizedText;
+import dev.faultline.engine.graph.AttributionGraphs;
+import dev.faultline.engine.graph.GraphRequest;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -36,6 +38,7 @@ public final class AttributeCommand implements AutoCloseable {
     static final String USAGE = "usage: attribute --model DIR (--ids 1,2,3 | --text \"...\") [--position -1] "
             + "--wrong ID|TEXT [--correct ID|TEXT] [--method attnlrp|gradxinput] [--softmax attnlrp|detach] "
             + "[--dtype float32|float64] [--device cpu|gpu] [--k 5] [--seed 0] [--margin 0.0] [--top 10]\n"
+            + "       [--graph [--node-threshold 0.01 --edge-mass 0.85]]  (adds the cross-layer attribution graph)\n"
             + "       attribute --input requests.jsonl --output results.jsonl [--model DIR] [defaults as above]";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,6 +86,10 @@ public final class AttributeCommand implements AutoCloseable {
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--graph") && (i + 1 >= args.length || args[i + 1].startsWith("--"))) { // graph: a flag
+                opts.put("graph", "true");
+                continue;
+            }
             if (!a.startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("expected --option value, got '" + a + "'");
             }
@@ -212,6 +219,12 @@ public final class AttributeCommand implements AutoCloseable {
         o.putObject("engine").put("rules", a.method().label()).put("softmax", a.softmax().label())
                 .put("dtype", a.dtype().label()).put("device", a.device());
         o.set("timings_ms", JSON.valueToTree(a.timingsMs()));
+        if (Boolean.parseBoolean(or(text(r, "graph", defaults), "false"))) { // graph area (issue 7)
+            GraphRequest g = GraphRequest.of(request,
+                    Double.parseDouble(or(text(r, "node-threshold", defaults), "" + GraphRequest.DEFAULT_NODE_THRESHOLD)),
+                    Double.parseDouble(or(text(r, "edge-mass", defaults), "" + GraphRequest.DEFAULT_EDGE_MASS)));
+            o.set("graph", JSON.valueToTree(AttributionGraphs.build(engine, model, g, null)));
+        }
         return o;
     }
 

@@ -55,6 +55,18 @@ public final class AttributionEngine implements AutoCloseable {
     }
 
     /**
+     * Runs {@code task} on the single attribution worker and waits for it: for engine extensions such as the
+     * attribution graph ({@code dev.faultline.engine.graph}), which submits one short step at a time so that
+     * attributions queued meanwhile run in between (the graph never holds the worker for more than one step).
+     */
+    public <T> T execute(Callable<T> task) {
+        if (task == null) {
+            throw new IllegalArgumentException("task must not be null");
+        }
+        return call(task);
+    }
+
+    /**
      * Closes {@code model} on the worker thread, after the passes already queued for it: the safe way to evict a
      * model that other threads may still be attributing with (closing it directly can free weights mid-pass).
      */

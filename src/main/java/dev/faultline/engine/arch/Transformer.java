@@ -101,6 +101,187 @@ public final class Transformer {
         return p.probe(h, p.layerInputs);
     }
 
+    // ---- Sub-layers one at a time (attribution graph, issue 7): the same ops as hiddenStates, block by block ----
+
+    /** The residual stream entering layer 0 for token embeddings {@code tokens} [B, T, D]: plus positions (GPT-2). */
+    public NDArray residualInput(NDArray tokens) {
+        if (weights.positions() == null) {
+            return tokens;
+        }
+        int t = (int) tokens.getShape().get(1);
+        NDArray pos = weights.positions().get(new NDIndex("0:{}", t));
+        pos.attach(tokens.getManager());
+        return tokens.add(pos);
+    }
+
+    /** One attention block with its norm(s) and residual: {@code h + attn(norm(h))}, [B, T, D] to [B, T, D]. */
+    public NDArray attentionBlock(Pass p, int layer, NDArray h) {
+        NDManager m = p.manager;
+        long b = h.getShape().get(0);
+        int t = (int) h.getShape().get(1);
+        LayerWeights w = weights.layers().get(layer);
+        NDArray[] cs = weights.positions() == null ? rope(m, t) : new NDArray[2];
+        NDArray mask = mask(m, t, w.slidingWindow());
+        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
+        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, layer);
+        if (w.postAttnNorm() != null) {
+            a = norm(p, a, w.postAttnNorm(), null, layer);
+        }
+        return h.add(a);
+    }
+
+    /** One MLP block with its norm(s) and residual: {@code h + mlp(norm(h))}, position-wise, [B, T, D]. */
+    public NDArray mlpBlock(Pass p, int layer, NDArray h) {
+        LayerWeights w = weights.layers().get(layer);
+        NDArray x = w.mlpNormW() == null ? h : norm(p, h, w.mlpNormW(), w.mlpNormB(), layer);
+        NDArray f = mlp(p, w, x, layer);
+        if (w.postMlpNorm() != null) {
+            f = norm(p, f, w.postMlpNorm(), null, layer);
+        }
+        return h.add(f);
+    }
+
+    /** The final norm and output head at {@code position} of the residual stream {@code h} [B, T, D]: [B, V]. */
+    public NDArray head(Pass p, NDArray h, int position) {
+        NDArray y = h.get(new NDIndex(":, {}, :", position));
+        y = norm(p, y, weights.finalNormW(), weights.finalNormB(), config.numLayers());
+        return linear(y, weights.head(), null);
+    }
+
+    /**
+     * The attention block's output at ONE position per batch copy: copy {@code c} of {@code h} [B, T, D] is read at
+     * position {@code rows[c]} only, [B, D]. The query is computed at that position alone (keys and values over the
+     * whole copy, causal and windowed as in {@link #attentionBlock}), so a copy costs O(T·D) instead of O(T²).
+     */
+    public NDArray attentionBlockRows(Pass p, int layer, NDArray h, int[] rows) {
+        int b = (int) h.getShape().get(0);
+        int t = (int) h.getShape().get(1);
+        if (rows.length != b) {
+            throw new IllegalArgumentException(rows.length + " rows for " + b + " copies");
+        }
+        float[] onehot = new float[b * t];
+        for (int c = 0; c < b; c++) {
+            if (rows[c] < 0 || rows[c] >= t) {
+                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
+            }
+            onehot[c * t + rows[c]] = 1f;
+        }
+        NDArray select = p.manager.create(onehot, new Shape(b, t, 1)).toType(dtype, false);
+        NDArray hRow = h.mul(select).sum(new int[] {1}); // [B, D]
+        NDArray[] kv = attentionKeysValues(p, layer, h);
+        return attentionRowsFrom(p, layer, hRow, kv[0], kv[1], rows);
+    }
+
+    /**
+     * Keys (after norms and RoPE, before the uniform rule's halving) and values of the attention block of
+     * {@code layer} for the residual stream {@code h} [B, T, D]: two [B, kvHeads, T, head_dim] arrays.
+     */
+    public NDArray[] attentionKeysValues(Pass p, int layer, NDArray h) {
+        long b = h.getShape().get(0);
+        int t = (int) h.getShape().get(1);
+        LayerWeights w = weights.layers().get(layer);
+        int hd = config.headDim();
+        int kvHeads = config.numKvHeads();
+        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
+        NDArray k = linear(x, w.k(), p.bias(w.kb(), layer));
+        NDArray v = linear(x, w.v(), p.bias(w.vb(), layer));
+        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
+        if (!perHeadNorm && w.kNorm() != null) {
+            k = norm(p, k, w.kNorm(), null, layer);
+        }
+        k = k.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+        v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
+        if (perHeadNorm) {
+            k = norm(p, k, w.kNorm(), null, layer);
+        }
+        if (weights.positions() == null) {
+            NDArray[] cs = rope(p.manager, t);
+            k = applyRope(k, cs[0], cs[1]);
+        }
+        return new NDArray[] {k, v};
+    }
+
+    /**
+     * The attention block's output at position {@code rows[c]} of copy c, [B, D], from that position's residual
+     * {@code hRows} [B, D] and the copy's keys and values (as {@link #attentionKeysValues} returns them, [B, kvHeads,
+     * T', head_dim], T' > every row): the query is computed at the row alone.
+     */
+    public NDArray attentionRowsFrom(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
+        NDManager m = p.manager;
+        int b = (int) hRows.getShape().get(0);
+        int t = (int) keys.getShape().get(2);
+        LayerWeights w = weights.layers().get(layer);
+        int hd = config.headDim();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        float[] maskData = new float[b * t];
+        long[] posQ = new long[b];
+        int win = w.slidingWindow();
+        for (int c = 0; c < b; c++) {
+            if (rows[c] < 0 || rows[c] >= t) {
+                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
+            }
+            posQ[c] = rows[c];
+            for (int i = 0; i < t; i++) {
+                boolean hidden = i > rows[c] || (win > 0 && i <= rows[c] - win);
+                maskData[c * t + i] = hidden ? Float.NEGATIVE_INFINITY : 0f;
+            }
+        }
+        NDArray mask = m.create(maskData, new Shape(b, 1, 1, t)).toType(dtype, false);
+        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
+        NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
+        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
+        if (!perHeadNorm && w.qNorm() != null) {
+            q = norm(p, q, w.qNorm(), null, layer);
+        }
+        q = q.reshape(b, heads, 1, hd);
+        if (perHeadNorm) {
+            q = norm(p, q, w.qNorm(), null, layer);
+        }
+        if (weights.positions() == null) {
+            NDArray[] csq = ropeAt(m, posQ);
+            q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
+        }
+        q = p.half(q).mul(1.0 / Math.sqrt(hd));
+        NDArray k = p.half(keys);
+        // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
+        // become that group's query rows, [B, kvH, H/kvH, hd], so keys and values are never repeated
+        q = q.reshape(b, kvHeads, heads / kvHeads, hd);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask); // [B, kvH, H/kvH, T]
+        NDArray attn = (p.detachSoftmax ? scores.stopGradient() : scores).softmax(3);
+        NDArray out = attn.matMul(values);
+        if (!p.detachSoftmax) {
+            out = p.half(out);
+        }
+        out = out.reshape(b, (long) heads * hd);
+        NDArray a = linear(out, w.o(), p.bias(w.ob(), layer));
+        if (w.postAttnNorm() != null) {
+            a = norm(p, a, w.postAttnNorm(), null, layer);
+        }
+        return hRows.add(a);
+    }
+
+    /** Whether keys and values are bias-free linear maps of the residual under the rules (no norm or q/k/v bias). */
+    public boolean keysValuesLinear(int layer) {
+        LayerWeights w = weights.layers().get(layer);
+        return w.attnNormB() == null && w.kb() == null && w.vb() == null;
+    }
+
+    /** cos and sin of the RoPE angles at the given positions, [n, head_dim], computed in float64 as {@link #rope}. */
+    private NDArray[] ropeAt(NDManager m, long[] positions) {
+        int hd = config.headDim();
+        double[] angles = new double[positions.length * hd];
+        for (int r = 0; r < positions.length; r++) {
+            for (int i = 0; i < hd / 2; i++) {
+                double a = positions[r] * (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd));
+                angles[r * hd + i] = a;
+                angles[r * hd + i + hd / 2] = a;
+            }
+        }
+        NDArray ang = m.create(angles, new Shape(positions.length, hd));
+        return new NDArray[] {ang.cos().toType(dtype, false), ang.sin().toType(dtype, false)};
+    }
+
     private NDArray attention(Pass p, LayerWeights w, NDArray x, NDArray cos, NDArray sin, NDArray mask, long b,
             int t, int layer) {
         int hd = config.headDim();

@@ -1,0 +1,162 @@
+package dev.faultline.engine.graph;
+
+import java.util.Arrays;
+
+/**
+ * Edge-mass pruning of one sub-layer while its rows arrive: keeps the smallest edge set holding {@code edgeMass} of
+ * the total |weight|, without ever holding all N edges.
+ *
+ * <p>Why an edge can be dropped on arrival: let τ be the smallest |w| of the final kept set, M the final total |w|
+ * and N the number of edges. The edges with |w| ≤ τ, the last kept one included, hold more than (1 - edgeMass)·M
+ * (the kept prefix without its last edge held less than edgeMass·M), and there are at most N of them, so
+ * {@code τ ≥ (1 - edgeMass)·M/N}. N is known before the rows are computed (the rows above the node threshold and
+ * their causal sources) and M only grows, so an edge with {@code |w| < (1 - edgeMass)·M_seen/N} can never be kept:
+ * it is dropped at once, and the candidates are re-filtered as M_seen grows. The result equals the full sort's.
+ * Memory: the candidates (edges above that bound) plus one batch of rows.
+ */
+final class EdgeSelector {
+
+    private final double edgeMass;
+    private final long expectedEdges;
+    private int[] targets = new int[256];
+    private int[] sources = new int[256];
+    private double[] weights = new double[256];
+    private int size;
+    private int compactAt = 1 << 16;
+    private double totalAbs;
+    private long total;
+    private int rows;
+    private long peakCandidates;
+
+    /** @param expectedEdges N: how many edges will arrive in all (an upper bound is fine, a lower one is not) */
+    EdgeSelector(double edgeMass, long expectedEdges) {
+        this.edgeMass = edgeMass;
+        this.expectedEdges = Math.max(1, expectedEdges);
+    }
+
+    private double bound() {
+        return (1 - edgeMass) * totalAbs / expectedEdges;
+    }
+
+    /** Adds row {@code target}: {@code w[off + i]} is the weight from source position {@code i}, i in [0, n). */
+    void addRow(int target, double[] w, int off, int n) {
+        rows++;
+        total += n;
+        for (int i = 0; i < n; i++) {
+            totalAbs += Math.abs(w[off + i]);
+        }
+        double bound = bound();
+        for (int i = 0; i < n; i++) {
+            double v = w[off + i];
+            if (v != 0 && Math.abs(v) >= bound) {
+                push(target, i, v);
+            }
+        }
+        if (size >= compactAt) {
+            compact();
+        }
+    }
+
+    /** Adds a single-edge row (MLP sub-layers are position-wise: the only source of row j is j itself). */
+    void addVertical(int target, double w) {
+        rows++;
+        total++;
+        totalAbs += Math.abs(w);
+        if (w != 0 && Math.abs(w) >= bound()) {
+            push(target, target, w);
+        }
+    }
+
+    private void compact() {
+        double bound = bound();
+        int k = 0;
+        for (int i = 0; i < size; i++) {
+            if (Math.abs(weights[i]) >= bound) {
+                targets[k] = targets[i];
+                sources[k] = sources[i];
+                weights[k] = weights[i];
+                k++;
+            }
+        }
+        size = k;
+        compactAt = Math.max(1 << 16, 2 * size);
+    }
+
+    private void push(int t, int s, double w) {
+        if (size == targets.length) {
+            int n = size * 2;
+            targets = Arrays.copyOf(targets, n);
+            sources = Arrays.copyOf(sources, n);
+            weights = Arrays.copyOf(weights, n);
+        }
+        targets[size] = t;
+        sources[size] = s;
+        weights[size] = w;
+        size++;
+        peakCandidates = Math.max(peakCandidates, size);
+    }
+
+    /** The most candidates held at once (memory accounting). */
+    long peakCandidates() {
+        return peakCandidates;
+    }
+
+    /** The kept edges of this sub-layer: the smallest set holding ≥ edge-mass of the total, largest |weight| first. */
+    Selection select() {
+        if (total > expectedEdges) {
+            throw new IllegalStateException(total + " edges arrived, " + expectedEdges + " were announced");
+        }
+        compact();
+        double[] abs = new double[size];
+        for (int i = 0; i < size; i++) {
+            abs[i] = Math.abs(weights[i]);
+        }
+        Arrays.sort(abs);
+        double need = edgeMass * totalAbs;
+        double cum = 0;
+        int kept = 0;
+        double threshold = 0;
+        while (kept < size && (cum < need || kept == 0)) {
+            threshold = abs[size - 1 - kept++];
+            cum += threshold;
+        }
+        // gather: every edge above the threshold, then ties at it until `kept` edges
+        int above = 0;
+        for (int i = 0; i < size; i++) {
+            if (Math.abs(weights[i]) > threshold) {
+                above++;
+            }
+        }
+        int ties = kept - above;
+        Integer[] order = new Integer[kept];
+        int r = 0;
+        for (int i = 0; i < size && r < kept; i++) {
+            double a = Math.abs(weights[i]);
+            if (a > threshold || a == threshold && ties-- > 0) {
+                order[r++] = i;
+            }
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(Math.abs(weights[b]), Math.abs(weights[a])));
+        int[] t = new int[kept];
+        int[] s = new int[kept];
+        double[] v = new double[kept];
+        for (int q = 0; q < kept; q++) {
+            t[q] = targets[order[q]];
+            s[q] = sources[order[q]];
+            v[q] = weights[order[q]];
+        }
+        targets = sources = new int[0]; // free the candidates: only kept edges live on
+        weights = new double[0];
+        size = 0;
+        return new Selection(t, s, v, threshold, total, rows, totalAbs == 0 ? 1 : cum / totalAbs, peakCandidates);
+    }
+
+    /** Kept edges of one sub-layer as parallel arrays (target position, source position, weight). */
+    record Selection(int[] targets, int[] sources, double[] weights, double threshold, long total, int rows,
+            double keptMass, long peakCandidates) {
+
+        int kept() {
+            return targets.length;
+        }
+    }
+}

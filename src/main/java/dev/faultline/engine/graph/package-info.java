@@ -1,0 +1,6 @@
+/**
+ * Cross-layer attribution graphs (DESIGN.md §3, issue 7): nodes are (layer, token) states of the residual stream,
+ * edges the gradient×input of one sub-layer's output row, computed B rows per backward pass and pruned while they
+ * are computed, so a graph over thousands of tokens never holds a dense T×T matrix.
+ */
+package dev.faultline.engine.graph;

@@ -1,0 +1,202 @@
+package dev.faultline.pipeline;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.engine.Method;
+import dev.faultline.engine.SoftmaxRule;
+import dev.faultline.engine.graph.AttributionGraph;
+import dev.faultline.engine.graph.AttributionGraphs;
+import dev.faultline.engine.graph.GraphRequest;
+import dev.faultline.store.CacheConfig;
+import dev.faultline.store.ResultCache;
+import dev.faultline.store.ResultLookup;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.value.ValueCommands;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Attribution-graph jobs on request (issue 7): one at a time on their own thread, whose every step (one backward pass)
+ * runs on the engine's single worker between live attributions (low priority, see {@link AttributionGraphs}). A
+ * finished graph is cached in Redis at {@code faultline:graph:<content key>} (the attribution's content key plus the
+ * thresholds; {@code faultline:graph-event:<event_id>} links the event) and published on {@value #TOPIC}, key event id.
+ */
+@ApplicationScoped
+public class GraphJobs {
+
+    /** Outgoing channel of graphs (topic {@value #TOPIC}). */
+    public static final String CHANNEL = "attribution-graphs-out";
+    public static final String TOPIC = "attribution.graphs";
+    public static final String GRAPH_PREFIX = "faultline:graph:";
+    public static final String EVENT_PREFIX = "faultline:graph-event:";
+    private static final Logger LOG = Logger.getLogger(GraphJobs.class);
+
+    /** Where an event's graph job stands; {@code progress} in [0, 1]. */
+    public record Status(@JsonProperty("event_id") String eventId, String state, String phase, double progress,
+            @JsonProperty("node_threshold") double nodeThreshold, @JsonProperty("edge_mass") double edgeMass,
+            String error) {
+    }
+
+    /** Why a graph cannot be started: {@code notFound} (no result yet) or not attributed (another status). */
+    public static final class Refused extends RuntimeException {
+        private final boolean notFound;
+
+        Refused(String message, boolean notFound) {
+            super(message);
+            this.notFound = notFound;
+        }
+
+        public boolean notFound() {
+            return notFound;
+        }
+    }
+
+    @Inject
+    ResultLookup lookup;
+    @Inject
+    ModelRegistry registry;
+    @Inject
+    AttributionEngine engine;
+    @Inject
+    ObjectMapper json;
+    @Inject
+    CacheConfig cacheConfig;
+    @Inject
+    @Channel(CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
+    MutinyEmitter<String> emitter;
+
+    private final ValueCommands<String, String> redis;
+    private final Map<String, Status> jobs = new ConcurrentHashMap<>();
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "faultline-graph");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Inject
+    public GraphJobs(RedisDataSource redis) {
+        this.redis = redis.value(String.class, String.class);
+    }
+
+    /** Starts (or finds) the graph job of an attributed event. */
+    public Status start(String eventId, double nodeThreshold, double edgeMass) {
+        AttributionResult r = lookup.find(eventId).map(ResultLookup.Found::result)
+                .orElseThrow(() -> new Refused("no result for event '" + eventId + "' yet", true));
+        if (r.status() != AttributionStatus.ATTRIBUTED || r.tokens() == null || r.target() == null) {
+            throw new Refused("event '" + eventId + "' has status " + r.status() + ": only ATTRIBUTED results have a "
+                    + "graph", false);
+        }
+        GraphRequest request = request(r, nodeThreshold, edgeMass); // validates the thresholds
+        String key = GRAPH_PREFIX + graphKey(r, nodeThreshold, edgeMass);
+        Status current = jobs.get(eventId);
+        if (current != null && (current.state().equals("queued") || current.state().equals("running"))) {
+            return current;
+        }
+        if (redis.get(key) != null) {
+            redis.setex(EVENT_PREFIX + eventId, ttl(), key);
+            Status done = new Status(eventId, "done", "done", 1.0, nodeThreshold, edgeMass, null);
+            jobs.put(eventId, done);
+            return done;
+        }
+        Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
+        jobs.put(eventId, queued);
+        runner.submit(() -> run(eventId, r, request, key));
+        return queued;
+    }
+
+    private void run(String eventId, AttributionResult r, GraphRequest request, String key) {
+        double nt = request.nodeThreshold();
+        double em = request.edgeMass();
+        try {
+            LanguageModel model = registry.acquire(r.model().name(), r.model().revision());
+            AttributionGraph graph = AttributionGraphs.build(engine, model, request, p -> jobs.put(eventId,
+                    new Status(eventId, "running", p.phase(), Math.min(p.fraction(), 0.999), nt, em, null)));
+            String payload = json.writeValueAsString(graph);
+            redis.setex(key, ttl(), payload);
+            redis.setex(EVENT_PREFIX + eventId, ttl(), key);
+            emitter.sendMessage(Message.of(payload).addMetadata(
+                    OutgoingKafkaRecordMetadata.<String>builder().withKey(eventId).build()))
+                    .subscribeAsCompletionStage().toCompletableFuture().join();
+            jobs.put(eventId, new Status(eventId, "done", "done", 1.0, nt, em, null));
+        } catch (Exception e) {
+            LOG.warnf(e, "graph of %s failed", eventId);
+            jobs.put(eventId, new Status(eventId, "failed", "failed", 0, nt, em, e.getClass().getSimpleName() + ": "
+                    + e.getMessage()));
+        }
+    }
+
+    /** The graph JSON of an event, once computed. */
+    public Optional<String> graph(String eventId) {
+        String key = redis.get(EVENT_PREFIX + eventId);
+        return Optional.ofNullable(key == null ? null : redis.get(key));
+    }
+
+    /** The job's status (this process's jobs), or "done" when only the cached graph is known. */
+    public Optional<Status> status(String eventId) {
+        Status s = jobs.get(eventId);
+        if (s == null && graph(eventId).isPresent()) {
+            s = new Status(eventId, "done", "done", 1.0, Double.NaN, Double.NaN, null);
+        }
+        return Optional.ofNullable(s);
+    }
+
+    static GraphRequest request(AttributionResult r, double nodeThreshold, double edgeMass) {
+        int[] ids = r.tokens().stream().mapToInt(AttributionResult.Token::id).toArray();
+        AttributionResult.Engine e = r.engine();
+        Method method = e == null || e.rules() == null ? Method.ATTNLRP : Method.parse(e.rules());
+        SoftmaxRule softmax = e == null || e.softmax() == null ? SoftmaxRule.ATTNLRP : SoftmaxRule.parse(e.softmax());
+        return new GraphRequest(ids, r.target().position(), r.target().wrong().id(), r.target().contrast().id(),
+                method, softmax, nodeThreshold, edgeMass, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+    }
+
+    static String graphKey(AttributionResult r, double nodeThreshold, double edgeMass) {
+        int[] ids = r.tokens().stream().mapToInt(AttributionResult.Token::id).toArray();
+        AttributionResult.Engine e = r.engine();
+        String content = ResultCache.contentKey(r.model().name(), r.model().revision() == null ? "main"
+                : r.model().revision(), e == null ? "attnlrp" : e.rules(), e == null ? "attnlrp" : e.softmax(),
+                e == null ? "float32" : e.dtype(), ids, r.target().position(), r.target().wrong().id(),
+                r.target().contrast().id());
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            String s = content + "|graph|" + String.format(Locale.ROOT, "%s|%s", nodeThreshold, edgeMass);
+            return HexFormat.of().formatHex(md.digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    private long ttl() {
+        return Math.max(1, cacheConfig.ttl().toSeconds());
+    }
+
+    @PreDestroy
+    void stop() {
+        runner.shutdownNow();
+    }
+}
