@@ -77,6 +77,9 @@ public final class DemoTrainer {
         List<Double> curve = new ArrayList<>();
         double intervalLoss = 0;
         int intervalSteps = 0;
+        // libtorch's grad mode is per thread and on by default; DJL turns it off only on the thread that first loaded
+        // the engine. The optimiser updates parameters in place, which libtorch refuses on leaves under grad mode.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         long start = System.nanoTime();
         for (int step = 1; step <= options.steps(); step++) {
             List<AdditionProblem> batch = new ArrayList<>(options.batchSize());

@@ -27,7 +27,13 @@ public final class AttributionEngine implements AutoCloseable {
         BlockingQueue<Runnable> queue = queueCapacity == 0 ? new SynchronousQueue<>()
                 : new ArrayBlockingQueue<>(queueCapacity);
         worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, queue, r -> {
-            Thread t = new Thread(r, "faultline-attribution");
+            Thread t = new Thread(() -> {
+                // libtorch's grad mode is per thread and on by default; DJL switches it off only on the thread that
+                // first loads the engine. Passes here enable it inside their own GradientCollector.
+                ai.djl.engine.Engine.getEngine("PyTorch");
+                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                r.run();
+            }, "faultline-attribution");
             t.setDaemon(true);
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
