@@ -28,7 +28,7 @@ public record LineChart(int width, int height, double left, double right, double
 
     public static LineChart of(List<String> xLabels, List<Data> data, int width, int height, int digits) {
         double left = 56;
-        double right = width - 16;
+        double right = width - 40;
         double top = 14;
         double bottom = height - 30;
         double min = 0;
