@@ -1,26 +1,97 @@
 package dev.faultline.engine;
 
+import dev.faultline.engine.model.HfLanguageModel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Runs forward and attribution passes. DJL allows one gradient collector per JVM, so passes are serialised: callers
- * from several threads queue (bounded) and run one at a time.
+ * from several threads queue (bounded) and run one at a time on a single worker thread.
  */
 public final class AttributionEngine implements AutoCloseable {
 
+    private final ThreadPoolExecutor worker;
+
     /** @param queueCapacity how many callers may wait; one more is refused with {@link java.util.concurrent.RejectedExecutionException} */
     public AttributionEngine(int queueCapacity) {
+        if (queueCapacity < 0) {
+            throw new IllegalArgumentException("queueCapacity must be >= 0");
+        }
+        BlockingQueue<Runnable> queue = queueCapacity == 0 ? new SynchronousQueue<>()
+                : new ArrayBlockingQueue<>(queueCapacity);
+        worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, queue, r -> {
+            Thread t = new Thread(r, "faultline-attribution");
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** Logits of every position for {@code ids}: [T][V], forward only (no gradients). */
     public float[][] logits(LanguageModel model, int[] ids) {
-        throw new UnsupportedOperationException("TODO(issue 3)");
+        HfLanguageModel m = Attributor.checked(model);
+        return call(() -> Attributor.logits(m, ids));
+    }
+
+    /** Logits at one position ({@code -1} = last) for {@code ids}: [V], forward only; cheaper than all rows. */
+    public double[] logitsAt(LanguageModel model, int[] ids, int position) {
+        HfLanguageModel m = Attributor.checked(model);
+        return call(() -> Attributor.logitsAt(m, ids, position));
     }
 
     /** One attribution pass (forward, backward, optional faithfulness), in its own NDManager scope. */
     public Attribution attribute(LanguageModel model, AttributionRequest request) {
-        throw new UnsupportedOperationException("TODO(issue 3)");
+        HfLanguageModel m = Attributor.checked(model);
+        if (request == null) {
+            throw new IllegalArgumentException("request must not be null");
+        }
+        return call(() -> Attributor.attribute(m, request));
+    }
+
+    /** Passes waiting for the worker (not counting the one running). */
+    public int queued() {
+        return worker.getQueue().size();
+    }
+
+    private <T> T call(Callable<T> task) {
+        Future<T> f;
+        try {
+            f = worker.submit(task);
+        } catch (RejectedExecutionException e) {
+            throw new RejectedExecutionException(worker.isShutdown() ? "attribution engine is closed"
+                    : "attribution queue is full (" + queued() + " waiting)", e);
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the attribution worker", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(c);
+        }
     }
 
     @Override
     public void close() {
+        worker.shutdown();
+        try {
+            worker.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -10,7 +10,13 @@ public interface LanguageModel extends AutoCloseable {
 
     ModelConfig config();
 
+    /** The tokenizer; throws {@link IllegalStateException} when the directory has no {@code tokenizer.json}. */
     TextTokenizer tokenizer();
+
+    /** Whether the directory had a {@code tokenizer.json} (test checkpoints may have ids only). */
+    default boolean hasTokenizer() {
+        return true;
+    }
 
     /** The dtype the weights were cast to and all passes compute in. */
     DType dtype();

@@ -1,6 +1,21 @@
 package dev.faultline.engine;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import dev.faultline.engine.arch.ModelWeights;
+import dev.faultline.engine.arch.Transformer;
+import dev.faultline.engine.model.HfConfig;
+import dev.faultline.engine.model.HfLanguageModel;
+import dev.faultline.engine.model.SafetensorsReader;
+import dev.faultline.engine.model.WeightLayout;
+import dev.faultline.engine.tokenizer.HfTextTokenizer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 
 /** Loads Hugging Face checkpoint directories (config.json, safetensors, tokenizer.json). */
 public final class ModelLoader {
@@ -9,11 +24,61 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads {@code dir} with weights cast to {@code dtype} on {@code device} ({@code cpu} or {@code gpu}).
+     * Loads {@code dir} with weights cast to {@code dtype} on {@code device} ({@code cpu} or {@code gpu}). A GPU
+     * request on a machine where libtorch sees no GPU fails with a {@link ModelLoadException}.
      *
      * @throws ModelLoadException naming the problem (missing file or tensor, shape mismatch, unsupported type)
      */
     public static LanguageModel load(Path dir, DType dtype, String device) {
-        throw new UnsupportedOperationException("TODO(issue 3): engine not implemented yet");
+        return load(dir, dtype, device, false);
+    }
+
+    /**
+     * As {@link #load(Path, DType, String)}; with {@code cpuFallback} a GPU request on a machine without a GPU loads
+     * on the CPU instead (the returned model's {@link LanguageModel#device()} says where it went).
+     */
+    public static LanguageModel load(Path dir, DType dtype, String device, boolean cpuFallback) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ModelLoadException("model directory " + dir + " does not exist");
+        }
+        HfConfig config = HfConfig.read(dir);
+        Device djlDevice = device(device, cpuFallback);
+        String deviceLabel = djlDevice.isGpu() ? "gpu" : "cpu";
+        HfTextTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? HfTextTokenizer.load(dir)
+                : null;
+        NDManager manager = NDManager.newBaseManager(djlDevice, "PyTorch");
+        try {
+            DataType dt = dtype == DType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+            Map<String, NDArray> tensors = SafetensorsReader.readDirectory(dir, manager, dt);
+            ModelWeights weights = WeightLayout.map(config, tensors);
+            return new HfLanguageModel(dir, config, tokenizer, dtype, deviceLabel, manager,
+                    new Transformer(config, weights, dt));
+        } catch (RuntimeException e) {
+            manager.close();
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            throw e instanceof ModelLoadException ? e : new ModelLoadException("cannot load " + dir + ": " + e, e);
+        }
+    }
+
+    private static Device device(String device, boolean cpuFallback) {
+        String d = device == null ? "cpu" : device.toLowerCase(Locale.ROOT);
+        switch (d) {
+            case "cpu":
+                return Device.cpu();
+            case "gpu", "cuda":
+                int gpus = Engine.getEngine("PyTorch").getGpuCount();
+                if (gpus > 0) {
+                    return Device.gpu();
+                }
+                if (cpuFallback) {
+                    return Device.cpu();
+                }
+                throw new ModelLoadException("device=gpu requested but libtorch sees no GPU (is the CUDA build of "
+                        + "libtorch on the classpath or PYTORCH_LIBRARY_PATH, and a GPU visible?); use device=cpu");
+            default:
+                throw new ModelLoadException("device must be cpu or gpu, got '" + device + "'");
+        }
     }
 }
