@@ -17,6 +17,11 @@ public final class Commands {
             case "help", "--help", "-h":
                 usage(System.out);
                 return 0;
+            // demo area: training of the bundled demo model, replay of evaluation logs
+            case "train-demo":
+                return dev.faultline.demo.TrainDemoCommand.run(rest);
+            case "replay":
+                return dev.faultline.replay.ReplayCommand.run(rest);
             default:
                 System.err.println("unknown command: " + command);
                 usage(System.err);
@@ -25,6 +30,6 @@ public final class Commands {
     }
 
     static void usage(PrintStream out) {
-        out.println("usage: java -jar quarkus-run.jar [serve | help]");
+        out.println("usage: java -jar quarkus-run.jar [serve | help | train-demo ... | replay ...]");
     }
 }

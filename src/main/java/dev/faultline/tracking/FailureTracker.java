@@ -100,6 +100,12 @@ public class FailureTracker {
                     }
                 }
             }
+            sets.forEach((key, set) -> set.values().forEach(f -> {
+                regressionCounter(f.model(), f.benchmark());
+                // regressions found before the restart are not counted again
+                TrajectoryStats.regressions(trajectory(f))
+                        .forEach(r -> countedRegressions.add(f.key() + "@" + r.wrongAgainAt()));
+            }));
             sets.values().forEach(set -> set.values().forEach(this::scheduleNewer));
         }
     }
@@ -212,7 +218,10 @@ public class FailureTracker {
 
     private void join(TrackedFailure f, AttributionResult r) {
         String key = setKey(f.model(), f.benchmark());
-        LinkedHashMap<String, TrackedFailure> set = sets.computeIfAbsent(key, k -> new LinkedHashMap<>());
+        LinkedHashMap<String, TrackedFailure> set = sets.computeIfAbsent(key, k -> {
+            regressionCounter(f.model(), f.benchmark()); // exported at 0 from the set's start (alert rules need it)
+            return new LinkedHashMap<>();
+        });
         if (set.containsKey(f.eventId())) {
             return;
         }
@@ -336,13 +345,17 @@ public class FailureTracker {
         });
         for (Regression reg : TrajectoryStats.regressions(t)) {
             if (countedRegressions.add(f.key() + "@" + reg.wrongAgainAt())) {
-                Counter.builder("faultline.regressions")
-                        .description("Tracked failures fixed at an earlier revision and wrong again at a later one")
-                        .tag("model", f.model()).tag("benchmark", f.benchmark()).register(meters).increment();
+                regressionCounter(f.model(), f.benchmark()).increment();
                 LOG.infof("regression: %s fixed at %s (%.3f), wrong again at %s (%.3f)", f.key(), reg.fixedAt(),
                         reg.fixedLogitDiff(), reg.wrongAgainAt(), reg.logitDiff());
             }
         }
+    }
+
+    private Counter regressionCounter(String model, String benchmark) {
+        return Counter.builder("faultline.regressions")
+                .description("Tracked failures fixed at an earlier revision and wrong again at a later one")
+                .tag("model", model).tag("benchmark", benchmark).register(meters);
     }
 
     private Trajectory trajectory(TrackedFailure f) {

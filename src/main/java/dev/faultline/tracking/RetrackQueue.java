@@ -24,7 +24,12 @@ import dev.faultline.pipeline.PipelineMetrics;
 public class RetrackQueue {
 
     /** One failure to re-attribute at one revision. */
-    public record Job(TrackedFailure failure, Revision revision) {
+    public record Job(TrackedFailure failure, Revision revision, int attempt) {
+
+        public Job(TrackedFailure failure, Revision revision) {
+            this(failure, revision, 1);
+        }
+
         String key() {
             return failure.key() + "@" + revision.name();
         }
@@ -37,6 +42,7 @@ public class RetrackQueue {
     }
 
     private static final Logger LOG = Logger.getLogger(RetrackQueue.class);
+    private static final int MAX_ATTEMPTS = 3;
 
     @Inject
     TrackingConfig config;
@@ -109,10 +115,15 @@ public class RetrackQueue {
             try {
                 runner.run(job);
             } catch (RuntimeException | LinkageError e) {
-                LOG.warnf("re-attribution of %s failed: %s", job.key(), e.getMessage());
-            } finally {
-                pending.remove(job.key());
+                if (job.attempt() < MAX_ATTEMPTS) {
+                    // e.g. its model was evicted by a live job's load between acquire and pass: try again later
+                    LOG.infof("re-attribution of %s failed (%s); queued again", job.key(), e.getMessage());
+                    queue.add(new Job(job.failure(), job.revision(), job.attempt() + 1));
+                    continue;
+                }
+                LOG.warnf("re-attribution of %s failed %d times, dropped: %s", job.key(), job.attempt(), e.getMessage());
             }
+            pending.remove(job.key());
         }
     }
 

@@ -223,6 +223,10 @@ class CheckpointTrackingTest {
         assertThat(counted).isEqualTo(3.0);
         assertThat(given().when().get("/q/metrics").then().statusCode(200).extract().asString())
                 .contains("faultline_regressions_total{benchmark=\"" + BENCHMARK + "\"");
+        String page = given().when().get("/ui/models/" + MODEL + "?benchmark=" + BENCHMARK).then().statusCode(200)
+                .extract().asString();
+        assertThat(page).contains(BENCHMARK + ": 74 tracked failures").contains("64 (86.5 %)")
+                .contains("tinystories-cloze/186" + SUFFIX).contains("id=\"regressions\"");
         given().when().get("/api/models/" + MODEL + "/trajectories?benchmark=" + BENCHMARK).then().statusCode(200)
                 .body("[0].tracked", equalTo(74)).body("[0].revisions.fixed", equalTo(List.of(0, 34, 51, 59, 64)));
     }

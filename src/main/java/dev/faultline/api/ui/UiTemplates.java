@@ -1,0 +1,24 @@
+package dev.faultline.api.ui;
+
+import java.util.List;
+
+import io.quarkus.qute.CheckedTemplate;
+import io.quarkus.qute.TemplateInstance;
+
+/** The web view's type-checked Qute templates, under {@code src/main/resources/templates/ui/}. */
+@CheckedTemplate(basePath = "ui")
+public final class UiTemplates {
+
+    private UiTemplates() {
+    }
+
+    public static native TemplateInstance runs(List<RunRow> runs, long version, List<Link> models);
+
+    public static native TemplateInstance run(RunPageView view);
+
+    public static native TemplateInstance failure(FailureView view);
+
+    public static native TemplateInstance model(ModelView view, TrackingSection tracking);
+
+    public static native TemplateInstance missing(String title, String message, String back, String backLabel);
+}
