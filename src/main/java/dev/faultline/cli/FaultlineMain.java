@@ -2,6 +2,7 @@ package dev.faultline.cli;
 
 import java.util.Map;
 
+import dev.faultline.config.RoleChannels;
 import dev.faultline.embedded.LocalServices;
 import io.quarkus.runtime.Application;
 import io.quarkus.runtime.Quarkus;
@@ -18,6 +19,8 @@ public class FaultlineMain {
         if (args.length > 0 && !"serve".equals(args[0])) {
             System.exit(Commands.run(args));
         }
+        // faultline.role: switch off the incoming channels this role does not run (before Quarkus reads its config)
+        RoleChannels.disabledChannels(System::getenv, System::getProperty).forEach(System::setProperty);
         LocalServices local = LocalServices.startMissing(System::getenv, System::getProperty);
         for (Map.Entry<String, String> e : local.config().entrySet()) {
             // system properties (ordinal 400) win over application.properties

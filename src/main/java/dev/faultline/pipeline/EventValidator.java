@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -71,7 +72,7 @@ public final class EventValidator {
             node = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new InvalidEventException(InvalidEventException.INVALID_JSON, "$",
-                    "$: invalid JSON: " + e.getOriginalMessage()
+                    "$: invalid JSON: " + e.getOriginalMessage().replaceAll("\\s*\\(start marker at \\[Source:[^\\]]*\\]\\)", "")
                             + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
                                     + ", column " + e.getLocation().getColumnNr()));
         } catch (IOException e) {
@@ -87,14 +88,19 @@ public final class EventValidator {
         }
         Set<ValidationMessage> errors = schema.validate(node);
         if (!errors.isEmpty()) {
-            ValidationMessage first = errors.stream()
-                    .min(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())
-                            .thenComparing(ValidationMessage::getMessage))
-                    .orElseThrow();
-            String field = fieldOf(first);
-            String more = errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : "";
-            throw new InvalidEventException(InvalidEventException.SCHEMA, field,
-                    field + ": " + stripLocation(first) + more);
+            List<ValidationMessage> sorted = errors.stream()
+                    .sorted(Comparator.comparing((ValidationMessage m) -> fieldOf(m)).thenComparing(ValidationMessage::getMessage))
+                    .toList();
+            String field = fieldOf(sorted.get(0));
+            StringBuilder message = new StringBuilder();
+            for (int i = 0; i < Math.min(5, sorted.size()); i++) {
+                ValidationMessage m = sorted.get(i);
+                message.append(i == 0 ? "" : "; ").append(fieldOf(m)).append(": ").append(stripLocation(m));
+            }
+            if (sorted.size() > 5) {
+                message.append(" (and ").append(sorted.size() - 5).append(" more)");
+            }
+            throw new InvalidEventException(InvalidEventException.SCHEMA, field, message.toString());
         }
         checkSize(node, "prompt", limits.maxPromptBytes(), "faultline.ingest.max-prompt-bytes");
         checkSize(node, "output", limits.maxOutputBytes(), "faultline.ingest.max-output-bytes");

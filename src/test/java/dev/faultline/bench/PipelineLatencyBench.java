@@ -46,6 +46,9 @@ class PipelineLatencyBench {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     final Map<String, Long> sentAt = new ConcurrentHashMap<>();
     final Map<String, Long> resultAt = new ConcurrentHashMap<>();
     final Map<String, String> status = new ConcurrentHashMap<>();
@@ -96,6 +99,10 @@ class PipelineLatencyBench {
             stop.set(true);
             reader.join();
         }
+        // mean time per phase inside the worker (Micrometer timers), over everything above
+        meters.find("faultline.attribution").timers().forEach(t -> report.append(String.format(
+                "phase %s: n=%d mean=%.2f ms max=%.2f ms%n", t.getId().getTag("phase"), t.count(),
+                t.mean(java.util.concurrent.TimeUnit.MILLISECONDS), t.max(java.util.concurrent.TimeUnit.MILLISECONDS))));
         System.out.println("=== pipeline latency ===\n" + report);
         Files.writeString(Path.of("target/bench-pipeline.txt"), report.toString());
     }

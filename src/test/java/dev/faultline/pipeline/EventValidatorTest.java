@@ -1,0 +1,83 @@
+package dev.faultline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+import dev.faultline.config.FaultlineConfig;
+import dev.faultline.contract.EvalOutput;
+
+class EventValidatorTest {
+
+    static final FaultlineConfig.Ingest LIMITS = new FaultlineConfig.Ingest() {
+        public int maxEventBytes() { return 4 << 20; }
+        public int maxPromptBytes() { return 1 << 20; }
+        public int maxOutputBytes() { return 1000; }
+        public int maxReferences() { return 3; }
+        public int maxReferenceBytes() { return 100; }
+    };
+
+    private final EventValidator validator = new EventValidator(LIMITS);
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private InvalidEventException rejected(String s) {
+        return catchThrowableOfType(InvalidEventException.class, () -> validator.validate(json(s)));
+    }
+
+    @Test
+    void validEventBindsWithModelStep() throws InvalidEventException {
+        EvalOutput e = validator.validate(json(IngestionTest.event("v1", "b", "72", "#### 72")));
+        assertThat(e.eventId()).isEqualTo("v1");
+        assertThat(e.model().step()).isEqualTo(100L);
+        assertThat(e.references()).containsExactly("#### 72");
+    }
+
+    @Test
+    void truncatedJsonNamesPosition() {
+        InvalidEventException e = rejected("{\"schema\":1");
+        assertThat(e.reason()).isEqualTo(InvalidEventException.INVALID_JSON);
+        assertThat(e.getMessage()).contains("invalid JSON").contains("line 1").doesNotContain("REDACTED");
+    }
+
+    @Test
+    void missingFieldsAreAllNamed() {
+        InvalidEventException e = rejected("{\"schema\":\"faultline.eval-output/v1\",\"event_id\":\"x\"}");
+        assertThat(e.reason()).isEqualTo(InvalidEventException.SCHEMA);
+        assertThat(e.field()).isEqualTo("$.benchmark");
+        assertThat(e.getMessage()).contains("$.run_id").contains("$.model").contains("$.prompt").contains("$.output");
+    }
+
+    @Test
+    void wrongSchemaIdAndUnknownMethodAreSchemaErrors() {
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("eval-output/v1", "eval-output/v2")).field())
+                .isEqualTo("$.schema");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("\"numeric\"", "\"fuzzy\"")).field())
+                .isEqualTo("$.scoring.method");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("{\"method\": \"numeric\"}", "{\"method\": \"regex\"}"))
+                .field()).startsWith("$.scoring");
+    }
+
+    @Test
+    void limitsApplyPerField() {
+        assertThat(rejected(IngestionTest.event("x", "b", "y".repeat(1001), "1")).field()).isEqualTo("$.output");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "r".repeat(101))).field()).isEqualTo("$.references[0]");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1\", \"2\", \"3\", \"4")).field()).isEqualTo("$.references");
+        // 400,000 three-byte characters: 1.2 MB in UTF-8, under the limit in chars
+        InvalidEventException e = rejected(IngestionTest.event("x", "b", "1", "1").replace("Q: 6*12? A:", "€".repeat(400_000)));
+        assertThat(e.reason()).isEqualTo(InvalidEventException.OVERSIZE);
+        assertThat(e.field()).isEqualTo("$.prompt");
+    }
+
+    @Test
+    void emptyAndNonObjectBodiesAreRejected() {
+        assertThat(rejected("").reason()).isEqualTo(InvalidEventException.INVALID_JSON);
+        assertThat(rejected("[1,2]").reason()).isEqualTo(InvalidEventException.SCHEMA);
+        assertThat(rejected("{} trailing").reason()).isEqualTo(InvalidEventException.INVALID_JSON);
+    }
+}
