@@ -14,6 +14,9 @@ public final class Commands {
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (command) {
+            // engine area: one attribution or a JSONL batch, plain Java (no Kafka/Redis)
+            case "attribute":
+                return AttributeCommand.run(rest, System.out, System.err);
             case "help", "--help", "-h":
                 usage(System.out);
                 return 0;
@@ -30,6 +33,7 @@ public final class Commands {
     }
 
     static void usage(PrintStream out) {
-        out.println("usage: java -jar quarkus-run.jar [serve | help | train-demo ... | replay ...]");
+        out.println("usage: java -jar quarkus-run.jar [serve | help | train-demo ... | replay ... | attribute ...]");
+        out.println(AttributeCommand.USAGE);
     }
 }
