@@ -23,6 +23,16 @@ public interface FaultlineConfig {
     /** The shared data directory ({@code ../shared}: models, data sets), where one is present. */
     Shared shared();
 
+    /** Settings of the engine's own tests (surefire sets {@code faultline.test.device}); unused by the service. */
+    TestSettings test();
+
+    /** The device the engine tests run on: {@code cpu}, or {@code gpu} with {@code -Dcuda}. */
+    interface TestSettings {
+
+        /** cpu or gpu; absent outside the test run. */
+        java.util.Optional<String> device();
+    }
+
     /** Where shared data lives (surefire sets {@code faultline.shared.dir}). */
     interface Shared {
 
