@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -75,6 +74,7 @@ public class FailureTracker {
     private final Map<String, Map<String, TrajectoryPoint>> points = new HashMap<>();
     private final Set<String> countedRegressions = ConcurrentHashMap.newKeySet();
     private long seq;
+    private SetPolicy policy;
 
     void onStart(@Observes StartupEvent ev) {
         Gauge.builder("faultline.retrack.queued", queue, RetrackQueue::backlog)
@@ -225,30 +225,14 @@ public class FailureTracker {
         if (set.containsKey(f.eventId())) {
             return;
         }
-        String policy = config.policy().trim().toLowerCase(Locale.ROOT);
-        int max = config.maxPerBenchmark();
-        switch (policy) {
-            case "all" -> {
-            }
-            case "first" -> {
-                if (set.size() >= max) {
-                    return;
-                }
-            }
-            case "sample" -> {
-                if (set.size() >= max) {
-                    // bottom-k by seeded hash: the same set whatever the arrival order (a topic rebuild agrees)
-                    TrackedFailure largest = set.values().stream().max(Comparator.comparingLong(this::sampleHash)).get();
-                    if (sampleHash(f) >= sampleHash(largest)) {
-                        return;
-                    }
-                    set.remove(largest.eventId());
-                    store.removeTracked(largest);
-                }
-            }
-            default -> throw new IllegalStateException(
-                    "faultline.tracking.policy must be all, first or sample, got '" + config.policy() + "'");
+        SetPolicy.Admission admission = policy().admit(set, f);
+        if (!admission.admitted()) {
+            return;
         }
+        admission.evicted().ifPresent(out -> {
+            set.remove(out.eventId());
+            store.removeTracked(out);
+        });
         set.put(f.eventId(), f);
         store.putTracked(f);
         Revision own = revisions.get(f.model()).get(f.revision());
@@ -263,15 +247,11 @@ public class FailureTracker {
         scheduleNewer(f);
     }
 
-    long sampleHash(TrackedFailure f) {
-        long h = config.seed() ^ 0x9E3779B97F4A7C15L;
-        for (char c : f.eventId().toCharArray()) {
-            h = (h ^ c) * 0x100000001B3L;
+    private SetPolicy policy() {
+        if (policy == null) {
+            policy = new SetPolicy(config.policy(), config.maxPerBenchmark(), config.seed());
         }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return h;
+        return policy;
     }
 
     private void scheduleNewer(TrackedFailure f) {

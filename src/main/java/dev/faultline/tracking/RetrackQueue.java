@@ -54,6 +54,7 @@ public class RetrackQueue {
     private volatile Thread thread;
     private volatile Runner runner;
     private volatile boolean paused;
+    private volatile boolean running;
 
     /** Queues a job unless the same (failure, revision) is already waiting; false when dropped. */
     public boolean submit(Job job, Runner runner) {
@@ -78,6 +79,22 @@ public class RetrackQueue {
     /** Holds back re-attribution (benchmarks build a backlog this way); jobs already running finish. */
     public void pause(boolean pause) {
         this.paused = pause;
+    }
+
+    /**
+     * Holds re-attribution, drops every waiting job and waits (up to {@code timeoutMillis}) for the running one to end;
+     * true when nothing runs any more. For tests and shutdown: nothing touches the engine afterwards until
+     * {@link #pause(boolean) pause(false)}.
+     */
+    public boolean pauseAndClear(long timeoutMillis) throws InterruptedException {
+        paused = true;
+        queue.clear();
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (running && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        pending.clear();
+        return !running;
     }
 
     private synchronized void start() {
@@ -112,6 +129,10 @@ public class RetrackQueue {
                 Thread.currentThread().interrupt();
                 return;
             }
+            if (!pending.contains(job.key())) {
+                continue; // cleared while it waited
+            }
+            running = true;
             try {
                 runner.run(job);
             } catch (RuntimeException | LinkageError e) {
@@ -122,6 +143,8 @@ public class RetrackQueue {
                     continue;
                 }
                 LOG.warnf("re-attribution of %s failed %d times, dropped: %s", job.key(), job.attempt(), e.getMessage());
+            } finally {
+                running = false;
             }
             pending.remove(job.key());
         }
