@@ -78,6 +78,10 @@ public final class DemoTrainer {
         double intervalLoss = 0;
         int intervalSteps = 0;
         long start = System.nanoTime();
+        // libtorch's grad mode is per thread and DJL switches it off only on the thread that initialised the engine;
+        // when another thread did (the service's attribution worker in the same JVM), the in-place optimiser update
+        // below would fail on leaves that require grad (tracking merge: seen in the full test run)
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         for (int step = 1; step <= options.steps(); step++) {
             List<AdditionProblem> batch = new ArrayList<>(options.batchSize());
             for (int i = 0; i < options.batchSize(); i++) {
