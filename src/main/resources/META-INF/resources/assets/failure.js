@@ -78,8 +78,11 @@
       svg.appendChild(node('text', { x: left + i * colW + colW / 2, y: top - 14, 'text-anchor': 'middle' }, label));
     });
     rows.forEach(function (p, i) {
-      svg.appendChild(node('text', { x: left - 8, y: top + i * rowH + rowH / 2 + 4, 'text-anchor': 'end' },
-        tokenText(p) + ' ' + p));
+      var full = tokenText(p) + ' ' + p;
+      var shown = full.length > 20 ? '…' + full.slice(full.length - 19) : full;
+      var label = node('text', { x: left - 8, y: top + i * rowH + rowH / 2 + 4, 'text-anchor': 'end' }, shown);
+      label.appendChild(node('title', {}, 'token ' + tokenText(p) + ' at position ' + p));
+      svg.appendChild(label);
     });
     edges.forEach(function (e) {
       var a = pos[e.source], b = pos[e.target];

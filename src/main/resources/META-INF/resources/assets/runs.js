@@ -44,7 +44,9 @@
     c = el('td', 'c-coverage num', r.coverage);
     c.title = r.attributed + ' attributed of ' + r.incorrect + ' failures';
     tr.appendChild(c);
-    tr.appendChild(el('td', 'c-last', r.lastResultAt || ''));
+    c = el('td', 'c-last', r.lastResultText || '');
+    c.title = r.lastResultAt || '';
+    tr.appendChild(c);
     return tr;
   }
   function upsert(r) {

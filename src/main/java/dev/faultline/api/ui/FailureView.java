@@ -92,12 +92,16 @@ public record FailureView(AttributionResult result, String source, String status
             return rows;
         }
         var t = r.target();
+        boolean wrongShown = false;
         boolean contrastShown = false;
+        Double wrongLogit = null;
         int rank = 1;
         for (var tok : r.topTokens()) {
             String role = "";
             if (t != null && tok.id() == t.wrong().id()) {
                 role = "wrong";
+                wrongShown = true;
+                wrongLogit = tok.logit();
             } else if (t != null && tok.id() == t.contrast().id()) {
                 role = "contrast";
                 contrastShown = true;
@@ -105,9 +109,13 @@ public record FailureView(AttributionResult result, String source, String status
             rows.add(new TopRow(Integer.toString(rank++), Tokens.visible(tok.text()), tok.id(), Fmt.fixed(tok.logit(), 3),
                     role));
         }
+        if (t != null && !wrongShown) {
+            rows.add(new TopRow("…", Tokens.visible(t.wrong().text()), t.wrong().id(), "–", "wrong"));
+        }
         if (t != null && !contrastShown) {
             rows.add(new TopRow(t.contrastRank() == null ? "…" : Integer.toString(t.contrastRank()),
-                    Tokens.visible(t.contrast().text()), t.contrast().id(), "Δℓ " + Fmt.signed(t.logitDiff(), 3) + " below",
+                    Tokens.visible(t.contrast().text()), t.contrast().id(),
+                    wrongLogit == null ? "wrong − " + Fmt.fixed(t.logitDiff(), 3) : Fmt.fixed(wrongLogit - t.logitDiff(), 3),
                     "contrast"));
         }
         return rows;

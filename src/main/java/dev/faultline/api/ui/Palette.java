@@ -32,8 +32,10 @@ public final class Palette {
 
     /** Black or white text, whichever has the higher WCAG contrast on {@link #background(double)}. */
     public static String foreground(double v) {
-        int[] c = color(v);
-        return luminance(c) > 0.179 ? "#111111" : "#ffffff";
+        double l = luminance(color(v));
+        double onBlack = (l + 0.05) / 0.05;
+        double onWhite = 1.05 / (l + 0.05);
+        return onBlack >= onWhite ? "#000000" : "#ffffff"; // at worst (l = 0.179) both give 4.58:1, above WCAG AA
     }
 
     static int[] color(double v) {

@@ -14,7 +14,7 @@ import dev.faultline.store.RunIndex;
  */
 public record RunRow(String runId, String href, String model, String modelHref, String revision, String benchmark,
         int events, int correct, int incorrect, int unscorable, String accuracy, List<StatusCount> failures,
-        int attributed, String coverage, String lastResultAt) {
+        int attributed, String coverage, String lastResultAt, String lastResultText) {
 
     /** Failures with one status, with the link to the run page filtered by it. */
     public record StatusCount(String status, int count, String href) {
@@ -23,6 +23,15 @@ public record RunRow(String runId, String href, String model, String modelHref, 
     /** Answers scored correct or incorrect (accuracy's denominator). */
     public int scored() {
         return correct + incorrect;
+    }
+
+    /** {@code 2026-11-24T12:03:21.5Z} as {@code 2026-11-24 12:03:21}. */
+    static String shortTime(String iso) {
+        if (iso == null) {
+            return "";
+        }
+        String t = iso.replace('T', ' ');
+        return t.length() > 19 ? t.substring(0, 19) : t.replace("Z", "");
     }
 
     public static RunRow of(RunIndex.RunSummary s) {
@@ -46,6 +55,6 @@ public record RunRow(String runId, String href, String model, String modelHref, 
         return new RunRow(s.runId(), Links.run(s.runId()), model, model == null ? null : Links.model(model),
                 s.model() == null ? null : s.model().revision(), s.benchmark(), s.events(), correct, incorrect,
                 unscorable, Fmt.percent(correct, correct + incorrect), failures, attributed,
-                Fmt.percent(attributed, incorrect), s.lastResultAt());
+                Fmt.percent(attributed, incorrect), s.lastResultAt(), shortTime(s.lastResultAt()));
     }
 }

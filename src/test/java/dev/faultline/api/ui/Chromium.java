@@ -44,6 +44,7 @@ final class Chromium implements AutoCloseable {
     /** Every protocol event received, in order (method + params). */
     final List<JsonNode> events = java.util.Collections.synchronizedList(new ArrayList<>());
     private final BlockingQueue<JsonNode> eventQueue = new LinkedBlockingQueue<>();
+    private final Map<String, java.util.function.Consumer<JsonNode>> handlers = new ConcurrentHashMap<>();
 
     static Optional<Path> find() {
         String configured = System.getProperty("faultline.chromium");
@@ -140,6 +141,10 @@ final class Chromium implements AutoCloseable {
             } else {
                 events.add(msg);
                 eventQueue.add(msg);
+                var handler = handlers.get(msg.path("method").asText());
+                if (handler != null) { // off the socket thread: a handler may send commands
+                    CompletableFuture.runAsync(() -> handler.accept(msg.path("params")));
+                }
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -153,8 +158,32 @@ final class Chromium implements AutoCloseable {
         pending.put(id, f);
         ObjectNode msg = JSON.createObjectNode().put("id", id).put("method", method);
         msg.set("params", JSON.valueToTree(params));
-        socket.sendText(JSON.writeValueAsString(msg), true).get(30, TimeUnit.SECONDS);
+        synchronized (socket) { // java.net.http allows one outstanding send at a time
+            socket.sendText(JSON.writeValueAsString(msg), true).get(30, TimeUnit.SECONDS);
+        }
         return f.get(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Answers every request whose URL ends with {@code suffix} with {@code json} (status 200), in place of the
+     * server: lets a test show the page data the server cannot produce yet.
+     */
+    void fulfil(String suffix, String json) throws Exception {
+        handlers.put("Fetch.requestPaused", params -> {
+            try {
+                String id = params.path("requestId").asText();
+                if (params.path("request").path("url").asText().endsWith(suffix)) {
+                    send("Fetch.fulfillRequest", Map.of("requestId", id, "responseCode", 200, "responseHeaders",
+                            List.of(Map.of("name", "Content-Type", "value", "application/json")), "body",
+                            Base64.getEncoder().encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                } else {
+                    send("Fetch.continueRequest", Map.of("requestId", id));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        send("Fetch.enable", Map.of("patterns", List.of(Map.of("urlPattern", "*" + suffix))));
     }
 
     /** Opens a URL and waits for its load event. */

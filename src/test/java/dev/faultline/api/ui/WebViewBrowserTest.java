@@ -114,6 +114,55 @@ class WebViewBrowserTest {
     }
 
     @Test
+    void graphViewDrawsNodesAndEdgesFromTheGraphJson() throws Exception {
+        AttributionResult r = UiResults.attributed("webview/browser-graph", "webview/run-b", "webview-model-b", "main",
+                null);
+        UiResults.publish(r);
+        // the graph endpoint belongs to issue 7; the browser answers it with a small graph of the documented shape
+        String graph = """
+                {"nodes":[{"id":"0:input:3","layer":0,"stage":"input","position":3,"relevance":0.5},
+                          {"id":"0:input:4","layer":0,"stage":"input","position":4,"relevance":-0.9},
+                          {"id":"0:post_attention:13","layer":0,"stage":"post_attention","position":13,"relevance":0.2},
+                          {"id":"1:input:13","layer":1,"stage":"input","position":13,"relevance":0.4}],
+                 "edges":[{"source":"0:input:3","target":"0:post_attention:13","weight":0.6},
+                          {"source":"0:input:4","target":"0:post_attention:13","weight":-0.3},
+                          {"source":"0:post_attention:13","target":"1:input:13","weight":0.4}],
+                 "pruning":[]}""";
+        try (Chromium browser = Chromium.start(chromium, 1280, 900)) {
+            browser.fulfil("/graph", graph);
+            browser.navigate(root.resolve(Links.failure(r.eventId())).toString());
+            browser.waitFor("document.querySelector('#graph-view svg') !== null", Duration.ofSeconds(30));
+            JsonNode g = browser.evaluate("""
+                    (() => {
+                      const svg = document.querySelector('#graph-view svg');
+                      const lines = [...svg.querySelectorAll('line')];
+                      return {circles: svg.querySelectorAll('circle').length, lines: lines.length,
+                              widths: lines.map(l => Number(l.getAttribute('stroke-width'))),
+                              strokes: lines.map(l => l.getAttribute('stroke')),
+                              labels: [...svg.querySelectorAll('text')].map(t => t.firstChild.nodeValue),
+                              titles: [...svg.querySelectorAll('text > title')].map(t => t.textContent),
+                              scripts: svg.querySelectorAll('script').length,
+                              status: document.getElementById('graph-status').textContent};
+                    })()""");
+            assertThat(g.get("circles").asInt()).isEqualTo(4);
+            assertThat(g.get("lines").asInt()).isEqualTo(3);
+            assertThat(g.get("widths").get(0).asDouble()).isGreaterThan(g.get("widths").get(1).asDouble());
+            assertThat(g.get("strokes").get(0).asText()).isEqualTo("#b2182b");
+            assertThat(g.get("strokes").get(1).asText()).isEqualTo("#2166ac");
+            List<String> labels = new ArrayList<>();
+            g.get("labels").forEach(n -> labels.add(n.asText()));
+            assertThat(labels).contains("L0", "L0 attn", "L1", " Tom 4", "…alert(1)</script> 3");
+            List<String> titles = new ArrayList<>();
+            g.get("titles").forEach(n -> titles.add(n.asText()));
+            assertThat(titles).contains("token  " + UiResults.SCRIPT + " at position 3");
+            assertThat(g.get("scripts").asInt()).isZero();
+            assertThat(g.get("status").asText()).startsWith("4 nodes, 3 edges");
+            assertThat(browser.events).noneMatch(e -> e.path("method").asText().equals("Page.javascriptDialogOpening"));
+            browser.screenshot(Path.of("target", "webview-graph.png"));
+        }
+    }
+
+    @Test
     void runsPageAddsANewRunLiveOverServerSentEvents() throws Exception {
         UiResults.publish(UiResults.correct("webview/browser-live-0", "webview/run-live-a", "webview-model-b", "main",
                 null));

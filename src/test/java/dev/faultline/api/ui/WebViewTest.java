@@ -189,7 +189,8 @@ class WebViewTest {
         Element s50 = doc.selectFirst("#checkpoints tr[data-revision=step50]");
         List<String> cells = s50.select("td").stream().map(Element::text).toList();
         assertThat(cells.get(2)).isEqualTo("0.0 %"); // accuracy
-        assertThat(cells.get(7)).isEqualTo("+1.875"); // median Δℓ of 0.5 and 3.25
+        assertThat(cells.get(6)).isEqualTo("+1.875"); // median Δℓ of 0.5 and 3.25 (mean in the title)
+        assertThat(s50.select("td").get(6).attr("title")).isEqualTo("mean +1.875");
         assertThat(doc.select("#checkpoints thead .seg-col").eachText()).containsExactly("context", "evidence",
                 "query", "answer");
         assertThat(s50.select("td.share").eachText()).containsExactly("+1.20", "-0.73", "+0.30", "+0.80");
