@@ -50,8 +50,12 @@ public record AttributionResult(
     public record TokenRef(int id, String text) {
     }
 
-    /** One input token with its character span in {@code prompt + output} and its relevance. */
-    public record Token(String text, int id, int start, int end, double relevance, boolean special, String segment) {
+    /**
+     * One input token with its character span in {@code prompt + output} and its relevance (null on LOW_LOGIT_DIFF
+     * results, which carry the teacher-forced tokens without an attribution so the tracker can re-attribute them).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Token(String text, int id, int start, int end, Double relevance, boolean special, String segment) {
     }
 
     public record IndexedRelevance(int index, double relevance) {

@@ -125,6 +125,8 @@ public class JobProcessor {
             skip.status = AttributionStatus.LOW_LOGIT_DIFF;
             skip.reason = String.format(java.util.Locale.ROOT, "logit(wrong) - logit(contrast) = %.4f <= min-logit-diff %s",
                     pair.logitDiff(), config.minLogitDiff());
+            // the teacher-forced tokens (no relevance) let the failure tracker re-attribute it at later revisions
+            skip.tokens = ResultSummarizer.inputTokens(event, pair, model.tokenizer(), null);
             return finish(skip, contentKey, timings, t0);
         }
         Attribution a;

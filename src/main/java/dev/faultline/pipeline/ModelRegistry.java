@@ -127,6 +127,30 @@ public final class ModelRegistry implements AutoCloseable {
                 + " (looked for config.json in " + candidates + ")");
     }
 
+    /**
+     * Revision folders found on disk for a model: {@code main} when {@code <dir>/<name>/config.json} exists, and every
+     * sub-folder of {@code <dir>/<name>/} holding a {@code config.json} (names sorted; callers order them by step).
+     */
+    public List<String> revisions(String name) {
+        if (root == null || name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+            return List.of();
+        }
+        Path base = root.resolve(name);
+        java.util.TreeSet<String> found = new java.util.TreeSet<>();
+        if (Files.isRegularFile(base.resolve("config.json"))) {
+            found.add(MAIN);
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(base)) {
+            children.filter(p -> Files.isRegularFile(p.resolve("config.json")))
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> SAFE_NAME.matcher(n).matches())
+                    .forEach(found::add);
+        } catch (java.io.IOException e) {
+            return List.copyOf(found);
+        }
+        return List.copyOf(found);
+    }
+
     /** Keys of the loaded models, least recently used first. */
     public synchronized List<String> loadedKeys() {
         return List.copyOf(loaded.keySet());

@@ -47,8 +47,6 @@ public final class ResultSummarizer {
     public AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
             TextTokenizer tokenizer, boolean retokenizationMismatch, Map<String, Double> timingsMs) {
         ResultBuilder b = new ResultBuilder(event, verdict, AttributionStatus.ATTRIBUTED, null);
-        String text = event.prompt() + event.output();
-        int promptLength = event.prompt().length();
         TokenizedText t = pair.text();
         int n = pair.tokenIndex();
         double[] rel = a.inputRelevance();
@@ -58,14 +56,7 @@ public final class ResultSummarizer {
                 rel[i] += a.positionRelevance()[i];
             }
         }
-        List<AttributionResult.Token> tokens = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            boolean special = t.special()[i];
-            String tokenText = special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]);
-            String segment = special ? null : segmentOf(text, t.starts()[i], t.ends()[i], promptLength, event.segments());
-            tokens.add(new AttributionResult.Token(tokenText, t.ids()[i], t.starts()[i], t.ends()[i], rel[i], special,
-                    segment));
-        }
+        List<AttributionResult.Token> tokens = inputTokens(event, pair, tokenizer, rel);
         b.target = target(pair, a.logitDiff());
         b.tokens = tokens;
         final double[] r = rel;
@@ -95,6 +86,27 @@ public final class ResultSummarizer {
         b.engine = engine(a);
         b.timingsMs = timingsMs;
         return b.build();
+    }
+
+    /**
+     * The attribution input's tokens (teacher-forced ids {@code pair.inputIds()}) with text, span, segment and
+     * relevance; {@code relevance} null gives tokens without relevance (LOW_LOGIT_DIFF results, for the tracker).
+     */
+    public static List<AttributionResult.Token> inputTokens(EvalOutput event, ContrastPair pair, TextTokenizer tokenizer,
+            double[] relevance) {
+        String text = event.prompt() + event.output();
+        int promptLength = event.prompt().length();
+        TokenizedText t = pair.text();
+        int n = pair.tokenIndex();
+        List<AttributionResult.Token> tokens = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            boolean special = t.special()[i];
+            String tokenText = special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]);
+            String segment = special ? null : segmentOf(text, t.starts()[i], t.ends()[i], promptLength, event.segments());
+            tokens.add(new AttributionResult.Token(tokenText, t.ids()[i], t.starts()[i], t.ends()[i],
+                    relevance == null ? null : relevance[i], special, segment));
+        }
+        return tokens;
     }
 
     public AttributionResult.Engine engine(Attribution a) {
@@ -128,7 +140,7 @@ public final class ResultSummarizer {
     public static double normalizer(List<AttributionResult.Token> tokens) {
         double max = 0;
         for (int i = 1; i < tokens.size(); i++) {
-            if (!tokens.get(i).special()) {
+            if (!tokens.get(i).special() && tokens.get(i).relevance() != null) {
                 max = Math.max(max, Math.abs(tokens.get(i).relevance()));
             }
         }
@@ -144,7 +156,7 @@ public final class ResultSummarizer {
         }
         sums.putIfAbsent(ANSWER, new double[4]);
         for (AttributionResult.Token t : tokens) {
-            if (t.segment() == null) {
+            if (t.segment() == null || t.relevance() == null) {
                 continue;
             }
             double[] s = sums.computeIfAbsent(t.segment(), k -> new double[4]);

@@ -18,6 +18,8 @@ public class CheckpointsPage {
 
     @Inject
     CheckpointIndex checkpoints;
+    @Inject
+    dev.faultline.tracking.TrackingView tracking;
 
     @GET
     @Path("/{model: .+}")
@@ -28,6 +30,7 @@ public class CheckpointsPage {
         }
         String b = benchmark == null || benchmark.isBlank() ? null : benchmark;
         return Response.ok(UiTemplates.model(ModelView.of(model, b, new ArrayList<>(checkpoints.benchmarks(model)),
-                checkpoints.segmentNames(model, b), checkpoints.revisions(model, b)))).build();
+                checkpoints.segmentNames(model, b), checkpoints.revisions(model, b)),
+                TrackingSection.of(tracking, model, b))).build();
     }
 }

@@ -40,7 +40,8 @@ public record FailureView(AttributionResult result, String source, String status
         Pair pair = t == null ? null
                 : new Pair(Tokens.visible(t.wrong().text()), t.wrong().id(), Tokens.visible(t.contrast().text()),
                         t.contrast().id(), Fmt.signed(t.logitDiff(), 3), t.contrastRank(), t.position());
-        Heatmap heatmap = Heatmap.of(r.tokens());
+        // LOW_LOGIT_DIFF results carry their tokens without relevance (for the tracker): no heatmap for them
+        Heatmap heatmap = Heatmap.of(attributed ? r.tokens() : null);
         SegmentBars bars = SegmentBars.of(r.segments(), heatmap.segments(), 640);
         LineChart layers = layerChart(r.layers());
         String title = (r.exampleId() == null ? r.eventId() : r.exampleId());

@@ -18,7 +18,7 @@ public final class UiTemplates {
 
     public static native TemplateInstance failure(FailureView view);
 
-    public static native TemplateInstance model(ModelView view);
+    public static native TemplateInstance model(ModelView view, TrackingSection tracking);
 
     public static native TemplateInstance missing(String title, String message, String back, String backLabel);
 }

@@ -1,0 +1,83 @@
+package dev.faultline.tracking;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Publishes each trajectory, whole, on {@code attribution.trajectories} keyed {@code <model>/<benchmark>/<event_id>}
+ * every time it gains a point; the topic is compacted (created so on first use when absent), so it keeps the latest
+ * trajectory of each tracked failure.
+ */
+@ApplicationScoped
+public class TrajectoryPublisher {
+
+    /** Outgoing channel (topic {@value #TOPIC}). */
+    public static final String CHANNEL = "attribution-trajectories-out";
+    public static final String TOPIC = "attribution.trajectories";
+    private static final Logger LOG = Logger.getLogger(TrajectoryPublisher.class);
+
+    @Inject
+    @Channel(CHANNEL)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    MutinyEmitter<String> emitter;
+    @Inject
+    ObjectMapper json;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    Optional<String> bootstrap;
+
+    private volatile boolean topicChecked;
+
+    public CompletionStage<Void> publish(Trajectory t) {
+        ensureTopic();
+        String payload;
+        try {
+            payload = json.writeValueAsString(t);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("trajectory of " + t.eventId() + " is not serialisable", e);
+        }
+        String key = t.model() + "/" + t.benchmark() + "/" + t.eventId();
+        return emitter.sendMessage(Message.of(payload)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
+                .subscribeAsCompletionStage();
+    }
+
+    private void ensureTopic() {
+        if (topicChecked || bootstrap.isEmpty()) {
+            return;
+        }
+        topicChecked = true;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.get()))) {
+            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(TOPIC)) {
+                return;
+            }
+            admin.createTopics(List.of(new NewTopic(TOPIC, Optional.empty(), Optional.empty())
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                LOG.warnf("could not create %s compacted (it will be auto-created): %s", TOPIC, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.faultline.bench;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.tracking.RetrackQueue;
+import dev.faultline.triage.ClozeData;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * Live event → result latency with and without a re-attribution backlog (bench/RESULTS.md, issue 9); not a test:
+ * runs only with {@code -Dbench=true}: {@code ./mvnw -o -B test -Dtest=RetrackBacklogBench -Dbench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false}. The 74 cloze failures are sent at a steady rate (content cache emptied
+ * first, so every one is computed) twice with an empty re-attribution queue, then right after the queue was filled
+ * (held, then released) with every tracked failure (the 3 × 74 sent before) × 4 later revisions.
+ */
+@QuarkusTest
+@WithTestResource(LocalServicesResource.class)
+class RetrackBacklogBench {
+
+    static final int RATE = 10;
+
+    @Inject
+    RedisDataSource redis;
+    @Inject
+    RetrackQueue queue;
+
+    final Map<String, Long> sentAt = new ConcurrentHashMap<>();
+    final Map<String, Long> resultAt = new ConcurrentHashMap<>();
+
+    @Test
+    void measure() throws Exception {
+        assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true");
+        ClozeData data = ClozeData.load();
+        List<String> failures = data.eventLines.stream()
+                .filter(l -> !data.expected.get(PipelineLatencyBench.id(l)).get("correct").asBoolean()).toList();
+        StringBuilder report = new StringBuilder();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread reader = new Thread(() -> readResults(stop));
+        reader.start();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            // warm-up: model load, JIT, consumer groups; these 74 failures form the tracked set
+            await(send(producer, failures, "-warm", 0), 300);
+            awaitBacklog(0, 300);
+            for (int pass = 0; pass < 2; pass++) {
+                flushContentCache();
+                List<String> base = send(producer, failures, "-base" + pass, RATE);
+                await(base, 300);
+                report.append(line("no backlog (pass " + pass + ")", base, 0, 0));
+                awaitBacklog(0, 300);
+            }
+            {
+                int pass = 0;
+                queue.pause(true);
+                for (String rev : List.of("step0050", "step0100", "step0200", "step0380")) {
+                    given().when().post("/api/models/tinystories-260k/revisions/" + rev + "/track").then()
+                            .statusCode(202);
+                }
+                int backlog = queue.backlog();
+                flushContentCache();
+                queue.pause(false);
+                long t0 = System.nanoTime();
+                List<String> live = send(producer, failures, "-load" + pass, RATE);
+                await(live, 300);
+                int left = queue.backlog();
+                awaitBacklog(0, 900);
+                double drain = (System.nanoTime() - t0) / 1e9;
+                report.append(line("backlog of " + backlog + " re-attributions (pass " + pass + ")", live, backlog, left));
+                report.append(String.format("  backlog drained %.1f s after the live events started%n", drain));
+            }
+        } finally {
+            stop.set(true);
+            reader.join();
+        }
+        System.out.println("=== re-attribution backlog ===\n" + report);
+        Files.writeString(Path.of("target/bench-retrack.txt"), report.toString());
+    }
+
+    void flushContentCache() {
+        var keys = redis.key(String.class);
+        for (String pattern : List.of("faultline:attr:*", "faultline:event:*", "faultline:result:*")) {
+            List<String> found = keys.keys(pattern);
+            if (!found.isEmpty()) {
+                keys.del(found.toArray(String[]::new));
+            }
+        }
+    }
+
+    void awaitBacklog(int n, int seconds) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (queue.backlog() > n) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("backlog still " + queue.backlog() + " after " + seconds + " s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    String line(String label, List<String> ids, int backlog, int left) {
+        List<Long> lat = new ArrayList<>();
+        for (String i : ids) {
+            lat.add(resultAt.get(i) - sentAt.get(i));
+        }
+        Collections.sort(lat);
+        return String.format("%s: n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%s%n", label, lat.size(),
+                PipelineLatencyBench.pct(lat, 50), PipelineLatencyBench.pct(lat, 90), PipelineLatencyBench.pct(lat, 99),
+                lat.get(lat.size() - 1), backlog > 0 ? "; re-attributions still queued when the last live result came: " + left : "");
+    }
+
+    List<String> send(KafkaProducer<String, String> producer, List<String> lines, String suffix, int perSecond)
+            throws Exception {
+        List<String> ids = new ArrayList<>();
+        long start = System.nanoTime();
+        int k = 0;
+        for (String line : lines) {
+            if (perSecond > 0) {
+                long wait = start + (long) (k * 1e9 / perSecond) - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+            }
+            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
+            String id = n.get("event_id").asText() + suffix;
+            n.put("event_id", id);
+            n.put("run_id", "retrack-bench" + suffix);
+            n.put("benchmark", "retrack-bench");
+            ids.add(id);
+            sentAt.put(id, System.currentTimeMillis());
+            producer.send(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
+            k++;
+        }
+        producer.flush();
+        return ids;
+    }
+
+    void await(List<String> ids, int seconds) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        while (!resultAt.keySet().containsAll(ids)) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("results missing after " + seconds + " s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    void readResults(AtomicBoolean stop) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            while (parts.isEmpty() && !stop.get()) {
+                var infos = c.partitionsFor("attribution.results", Duration.ofSeconds(5));
+                if (infos != null) {
+                    infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+                }
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            while (!stop.get()) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                    resultAt.putIfAbsent(r.key(), r.timestamp());
+                }
+            }
+        }
+    }
+}
