@@ -1,6 +1,5 @@
 package dev.faultline.pipeline;
 
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,8 +24,9 @@ import dev.faultline.store.ResultCache;
  * result is on {@code attribution.results} (and then written to Redis), so its offset is committed only then: a
  * crash re-delivers the job, and the event-id lookup in Redis keeps the re-delivery from publishing a second result.
  * <p>
- * The method returns a stage, so SmallRye hands over the next record when this one is done; records the connector
- * has fetched wait in its bounded queue (paused partitions beyond it). Commit strategy {@code throttled} with a raised
+ * At most {@code faultline.attribution.queue-capacity} jobs are admitted (one running, the rest queued; gauge
+ * {@code faultline_jobs_queued}); beyond that the connector stops receiving (its own bounded buffer, then paused
+ * partitions). Acknowledgements may come out of order only across publish/cache latency. Commit strategy {@code throttled} with a raised
  * {@code throttled.unprocessed-record-max-age.ms} (application.properties): a long attribution must not mark the
  * consumer unhealthy, which the default 60 s would do on a large model on CPU.
  */
@@ -57,7 +57,7 @@ public class AttributionWorker {
             synchronized (this) {
                 if (executor == null) {
                     executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                            new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity())), r -> {
+                            new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
                                 Thread t = new Thread(r, "faultline-attribution");
                                 t.setDaemon(true);
                                 return t;
@@ -70,29 +70,61 @@ public class AttributionWorker {
 
     @Incoming(CHANNEL)
     public CompletionStage<Void> onJob(Message<String> record) {
-        metrics.jobsQueued().incrementAndGet();
-        ThreadPoolExecutor ex = executor();
-        CompletableFuture<JobProcessor.Outcome> outcome;
         AttributionJob job;
         try {
             job = json.readValue(record.getPayload(), AttributionJob.class);
         } catch (Exception e) {
             // not a job (nothing to attribute and no event id to answer): log, skip, commit
             LOG.errorf("unreadable attribution job skipped: %s", e.getMessage());
-            metrics.jobsQueued().decrementAndGet();
             return record.ack();
         }
-        outcome = CompletableFuture.supplyAsync(() -> run(job), ex);
-        return outcome.thenCompose(o -> o.alreadyPublished() ? CompletableFuture.<Void>completedFuture(null)
-                : publisher.publish(o.result(), true)
-                        .thenRunAsync(() -> cache.put(o.contentKey(), o.result()), ex))
-                .thenCompose(v -> record.ack())
-                .whenComplete((v, err) -> {
-                    metrics.jobsQueued().decrementAndGet();
-                    if (err != null) {
-                        LOG.errorf(err, "job %s not published; not acknowledged", job.event().eventId());
-                    }
-                });
+        // The returned stage completes once the job has a slot in the bounded queue, so SmallRye delivers the next
+        // record while this one waits or runs (publishing result N overlaps computing N+1); the record itself is
+        // acknowledged (offset committable) only after its result is published and cached.
+        return admit().thenRun(() -> {
+            metrics.jobsQueued().incrementAndGet();
+            ThreadPoolExecutor ex = executor();
+            CompletableFuture.supplyAsync(() -> run(job), ex)
+                    .thenCompose(o -> o.alreadyPublished() ? CompletableFuture.<Void>completedFuture(null)
+                            : publisher.publish(o.result(), true)
+                                    .thenRunAsync(() -> cache.put(o.contentKey(), o.result()), ex))
+                    .handle((v, err) -> err)
+                    .thenCompose(err -> {
+                        metrics.jobsQueued().decrementAndGet();
+                        release();
+                        if (err == null) {
+                            return record.ack();
+                        }
+                        LOG.errorf(err, "result of job %s not published; the record is nacked", job.event().eventId());
+                        return record.nack(err);
+                    });
+        });
+    }
+
+    private int admitted;
+    private final java.util.ArrayDeque<CompletableFuture<Void>> waiting = new java.util.ArrayDeque<>();
+
+    /** A slot among {@code queue-capacity} jobs admitted (running or queued); completes when one is free. */
+    private synchronized CompletableFuture<Void> admit() {
+        if (admitted < Math.max(1, config.queueCapacity())) {
+            admitted++;
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        waiting.add(f);
+        return f;
+    }
+
+    private void release() {
+        CompletableFuture<Void> next;
+        synchronized (this) {
+            next = waiting.poll();
+            if (next == null) {
+                admitted--;
+                return;
+            }
+        }
+        next.complete(null); // the slot passes to the next waiting job
     }
 
     private JobProcessor.Outcome run(AttributionJob job) {

@@ -91,7 +91,7 @@ public class JobProcessor {
                 if (ids.length > maxTokens) {
                     throw new InputTooLongException(ids.length, maxTokens);
                 }
-                return engine.logits(model, ids);
+                return engine.logitsAt(model, ids, -1);
             }, event, job.answer());
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;

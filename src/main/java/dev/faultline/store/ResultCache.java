@@ -162,6 +162,6 @@ public class ResultCache {
     private void failed(Exception e) {
         lastError = e.toString();
         skipUntilMillis = System.currentTimeMillis() + config.backoff().toMillis();
-        LOG.warnf("Redis unavailable (%s): going on without the cache for %s", e.getMessage(), config.backoff());
+        LOG.warnf("Redis unavailable (%s): going on without the cache for %s", e, config.backoff());
     }
 }

@@ -25,9 +25,9 @@ import dev.faultline.engine.TokenizedText;
  */
 public final class ContrastPairFinder {
 
-    /** Logits of every position for the given ids ([T][V]); the engine's forward pass in production. */
+    /** Logits ([V]) of the last position for the given ids; the engine's forward pass in production. */
     @FunctionalInterface
-    public interface Logits extends Function<int[], float[][]> {
+    public interface Logits extends Function<int[], double[]> {
     }
 
     private final Integer maxContrastRank;
@@ -102,8 +102,7 @@ public final class ContrastPairFinder {
             return new PairSearch(null, reason, mismatch, n);
         }
         int tokenIndex = candidates.stream().mapToInt(Candidate::tokenIndex).max().orElseThrow();
-        float[][] rows = logits.apply(java.util.Arrays.copyOf(full.ids(), tokenIndex));
-        float[] row = rows[tokenIndex - 1];
+        double[] row = logits.apply(java.util.Arrays.copyOf(full.ids(), tokenIndex));
         Candidate best = null;
         for (Candidate c : candidates) {
             if (c.tokenIndex() == tokenIndex && (best == null || row[c.contrast()] > row[best.contrast()])) {
@@ -112,8 +111,8 @@ public final class ContrastPairFinder {
         }
         int wrong = full.ids()[tokenIndex];
         int rank = 1;
-        float lc = row[best.contrast()];
-        for (float v : row) {
+        double lc = row[best.contrast()];
+        for (double v : row) {
             if (v > lc) {
                 rank++;
             }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class RoleChannelsTest {
 
     private static final String EVAL_IN = "mp.messaging.incoming.eval-outputs-in.enabled";
-    private static final String JOBS_IN = "mp.messaging.incoming.attribution-jobs-in.enabled";
+    private static final String JOBS_IN = "mp.messaging.incoming.attribution-jobs.enabled";
 
     @Test
     void workerDoesNotConsumeEvalOutputs() {

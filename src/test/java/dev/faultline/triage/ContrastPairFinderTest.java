@@ -29,13 +29,12 @@ class ContrastPairFinderTest {
     /** A logits row made of expected.jsonl's top-10 and the pair's logits; everything else far below. */
     static ContrastPairFinder.Logits logitsFrom(JsonNode exp) {
         return ids -> {
-            float[][] rows = new float[ids.length][512];
-            float[] row = rows[ids.length - 1];
-            Arrays.fill(row, -100f);
-            exp.get("top10").forEach(t -> row[t.get("id").asInt()] = (float) t.get("logit").asDouble());
-            row[exp.get("wrong").get("id").asInt()] = (float) exp.get("logit_wrong").asDouble();
-            row[exp.get("contrast").get("id").asInt()] = (float) exp.get("logit_contrast").asDouble();
-            return rows;
+            double[] row = new double[512];
+            Arrays.fill(row, -100);
+            exp.get("top10").forEach(t -> row[t.get("id").asInt()] = t.get("logit").asDouble());
+            row[exp.get("wrong").get("id").asInt()] = exp.get("logit_wrong").asDouble();
+            row[exp.get("contrast").get("id").asInt()] = exp.get("logit_contrast").asDouble();
+            return row;
         };
     }
 
@@ -60,7 +59,7 @@ class ContrastPairFinderTest {
             assertThat(pair.contrast()).as(e.getKey()).isEqualTo(exp.get("contrast").get("id").asInt());
             assertThat(pair.wrongText()).as(e.getKey()).isEqualTo(exp.get("wrong").get("text").asText());
             assertThat(pair.contrastText()).as(e.getKey()).isEqualTo(exp.get("contrast").get("text").asText());
-            assertThat(pair.logitDiff()).as(e.getKey()).isCloseTo(exp.get("logit_diff").asDouble(), within(1e-5));
+            assertThat(pair.logitDiff()).as(e.getKey()).isCloseTo(exp.get("logit_diff").asDouble(), within(1e-9));
             int[] oracleIds = ClozeData.JSON.convertValue(exp.get("oracle_ids"), int[].class);
             assertThat(pair.inputIds()).as(e.getKey()).containsExactly(oracleIds);
             assertThat(pair.forcedPrefixIds()).as(e.getKey())
@@ -88,7 +87,7 @@ class ContrastPairFinderTest {
         // output " blue" (' b' 'l' 'ue') against reference "b" (' b'): the reference's ids are a prefix of the output's
         EvalOutput e = new EvalOutput(base.schema(), "t/prefix", base.runId(), base.model(), base.benchmark(), "x",
                 base.prompt(), " blue", List.of("b"), base.scoring(), false, base.segments(), null, null);
-        PairSearch search = new ContrastPairFinder(null).find(tokenizer, ids -> new float[ids.length][512], e, null);
+        PairSearch search = new ContrastPairFinder(null).find(tokenizer, ids -> new double[512], e, null);
         assertThat(search.pair()).isNull();
         assertThat(search.skipReason()).contains("prefix");
     }

@@ -8,6 +8,7 @@ import java.util.OptionalInt;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
+import dev.faultline.config.RoleChannels;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
@@ -15,13 +16,13 @@ import io.smallrye.config.common.MapBackedConfigSource;
 
 /**
  * Enables the Kafka channels of the role in {@code faultline.role} ({@code all} default, {@code triage},
- * {@code worker}): a triage process does not consume {@code attribution.jobs}; a worker does not consume
- * {@code eval.outputs}. The values have a low ordinal, so an explicit {@code mp.messaging...enabled} still wins.
+ * {@code worker}) wherever the role is configured (application.properties, env, system property, tests), with the
+ * channel sets of {@link dev.faultline.config.RoleChannels} (which {@code FaultlineMain} applies before start-up): a
+ * triage process does not consume {@code attribution.jobs}; a worker does not consume {@code eval.outputs}. The
+ * values have a low ordinal, so an explicit {@code mp.messaging...enabled} still wins.
  */
-public class RoleChannels implements ConfigSourceFactory {
+public class RoleChannelSource implements ConfigSourceFactory {
 
-    /** The triage consumer's channel (foundation's EventIngestor). */
-    static final String TRIAGE_CHANNEL = "eval-outputs-in";
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
@@ -31,8 +32,8 @@ public class RoleChannels implements ConfigSourceFactory {
         switch (role) {
             case "all" -> {
             }
-            case "triage" -> props.put("mp.messaging.incoming." + AttributionWorker.CHANNEL + ".enabled", "false");
-            case "worker" -> props.put("mp.messaging.incoming." + TRIAGE_CHANNEL + ".enabled", "false");
+            case "triage" -> RoleChannels.WORKER_CHANNELS.forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
+            case "worker" -> RoleChannels.TRIAGE_CHANNELS.forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
             default -> throw new IllegalArgumentException(
                     "faultline.role must be all, triage or worker, got '" + value.getValue() + "'");
         }

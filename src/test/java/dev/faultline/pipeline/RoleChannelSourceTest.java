@@ -1,0 +1,53 @@
+package dev.faultline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** faultline.role switches the Kafka consumers of the other role off; explicit settings still win. */
+class RoleChannelSourceTest {
+
+    static SmallRyeConfig config(Map<String, String> props) {
+        return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(props, "test", 250))
+                .withSources(new RoleChannelSource()).build();
+    }
+
+    static Optional<Boolean> enabled(SmallRyeConfig c, String channel) {
+        return c.getOptionalValue("mp.messaging.incoming." + channel + ".enabled", Boolean.class);
+    }
+
+    @Test
+    void triageRoleDoesNotConsumeJobs() {
+        SmallRyeConfig c = config(Map.of("faultline.role", "triage"));
+        assertThat(enabled(c, AttributionWorker.CHANNEL)).contains(false);
+        assertThat(enabled(c, "eval-outputs-in")).isEmpty();
+    }
+
+    @Test
+    void workerRoleDoesNotConsumeEvents() {
+        SmallRyeConfig c = config(Map.of("faultline.role", "WORKER"));
+        assertThat(enabled(c, "eval-outputs-in")).contains(false);
+        assertThat(enabled(c, AttributionWorker.CHANNEL)).isEmpty();
+    }
+
+    @Test
+    void allRoleChangesNothingAndExplicitSettingsWin() {
+        assertThat(enabled(config(Map.of()), AttributionWorker.CHANNEL)).isEmpty();
+        SmallRyeConfig c = config(Map.of("faultline.role", "triage",
+                "mp.messaging.incoming." + AttributionWorker.CHANNEL + ".enabled", "true"));
+        assertThat(enabled(c, AttributionWorker.CHANNEL)).contains(true);
+    }
+
+    @Test
+    void unknownRoleIsRejected() {
+        assertThatThrownBy(() -> config(Map.of("faultline.role", "gpu"))).hasStackTraceContaining("faultline.role must be");
+    }
+}
