@@ -17,6 +17,9 @@ public final class Commands {
             // ops: topics as code (kafka-topics/topics.yaml)
             case "topics":
                 return dev.faultline.topics.TopicsCommand.run(rest, System.out, System.err);
+            // engine area: one attribution or a JSONL batch, plain Java (no Kafka/Redis)
+            case "attribute":
+                return AttributeCommand.run(rest, System.out, System.err);
             case "help", "--help", "-h":
                 usage(System.out);
                 return 0;

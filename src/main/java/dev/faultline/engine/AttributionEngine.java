@@ -59,7 +59,8 @@ public final class AttributionEngine implements AutoCloseable {
         return worker.getQueue().size();
     }
 
-    private <T> T call(Callable<T> task) {
+    /** Runs {@code task} on the worker, after the passes already queued (package-private: tests, graph code). */
+    <T> T call(Callable<T> task) {
         Future<T> f;
         try {
             f = worker.submit(task);

@@ -259,6 +259,23 @@ final class Attributor {
         return new Faithfulness(k, dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(), top, random);
     }
 
+    /** Δℓ (or the wrong logit) at {@code pos} with the token embeddings at {@code zeroed} set to zero; for checks. */
+    static double targetWithZeroed(HfLanguageModel m, int[] ids, int pos, int wrong, Integer correct, int[] zeroed) {
+        Transformer tr = m.transformer();
+        try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
+            float[] keep = new float[ids.length];
+            java.util.Arrays.fill(keep, 1f);
+            for (int i : zeroed) {
+                keep[i] = 0f;
+            }
+            NDArray emb = tr.embed(pm, ids);
+            NDArray mask = pm.create(keep, new Shape(1, ids.length, 1)).toType(emb.getDataType(), false);
+            double[] l = tr.logits(Pass.inference(pm), emb.expandDims(0).mul(mask), pos)
+                    .toType(DataType.FLOAT64, false).toDoubleArray();
+            return correct == null ? l[wrong] : l[wrong] - l[correct];
+        }
+    }
+
     private static List<TokenLogit> topTokens(HfLanguageModel m, double[] logits, int k) {
         k = Math.min(k, logits.length);
         Integer[] order = new Integer[logits.length];

@@ -45,7 +45,8 @@ class GoldenCasesTest {
 
     private static LanguageModel model(String name, DType dtype) {
         return MODELS.computeIfAbsent(name + "/" + dtype, k -> ModelLoader.load(
-                SharedFiles.dir().resolve("golden/models").resolve(name), dtype, "cpu"));
+                SharedFiles.dir().resolve("golden/models").resolve(name), dtype,
+                System.getProperty("faultline.test.device", "cpu")));
     }
 
     private static void check(Path file) throws IOException {
