@@ -24,6 +24,7 @@ import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
+import io.quarkus.arc.All;
 
 /**
  * The run read-model behind {@code /api/runs}: per event a small summary and where its result lies on
@@ -59,12 +60,23 @@ public class RunIndex {
     public record Page<T>(int page, int size, int total, List<T> items) {
     }
 
+    /**
+     * Told of every result the index takes in, on the consumer thread, after it is indexed (the web view's live
+     * updates and checkpoint read-model implement it); must return quickly and not throw.
+     */
+    public interface Listener {
+        void indexed(AttributionResult result, EventSummary summary);
+    }
+
     private final Map<String, EventSummary> events = new ConcurrentHashMap<>();
     private final Map<String, Map<String, EventSummary>> byRun = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
 
     @Inject
     ObjectMapper json;
+    @Inject
+    @All
+    List<Listener> listeners;
 
     @Incoming(CHANNEL)
     public void onResult(ConsumerRecord<String, String> record) {
@@ -93,6 +105,15 @@ public class RunIndex {
                 partition, offset, sequence.incrementAndGet());
         events.put(r.eventId(), s);
         byRun.computeIfAbsent(r.runId() == null ? "" : r.runId(), k -> new ConcurrentHashMap<>()).put(r.eventId(), s);
+        if (listeners != null) {
+            for (Listener l : listeners) {
+                try {
+                    l.indexed(r, s);
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "listener %s failed on %s", l.getClass().getSimpleName(), r.eventId());
+                }
+            }
+        }
     }
 
     public Optional<EventSummary> event(String eventId) {
