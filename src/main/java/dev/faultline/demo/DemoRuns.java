@@ -29,6 +29,7 @@ import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.pipeline.EventPublisher;
 import dev.faultline.pipeline.ModelRegistry;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -188,6 +189,10 @@ public class DemoRuns {
             Thread.currentThread().interrupt();
             p.state = "stopped";
         } catch (Exception e) {
+            if (stopping) { // the service is shutting down (the model may already be closed)
+                p.state = "stopped";
+                return;
+            }
             p.state = "failed";
             p.error = e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.errorf("Demo run %s failed after %d events: %s", p.runId, p.published.get(), p.error);
@@ -228,6 +233,10 @@ public class DemoRuns {
                 Thread.sleep(100);
             }
         }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
     }
 
     @PreDestroy

@@ -49,6 +49,8 @@ class AttributionInformativenessBench {
         int informative;
         int faithfulnessChecked;
         int nConfident;
+        /** Where the top-1 token lies: cause, other operand digit, '+', '=', answer prefix. */
+        final int[] where = new int[5];
         double top1Confident;
 
         Tally(String name) {
@@ -125,6 +127,10 @@ class AttributionInformativenessBench {
                                 .sorted(Comparator.comparingDouble((Integer i) -> a.inputRelevance()[i]).reversed())
                                 .toList();
                         h1 = inCause[ranked.get(0)] ? 1 : 0;
+                        int top = ranked.get(0);
+                        int c = t.starts()[top];
+                        tally.where[inCause[top] ? 0 : c >= prompt.length() ? 4 : prompt.charAt(c) == '+' ? 2
+                                : prompt.charAt(c) == '=' ? 3 : 1]++;
                         h3 = ranked.stream().limit(3).anyMatch(i -> inCause[i]) ? 1 : 0;
                         if (a.faithfulness() != null) {
                             tally.faithfulnessChecked++;
@@ -159,6 +165,17 @@ class AttributionInformativenessBench {
                     t.nConfident, t.faithfulnessChecked == 0 ? "–"
                             : String.format(Locale.ROOT, "%.1f %% (%d/%d)", 100.0 * t.informative / t.faithfulnessChecked,
                                     t.informative, t.faithfulnessChecked)));
+        }
+        r.append("\nwhere the top-1 token lies | in cause | other operand digit | '+' | '=' | answer prefix |\n");
+        r.append("|---|---:|---:|---:|---:|---:|\n");
+        for (Tally t : tallies.values()) {
+            if (t.where[0] + t.where[1] + t.where[2] + t.where[3] + t.where[4] > 0) {
+                r.append("| ").append(t.name);
+                for (int w : t.where) {
+                    r.append(String.format(Locale.ROOT, " | %.1f %%", 100.0 * w / t.n));
+                }
+                r.append(" |\n");
+            }
         }
         r.append("failing problem indices < 200: ")
                 .append(failingIndices.stream().filter(i -> i < 200).toList()).append('\n');
