@@ -30,16 +30,6 @@ public interface FaultlineConfig {
         java.util.Optional<String> dir();
     }
 
-    /** Settings the build hands the tests (pom.xml surefire {@code faultline.test.*}); mapped so they are known keys. */
-    TestRun test();
-
-    /** {@code faultline.test.*}. */
-    interface TestRun {
-
-        /** Device of the engine's golden tests: cpu, or gpu with {@code -Dcuda}. */
-        java.util.Optional<String> device();
-    }
-
     /** The roles one jar can play (DESIGN.md section 1). */
     enum Role {
         ALL,

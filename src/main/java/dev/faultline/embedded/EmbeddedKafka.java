@@ -57,6 +57,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         return bootstrapServers;
     }
 
+    /**
+     * Creates the topics declared in {@code kafka-topics/topics.yaml} (bundled in the jar) with their declared configs
+     * (compaction of the results, retention, message size), one replica and at most {@code maxPartitions} partitions,
+     * so the default run behaves like a configured cluster. Existing topics are left as they are.
+     */
+    public void applyDeclaredTopics(int maxPartitions) {
+        dev.faultline.topics.TopicsFile declared = dev.faultline.topics.TopicsFile.bundled();
+        dev.faultline.topics.TopicsFile local = new dev.faultline.topics.TopicsFile(declared.topics().stream()
+                .map(t -> t.withMaxReplicas(1))
+                .map(t -> new dev.faultline.topics.TopicSpec(t.name(), t.description(),
+                        Math.min(t.partitions(), maxPartitions), t.replicas(), t.config()))
+                .toList());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            new dev.faultline.topics.TopicsApplier(admin).apply(local, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not create the declared topics on " + bootstrapServers, e);
+        }
+    }
+
     /** Creates the given topics (name to partition count) where they do not exist yet. */
     public void createTopics(Map<String, Integer> partitionsByTopic) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {

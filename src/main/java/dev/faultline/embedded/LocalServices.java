@@ -31,6 +31,9 @@ public final class LocalServices implements AutoCloseable {
             EventIngestor.TOPIC, 2,
             EventIngestor.DLQ_TOPIC, 1);
 
+    /** Partitions per topic on the one-node embedded broker (the declared counts are for clusters). */
+    public static final int EMBEDDED_MAX_PARTITIONS = 2;
+
     private final EmbeddedKafka kafka;
     private final EmbeddedRedis redis;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -63,6 +66,7 @@ public final class LocalServices implements AutoCloseable {
             if (withKafka) {
                 kafka = EmbeddedKafka.start();
                 kafka.createTopics(TOPICS);
+                kafka.applyDeclaredTopics(EMBEDDED_MAX_PARTITIONS);
             }
             if (withRedis) {
                 redis = EmbeddedRedis.start();

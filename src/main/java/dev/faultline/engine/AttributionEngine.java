@@ -54,6 +54,17 @@ public final class AttributionEngine implements AutoCloseable {
         return call(() -> Attributor.attribute(m, request));
     }
 
+    /**
+     * Closes {@code model} on the worker thread, after the passes already queued for it: the safe way to evict a
+     * model that other threads may still be attributing with (closing it directly can free weights mid-pass).
+     */
+    public void release(LanguageModel model) {
+        call(() -> {
+            model.close();
+            return null;
+        });
+    }
+
     /** Passes waiting for the worker (not counting the one running). */
     public int queued() {
         return worker.getQueue().size();

@@ -132,18 +132,12 @@ final class Attributor {
             if (gpt2) {
                 parts.add(rowSum(p.positionLeaf, grad(p.positionLeaf)));
             }
-            for (Pass.Probe probe : p.layerInputs) {
-                parts.add(rowSum(probe.value(), grad(probe.leaf())));
-            }
-            for (Pass.Probe probe : p.postAttention) {
-                parts.add(rowSum(probe.value(), grad(probe.leaf())));
-            }
-            for (Pass.Probe probe : p.queries) {
-                parts.add(total(probe.value(), grad(probe.leaf())));
-            }
-            for (Pass.Probe probe : p.attentionOutputs) {
-                parts.add(total(probe.value(), grad(probe.leaf())));
-            }
+            // probes of one shape are stacked so the read-out costs a handful of native calls, not a few per layer
+            List<Pass.Probe> stream = new ArrayList<>(p.layerInputs);
+            stream.addAll(p.postAttention);
+            parts.add(stackedRowSums(stream));
+            parts.add(stackedTotals(p.queries));
+            parts.add(stackedTotals(p.attentionOutputs));
             for (Pass.BiasLeaf b : p.biases) {
                 parts.add(total(b.leaf(), grad(b.leaf())));
             }
@@ -297,6 +291,30 @@ final class Attributor {
         } catch (IllegalStateException | NullPointerException e) { // not on the target's path: zero gradient
             return leaf.zerosLike();
         }
+    }
+
+    /** Σ over the last axis of value ⊙ gradient for same-shaped probes [1, T, D]: all rows, flattened. */
+    private static NDArray stackedRowSums(List<Pass.Probe> probes) {
+        NDList values = new NDList();
+        NDList grads = new NDList();
+        for (Pass.Probe probe : probes) {
+            values.add(probe.value());
+            grads.add(grad(probe.leaf()).toType(probe.value().getDataType(), false));
+        }
+        NDArray prod = NDArrays.stack(values).mul(NDArrays.stack(grads)).toType(DataType.FLOAT64, false);
+        return prod.sum(new int[] {prod.getShape().dimension() - 1}).flatten();
+    }
+
+    /** Σ of value ⊙ gradient per probe, for same-shaped probes: one value per probe. */
+    private static NDArray stackedTotals(List<Pass.Probe> probes) {
+        NDList values = new NDList();
+        NDList grads = new NDList();
+        for (Pass.Probe probe : probes) {
+            values.add(probe.value());
+            grads.add(grad(probe.leaf()).toType(probe.value().getDataType(), false));
+        }
+        NDArray prod = NDArrays.stack(values).mul(NDArrays.stack(grads)).toType(DataType.FLOAT64, false);
+        return prod.reshape(probes.size(), -1).sum(new int[] {1});
     }
 
     private static NDArray rowSum(NDArray value, NDArray grad) {

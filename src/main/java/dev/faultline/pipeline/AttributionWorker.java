@@ -51,6 +51,12 @@ public class AttributionWorker {
     AttributionConfig config;
 
     private volatile ThreadPoolExecutor executor;
+    private final java.util.concurrent.ExecutorService cacheWriter = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "faultline-cache-writer");
+                t.setDaemon(true);
+                return t;
+            });
 
     private ThreadPoolExecutor executor() {
         if (executor == null) {
@@ -87,7 +93,9 @@ public class AttributionWorker {
             CompletableFuture.supplyAsync(() -> run(job), ex)
                     .thenCompose(o -> o.alreadyPublished() ? CompletableFuture.<Void>completedFuture(null)
                             : publisher.publish(o.result(), true)
-                                    .thenRunAsync(() -> cache.put(o.contentKey(), o.result()), ex))
+                                    // not on ex: there it would wait behind every admitted job, and a crash
+                                    // meanwhile would leave published results uncached (re-published on restart)
+                                    .thenRunAsync(() -> cache.put(o.contentKey(), o.result()), cacheWriter))
                     .handle((v, err) -> err)
                     .thenCompose(err -> {
                         metrics.jobsQueued().decrementAndGet();
@@ -143,5 +151,6 @@ public class AttributionWorker {
         if (executor != null) {
             executor.shutdown();
         }
+        cacheWriter.shutdown();
     }
 }

@@ -131,6 +131,20 @@ class AttributionEngineTest {
     }
 
     @Test
+    void releaseClosesTheModelAfterQueuedPasses() throws Exception {
+        LanguageModel m = ModelLoader.load(RandomCheckpoint.llamaLike("llama", 1).write(tmp.resolve("r")),
+                DType.FLOAT32, "cpu");
+        try (AttributionEngine e = new AttributionEngine(8)) {
+            CompletableFuture<Attribution> before = CompletableFuture.supplyAsync(
+                    () -> e.attribute(m, AttributionRequest.contrastive(IDS, 4, 7)));
+            before.get(30, TimeUnit.SECONDS);
+            e.release(m);
+            assertThat(((HfLanguageModel) m).isClosed()).isTrue();
+            assertThatThrownBy(() -> e.logits(m, IDS)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void singleLogitTargetHasNoContrast() {
         try (AttributionEngine e = new AttributionEngine(2)) {
             Attribution a = e.attribute(model, new AttributionRequest(IDS, -1, 4, null, Method.ATTNLRP,

@@ -46,7 +46,7 @@ class GoldenCasesTest {
     private static LanguageModel model(String name, DType dtype) {
         return MODELS.computeIfAbsent(name + "/" + dtype, k -> ModelLoader.load(
                 SharedFiles.dir().resolve("golden/models").resolve(name), dtype,
-                System.getProperty("faultline.test.device", "cpu")));
+                System.getProperty("engine.test.device", "cpu")));
     }
 
     private static void check(Path file) throws IOException {

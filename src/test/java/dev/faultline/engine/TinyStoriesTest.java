@@ -27,7 +27,7 @@ class TinyStoriesTest {
     static void load() throws IOException {
         dir = SharedFiles.require("models/tinystories-260k");
         verification = new ObjectMapper().readTree(dir.resolve("verification.json").toFile());
-        String device = System.getProperty("faultline.test.device", "cpu");
+        String device = System.getProperty("engine.test.device", "cpu");
         f64 = ModelLoader.load(dir, DType.FLOAT64, device);
         f32 = ModelLoader.load(dir, DType.FLOAT32, device);
         engine = new AttributionEngine(2);
