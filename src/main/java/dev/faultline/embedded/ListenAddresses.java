@@ -23,5 +23,8 @@ public class ListenAddresses {
                 config.getOptionalValue(portKey, String.class).orElse("8080"),
                 config.getOptionalValue(LocalServices.KAFKA_PROPERTY, String.class).orElse("?"),
                 config.getOptionalValue(LocalServices.REDIS_PROPERTY, String.class).orElse("?"));
+        String port = config.getOptionalValue(portKey, String.class).orElse("8080");
+        LOG.infof("Web view: http://localhost:%s/ui | API: http://localhost:%s/api/runs | metrics: http://localhost:%s/q/metrics",
+                port, port, port);
     }
 }

@@ -20,6 +20,11 @@ public final class LocalServices implements AutoCloseable {
     public static final String REDIS_PROPERTY = "quarkus.redis.hosts";
     /** Environment variable of the Redis hosts. */
     public static final String REDIS_ENV = "QUARKUS_REDIS_HOSTS";
+    /**
+     * Configuration key set to {@code true} when the embedded broker was started (Kafka not configured): the demo
+     * run ({@code faultline.demo.enabled}) defaults to it, so it never publishes to an external cluster.
+     */
+    public static final String EMBEDDED_KAFKA_PROPERTY = "faultline.embedded.kafka";
 
     /** Topics of this component created (with their partition counts) when the embedded broker starts. */
     public static final Map<String, Integer> TOPICS = Map.of(
@@ -82,11 +87,15 @@ public final class LocalServices implements AutoCloseable {
         return s == null || s.isBlank();
     }
 
-    /** The configuration pointing at what was started: {@value #KAFKA_PROPERTY} and/or {@value #REDIS_PROPERTY}. */
+    /**
+     * The configuration pointing at what was started: {@value #KAFKA_PROPERTY} (with {@value #EMBEDDED_KAFKA_PROPERTY}
+     * {@code =true}) and/or {@value #REDIS_PROPERTY}.
+     */
     public Map<String, String> config() {
         Map<String, String> config = new LinkedHashMap<>();
         if (kafka != null) {
             config.put(KAFKA_PROPERTY, kafka.bootstrapServers());
+            config.put(EMBEDDED_KAFKA_PROPERTY, "true");
         }
         if (redis != null) {
             config.put(REDIS_PROPERTY, redis.hosts());

@@ -1,6 +1,5 @@
 package dev.faultline.pipeline;
 
-import java.nio.file.Path;
 import java.time.Clock;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,7 +27,7 @@ public class EngineProducer {
     @Produces
     @ApplicationScoped
     ModelRegistry registry(ModelsConfig config) {
-        return new ModelRegistry(config.dir().map(Path::of).orElse(null), ModelLoader::load, DType.parse(config.dtype()),
+        return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), ModelLoader::load, DType.parse(config.dtype()),
                 config.device(), config.maxLoaded(), config.maxBytes(), config.retryAfter(), Clock.systemUTC());
     }
 

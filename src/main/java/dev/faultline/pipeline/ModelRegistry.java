@@ -32,7 +32,7 @@ public final class ModelRegistry implements AutoCloseable {
     private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     public static final String MAIN = "main";
 
-    private final Path root;
+    private final List<Path> roots;
     private final Loader loader;
     private final DType dtype;
     private final String device;
@@ -49,10 +49,16 @@ public final class ModelRegistry implements AutoCloseable {
 
     public ModelRegistry(Path root, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
             Duration retryAfter, Clock clock) {
+        this(root == null ? List.of() : List.of(root), loader, dtype, device, maxLoaded, maxBytes, retryAfter, clock);
+    }
+
+    /** A registry looking in {@code roots} in order (the first directory holding the checkpoint wins). */
+    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
+            Duration retryAfter, Clock clock) {
         if (maxLoaded < 1) {
             throw new IllegalArgumentException("faultline.models.max-loaded must be at least 1, got " + maxLoaded);
         }
-        this.root = root;
+        this.roots = List.copyOf(roots);
         this.loader = loader;
         this.dtype = dtype;
         this.device = device;
@@ -60,6 +66,15 @@ public final class ModelRegistry implements AutoCloseable {
         this.maxBytes = maxBytes;
         this.retryAfter = retryAfter;
         this.clock = clock;
+    }
+
+    /** The directories of a {@code faultline.models.dir} value: one path, or several separated by commas. */
+    public static List<Path> roots(String dirs) {
+        if (dirs == null) {
+            return List.of();
+        }
+        return java.util.Arrays.stream(dirs.split(",")).map(String::trim).filter(d -> !d.isEmpty()).map(Path::of)
+                .toList();
     }
 
     /** {@code name@revision} with revision defaulting to main. */
@@ -107,7 +122,7 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** The checkpoint directory for a name and revision, or an exception saying why there is none. */
     public Path resolve(String name, String revision) {
-        if (root == null) {
+        if (roots.isEmpty()) {
             throw new ModelUnavailableException("faultline.models.dir (FAULTLINE_MODELS_DIR) is not set");
         }
         if (name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
@@ -116,15 +131,18 @@ public final class ModelRegistry implements AutoCloseable {
         if (!SAFE_NAME.matcher(revision).matches() || revision.contains("..")) {
             throw new ModelUnavailableException("invalid model revision '" + revision + "'");
         }
-        Path base = root.resolve(name);
-        List<Path> candidates = MAIN.equals(revision) ? List.of(base, base.resolve(MAIN)) : List.of(base.resolve(revision));
+        List<Path> candidates = new java.util.ArrayList<>();
+        for (Path root : roots) {
+            Path base = root.resolve(name);
+            candidates.addAll(MAIN.equals(revision) ? List.of(base, base.resolve(MAIN)) : List.of(base.resolve(revision)));
+        }
         for (Path candidate : candidates) {
             if (Files.isRegularFile(candidate.resolve("config.json"))) {
                 return candidate;
             }
         }
-        throw new ModelUnavailableException("no checkpoint for " + key(name, revision) + " under " + root
-                + " (looked for config.json in " + candidates + ")");
+        throw new ModelUnavailableException("no checkpoint for " + key(name, revision) + " under "
+                + (roots.size() == 1 ? roots.get(0) : roots) + " (looked for config.json in " + candidates + ")");
     }
 
     /**

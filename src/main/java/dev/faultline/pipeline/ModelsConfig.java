@@ -10,7 +10,11 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "faultline.models")
 public interface ModelsConfig {
 
-    /** Directory of Hugging Face checkpoints, {@code <dir>/<name>/} (revision main) or {@code <dir>/<name>/<revision>/}; env FAULTLINE_MODELS_DIR. */
+    /**
+     * Directory of Hugging Face checkpoints, {@code <dir>/<name>/} (revision main) or {@code <dir>/<name>/<revision>/};
+     * several separated by commas are searched in order; env FAULTLINE_MODELS_DIR. Default {@code models} (relative
+     * to the working directory: the repository root, where the bundled demo model lies).
+     */
     Optional<String> dir();
 
     /** Most models kept loaded at once (least recently used is closed first). */

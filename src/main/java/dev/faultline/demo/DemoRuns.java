@@ -1,0 +1,247 @@
+package dev.faultline.demo;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.pipeline.EventPublisher;
+import dev.faultline.pipeline.ModelRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Demo runs: the demo model (from the model registry) answers held-out problems of {@link AdditionSuite} greedily
+ * through the engine, a few at a time, and each answer is published to {@code eval.outputs} as a v1 event at a steady
+ * rate, so it flows through the real pipeline. Runs execute one after another on their own thread; the startup hook
+ * starts one when {@code faultline.demo.enabled}, {@code POST /api/demo/runs} starts one on demand.
+ */
+@ApplicationScoped
+public class DemoRuns {
+
+    private static final Logger LOG = Logger.getLogger(DemoRuns.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final int MAX_NEW_TOKENS = 8;
+    private static final int MAX_COUNT = 100_000;
+    private static final double MAX_RATE = 1000;
+
+    /** A demo run and how far it got. */
+    public record DemoRun(@JsonProperty("run_id") String runId, String model, String revision, int count, double rate,
+            long seed, int published, int incorrect, String state, String error) {
+    }
+
+    private static final class Progress {
+        final String runId;
+        final int count;
+        final double rate;
+        final long seed;
+        final AtomicInteger published = new AtomicInteger();
+        final AtomicInteger incorrect = new AtomicInteger();
+        volatile String state = "queued";
+        volatile String error;
+
+        Progress(String runId, int count, double rate, long seed) {
+            this.runId = runId;
+            this.count = count;
+            this.rate = rate;
+            this.seed = seed;
+        }
+    }
+
+    @Inject
+    DemoConfig config;
+    @Inject
+    dev.faultline.embedded.EmbeddedConfig embedded;
+    @Inject
+    ModelRegistry registry;
+    @Inject
+    AttributionEngine engine;
+    @Inject
+    EventPublisher publisher;
+    @Inject
+    ObjectMapper json;
+
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "faultline-demo");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Progress> runs = new ConcurrentHashMap<>();
+    /** Known cause of each published wrong answer, by event id (for the console). */
+    private final Map<String, AdditionProblem.DigitCause> causes = new ConcurrentHashMap<>();
+    private final AtomicInteger started = new AtomicInteger();
+    private volatile boolean stopping;
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            LOG.debugf("demo run off (faultline.demo.enabled=false; embedded Kafka: %s)", embedded.kafka());
+        } else {
+            LOG.infof("Demo run: %s answers %d held-out addition problems, %.1f events/s to eval.outputs"
+                    + " (faultline.demo.enabled=false turns it off)", config.model(), config.count(), config.rate());
+            start(config.count(), config.rate(), config.seed(), config.loop());
+        }
+    }
+
+    /**
+     * Queues a demo run of {@code count} events at {@code rate} events/s on the seed's held-out problems.
+     *
+     * @throws IllegalArgumentException when count or rate is out of range
+     */
+    public DemoRun start(int count, double rate, long seed, boolean loop) {
+        if (count < 1 || count > MAX_COUNT) {
+            throw new IllegalArgumentException("count must be in 1.." + MAX_COUNT + ", got " + count);
+        }
+        if (!(rate > 0) || rate > MAX_RATE) {
+            throw new IllegalArgumentException("rate must be > 0 and <= " + MAX_RATE + " events/s, got " + rate);
+        }
+        String runId = config.model() + "/" + config.revision() + "/addition-" + STAMP.format(Instant.now())
+                + (started.incrementAndGet() > 1 ? "-" + started.get() : "");
+        Progress p = new Progress(runId, count, rate, seed);
+        runs.put(runId, p);
+        try {
+            executor.submit(() -> {
+                run(p);
+                if (loop && !stopping && p.error == null) {
+                    start(count, rate, seed + 1, true);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            runs.remove(runId);
+            throw new IllegalStateException("the demo producer is shut down");
+        }
+        return view(p);
+    }
+
+    /** Every demo run of this process, oldest first. */
+    public List<DemoRun> runs() {
+        return runs.values().stream().map(DemoRuns::view)
+                .sorted(java.util.Comparator.comparing(DemoRun::runId)).toList();
+    }
+
+    /** The known cause of a wrong answer this process published, or null. */
+    public AdditionProblem.DigitCause cause(String eventId) {
+        return causes.get(eventId);
+    }
+
+    private static DemoRun view(Progress p) {
+        String[] parts = p.runId.split("/");
+        return new DemoRun(p.runId, parts[0], parts[1], p.count, p.rate, p.seed, p.published.get(), p.incorrect.get(),
+                p.state, p.error);
+    }
+
+    private void run(Progress p) {
+        p.state = "running";
+        try {
+            LanguageModel model = registry.acquire(config.model(), config.revision());
+            List<AdditionProblem> problems = new AdditionSuite(2, 6).sample(p.seed, p.count, AdditionSuite.Split.HELD_OUT);
+            EvalOutput.ModelRef ref = new EvalOutput.ModelRef(config.model(), config.revision(), null);
+            long periodNanos = (long) (1e9 / p.rate);
+            long next = System.nanoTime();
+            int batch = Math.max(1, config.batch());
+            for (int from = 0; from < problems.size() && !stopping; from += batch) {
+                List<AdditionProblem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
+                Map<AdditionProblem, String> answers = new LinkedHashMap<>();
+                for (AdditionProblem problem : chunk) {
+                    answers.put(problem, answer(model, problem.prompt()));
+                }
+                for (Map.Entry<AdditionProblem, String> e : answers.entrySet()) {
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                    next = Math.max(next + periodNanos, System.nanoTime() - periodNanos);
+                    EvalOutput event = AdditionSuite.toEvent(e.getKey(), e.getValue(), p.runId, ref, Instant.now());
+                    int wrongAt = e.getKey().firstErrorPosition(e.getValue());
+                    if (wrongAt >= 0) {
+                        causes.put(event.eventId(), e.getKey().cause(wrongAt));
+                        p.incorrect.incrementAndGet();
+                    }
+                    publisher.publish(p.runId, json.writeValueAsBytes(event)).await().atMost(java.time.Duration.ofSeconds(60));
+                    p.published.incrementAndGet();
+                }
+            }
+            p.state = stopping ? "stopped" : "done";
+            LOG.infof("Demo run %s: published %d events (%d wrong answers)", p.runId, p.published.get(), p.incorrect.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.state = "stopped";
+        } catch (Exception e) {
+            if (stopping) { // the service is shutting down (the model may already be closed)
+                p.state = "stopped";
+                return;
+            }
+            p.state = "failed";
+            p.error = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.errorf("Demo run %s failed after %d events: %s", p.runId, p.published.get(), p.error);
+        }
+    }
+
+    /** Greedy answer of the model to {@code prompt}: BOS + prompt, tokens until a special one (EOS) (at most 8 tokens). */
+    String answer(LanguageModel model, String prompt) throws InterruptedException {
+        int[] ids = model.tokenizer().encode(prompt, true).ids();
+        StringBuilder out = new StringBuilder();
+        for (int step = 0; step < MAX_NEW_TOKENS; step++) {
+            double[] last = logitsAt(model, ids);
+            int best = 0;
+            for (int v = 1; v < last.length; v++) {
+                if (last[v] > last[best]) {
+                    best = v;
+                }
+            }
+            if (model.tokenizer().isSpecial(best)) {
+                break;
+            }
+            out.append(model.tokenizer().tokenText(best));
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = best;
+        }
+        return out.toString();
+    }
+
+    /** One forward through the engine, waiting while its queue is full of attribution passes. */
+    private double[] logitsAt(LanguageModel model, int[] ids) throws InterruptedException {
+        for (int attempt = 0;; attempt++) {
+            try {
+                return engine.logitsAt(model, ids, -1);
+            } catch (RejectedExecutionException e) {
+                if (stopping || attempt > 600) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    @PreDestroy
+    void stop() {
+        stopping = true;
+        executor.shutdownNow();
+    }
+}
