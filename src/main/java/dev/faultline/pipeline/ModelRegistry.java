@@ -150,21 +150,26 @@ public final class ModelRegistry implements AutoCloseable {
      * sub-folder of {@code <dir>/<name>/} holding a {@code config.json} (names sorted; callers order them by step).
      */
     public List<String> revisions(String name) {
-        if (root == null || name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
+        if (roots.isEmpty() || name == null || !SAFE_NAME.matcher(name).matches() || name.contains("..")) {
             return List.of();
         }
-        Path base = root.resolve(name);
         java.util.TreeSet<String> found = new java.util.TreeSet<>();
-        if (Files.isRegularFile(base.resolve("config.json"))) {
-            found.add(MAIN);
-        }
-        try (java.util.stream.Stream<Path> children = Files.list(base)) {
-            children.filter(p -> Files.isRegularFile(p.resolve("config.json")))
-                    .map(p -> p.getFileName().toString())
-                    .filter(n -> SAFE_NAME.matcher(n).matches())
-                    .forEach(found::add);
-        } catch (java.io.IOException e) {
-            return List.copyOf(found);
+        for (Path root : roots) {
+            Path base = root.resolve(name);
+            if (Files.isRegularFile(base.resolve("config.json"))) {
+                found.add(MAIN);
+            }
+            if (!Files.isDirectory(base)) {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> children = Files.list(base)) {
+                children.filter(p -> Files.isRegularFile(p.resolve("config.json")))
+                        .map(p -> p.getFileName().toString())
+                        .filter(n -> SAFE_NAME.matcher(n).matches())
+                        .forEach(found::add);
+            } catch (java.io.IOException e) {
+                // an unreadable folder holds no revisions we can load
+            }
         }
         return List.copyOf(found);
     }
