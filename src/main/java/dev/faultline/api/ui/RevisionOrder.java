@@ -7,8 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * Training order of a model's revisions: by {@code model.step} when events gave one, else by the number in the
- * revision name ({@code step1000}, {@code step_0500}, {@code ckpt-3}), else by first appearance; revisions with
- * neither step nor number (such as {@code main}) come after the ordered ones, in order of first appearance.
+ * revision name ({@code step1000}, {@code step_0500}, {@code ckpt-3}), else by first appearance: a revision with
+ * neither step nor number sorts right after the revision that appeared just before it (so {@code main}, seen first,
+ * comes first), the same rule as {@link dev.faultline.tracking.Revision}, so the checkpoint page's tables agree.
  */
 public final class RevisionOrder {
 
@@ -38,22 +39,19 @@ public final class RevisionOrder {
         return digits.length() > 18 ? null : Long.parseLong(digits);
     }
 
-    public static final Comparator<Revision> TRAINING_ORDER = (a, b) -> {
-        Long ka = a.key();
-        Long kb = b.key();
-        if (ka != null && kb != null && !ka.equals(kb)) {
-            return Long.compare(ka, kb);
-        }
-        if (ka != null && kb == null) {
-            return -1;
-        }
-        if (ka == null && kb != null) {
-            return 1;
-        }
-        return Long.compare(a.firstSeen(), b.firstSeen());
-    };
-
+    /** Sorts revisions into training order (see the class comment). */
     public static List<Revision> sorted(List<Revision> revisions) {
-        return revisions.stream().sorted(TRAINING_ORDER).toList();
+        List<Revision> bySeen = revisions.stream().sorted(Comparator.comparingLong(Revision::firstSeen)).toList();
+        java.util.Map<Revision, Double> rank = new java.util.IdentityHashMap<>();
+        double previous = Double.NEGATIVE_INFINITY;
+        for (Revision r : bySeen) {
+            Long key = r.key();
+            double k = key != null ? key.doubleValue() : previous;
+            rank.put(r, k);
+            previous = k;
+        }
+        return bySeen.stream()
+                .sorted(Comparator.<Revision>comparingDouble(rank::get).thenComparingLong(Revision::firstSeen))
+                .toList();
     }
 }

@@ -63,8 +63,8 @@ class HeatmapTest {
                 new RevisionOrder.Revision("step_0500", null, 2), new RevisionOrder.Revision("final", null, 0),
                 new RevisionOrder.Revision("step1000", null, 3), new RevisionOrder.Revision("sft", 20L, 4),
                 new RevisionOrder.Revision("step0050", null, 5)));
-        assertThat(sorted).extracting(RevisionOrder.Revision::name).containsExactly("sft", "step0050", "step_0500",
-                "step1000", "final", "main");
+        assertThat(sorted).extracting(RevisionOrder.Revision::name).containsExactly("final", "main", "sft",
+                "step0050", "step_0500", "step1000");
     }
 
     @Test
