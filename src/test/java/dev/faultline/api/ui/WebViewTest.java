@@ -183,9 +183,9 @@ class WebViewTest {
             }
             Thread.sleep(100);
         }
-        // step (10) before names with numbers (50, 200), then main (no number)
-        assertThat(doc.select("#checkpoints tbody tr").eachAttr("data-revision")).containsExactly("late", "step50",
-                "step200", "main");
+        // main (no number, seen first) first, then step (10) before names with numbers (50, 200)
+        assertThat(doc.select("#checkpoints tbody tr").eachAttr("data-revision")).containsExactly("main", "late",
+                "step50", "step200");
         Element s50 = doc.selectFirst("#checkpoints tr[data-revision=step50]");
         List<String> cells = s50.select("td").stream().map(Element::text).toList();
         assertThat(cells.get(2)).isEqualTo("0.0 %"); // accuracy
