@@ -65,7 +65,8 @@ public final class ResultSummarizer {
                 .limit(topRelevant).map(i -> new AttributionResult.IndexedRelevance(i, r[i])).toList();
         b.topNegative = ordinary.stream().filter(i -> r[i] < 0).sorted(Comparator.comparingDouble(i -> r[i]))
                 .limit(topRelevant).map(i -> new AttributionResult.IndexedRelevance(i, r[i])).toList();
-        b.segments = segments(tokens, event.segments(), normalizer(tokens));
+        b.segments = segments(tokens, event.segments(), normalizer(tokens), event.prompt() + event.output(),
+                event.prompt().length());
         b.layers = layers(a.layerInputRelevance());
         double inputSum = 0;
         for (double v : rel) {
@@ -147,7 +148,63 @@ public final class ResultSummarizer {
         return max;
     }
 
-    /** Relevance per segment in the event's order, then {@code answer} and {@code other} (when they have tokens). */
+    /**
+     * Relevance per segment in the event's order, then {@code answer} and {@code other}. Event segments may overlap
+     * (the demo's {@code cause_a} lies inside {@code operand_a}): a segment sums every prompt token whose characters,
+     * leading space excluded, overlap its span; {@code answer} and {@code other} sum the tokens whose own segment
+     * ({@link #segmentOf}) they are.
+     */
+    public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
+            List<EvalOutput.Segment> eventSegments, double normalizer, String text, int promptLength) {
+        Map<String, double[]> sums = new LinkedHashMap<>(); // sum, positive, negative, count
+        if (eventSegments != null) {
+            for (EvalOutput.Segment seg : eventSegments) {
+                double[] acc = sums.computeIfAbsent(seg.name(), k -> new double[4]);
+                for (AttributionResult.Token t : tokens) {
+                    if (t.special() || t.relevance() == null) {
+                        continue;
+                    }
+                    int st = t.start();
+                    if (st < t.end() && st < text.length() && Character.isWhitespace(text.charAt(st))) {
+                        st++;
+                    }
+                    if (st < promptLength && st < t.end() && st < seg.end() && t.end() > seg.start()) {
+                        add(acc, t.relevance());
+                    }
+                }
+            }
+        }
+        sums.putIfAbsent(ANSWER, new double[4]);
+        for (AttributionResult.Token t : tokens) {
+            if ((ANSWER.equals(t.segment()) || OTHER.equals(t.segment())) && t.relevance() != null) {
+                add(sums.computeIfAbsent(t.segment(), k -> new double[4]), t.relevance());
+            }
+        }
+        return summaries(sums, normalizer);
+    }
+
+    private static void add(double[] s, double relevance) {
+        s[0] += relevance;
+        if (relevance > 0) {
+            s[1] += relevance;
+        } else {
+            s[2] += relevance;
+        }
+        s[3]++;
+    }
+
+    private static List<AttributionResult.SegmentRelevance> summaries(Map<String, double[]> sums, double normalizer) {
+        List<AttributionResult.SegmentRelevance> out = new ArrayList<>();
+        sums.forEach((name, s) -> {
+            if (s[3] > 0 || !OTHER.equals(name)) {
+                out.add(new AttributionResult.SegmentRelevance(name, s[0], s[1], s[2], (int) s[3],
+                        normalizer > 0 ? s[0] / normalizer : null));
+            }
+        });
+        return out;
+    }
+
+    /** Relevance per segment by each token's own segment (segments that do not overlap). */
     public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
             List<EvalOutput.Segment> eventSegments, double normalizer) {
         Map<String, double[]> sums = new LinkedHashMap<>(); // sum, positive, negative, count

@@ -102,4 +102,28 @@ class ResultSummarizerTest {
         assertThat(ResultSummarizer.segmentOf("ab cd", 2, 5, 5, List.of(new EvalOutput.Segment("q", 0, 3))))
                 .isEqualTo("other");
     }
+
+    @Test
+    void overlappingSegmentsEachSumEveryTokenTheyCover() {
+        // tokens: BOS | Tom[0,3) had[3,7) a[7,9) ball[9,14) .[14,15) | the[15,19) (answer)
+        List<AttributionResult.Token> tokens = List.of(
+                new AttributionResult.Token("<s>", 1, 0, 0, 5.0, true, null),
+                new AttributionResult.Token(" Tom", 10, 0, 3, 1.0, false, "sentence"),
+                new AttributionResult.Token(" had", 11, 3, 7, -2.0, false, "sentence"),
+                new AttributionResult.Token(" a", 12, 7, 9, 0.5, false, "sentence"),
+                new AttributionResult.Token(" ball", 13, 9, 14, 4.0, false, "sentence"),
+                new AttributionResult.Token(".", 14, 14, 15, 0.25, false, "other"),
+                new AttributionResult.Token(" the", 15, 15, 19, -1.0, false, "answer"));
+        List<EvalOutput.Segment> segs = List.of(new EvalOutput.Segment("sentence", 0, 14),
+                new EvalOutput.Segment("object", 10, 14)); // inside "sentence"
+        var out = ResultSummarizer.segments(tokens, segs, 4.0, PROMPT + OUTPUT, PROMPT.length());
+        var byName = out.stream().collect(java.util.stream.Collectors.toMap(
+                AttributionResult.SegmentRelevance::name, r -> r));
+        assertThat(byName.get("sentence").relevance()).isCloseTo(3.5, within(1e-12));
+        assertThat(byName.get("sentence").tokens()).isEqualTo(4);
+        assertThat(byName.get("object").relevance()).as("the nested segment is not emptied").isCloseTo(4.0, within(1e-12));
+        assertThat(byName.get("object").normalized()).isCloseTo(1.0, within(1e-12));
+        assertThat(byName.get("other").relevance()).isCloseTo(0.25, within(1e-12));
+        assertThat(byName.get("answer").relevance()).isCloseTo(-1.0, within(1e-12));
+    }
 }
