@@ -2,8 +2,11 @@ package dev.faultline.engine.arch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The state of one forward pass: which propagation rules are on, and, when relevance is wanted, the zero "probe"
@@ -37,6 +40,8 @@ public final class Pass {
     public final List<BiasLeaf> biases = new ArrayList<>();
     /** GPT-2's position embeddings of this pass (a leaf when tracking), else null. */
     public NDArray positionLeaf;
+    /** Scalar constants of this pass in memory libtorch owns, by dtype and value (see {@link #constant}). */
+    private final Map<String, NDArray> constants = new HashMap<>();
 
     /**
      * @param rules         AttnLRP rules on (false = plain gradient x input)
@@ -82,7 +87,37 @@ public final class Pass {
         if (!rules) {
             return x;
         }
-        return x.mul(0.5).add(x.stopGradient().mul(0.5));
+        return scale(x, 0.5).add(scale(x.stopGradient(), 0.5));
+    }
+
+    /**
+     * {@code x · c}. Never write {@code x.mul(c)} (nor {@code div}/{@code pow} by a {@code Number}) on the gradient
+     * path: DJL 0.36's PyTorch engine wraps the number in a tensor over a Java direct buffer ({@code from_blob}, no
+     * copy) and closes that tensor as soon as the op returns, which drops the buffer's last Java reference; autograd
+     * has saved the same tensor for the backward pass (MulBackward keeps the other factor), so a garbage collection
+     * between forward and backward frees the buffer and the backward multiplies by whatever now lies there: right
+     * Δℓ, wrong relevance. The constant here lives in memory libtorch owns.
+     */
+    NDArray scale(NDArray x, double c) {
+        return x.mul(constant(c, x.getDataType()));
+    }
+
+    /**
+     * A 0-d constant of dtype {@code dt} in memory libtorch owns (a clone, not a view of a Java buffer), attached to
+     * this pass's manager and reused within the pass.
+     */
+    NDArray constant(double c, DataType dt) {
+        return constants.computeIfAbsent(dt + ":" + Double.doubleToLongBits(c), key -> {
+            NDArray src = manager.create(c); // float64 over a Java direct buffer
+            NDArray typed = src.toType(dt, false);
+            NDArray owned = typed.duplicate(); // clone: libtorch-owned storage, independent of the Java buffer
+            owned.attach(manager);
+            if (typed != src) {
+                typed.close();
+            }
+            src.close();
+            return owned;
+        });
     }
 
     public boolean rules() {

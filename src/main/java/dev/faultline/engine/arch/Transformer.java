@@ -242,7 +242,7 @@ public final class Transformer {
             NDArray[] csq = ropeAt(m, posQ);
             q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
         }
-        q = p.half(q).mul(1.0 / Math.sqrt(hd));
+        q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
         NDArray k = p.half(keys);
         // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
         // become that group's query rows, [B, kvH, H/kvH, hd], so keys and values are never repeated
@@ -308,7 +308,7 @@ public final class Transformer {
         }
         q = p.probe(q, p.queries);
         // uniform rule on Q·Kᵀ, applied to its factors (same gradients, no extra T×T tensors)
-        q = p.half(q).mul(1.0 / Math.sqrt(hd));
+        q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
         k = p.half(k);
         if (kvHeads != heads) { // HF repeat_kv: each key/value head serves heads/kvHeads consecutive query heads
             k = k.repeat(1, heads / kvHeads);
@@ -334,7 +334,9 @@ public final class Transformer {
         if (config.family() == HfConfig.Family.GPT2) {
             NDArray f = linear(x, w.gate(), p.bias(w.gateB(), layer));
             // gelu_new(x) = x · 0.5(1 + tanh(c(x + 0.044715x³))): the ratio act(x)/x in closed form
-            NDArray ratio = f.add(f.pow(3).mul(0.044715)).mul(GELU_C).tanh().add(1).mul(0.5);
+            DataType dt = f.getDataType(); // scalar factors via Pass.scale/constant: see there why not mul(Number)
+            NDArray ratio = p.scale(p.scale(f.add(p.scale(f.pow(p.constant(3, dt)), 0.044715)), GELU_C).tanh().add(1),
+                    0.5);
             NDArray a = f.mul(p.rules ? ratio.stopGradient() : ratio);
             return linear(a, w.down(), p.bias(w.downB(), layer));
         }
