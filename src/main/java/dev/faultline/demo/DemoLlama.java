@@ -182,7 +182,7 @@ public final class DemoLlama implements AutoCloseable {
             q = rope(q, cosT, sinT);
             k = repeatKv(rope(k, cosT, sinT), batch, t);
             v = repeatKv(v, batch, t);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd)).add(mask);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(constant(mask.getManager(), 1.0 / Math.sqrt(hd))).add(mask);
             NDArray attn = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd);
             x = x.add(attn.matMul(p(pre + "self_attn.o_proj.weight")));
             h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
@@ -196,7 +196,21 @@ public final class DemoLlama implements AutoCloseable {
 
     /** HF LlamaRMSNorm: {@code w * x / sqrt(mean(x^2) + eps)}. */
     private NDArray rmsNorm(NDArray x, NDArray w) {
-        return x.mul(x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).pow(-0.5)).mul(w);
+        return x.mul(x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).pow(constant(x.getManager(), -0.5)))
+                .mul(w);
+    }
+
+    /**
+     * A float64 0-d constant in memory libtorch owns. DJL's {@code mul(Number)} / {@code pow(Number)} wrap the number
+     * in a tensor over a Java buffer that it releases right away, while autograd keeps that tensor for the backward
+     * pass: a GC in between corrupts the gradients (see {@code engine.arch.Pass#constant}). Same value and dtype as
+     * DJL's own scalar, so the numerics are unchanged.
+     */
+    private static NDArray constant(ai.djl.ndarray.NDManager manager, double value) {
+        NDArray src = manager.create(value);
+        NDArray owned = src.duplicate();
+        src.close();
+        return owned;
     }
 
     /** HF apply_rotary_pos_emb: {@code x*cos + rotate_half(x)*sin}, rotate_half(x) = cat(-x2, x1). */
