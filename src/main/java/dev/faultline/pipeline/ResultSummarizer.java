@@ -213,26 +213,11 @@ public final class ResultSummarizer {
         }
         sums.putIfAbsent(ANSWER, new double[4]);
         for (AttributionResult.Token t : tokens) {
-            if (t.segment() == null || t.relevance() == null) {
-                continue;
+            if (t.segment() != null && t.relevance() != null) {
+                add(sums.computeIfAbsent(t.segment(), k -> new double[4]), t.relevance());
             }
-            double[] s = sums.computeIfAbsent(t.segment(), k -> new double[4]);
-            s[0] += t.relevance();
-            if (t.relevance() > 0) {
-                s[1] += t.relevance();
-            } else {
-                s[2] += t.relevance();
-            }
-            s[3]++;
         }
-        List<AttributionResult.SegmentRelevance> out = new ArrayList<>();
-        sums.forEach((name, s) -> {
-            if (s[3] > 0 || !OTHER.equals(name)) {
-                out.add(new AttributionResult.SegmentRelevance(name, s[0], s[1], s[2], (int) s[3],
-                        normalizer > 0 ? s[0] / normalizer : null));
-            }
-        });
-        return out;
+        return summaries(sums, normalizer);
     }
 
     /** Positive and negative relevance of the residual stream entering each layer (row L: the final one). */
