@@ -3,7 +3,6 @@ package dev.faultline.demo;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.GreedyDecoder;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.pipeline.EventPublisher;
 import dev.faultline.pipeline.ModelRegistry;
@@ -201,24 +201,7 @@ public class DemoRuns {
 
     /** Greedy answer of the model to {@code prompt}: BOS + prompt, tokens until a special one (EOS) (at most 8 tokens). */
     String answer(LanguageModel model, String prompt) throws InterruptedException {
-        int[] ids = model.tokenizer().encode(prompt, true).ids();
-        StringBuilder out = new StringBuilder();
-        for (int step = 0; step < MAX_NEW_TOKENS; step++) {
-            double[] last = logitsAt(model, ids);
-            int best = 0;
-            for (int v = 1; v < last.length; v++) {
-                if (last[v] > last[best]) {
-                    best = v;
-                }
-            }
-            if (model.tokenizer().isSpecial(best)) {
-                break;
-            }
-            out.append(model.tokenizer().tokenText(best));
-            ids = Arrays.copyOf(ids, ids.length + 1);
-            ids[ids.length - 1] = best;
-        }
-        return out.toString();
+        return GreedyDecoder.continuation(model.tokenizer(), prompt, MAX_NEW_TOKENS, ids -> logitsAt(model, ids));
     }
 
     /** One forward through the engine, waiting while its queue is full of attribution passes. */

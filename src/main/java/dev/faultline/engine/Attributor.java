@@ -295,26 +295,24 @@ final class Attributor {
 
     /** Σ over the last axis of value ⊙ gradient for same-shaped probes [1, T, D]: all rows, flattened. */
     private static NDArray stackedRowSums(List<Pass.Probe> probes) {
-        NDList values = new NDList();
-        NDList grads = new NDList();
-        for (Pass.Probe probe : probes) {
-            values.add(probe.value());
-            grads.add(grad(probe.leaf()).toType(probe.value().getDataType(), false));
-        }
-        NDArray prod = NDArrays.stack(values).mul(NDArrays.stack(grads)).toType(DataType.FLOAT64, false);
+        NDArray prod = stackedProducts(probes);
         return prod.sum(new int[] {prod.getShape().dimension() - 1}).flatten();
     }
 
     /** Σ of value ⊙ gradient per probe, for same-shaped probes: one value per probe. */
     private static NDArray stackedTotals(List<Pass.Probe> probes) {
+        return stackedProducts(probes).reshape(probes.size(), -1).sum(new int[] {1});
+    }
+
+    /** value ⊙ gradient of same-shaped probes, stacked along a new first axis, in float64. */
+    private static NDArray stackedProducts(List<Pass.Probe> probes) {
         NDList values = new NDList();
         NDList grads = new NDList();
         for (Pass.Probe probe : probes) {
             values.add(probe.value());
             grads.add(grad(probe.leaf()).toType(probe.value().getDataType(), false));
         }
-        NDArray prod = NDArrays.stack(values).mul(NDArrays.stack(grads)).toType(DataType.FLOAT64, false);
-        return prod.reshape(probes.size(), -1).sum(new int[] {1});
+        return NDArrays.stack(values).mul(NDArrays.stack(grads)).toType(DataType.FLOAT64, false);
     }
 
     private static NDArray rowSum(NDArray value, NDArray grad) {

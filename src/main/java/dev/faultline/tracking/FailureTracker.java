@@ -202,14 +202,10 @@ public class FailureTracker {
         }
         long s = known != null ? known.seq() : seq++;
         Long order = Revision.orderStep(rev, step);
-        double rank;
-        if (order != null) {
-            rank = order;
-        } else {
-            // no number: right after the revision that appeared just before it (main, seen first, comes first)
-            rank = revs.values().stream().filter(r -> r.seq() < s).max(Comparator.comparingLong(Revision::seq))
-                    .map(Revision::rank).orElse(-1.0) + 1e-6;
-        }
+        // no number: right after the revision that appeared just before it (main, seen first, comes first)
+        double rank = Revision.rankAfter(order, order != null ? null
+                : revs.values().stream().filter(r -> r.seq() < s).max(Comparator.comparingLong(Revision::seq))
+                        .map(Revision::rank).orElse(null));
         Revision r = new Revision(rev, step != null ? step : known != null ? known.step() : null, s, rank);
         revs.put(rev, r);
         store.putRevision(model, r);

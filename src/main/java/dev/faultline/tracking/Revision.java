@@ -34,6 +34,18 @@ public record Revision(String name, Long step, long seq, double rank) {
         }
     }
 
+    /**
+     * The sort key of a revision whose order step ({@link #orderStep}) is {@code orderStep}: that step when known,
+     * else just after {@code previousRank}, the rank of the revision that appeared just before it (null when it is
+     * the first: then before every numbered revision).
+     */
+    public static double rankAfter(Long orderStep, Double previousRank) {
+        if (orderStep != null) {
+            return orderStep;
+        }
+        return (previousRank == null ? -1.0 : previousRank) + 1e-6;
+    }
+
     /** The step to order by: the event's step, else the name's number, else null. */
     public static Long orderStep(String name, Long step) {
         return step != null ? step : nameNumber(name);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +20,7 @@ import dev.faultline.engine.Attribution;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.AttributionRequest;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.GreedyDecoder;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.ModelLoader;
@@ -193,24 +193,8 @@ class AttributionInformativenessBench {
         return IntStream.range(0, k).mapToDouble(i -> (double) (n - i) / (k - i)).reduce(1, (a, b) -> a * b);
     }
 
-    private static String greedy(AttributionEngine engine, LanguageModel model, String prompt) {
-        int[] ids = model.tokenizer().encode(prompt, true).ids();
-        StringBuilder out = new StringBuilder();
-        for (int step = 0; step < 8; step++) {
-            double[] last = engine.logitsAt(model, ids, -1);
-            int best = 0;
-            for (int v = 1; v < last.length; v++) {
-                if (last[v] > last[best]) {
-                    best = v;
-                }
-            }
-            if (model.tokenizer().isSpecial(best)) {
-                break;
-            }
-            out.append(model.tokenizer().tokenText(best));
-            ids = Arrays.copyOf(ids, ids.length + 1);
-            ids[ids.length - 1] = best;
-        }
-        return out.toString();
+    private static String greedy(AttributionEngine engine, LanguageModel model, String prompt)
+            throws InterruptedException {
+        return GreedyDecoder.continuation(model.tokenizer(), prompt, 8, ids -> engine.logitsAt(model, ids, -1));
     }
 }

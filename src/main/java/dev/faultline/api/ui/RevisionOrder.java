@@ -1,9 +1,9 @@
 package dev.faultline.api.ui;
 
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
  * Training order of a model's revisions: by {@code model.step} when events gave one, else by the number in the
@@ -18,37 +18,21 @@ public final class RevisionOrder {
 
         /** The ordering key: the step, else the last number in the name, else null. */
         public Long key() {
-            return step != null ? step : numberIn(name);
+            return dev.faultline.tracking.Revision.orderStep(name, step);
         }
     }
-
-    private static final Pattern NUMBER = Pattern.compile("(\\d+)(?!.*\\d)");
 
     private RevisionOrder() {
     }
 
-    static Long numberIn(String name) {
-        if (name == null) {
-            return null;
-        }
-        Matcher m = NUMBER.matcher(name);
-        if (!m.find()) {
-            return null;
-        }
-        String digits = m.group(1);
-        return digits.length() > 18 ? null : Long.parseLong(digits);
-    }
-
-    /** Sorts revisions into training order (see the class comment). */
+    /** Sorts revisions into training order with the tracker's rank ({@link dev.faultline.tracking.Revision#rankAfter}). */
     public static List<Revision> sorted(List<Revision> revisions) {
         List<Revision> bySeen = revisions.stream().sorted(Comparator.comparingLong(Revision::firstSeen)).toList();
-        java.util.Map<Revision, Double> rank = new java.util.IdentityHashMap<>();
-        double previous = Double.NEGATIVE_INFINITY;
+        Map<Revision, Double> rank = new IdentityHashMap<>();
+        Double previous = null;
         for (Revision r : bySeen) {
-            Long key = r.key();
-            double k = key != null ? key.doubleValue() : previous;
-            rank.put(r, k);
-            previous = k;
+            previous = dev.faultline.tracking.Revision.rankAfter(r.key(), previous);
+            rank.put(r, previous);
         }
         return bySeen.stream()
                 .sorted(Comparator.<Revision>comparingDouble(rank::get).thenComparingLong(Revision::firstSeen))

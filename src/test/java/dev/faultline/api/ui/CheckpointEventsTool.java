@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Assumptions;
@@ -15,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.GreedyDecoder;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.ModelLoader;
 
@@ -51,30 +51,8 @@ class CheckpointEventsTool {
                     for (int i = 0; i < lines.size(); i++) {
                         ObjectNode e = (ObjectNode) UiResults.JSON.readTree(lines.get(i));
                         String prompt = e.get("prompt").asText();
-                        int[] ids = model.tokenizer().encode(prompt, true).ids();
-                        int[] gen = new int[0];
-                        for (int k = 0; k < 6; k++) {
-                            int[] all = Arrays.copyOf(ids, ids.length + gen.length);
-                            System.arraycopy(gen, 0, all, ids.length, gen.length);
-                            double[] logits = engine.logitsAt(model, all, -1);
-                            int best = 0;
-                            for (int v = 1; v < logits.length; v++) {
-                                if (logits[v] > logits[best]) {
-                                    best = v;
-                                }
-                            }
-                            if (model.tokenizer().isSpecial(best)) {
-                                break;
-                            }
-                            gen = Arrays.copyOf(gen, gen.length + 1);
-                            gen[gen.length - 1] = best;
-                        }
-                        // token texts joined (decode would strip the leading space of the first token)
-                        StringBuilder text = new StringBuilder();
-                        for (int g : gen) {
-                            text.append(model.tokenizer().tokenText(g));
-                        }
-                        String output = text.toString();
+                        String output = GreedyDecoder.continuation(model.tokenizer(), prompt, 6,
+                                ids -> engine.logitsAt(model, ids, -1));
                         if (rev.equals("main") && output.equals(e.get("output").asText())) {
                             sameAsBenchmark++;
                         }
