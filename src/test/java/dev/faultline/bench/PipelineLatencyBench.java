@@ -4,29 +4,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.triage.ClozeData;
@@ -49,9 +40,10 @@ class PipelineLatencyBench {
     @Inject
     io.micrometer.core.instrument.MeterRegistry meters;
 
-    final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-    final Map<String, Long> resultAt = new ConcurrentHashMap<>();
-    final Map<String, String> status = new ConcurrentHashMap<>();
+    final ResultClock clock = new ResultClock();
+    final Map<String, Long> sentAt = clock.sentAt;
+    final Map<String, Long> resultAt = clock.resultAt;
+    final Map<String, String> status = clock.status;
 
     @Test
     void measure() throws Exception {
@@ -61,23 +53,23 @@ class PipelineLatencyBench {
                 .filter(l -> !data.expected.get(id(l)).get("correct").asBoolean()).toList();
         StringBuilder report = new StringBuilder();
         AtomicBoolean stop = new AtomicBoolean();
-        Thread reader = new Thread(() -> readResults(stop));
+        Thread reader = new Thread(() -> clock.readResults(stop));
         reader.start();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             // warm-up: model load, JIT, consumer groups
-            List<String> warm = send(producer, failures, "-warm", 0);
-            await(warm, 180);
+            List<String> warm = clock.send(producer, failures, "-warm", 0, n -> n);
+            clock.await(warm, 180);
             for (int pass = 0; pass < 3; pass++) {
                 redis.flushall();
-                List<String> ids = send(producer, failures, "-steady" + pass, 20);
-                await(ids, 120);
+                List<String> ids = clock.send(producer, failures, "-steady" + pass, 20, n -> n);
+                clock.await(ids, 120);
                 report.append(line("steady 20/s, computed (pass " + pass + ")", ids));
             }
-            List<String> hits = send(producer, failures, "-hit", 20);
-            await(hits, 120);
+            List<String> hits = clock.send(producer, failures, "-hit", 20, n -> n);
+            clock.await(hits, 120);
             report.append(line("steady 20/s, content-cache hits", hits));
             redis.flushall();
             List<String> burst = new ArrayList<>();
@@ -86,9 +78,9 @@ class PipelineLatencyBench {
                 if (i > 0) {
                     redis.flushall();
                 }
-                burst.addAll(send(producer, failures, "-burst" + i, 0));
+                burst.addAll(clock.send(producer, failures, "-burst" + i, 0, n -> n));
             }
-            await(burst, 300);
+            clock.await(burst, 300);
             long last = burst.stream().mapToLong(resultAt::get).max().orElseThrow();
             long first = burst.stream().mapToLong(sentAt::get).min().orElseThrow();
             double seconds = (last - first) / 1000.0;
@@ -122,66 +114,6 @@ class PipelineLatencyBench {
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
     }
 
-    List<String> send(KafkaProducer<String, String> producer, List<String> lines, String suffix, int perSecond)
-            throws Exception {
-        List<String> ids = new ArrayList<>();
-        long start = System.nanoTime();
-        int k = 0;
-        for (String line : lines) {
-            if (perSecond > 0) {
-                long due = start + (long) (k * 1e9 / perSecond);
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-            }
-            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
-            String id = n.get("event_id").asText() + suffix;
-            n.put("event_id", id);
-            ids.add(id);
-            sentAt.put(id, System.currentTimeMillis());
-            producer.send(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
-            k++;
-        }
-        producer.flush();
-        return ids;
-    }
-
-    void await(List<String> ids, int seconds) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        while (!resultAt.keySet().containsAll(ids)) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("results missing after " + seconds + " s");
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    void readResults(AtomicBoolean stop) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            while (parts.isEmpty() && !stop.get()) {
-                var infos = c.partitionsFor("attribution.results", Duration.ofSeconds(5));
-                if (infos != null) {
-                    infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
-                }
-            }
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            while (!stop.get()) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                    resultAt.putIfAbsent(r.key(), r.timestamp());
-                    try {
-                        status.putIfAbsent(r.key(), ClozeData.JSON.readTree(r.value()).get("status").asText());
-                    } catch (Exception e) {
-                        // not a result
-                    }
-                }
-            }
-        }
-    }
 
     static String id(String line) {
         try {

@@ -5,29 +5,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.tracking.RetrackQueue;
@@ -54,8 +45,9 @@ class RetrackBacklogBench {
     @Inject
     RetrackQueue queue;
 
-    final Map<String, Long> sentAt = new ConcurrentHashMap<>();
-    final Map<String, Long> resultAt = new ConcurrentHashMap<>();
+    final ResultClock clock = new ResultClock();
+    final Map<String, Long> sentAt = clock.sentAt;
+    final Map<String, Long> resultAt = clock.resultAt;
 
     @Test
     void measure() throws Exception {
@@ -65,19 +57,19 @@ class RetrackBacklogBench {
                 .filter(l -> !data.expected.get(PipelineLatencyBench.id(l)).get("correct").asBoolean()).toList();
         StringBuilder report = new StringBuilder();
         AtomicBoolean stop = new AtomicBoolean();
-        Thread reader = new Thread(() -> readResults(stop));
+        Thread reader = new Thread(() -> clock.readResults(stop));
         reader.start();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             // warm-up: model load, JIT, consumer groups; these 74 failures form the tracked set
-            await(send(producer, failures, "-warm", 0), 300);
+            clock.await(send(producer, failures, "-warm", 0), 300);
             awaitBacklog(0, 300);
             for (int pass = 0; pass < 2; pass++) {
                 flushContentCache();
                 List<String> base = send(producer, failures, "-base" + pass, RATE);
-                await(base, 300);
+                clock.await(base, 300);
                 report.append(line("no backlog (pass " + pass + ")", base, 0, 0));
                 awaitBacklog(0, 300);
             }
@@ -93,7 +85,7 @@ class RetrackBacklogBench {
                 queue.pause(false);
                 long t0 = System.nanoTime();
                 List<String> live = send(producer, failures, "-load" + pass, RATE);
-                await(live, 300);
+                clock.await(live, 300);
                 int left = queue.backlog();
                 awaitBacklog(0, 900);
                 double drain = (System.nanoTime() - t0) / 1e9;
@@ -139,60 +131,14 @@ class RetrackBacklogBench {
                 lat.get(lat.size() - 1), backlog > 0 ? "; re-attributions still queued when the last live result came: " + left : "");
     }
 
+
+    /** Sends the cloze events under this benchmark's own run (one per suffix) and benchmark name. */
     List<String> send(KafkaProducer<String, String> producer, List<String> lines, String suffix, int perSecond)
             throws Exception {
-        List<String> ids = new ArrayList<>();
-        long start = System.nanoTime();
-        int k = 0;
-        for (String line : lines) {
-            if (perSecond > 0) {
-                long wait = start + (long) (k * 1e9 / perSecond) - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                }
-            }
-            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
-            String id = n.get("event_id").asText() + suffix;
-            n.put("event_id", id);
+        return clock.send(producer, lines, suffix, perSecond, n -> {
             n.put("run_id", "retrack-bench" + suffix);
             n.put("benchmark", "retrack-bench");
-            ids.add(id);
-            sentAt.put(id, System.currentTimeMillis());
-            producer.send(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
-            k++;
-        }
-        producer.flush();
-        return ids;
-    }
-
-    void await(List<String> ids, int seconds) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        while (!resultAt.keySet().containsAll(ids)) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("results missing after " + seconds + " s");
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    void readResults(AtomicBoolean stop) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            while (parts.isEmpty() && !stop.get()) {
-                var infos = c.partitionsFor("attribution.results", Duration.ofSeconds(5));
-                if (infos != null) {
-                    infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
-                }
-            }
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            while (!stop.get()) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                    resultAt.putIfAbsent(r.key(), r.timestamp());
-                }
-            }
-        }
+            return n;
+        });
     }
 }
