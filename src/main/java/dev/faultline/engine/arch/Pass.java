@@ -82,6 +82,11 @@ public final class Pass {
         return leaf;
     }
 
+    /** The share of a product's gradient each factor gets: 0.5 under the uniform rule ({@link #half}), else 1. */
+    public double productShare() {
+        return rules ? 0.5 : 1.0;
+    }
+
     /** Uniform rule for a product of two activations (AttnLRP): same value, half the gradient. */
     NDArray half(NDArray x) {
         if (!rules) {

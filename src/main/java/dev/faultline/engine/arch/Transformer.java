@@ -207,6 +207,37 @@ public final class Transformer {
      * T', head_dim], T' > every row): the query is computed at the row alone.
      */
     public NDArray attentionRowsFrom(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
+        return rowsAttention(p, layer, hRows, keys, values, rows, false, null);
+    }
+
+    /**
+     * What {@link #attentionRowsShared} computed: the block output [B, D]; the scaled scores q·kᵀ and the softmax
+     * weights, each [B, kvHeads, H/kvHeads, T'] (the heads sharing a key/value head grouped as in
+     * {@link #attentionRowsFrom}); and two leaves of that shape added to them, whose gradients after a backward pass
+     * are each copy's gradient at the scores ({@code scoreLeaf}, null under the detach rule, where the scores get no
+     * gradient) and at the weights ({@code weightLeaf}).
+     */
+    public record SharedRows(NDArray output, NDArray scores, NDArray scoreLeaf, NDArray weights, NDArray weightLeaf) {
+    }
+
+    /**
+     * As {@link #attentionRowsFrom}, with keys and values [1, kvHeads, T', head_dim] SHARED by the copies (broadcast,
+     * never repeated; they must not require a gradient) and the gradients at the scores and at the attention weights
+     * exposed as leaves ({@link SharedRows}). The causal (and window) mask is the score leaf's value, so the leaf
+     * costs no extra pass.
+     */
+    public SharedRows attentionRowsShared(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
+        if (keys.getShape().get(0) != 1 || values.getShape().get(0) != 1) {
+            throw new IllegalArgumentException("shared keys and values have one copy, not " + keys.getShape());
+        }
+        NDArray[] seen = new NDArray[4];
+        NDArray y = rowsAttention(p, layer, hRows, keys, values, rows, true, seen);
+        return new SharedRows(y, seen[0], seen[2], seen[1], seen[3]);
+    }
+
+    /** {@code seen} (shared keys only): receives scores, weights, score leaf, weight leaf. */
+    private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
+            boolean shared, NDArray[] seen) {
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
         int t = (int) keys.getShape().get(2);
@@ -214,7 +245,10 @@ public final class Transformer {
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
-        float[] maskData = new float[b * t];
+        int group = heads / kvHeads;
+        // the mask per copy, [B, 1, 1, T]; with shared keys, the value of the score leaf, [B, kvH, G, T]
+        int perCopy = shared ? kvHeads * group : 1;
+        float[] maskData = new float[b * perCopy * t];
         long[] posQ = new long[b];
         int win = w.slidingWindow();
         for (int c = 0; c < b; c++) {
@@ -222,12 +256,15 @@ public final class Transformer {
                 throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
             }
             posQ[c] = rows[c];
-            for (int i = 0; i < t; i++) {
-                boolean hidden = i > rows[c] || (win > 0 && i <= rows[c] - win);
-                maskData[c * t + i] = hidden ? Float.NEGATIVE_INFINITY : 0f;
+            int lo = win > 0 ? Math.max(0, rows[c] - win + 1) : 0; // visible: lo .. rows[c]
+            for (int r = 0; r < perCopy; r++) {
+                int base = (c * perCopy + r) * t;
+                java.util.Arrays.fill(maskData, base, base + lo, Float.NEGATIVE_INFINITY);
+                java.util.Arrays.fill(maskData, base + rows[c] + 1, base + t, Float.NEGATIVE_INFINITY);
             }
         }
-        NDArray mask = m.create(maskData, new Shape(b, 1, 1, t)).toType(dtype, false);
+        Shape maskShape = shared ? new Shape(b, kvHeads, group, t) : new Shape(b, 1, 1, t);
+        NDArray mask = m.create(maskData, maskShape).toType(dtype, false);
         NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
         NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
         boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
@@ -243,13 +280,30 @@ public final class Transformer {
             q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
         }
         q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
-        NDArray k = p.half(keys);
+        // shared keys carry no gradient: the uniform rule's halving (a gradient-only change) is skipped for them
+        NDArray k = shared ? keys : p.half(keys);
         // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
-        // become that group's query rows, [B, kvH, H/kvH, hd], so keys and values are never repeated
-        q = q.reshape(b, kvHeads, heads / kvHeads, hd);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(mask); // [B, kvH, H/kvH, T]
+        // become that group's query rows, [B, kvH, G, hd], so keys and values are never repeated (shared keys:
+        // broadcast over B, which the matmul does without copying them per copy)
+        q = q.reshape(b, kvHeads, group, hd);
+        NDArray raw = q.matMul(k.transpose(0, 1, 3, 2)); // [B, kvH, G, T]
+        if (shared && !p.detachSoftmax) {
+            mask.setRequiresGradient(true); // the score leaf: its value is the mask, its gradient ∂scores
+        }
+        NDArray scores = raw.add(mask);
         NDArray attn = (p.detachSoftmax ? scores.stopGradient() : scores).softmax(3);
-        NDArray out = attn.matMul(values);
+        NDArray out;
+        if (shared) {
+            NDArray weightLeaf = m.zeros(attn.getShape(), attn.getDataType());
+            weightLeaf.setRequiresGradient(true);
+            seen[0] = raw;
+            seen[1] = attn;
+            seen[2] = p.detachSoftmax ? null : mask;
+            seen[3] = weightLeaf;
+            out = attn.add(weightLeaf).matMul(values);
+        } else {
+            out = attn.matMul(values);
+        }
         if (!p.detachSoftmax) {
             out = p.half(out);
         }

@@ -280,11 +280,15 @@ final class GraphBuilder implements AutoCloseable {
     private void rowsBatch() {
         int n = Math.min(batch, rows.length - cursor);
         int[] rs = java.util.Arrays.copyOfRange(rows, cursor, cursor + n);
+        long t0 = System.nanoTime();
         double[] w = attentionRows(attnLayer, rs);
+        long t1 = System.nanoTime();
         int width = rs[n - 1] + 1;
         for (int c = 0; c < n; c++) {
             selector.addRow(rs[c], w, c * width, rs[c] + 1);
         }
+        timings.merge("rows_backward", (t1 - t0) / 1e6, Double::sum);
+        timings.merge("rows_select", (System.nanoTime() - t1) / 1e6, Double::sum);
         cursor += n;
         rowsDone += n;
         if (cursor >= rows.length) {
@@ -301,11 +305,19 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * The rows with keys and values computed ONCE for all copies. Under the rules, the map from h[i] to key[i] and
-     * value[i] (norm with sg denominator, projection, RoPE) is linear and, without biases, homogeneous, so the
-     * gradient×input at h[i] through it equals key[i]·∂key[i] + value[i]·∂value[i] (Euler). So only the keys and
-     * values are repeated per copy (as gradient leaves, B·T·kv numbers), not the projections, and each copy's own
-     * row h[j_b] (query and residual) is a separate [B, D] leaf. Same result as {@link #attentionRowsRepeated}.
+     * The rows with keys and values computed ONCE and shared by all copies (never repeated). Under the rules, the map
+     * from h[i] to key[i] and value[i] (norm with sg denominator, projection, RoPE) is linear and, without biases,
+     * homogeneous, so the gradient×input at h[i] through it equals key[i]·∂key[i] + value[i]·∂value[i] (Euler). The
+     * scores and attention weights are bilinear in the query and keys, and in the weights and values, so per copy b
+     * <pre>
+     *   key[i]·∂_b key[i]     = share · Σ_heads s_b[h, i] · ∂s_b[h, i]      (s = q·kᵀ, share = 0.5 under the uniform rule)
+     *   value[i]·∂_b value[i] = Σ_heads a_b[h, i] · ∂a_b[h, i]             (a = softmax weights)
+     * </pre>
+     * where ∂s and ∂a are the gradients of leaves added to the scores (the leaf holds the causal mask) and to the
+     * weights ({@link Transformer#attentionRowsShared}): B·H·T numbers per pass, with keys and values broadcast, never
+     * repeated per copy (repeating them, B·T·kv numbers and their gradients, cost 2.4-5 single-row passes per pass
+     * of 32). Each copy's own row h[j_b] (query and residual) is a separate [B, D] leaf. Same result as
+     * {@link #attentionRowsRepeated} (tests).
      */
     double[] attentionRowsShared(int l, int[] rs) {
         int n = rs.length;
@@ -315,10 +327,6 @@ final class GraphBuilder implements AutoCloseable {
             NDArray src = h[2 * l].get(new NDIndex(":, 0:{}, :", width));
             src.attach(pm);
             NDArray[] kv = tr.attentionKeysValues(p, l, src); // [1, kvH, width, hd], no gradient recorded
-            NDArray keys = kv[0].repeat(0, n);
-            NDArray values = kv[1].repeat(0, n);
-            keys.setRequiresGradient(true);
-            values.setRequiresGradient(true);
             float[] onehot = new float[n * t];
             for (int c = 0; c < n; c++) {
                 onehot[c * t + rs[c]] = 1f;
@@ -331,23 +339,28 @@ final class GraphBuilder implements AutoCloseable {
             NDArray gRows = g[2 * l + 1].squeeze(0);
             gRows.attach(pm);
             NDArray gOut = pick.matMul(gRows);
+            Transformer.SharedRows y;
             try (GradientCollector gc = collector()) {
-                NDArray y = tr.attentionRowsFrom(p, l, rowsIn, keys, values, rs);
-                gc.backward(y.mul(gOut).sum());
+                y = tr.attentionRowsShared(p, l, rowsIn, kv[0], kv[1], rs);
+                gc.backward(y.output().mul(gOut).sum());
             }
-            int[] headAndDim = {1, 3};
-            NDArray w = keys.toType(DataType.FLOAT64, false).mul(keys.getGradient().toType(DataType.FLOAT64, false))
-                    .sum(headAndDim)
-                    .add(values.toType(DataType.FLOAT64, false).mul(values.getGradient().toType(DataType.FLOAT64,
-                            false)).sum(headAndDim)); // [n, width]
-            double[] own = rowsIn.toType(DataType.FLOAT64, false)
-                    .mul(rowsIn.getGradient().toType(DataType.FLOAT64, false)).sum(new int[] {1}).toDoubleArray();
+            // products in the model's dtype (float32: 8-term sums per entry), the sums in float64
+            int[] heads = {1, 2};
+            NDArray w = f64(y.weights().mul(y.weightLeaf().getGradient()).sum(heads)); // values, [n, width]
+            if (y.scoreLeaf() != null) { // keys
+                w = w.add(f64(y.scores().mul(y.scoreLeaf().getGradient()).sum(heads)).mul(p.productShare()));
+            }
+            double[] own = f64(rowsIn).mul(f64(rowsIn.getGradient())).sum(new int[] {1}).toDoubleArray();
             double[] out = w.toDoubleArray();
             for (int c = 0; c < n; c++) {
                 out[c * width + rs[c]] += own[c];
             }
             return out;
         }
+    }
+
+    private static NDArray f64(NDArray a) {
+        return a.toType(DataType.FLOAT64, false);
     }
 
     /** The rows by repeating the sub-layer's input h_k B times (any model, any rules). */

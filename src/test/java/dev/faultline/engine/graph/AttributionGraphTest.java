@@ -203,6 +203,26 @@ class AttributionGraphTest {
     }
 
     @ParameterizedTest(name = "{0}")
+    @CsvSource({"ATTNLRP", "DETACH"})
+    void sharedKeysRowsEqualRepeatedInputRowsUnderBothSoftmaxRules(SoftmaxRule softmax) {
+        LanguageModel m = model("llama");
+        try (GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
+            for (int l = 0; l < m.config().numLayers(); l++) {
+                int[] rs = {0, 3, 4, 9, 13};
+                double[] shared = b.attentionRowsShared(l, rs);
+                double[] repeated = b.attentionRowsRepeated(l, rs);
+                assertThat(shared).hasSameSizeAs(repeated);
+                double scale = maxAbs(repeated);
+                assertThat(scale).isPositive();
+                for (int i = 0; i < shared.length; i++) {
+                    assertThat(shared[i]).as("layer %d, %s: shared vs repeated [%d]", l, softmax, i)
+                            .isCloseTo(repeated[i], offset(1e-10 * scale));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
     @CsvSource({"llama", "gpt2"})
     void batchPackedRowsEqualRowByRowAndTheDefinition(String name) {
         LanguageModel m = model(name);

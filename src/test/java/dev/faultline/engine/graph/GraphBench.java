@@ -61,9 +61,13 @@ class GraphBench {
             int b = last.metrics().batchSize();
             report(String.format("512 tokens, TinyStories-260K (float32, 1 thread), node-threshold %s: B=%d, rows %d; "
                     + "rows phase median packed %.0f ms vs row-by-row %.0f ms (ratio %.4f, goal <= 2/B = %.4f); "
-                    + "whole graph median packed %.0f ms vs row-by-row %.0f ms; edges kept %d, nodes %d",
+                    + "whole graph median packed %.0f ms vs row-by-row %.0f ms; edges kept %d, nodes %d; "
+                    + "inside the rows phase: backward passes packed %.0f ms vs row-by-row %.0f ms (ratio %.4f), "
+                    + "edge selection packed %.0f ms vs row-by-row %.0f ms",
                     nodeThreshold, b, last.metrics().rowsComputed(), pRows, sRows, pRows / sRows, 2.0 / b, median(packedRuns, 0),
-                    median(singleRuns, 0), last.edges().size(), last.nodes().size()));
+                    median(singleRuns, 0), last.edges().size(), last.nodes().size(), median(packedRuns, 2),
+                    median(singleRuns, 2), median(packedRuns, 2) / median(singleRuns, 2), median(packedRuns, 3),
+                    median(singleRuns, 3)));
             printPruning(last);
         }
     }
@@ -113,8 +117,9 @@ class GraphBench {
 
     private static double[] times(AttributionGraph g) {
         var tm = g.metrics().timingsMs();
-        double all = tm.values().stream().mapToDouble(Double::doubleValue).sum();
-        return new double[] {all, tm.get("rows")};
+        double all = tm.get("forward") + tm.get("global_backward") + tm.get("rows") + tm.get("prune");
+        return new double[] {all, tm.get("rows"), tm.getOrDefault("rows_backward", 0.0),
+                tm.getOrDefault("rows_select", 0.0)};
     }
 
     private static double median(List<double[]> runs, int i) {
