@@ -95,7 +95,7 @@ public class AttributionWorker {
                             : publisher.publish(o.result(), true)
                                     // not on ex: there it would wait behind every admitted job, and a crash
                                     // meanwhile would leave published results uncached (re-published on restart)
-                                    .thenRunAsync(() -> cache.put(o.contentKey(), o.result()), cacheWriter))
+                                    .thenRunAsync(() -> store(o), cacheWriter))
                     .handle((v, err) -> err)
                     .thenCompose(err -> {
                         metrics.jobsQueued().decrementAndGet();
@@ -142,7 +142,15 @@ public class AttributionWorker {
             LOG.errorf(e, "attribution of %s failed", job.event().eventId());
             ResultBuilder b = new ResultBuilder(job.event(), job.verdict(), AttributionStatus.FAILED,
                     e.getClass().getSimpleName() + ": " + e.getMessage());
-            return new JobProcessor.Outcome(b.build(), null, false);
+            return JobProcessor.Outcome.computed(b.build(), null, null);
+        }
+    }
+
+    private void store(JobProcessor.Outcome o) {
+        if (o.storedAt() != null) {
+            cache.link(o.result().eventId(), o.inputKey(), o.storedAt());
+        } else {
+            cache.put(o.contentKey(), o.inputKey(), o.result());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.faultline.pipeline;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -9,7 +10,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import dev.faultline.contract.EvalOutput;
 import dev.faultline.triage.AnswerScorer;
 import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -55,8 +55,30 @@ public class EventIngestor {
     public CompletionStage<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
         List<KafkaRecord<String, byte[]>> records = batch.getRecords();
         CompletableFuture<?>[] stages = new CompletableFuture<?>[records.size()];
+        List<ScoredEvent> scored = new ArrayList<>(records.size());
+        List<Integer> scoredAt = new ArrayList<>(records.size());
         for (int i = 0; i < stages.length; i++) {
-            stages[i] = process(records.get(i)).toCompletableFuture();
+            KafkaRecord<String, byte[]> record = records.get(i);
+            metrics.received(record.getTimestamp() == null ? 0 : record.getTimestamp().toEpochMilli());
+            try {
+                ScoredEvent s = scorer.score(validator.validate(record.getPayload()));
+                metrics.scored(s);
+                scored.add(s);
+                scoredAt.add(i);
+            } catch (InvalidEventException e) {
+                stages[i] = toDlq(record, e.reason(), e.getMessage()).toCompletableFuture();
+            }
+        }
+        List<CompletionStage<Void>> accepted;
+        try {
+            accepted = sink.acceptAll(scored);
+        } catch (RuntimeException e) {
+            accepted = scored.stream().map(s -> CompletableFuture.<Void>failedFuture(e)).map(f -> (CompletionStage<Void>) f)
+                    .toList();
+        }
+        for (int k = 0; k < scored.size(); k++) {
+            int i = scoredAt.get(k);
+            stages[i] = orDlq(records.get(i), scored.get(k), accepted.get(k)).toCompletableFuture();
         }
         return CompletableFuture.allOf(stages).handle((ok, failure) -> failure)
                 .thenCompose(failure -> {
@@ -68,26 +90,14 @@ public class EventIngestor {
                 });
     }
 
-    private CompletionStage<Void> process(KafkaRecord<String, byte[]> record) {
-        EvalOutput event;
-        try {
-            event = validator.validate(record.getPayload());
-        } catch (InvalidEventException e) {
-            return toDlq(record, e.reason(), e.getMessage());
-        }
-        ScoredEvent scored = scorer.score(event);
-        metrics.scored(scored);
-        CompletionStage<Void> accepted;
-        try {
-            accepted = sink.accept(scored);
-        } catch (RuntimeException e) {
-            accepted = CompletableFuture.failedFuture(e);
-        }
+    /** The sink's stage for one event; when it fails, the record goes to the DLQ with the reason. */
+    private CompletionStage<Void> orDlq(KafkaRecord<String, byte[]> record, ScoredEvent scored,
+            CompletionStage<Void> accepted) {
         return accepted.handle((ok, failure) -> failure).thenCompose(failure -> {
             if (failure == null) {
                 return CompletableFuture.completedFuture(null);
             }
-            LOG.warnf(failure, "sink failed on event %s; sending it to the DLQ", event.eventId());
+            LOG.warnf(failure, "sink failed on event %s; sending it to the DLQ", scored.event().eventId());
             return toDlq(record, PROCESSING, "sink failed: " + failure);
         });
     }

@@ -2,6 +2,7 @@ package dev.faultline.pipeline;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -9,10 +10,12 @@ import dev.faultline.contract.EvalOutput;
 import dev.faultline.triage.ScoredEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * Ingestion counters: {@code faultline_events_total{benchmark,model,revision,verdict}} for every scored event and
- * {@code faultline_dlq_total{reason}} for every record sent to the DLQ. Counters are cached per label set.
+ * {@code faultline_dlq_total{reason}} for every record sent to the DLQ, and {@code faultline_ingest_lag_seconds}
+ * (record timestamp to triage). Counters are cached per label set.
  */
 @ApplicationScoped
 public class IngestMetrics {
@@ -25,12 +28,26 @@ public class IngestMetrics {
     private record EventLabels(String benchmark, String model, String revision, String verdict) {
     }
 
+    /** Micrometer name of the ingestion lag timer (Prometheus: {@code faultline_ingest_lag_seconds}). */
+    public static final String LAG = "faultline.ingest.lag";
+
     private final MeterRegistry registry;
     private final Map<EventLabels, Counter> events = new ConcurrentHashMap<>();
     private final Map<String, Counter> dlq = new ConcurrentHashMap<>();
+    private final Timer lag;
 
     public IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.lag = Timer.builder(LAG)
+                .description("Record timestamp (the producer's send, or the broker's append) to triage receiving it")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    /** Records how long a polled record waited: now minus its Kafka timestamp (skipped when it has none). */
+    public void received(long recordTimestampMillis) {
+        if (recordTimestampMillis > 0) {
+            lag.record(Math.max(0, System.currentTimeMillis() - recordTimestampMillis), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Counts one scored event. */

@@ -35,10 +35,17 @@ public class JobProcessor {
     private static final Logger LOG = Logger.getLogger(JobProcessor.class);
 
     /**
-     * What a job produced: the result, its content key (null when it has none) and whether it was already
-     * published before (a re-delivered job whose result Redis holds: nothing to send again).
+     * What a job produced: the result, its content key (null when it has none), its input key, whether it was
+     * already published before (a re-delivered job whose result Redis holds: nothing to send again), and where Redis
+     * already holds it ({@code storedAt}, an input-key hit: only the event needs linking).
      */
-    public record Outcome(AttributionResult result, String contentKey, boolean alreadyPublished) {
+    public record Outcome(AttributionResult result, String contentKey, String inputKey, boolean alreadyPublished,
+            String storedAt) {
+
+        /** A result computed here (or failed): to be stored under its content key and linked. */
+        public static Outcome computed(AttributionResult result, String contentKey, String inputKey) {
+            return new Outcome(result, contentKey, inputKey, false, null);
+        }
     }
 
     @Inject
@@ -53,6 +60,8 @@ public class JobProcessor {
     ModelsConfig models;
     @Inject
     PipelineMetrics metrics;
+    @Inject
+    InputKeys inputKeys;
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String version;
 
@@ -60,10 +69,14 @@ public class JobProcessor {
         long t0 = System.nanoTime();
         EvalOutput event = job.event();
         Map<String, Double> timings = new LinkedHashMap<>();
-        Optional<AttributionResult> done = cache.findByEvent(event.eventId());
+        String inputKey = inputKeys.of(event);
+        ResultCache.Known known = cache.findByEventOrInput(event.eventId(), inputKey);
         lap(timings, "cache", t0);
-        if (done.isPresent()) {
-            return new Outcome(done.get(), null, true);
+        if (known.published()) {
+            return new Outcome(known.result(), null, inputKey, true, known.storedAt());
+        }
+        if (known.result() != null) {
+            return new Outcome(ResultBuilder.restamp(known.result(), event), null, inputKey, false, known.storedAt());
         }
         Method method = Method.parse(config.method());
         SoftmaxRule softmax = SoftmaxRule.parse(config.softmax());
@@ -77,7 +90,7 @@ public class JobProcessor {
         } catch (ModelUnavailableException e) {
             skip.status = AttributionStatus.MODEL_UNAVAILABLE;
             skip.reason = e.getMessage();
-            return finish(skip, null, timings, t0);
+            return finish(skip, null, inputKey, timings, t0);
         }
         int limit = config.maxInputTokens().orElse(Integer.MAX_VALUE);
         if (model.config() != null && model.config().maxPositions() > 0) {
@@ -96,7 +109,7 @@ public class JobProcessor {
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;
             skip.reason = e.getMessage();
-            return finish(skip, null, timings, t0);
+            return finish(skip, null, inputKey, timings, t0);
         }
         lap(timings, "contrast", tc);
         skip.retokenizationMismatch = search.retokenizationMismatch();
@@ -104,7 +117,7 @@ public class JobProcessor {
         if (pair == null) {
             skip.status = AttributionStatus.NO_CONTRAST;
             skip.reason = search.skipReason();
-            return finish(skip, null, timings, t0);
+            return finish(skip, null, inputKey, timings, t0);
         }
         String contentKey = ResultCache.contentKey(event.model().name(),
                 event.model().revision() == null ? "main" : event.model().revision(), method.label(), softmax.label(),
@@ -113,13 +126,18 @@ public class JobProcessor {
         Optional<AttributionResult> cached = cache.findByContent(contentKey);
         lap(timings, "cache", tk);
         if (cached.isPresent()) {
-            return new Outcome(ResultBuilder.restamp(cached.get(), event), contentKey, false);
+            AttributionResult mine = ResultSummarizer.forEvent(cached.get(), event, pair, model.tokenizer());
+            if (java.util.Objects.equals(mine.tokens(), cached.get().tokens())
+                    && java.util.Objects.equals(mine.segments(), cached.get().segments())) {
+                return new Outcome(mine, contentKey, inputKey, false, ResultCache.ATTR_PREFIX + contentKey);
+            }
+            return Outcome.computed(mine, null, inputKey); // its own rendering, stored under its event id
         }
         skip.target = ResultSummarizer.target(pair, pair.logitDiff());
         if (!search.usable()) {
             skip.status = AttributionStatus.NO_CONTRAST;
             skip.reason = search.skipReason();
-            return finish(skip, contentKey, timings, t0);
+            return finish(skip, contentKey, inputKey, timings, t0);
         }
         if (pair.logitDiff() <= config.minLogitDiff()) {
             skip.status = AttributionStatus.LOW_LOGIT_DIFF;
@@ -127,7 +145,7 @@ public class JobProcessor {
                     pair.logitDiff(), config.minLogitDiff());
             // the teacher-forced tokens (no relevance) let the failure tracker re-attribute it at later revisions
             skip.tokens = ResultSummarizer.inputTokens(event, pair, model.tokenizer(), null);
-            return finish(skip, contentKey, timings, t0);
+            return finish(skip, contentKey, inputKey, timings, t0);
         }
         Attribution a;
         try {
@@ -137,7 +155,7 @@ public class JobProcessor {
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;
             skip.reason = e.getMessage();
-            return finish(skip, contentKey, timings, t0);
+            return finish(skip, contentKey, inputKey, timings, t0);
         }
         if (a.timingsMs() != null) {
             a.timingsMs().forEach((k, v) -> {
@@ -151,7 +169,7 @@ public class JobProcessor {
                 pair, a, model.tokenizer(), search.retokenizationMismatch(), timings);
         LOG.debugf("attributed %s: %s vs %s, logit diff %.3f", event.eventId(), pair.wrongText(), pair.contrastText(),
                 a.logitDiff());
-        return new Outcome(result, contentKey, false);
+        return Outcome.computed(result, contentKey, inputKey);
     }
 
     /** A per-event seed for the faithfulness check's random baseline (stable across re-deliveries). */
@@ -159,10 +177,10 @@ public class JobProcessor {
         return eventId == null ? 0 : eventId.hashCode() & 0xffffffffL;
     }
 
-    private Outcome finish(ResultBuilder b, String contentKey, Map<String, Double> timings, long t0) {
+    private Outcome finish(ResultBuilder b, String contentKey, String inputKey, Map<String, Double> timings, long t0) {
         timings.put("total", (System.nanoTime() - t0) / 1e6);
         b.timingsMs = timings;
-        return new Outcome(b.build(), contentKey, false);
+        return Outcome.computed(b.build(), contentKey, inputKey);
     }
 
     private void lap(Map<String, Double> timings, String phase, long since) {

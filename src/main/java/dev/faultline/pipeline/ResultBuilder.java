@@ -45,9 +45,15 @@ public final class ResultBuilder {
 
     /** The same result re-stamped with another event's identity (a content-cache hit for a different event). */
     public static AttributionResult restamp(AttributionResult r, EvalOutput event) {
+        return restamp(r, event, r.tokens(), r.segments());
+    }
+
+    /** As {@link #restamp(AttributionResult, EvalOutput)} with the tokens and segment sums replaced. */
+    public static AttributionResult restamp(AttributionResult r, EvalOutput event, List<AttributionResult.Token> tokens,
+            List<AttributionResult.SegmentRelevance> segments) {
         return new AttributionResult(r.schema(), event.eventId(), event.runId(), event.model(), event.benchmark(),
-                event.exampleId(), r.status(), r.reason(), r.verdict(), r.target(), r.tokens(), r.topPositive(),
-                r.topNegative(), r.segments(), r.layers(), r.conservation(), r.faithfulness(), r.topTokens(),
+                event.exampleId(), r.status(), r.reason(), r.verdict(), r.target(), tokens, r.topPositive(),
+                r.topNegative(), segments, r.layers(), r.conservation(), r.faithfulness(), r.topTokens(),
                 r.retokenizationMismatch(), r.engine(), r.timingsMs(), event.producedAt(), r.attributedAt());
     }
 }

@@ -90,6 +90,30 @@ public final class ResultSummarizer {
     }
 
     /**
+     * A result stored under a content key, re-stamped for another event that reached the same token ids and pair:
+     * relevances, target, layers and conservation depend on the ids only and are kept; the token spans, each token's
+     * segment and the segment sums depend on this event's text and segments and are derived again (the same ids can
+     * come from a different prompt/output split or with other segments).
+     */
+    public static AttributionResult forEvent(AttributionResult cached, EvalOutput event, ContrastPair pair,
+            TextTokenizer tokenizer) {
+        List<AttributionResult.Token> tokens = cached.tokens();
+        List<AttributionResult.SegmentRelevance> segs = cached.segments();
+        if (tokens != null && tokens.size() == pair.tokenIndex()) {
+            double[] rel = null;
+            if (tokens.stream().allMatch(tk -> tk.relevance() != null)) {
+                rel = tokens.stream().mapToDouble(AttributionResult.Token::relevance).toArray();
+            }
+            tokens = inputTokens(event, pair, tokenizer, rel);
+            if (segs != null && rel != null) {
+                segs = segments(tokens, event.segments(), normalizer(tokens), event.prompt() + event.output(),
+                        event.prompt().length());
+            }
+        }
+        return ResultBuilder.restamp(cached, event, tokens, segs);
+    }
+
+    /**
      * The attribution input's tokens (teacher-forced ids {@code pair.inputIds()}) with text, span, segment and
      * relevance; {@code relevance} null gives tokens without relevance (LOW_LOGIT_DIFF results, for the tracker).
      */

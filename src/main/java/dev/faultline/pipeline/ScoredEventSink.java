@@ -1,5 +1,8 @@
 package dev.faultline.pipeline;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import dev.faultline.triage.ScoredEvent;
@@ -11,4 +14,20 @@ import dev.faultline.triage.ScoredEvent;
 public interface ScoredEventSink {
 
     CompletionStage<Void> accept(ScoredEvent scored);
+
+    /**
+     * Every event of one polled batch, in order: one stage per event (so one failure sends only its record to the
+     * DLQ). A sink may answer the batch together (one Redis round trip instead of one per event).
+     */
+    default List<CompletionStage<Void>> acceptAll(List<ScoredEvent> batch) {
+        List<CompletionStage<Void>> stages = new ArrayList<>(batch.size());
+        for (ScoredEvent scored : batch) {
+            try {
+                stages.add(accept(scored));
+            } catch (RuntimeException e) {
+                stages.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        return stages;
+    }
 }

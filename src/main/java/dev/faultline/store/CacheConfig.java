@@ -16,4 +16,12 @@ public interface CacheConfig {
     /** After a Redis error, skip Redis for this long (counted as errors) instead of waiting on every event. */
     @WithDefault("5s")
     Duration backoff();
+
+    /**
+     * Characters of result JSON kept in this process (least recently used first out) in front of Redis, by Redis key:
+     * a repeated input is then answered with one Redis round trip (the event and input links) instead of two. The
+     * values under those keys never change, so the copies cannot go stale. 0 turns it off.
+     */
+    @WithDefault("16000000")
+    long localMaxChars();
 }

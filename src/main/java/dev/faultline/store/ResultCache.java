@@ -3,7 +3,13 @@ package dev.faultline.store;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,13 +22,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.pipeline.PipelineMetrics;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.keys.KeyCommands;
+import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import io.smallrye.mutiny.Uni;
 
 /**
  * Results in Redis (DESIGN.md section 2.3): {@code faultline:attr:<sha256 of the content>} holds a result's JSON and
  * {@code faultline:event:<event_id>} the Redis key of that event's result (idempotency), both with a TTL. Results
- * without a content key (model unavailable, no pair from tokenization) live at {@code faultline:result:<event_id>}.
+ * without a content key (no pair from tokenization, input too long), and results re-rendered for an event whose text
+ * or segments differ from the content key's first one, live at {@code faultline:result:<event_id>}.
+ * {@code faultline:input:<sha256 of the event's inputs and the settings>} (pipeline {@code InputKeys}) holds the key
+ * of the result computed for those inputs, so triage answers a repeated input without a job.
  * Redis is a cache: when it fails, callers go on without it; lookups are counted, and after an error Redis is skipped
  * for a back-off period (reported by {@link #degraded()}) so events do not each wait for a timeout.
  */
@@ -32,18 +45,28 @@ public class ResultCache {
     public static final String ATTR_PREFIX = "faultline:attr:";
     public static final String EVENT_PREFIX = "faultline:event:";
     public static final String RESULT_PREFIX = "faultline:result:";
+    public static final String INPUT_PREFIX = "faultline:input:";
+    /** Longest wait for Redis on the triage path before the event goes the long way (a job). */
+    private static final java.time.Duration TRIAGE_TIMEOUT = java.time.Duration.ofMillis(500);
     private static final Logger LOG = Logger.getLogger(ResultCache.class);
 
     private final ValueCommands<String, String> values;
+    private final KeyCommands<String> keys;
+    private final ReactiveValueCommands<String, String> reactiveValues;
     private final ObjectMapper json;
     private final CacheConfig config;
     private final PipelineMetrics metrics;
+    private final LocalResults local;
     private volatile long skipUntilMillis;
     private volatile String lastError;
 
     @Inject
-    public ResultCache(RedisDataSource redis, ObjectMapper json, CacheConfig config, PipelineMetrics metrics) {
+    public ResultCache(RedisDataSource redis, ReactiveRedisDataSource reactive, ObjectMapper json, CacheConfig config,
+            PipelineMetrics metrics) {
         this.values = redis.value(String.class, String.class);
+        this.keys = redis.key(String.class);
+        this.reactiveValues = reactive.value(String.class, String.class);
+        this.local = new LocalResults(config.localMaxChars());
         this.json = json;
         this.config = config;
         this.metrics = metrics;
@@ -67,12 +90,137 @@ public class ResultCache {
         }
     }
 
-    /** The result already stored for this event id (a re-delivery), counted as a cache request. */
-    public Optional<AttributionResult> findByEvent(String eventId) {
-        return counted(() -> {
-            String key = values.get(EVENT_PREFIX + eventId);
-            return key == null ? null : values.get(key);
+    /**
+     * What Redis knows about an incorrect event before any computation: {@code published} when its own event id
+     * already has a result (a re-delivery: the result is on the topic, nothing to send again), else {@code result}
+     * when another event with the same input key has one (to be re-stamped and published), else neither;
+     * {@code storedAt} is the Redis key of that result (for {@link #link}).
+     */
+    public record Known(AttributionResult result, boolean published, String storedAt) {
+        public static final Known NOTHING = new Known(null, false, null);
+    }
+
+    /**
+     * The worker's first look-up (blocking): this event's own result, else one stored under its input key (see
+     * {@code InputKeys}); one cache request, counted hit or miss.
+     */
+    public Known findByEventOrInput(String eventId, String inputKey) {
+        if (skipping()) {
+            metrics.cache("error");
+            return Known.NOTHING;
+        }
+        try {
+            Map<String, String> links = values.mget(EVENT_PREFIX + eventId, INPUT_PREFIX + inputKey);
+            String[] keys = { links.get(EVENT_PREFIX + eventId), links.get(INPUT_PREFIX + inputKey) };
+            for (int i = 0; i < keys.length; i++) {
+                AttributionResult r = keys[i] == null ? null : local.get(keys[i]);
+                if (r == null && keys[i] != null) {
+                    String value = values.get(keys[i]);
+                    r = value == null ? null : json.readValue(value, AttributionResult.class);
+                    if (r != null) {
+                        local.put(keys[i], r, value.length());
+                    }
+                }
+                if (r != null) {
+                    metrics.cache("hit");
+                    return new Known(r, i == 0, keys[i]);
+                }
+            }
+            metrics.cache("miss");
+            return Known.NOTHING;
+        } catch (JsonProcessingException e) {
+            metrics.cache("error");
+            LOG.warnf("unreadable cached result: %s", e.getMessage());
+            return Known.NOTHING;
+        } catch (RuntimeException e) {
+            metrics.cache("error");
+            failed(e);
+            return Known.NOTHING;
+        }
+    }
+
+    /**
+     * The triage's look-up of a polled batch (non-blocking, for the Kafka consumer's event loop): for each event
+     * as {@link #findByEventOrInput}, in two round trips for the whole batch (MGET of the event and input links, MGET
+     * of the results they point to). Misses are not counted (the worker looks again and counts). Never fails: after
+     * {@code TRIAGE_TIMEOUT} or an error every event is a miss (counted as errors; Redis is skipped for the
+     * back-off), so the events take the long way (jobs).
+     */
+    public Uni<List<Known>> findAllForTriage(List<String> eventIds, List<String> inputKeys) {
+        int n = eventIds.size();
+        List<Known> nothing = java.util.Collections.nCopies(n, Known.NOTHING);
+        if (skipping() || n == 0) {
+            return Uni.createFrom().item(nothing);
+        }
+        String[] links = new String[2 * n];
+        for (int i = 0; i < n; i++) {
+            links[i] = EVENT_PREFIX + eventIds.get(i);
+            links[n + i] = INPUT_PREFIX + inputKeys.get(i);
+        }
+        return reactiveValues.mget(links).onItem().transformToUni(found -> {
+            String[] stored = new String[n];
+            boolean[] own = new boolean[n];
+            Map<String, AttributionResult> parsed = new HashMap<>();
+            Set<String> wanted = new LinkedHashSet<>();
+            for (int i = 0; i < n; i++) {
+                own[i] = found.get(links[i]) != null;
+                stored[i] = own[i] ? found.get(links[i]) : found.get(links[n + i]);
+                if (stored[i] != null && !parsed.containsKey(stored[i])) {
+                    AttributionResult r = local.get(stored[i]);
+                    if (r != null) {
+                        parsed.put(stored[i], r);
+                    } else {
+                        wanted.add(stored[i]);
+                    }
+                }
+            }
+            Uni<Map<String, String>> fetched = wanted.isEmpty() ? Uni.createFrom().item(Map.of())
+                    : reactiveValues.mget(wanted.toArray(String[]::new));
+            return fetched.map(values -> {
+                List<Known> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    AttributionResult r = stored[i] == null ? null : parsed.computeIfAbsent(stored[i],
+                            key -> parse(key, values.get(key)));
+                    if (r == null) {
+                        out.add(Known.NOTHING); // no link, or the link outlived its result: compute again
+                    } else {
+                        metrics.cache("hit");
+                        out.add(new Known(r, own[i], stored[i]));
+                    }
+                }
+                return out;
+            });
+        }).ifNoItem().after(TRIAGE_TIMEOUT).fail().onFailure().recoverWithItem(e -> {
+            metrics.cache("error");
+            if (busy(e)) {
+                LOG.debugf("triage look-up gave up (%s): the batch becomes jobs", e.toString());
+            } else {
+                failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+            }
+            return nothing;
         });
+    }
+
+    /** Slow or saturated, not down: a time-out or a full connection pool does not start the back-off. */
+    private static boolean busy(Throwable e) {
+        return e instanceof io.smallrye.mutiny.TimeoutException
+                || e.getClass().getSimpleName().equals("ConnectionPoolTooBusyException");
+    }
+
+    /** A stored result, or null when absent or unreadable (counted as an error); kept locally under its key. */
+    private AttributionResult parse(String key, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            AttributionResult r = json.readValue(value, AttributionResult.class);
+            local.put(key, r, value.length());
+            return r;
+        } catch (JsonProcessingException e) {
+            metrics.cache("error");
+            LOG.warnf("unreadable cached result: %s", e.getMessage());
+            return null;
+        }
     }
 
     /** The result stored under a content key, counted as a cache request. */
@@ -95,8 +243,11 @@ public class ResultCache {
         }
     }
 
-    /** Stores a published result (under its content key when it has one) and links the event to it. */
-    public boolean put(String contentKey, AttributionResult result) {
+    /**
+     * Stores a published result (under its content key when it has one) and links the event, and its input key when
+     * given, to it.
+     */
+    public boolean put(String contentKey, String inputKey, AttributionResult result) {
         if (result.status() == dev.faultline.contract.AttributionStatus.FAILED
                 || result.status() == dev.faultline.contract.AttributionStatus.MODEL_UNAVAILABLE) {
             return false; // transient: a re-delivery (or a later run) should try again
@@ -106,14 +257,61 @@ public class ResultCache {
         }
         try {
             long ttl = Math.max(1, config.ttl().toSeconds());
-            String key = contentKey != null ? ATTR_PREFIX + contentKey : RESULT_PREFIX + result.eventId();
-            values.setex(key, ttl, json.writeValueAsString(result));
-            values.setex(EVENT_PREFIX + result.eventId(), ttl, key);
+            String value = json.writeValueAsString(result);
+            String key = RESULT_PREFIX + result.eventId();
+            // the first result of a content key is its record; a second one (two inputs raced to the same content)
+            // keeps its own rendering (token spans, segments) under its event id, so the input links stay exact
+            if (contentKey != null && values.setnx(ATTR_PREFIX + contentKey, value)) {
+                key = ATTR_PREFIX + contentKey;
+                keys.expire(key, ttl);
+            } else {
+                values.setex(key, ttl, value);
+            }
+            linkNow(result.eventId(), inputKey, key, ttl);
+            local.put(key, result, value.length());
             return true;
         } catch (Exception e) {
             failed(e);
             return false;
         }
+    }
+
+    /**
+     * Links an event, and its input key when given, to a result already stored at {@code storedAt} (an input- or
+     * content-key hit whose stored result fits this event as it is): a re-delivery then publishes nothing again.
+     * Blocking (the worker's cache writer); never fails (an error starts the back-off).
+     */
+    public void link(String eventId, String inputKey, String storedAt) {
+        if (skipping() || storedAt == null) {
+            return;
+        }
+        try {
+            long ttl = Math.max(1, config.ttl().toSeconds());
+            keys.expire(storedAt, ttl);
+            linkNow(eventId, inputKey, storedAt, ttl);
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+    }
+
+    private void linkNow(String eventId, String inputKey, String storedAt, long ttl) {
+        values.setex(EVENT_PREFIX + eventId, ttl, storedAt);
+        if (inputKey != null) {
+            values.setex(INPUT_PREFIX + inputKey, ttl, storedAt);
+        }
+    }
+
+    /** As {@link #link(String, String, String)} for the event only, non-blocking (triage's event loop). */
+    public Uni<Void> linkEvent(String eventId, String storedAt) {
+        if (skipping() || storedAt == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return reactiveValues.setex(EVENT_PREFIX + eventId, Math.max(1, config.ttl().toSeconds()), storedAt)
+                .ifNoItem().after(TRIAGE_TIMEOUT).fail()
+                .onFailure().recoverWithItem(e -> {
+                    failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+                    return null;
+                });
     }
 
     /** True while Redis is being skipped after an error. */

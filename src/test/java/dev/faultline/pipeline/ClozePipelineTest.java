@@ -207,6 +207,87 @@ class ClozePipelineTest {
 
     @Test
     @Order(3)
+    void seenInputsUnderNewIdsAreAnsweredInTriageWithoutAJob() throws Exception {
+        long jobsBefore = jobsEnd();
+        long triageBefore = timerCount("triage_cache");
+        publish(data.eventLines, "-again"); // new event and run ids, same inputs
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().filter(r -> r.eventId().endsWith("-again")).map(AttributionResult::eventId)
+                    .distinct().count() == 100, Duration.ofMinutes(3));
+            for (String id : data.expected.keySet()) {
+                AttributionResult original = topic.of(id).get(0);
+                assertThat(topic.of(id + "-again")).as(id).singleElement().satisfies(r -> {
+                    assertThat(r.runId()).isEqualTo(original.runId() + "-again");
+                    assertThat(r.status()).isEqualTo(original.status());
+                    assertThat(r.target()).isEqualTo(original.target());
+                    assertThat(r.tokens()).isEqualTo(original.tokens());
+                    assertThat(r.segments()).isEqualTo(original.segments());
+                    assertThat(r.conservation()).isEqualTo(original.conservation());
+                });
+            }
+        }
+        assertThat(jobsEnd()).as("no attribution job for an input seen before").isEqualTo(jobsBefore);
+        assertThat(timerCount("triage_cache") - triageBefore).isEqualTo(74);
+
+        // other segments over the same text: not the same input (a job), the same content (no recomputation), and
+        // the result sums its own segments
+        EvalOutput base = data.events.get("tinystories-cloze/3");
+        List<EvalOutput.Segment> swapped = base.segments().stream().map(sg -> new EvalOutput.Segment(
+                sg.name().equals("evidence") ? "distractor" : sg.name().equals("distractor") ? "evidence" : sg.name(),
+                sg.start(), sg.end())).toList();
+        long attributedBefore = timerCount("backward");
+        publishEvent(withSegments(base, "cloze/3-swapped", swapped));
+        publishEvent(withSegments(base, "cloze/3-third", base.segments()));
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().filter(r -> r.eventId().startsWith("cloze/3-")).count() == 2,
+                    Duration.ofMinutes(2));
+            AttributionResult original = topic.of("tinystories-cloze/3").get(0);
+            AttributionResult mine = topic.of("cloze/3-swapped").get(0);
+            assertThat(mine.status()).isEqualTo(AttributionStatus.ATTRIBUTED);
+            assertThat(mine.target()).isEqualTo(original.target());
+            assertThat(segment(mine, "evidence").relevance()).isEqualTo(segment(original, "distractor").relevance());
+            assertThat(segment(mine, "distractor").relevance()).isEqualTo(segment(original, "evidence").relevance());
+            assertThat(segment(mine, "evidence").relevance()).isNotEqualTo(segment(original, "evidence").relevance());
+            // the first input's link still gives its own rendering
+            assertThat(topic.of("cloze/3-third").get(0).segments()).isEqualTo(original.segments());
+        }
+        assertThat(jobsEnd()).as("one job: the swapped segments").isEqualTo(jobsBefore + 1);
+        assertThat(timerCount("backward")).as("nothing recomputed").isEqualTo(attributedBefore);
+    }
+
+    static EvalOutput withSegments(EvalOutput e, String id, List<EvalOutput.Segment> segments) {
+        return new EvalOutput(e.schema(), id, id + "-run", e.model(), e.benchmark(), e.exampleId(), e.prompt(),
+                e.output(), e.references(), e.scoring(), e.correct(), segments, e.error(), e.producedAt());
+    }
+
+    static void publishEvent(EvalOutput e) throws Exception {
+        publish(List.of(ClozeData.JSON.writeValueAsString(e)), "");
+    }
+
+    static AttributionResult.SegmentRelevance segment(AttributionResult r, String name) {
+        return r.segments().stream().filter(sg -> sg.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    long timerCount(String phase) {
+        return meters.find("faultline.attribution").tag("phase", phase).timers().stream().mapToLong(t -> t.count())
+                .sum();
+    }
+
+    /** Records ever written to attribution.jobs (sum of the partitions' end offsets). */
+    static long jobsEnd() {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", LocalServicesResource.bootstrapServers());
+        try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(p,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var parts = c.partitionsFor(AttributionJobs.TOPIC).stream()
+                    .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();
+            return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    @Test
+    @Order(4)
     void redisOutageMidRunLosesNoResult() throws Exception {
         List<String> failures = data.eventLines.stream()
                 .filter(l -> l.contains("\"tinystories-cloze/") && !data.expected.get(eventId(l)).get("correct").asBoolean())
@@ -245,7 +326,7 @@ class ClozePipelineTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void tooLongPromptIsInputTooLong() throws Exception {
         EvalOutput base = data.events.get("tinystories-cloze/3");
         String prompt = base.prompt() + " Tom had a ball.".repeat(200);
