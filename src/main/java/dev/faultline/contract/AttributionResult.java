@@ -55,7 +55,18 @@ public record AttributionResult(
      * results, which carry the teacher-forced tokens without an attribution so the tracker can re-attribute them).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Token(String text, int id, int start, int end, Double relevance, boolean special, String segment) {
+    public record Token(String text, int id, int start, int end, Double relevance, boolean special, String segment,
+            /** Every event segment the token overlaps, in event order, when it is more than one (nested spans). */
+            @JsonProperty("in_segments") @JsonInclude(JsonInclude.Include.NON_NULL) List<String> inSegments) {
+
+        public Token(String text, int id, int start, int end, Double relevance, boolean special, String segment) {
+            this(text, id, start, end, relevance, special, segment, null);
+        }
+
+        /** The segments the token's relevance counts for: {@link #inSegments} when set, else its own segment. */
+        public List<String> countsFor() {
+            return inSegments != null ? inSegments : segment == null ? List.of() : List.of(segment);
+        }
     }
 
     public record IndexedRelevance(int index, double relevance) {

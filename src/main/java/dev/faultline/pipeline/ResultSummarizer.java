@@ -127,9 +127,11 @@ public final class ResultSummarizer {
         for (int i = 0; i < n; i++) {
             boolean special = t.special()[i];
             String tokenText = special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]);
-            String segment = special ? null : segmentOf(text, t.starts()[i], t.ends()[i], promptLength, event.segments());
+            List<String> in = special ? List.of() : memberships(text, t.starts()[i], t.ends()[i], promptLength,
+                    event.segments());
+            String segment = special ? null : in.isEmpty() ? OTHER : in.get(0);
             tokens.add(new AttributionResult.Token(tokenText, t.ids()[i], t.starts()[i], t.ends()[i],
-                    relevance == null ? null : relevance[i], special, segment));
+                    relevance == null ? null : relevance[i], special, segment, in.size() > 1 ? in : null));
         }
         return tokens;
     }
@@ -144,21 +146,33 @@ public final class ResultSummarizer {
      * characters overlap (its leading space excluded), else {@code other}.
      */
     public static String segmentOf(String text, int start, int end, int promptLength, List<EvalOutput.Segment> segments) {
+        List<String> in = memberships(text, start, end, promptLength, segments);
+        return in.isEmpty() ? OTHER : in.get(0);
+    }
+
+    /**
+     * Every segment a token belongs to, the ONE rule for token segments and segment sums: {@code [answer]} when the
+     * token starts in the output, else every event segment (in event order) its characters overlap, one leading
+     * space excluded; empty when none ({@code other}).
+     */
+    public static List<String> memberships(String text, int start, int end, int promptLength,
+            List<EvalOutput.Segment> segments) {
         int s = start;
         if (s < end && s < text.length() && Character.isWhitespace(text.charAt(s))) {
             s++;
         }
         if (s >= promptLength) {
-            return ANSWER;
+            return List.of(ANSWER);
         }
-        if (segments != null) {
+        List<String> in = new ArrayList<>(1);
+        if (segments != null && s < end) {
             for (EvalOutput.Segment seg : segments) {
-                if (s < seg.end() && end > seg.start() && s < end) {
-                    return seg.name();
+                if (s < seg.end() && end > seg.start() && !in.contains(seg.name())) {
+                    in.add(seg.name());
                 }
             }
         }
-        return OTHER;
+        return in;
     }
 
     /** The largest |relevance| excluding the first token and special tokens (the heatmap normaliser, DESIGN 3). */
@@ -173,38 +187,19 @@ public final class ResultSummarizer {
     }
 
     /**
-     * Relevance per segment in the event's order, then {@code answer} and {@code other}. Event segments may overlap
-     * (the demo's {@code cause_a} lies inside {@code operand_a}): a segment sums every prompt token whose characters,
-     * leading space excluded, overlap its span; {@code answer} and {@code other} sum the tokens whose own segment
-     * ({@link #segmentOf}) they are.
+     * Relevance per segment in the event's order, then {@code answer} and {@code other}, for tokens whose segments are
+     * not known yet: each token's {@link #memberships} from the text, then {@link #segments(List, List, double)}.
      */
     public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
             List<EvalOutput.Segment> eventSegments, double normalizer, String text, int promptLength) {
-        Map<String, double[]> sums = new LinkedHashMap<>(); // sum, positive, negative, count
-        if (eventSegments != null) {
-            for (EvalOutput.Segment seg : eventSegments) {
-                double[] acc = sums.computeIfAbsent(seg.name(), k -> new double[4]);
-                for (AttributionResult.Token t : tokens) {
-                    if (t.special() || t.relevance() == null) {
-                        continue;
-                    }
-                    int st = t.start();
-                    if (st < t.end() && st < text.length() && Character.isWhitespace(text.charAt(st))) {
-                        st++;
-                    }
-                    if (st < promptLength && st < t.end() && st < seg.end() && t.end() > seg.start()) {
-                        add(acc, t.relevance());
-                    }
-                }
-            }
-        }
-        sums.putIfAbsent(ANSWER, new double[4]);
+        List<AttributionResult.Token> placed = new ArrayList<>(tokens.size());
         for (AttributionResult.Token t : tokens) {
-            if ((ANSWER.equals(t.segment()) || OTHER.equals(t.segment())) && t.relevance() != null) {
-                add(sums.computeIfAbsent(t.segment(), k -> new double[4]), t.relevance());
-            }
+            List<String> in = t.special() ? List.of() : memberships(text, t.start(), t.end(), promptLength,
+                    eventSegments);
+            placed.add(new AttributionResult.Token(t.text(), t.id(), t.start(), t.end(), t.relevance(), t.special(),
+                    t.special() ? null : in.isEmpty() ? OTHER : in.get(0), in.size() > 1 ? in : null));
         }
-        return summaries(sums, normalizer);
+        return segments(placed, eventSegments, normalizer);
     }
 
     private static void add(double[] s, double relevance) {
@@ -228,7 +223,12 @@ public final class ResultSummarizer {
         return out;
     }
 
-    /** Relevance per segment by each token's own segment (segments that do not overlap). */
+    /**
+     * Relevance per segment in the event's order, then {@code answer} and {@code other}: each token counts for every
+     * segment it belongs to ({@link AttributionResult.Token#countsFor}: event segments may overlap, e.g. the demo's
+     * {@code cause_a} inside {@code operand_a}, and each sums every token it covers). Used for live results and by
+     * the failure tracker's re-attributions alike, so both sum the same way.
+     */
     public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
             List<EvalOutput.Segment> eventSegments, double normalizer) {
         Map<String, double[]> sums = new LinkedHashMap<>(); // sum, positive, negative, count
@@ -237,8 +237,10 @@ public final class ResultSummarizer {
         }
         sums.putIfAbsent(ANSWER, new double[4]);
         for (AttributionResult.Token t : tokens) {
-            if (t.segment() != null && t.relevance() != null) {
-                add(sums.computeIfAbsent(t.segment(), k -> new double[4]), t.relevance());
+            if (t.relevance() != null && !t.special()) {
+                for (String name : t.countsFor()) {
+                    add(sums.computeIfAbsent(name, k -> new double[4]), t.relevance());
+                }
             }
         }
         return summaries(sums, normalizer);

@@ -59,7 +59,7 @@ public class Reattributor {
         for (int i = 0; i < rel.length; i++) {
             TrackedFailure.TokenSpan s = f.tokens().get(i);
             tokens.add(new AttributionResult.Token(s.text(), f.inputIds()[i], s.start(), s.end(), rel[i], s.special(),
-                    s.segment()));
+                    s.segment(), s.inSegments()));
         }
         List<EvalOutput.Segment> order = f.segmentNames().stream().map(n -> new EvalOutput.Segment(n, 0, 0)).toList();
         var segments = ResultSummarizer.segments(tokens, order, ResultSummarizer.normalizer(tokens));

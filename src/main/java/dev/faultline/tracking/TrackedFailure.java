@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 import dev.faultline.contract.AttributionResult;
@@ -19,8 +20,12 @@ public record TrackedFailure(@JsonProperty("event_id") String eventId, String mo
         @JsonProperty("contrast_text") String contrastText, @JsonProperty("logit_diff") double logitDiff,
         List<TokenSpan> tokens, @JsonProperty("segment_names") List<String> segmentNames) {
 
-    /** An input token's text, character span in {@code prompt + output}, and segment (null for special tokens). */
-    public record TokenSpan(String text, int start, int end, boolean special, String segment) {
+    /**
+     * An input token's text, character span in {@code prompt + output}, segment (null for special tokens) and, when
+     * it lies in more than one (nested spans), every segment it belongs to (null in entries written before).
+     */
+    public record TokenSpan(String text, int start, int end, boolean special, String segment,
+            @JsonProperty("in_segments") @JsonInclude(JsonInclude.Include.NON_NULL) List<String> inSegments) {
     }
 
     /** Key of the tracked set and of the trajectories topic: {@code <model>/<benchmark>/<event_id>}. */
@@ -46,7 +51,7 @@ public record TrackedFailure(@JsonProperty("event_id") String eventId, String mo
         for (int i = 0; i < ids.length; i++) {
             AttributionResult.Token t = r.tokens().get(i);
             ids[i] = t.id();
-            spans.add(new TokenSpan(t.text(), t.start(), t.end(), t.special(), t.segment()));
+            spans.add(new TokenSpan(t.text(), t.start(), t.end(), t.special(), t.segment(), t.inSegments()));
             if (t.segment() != null) {
                 names.add(t.segment());
             }

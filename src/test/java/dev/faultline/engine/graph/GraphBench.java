@@ -69,6 +69,19 @@ class GraphBench {
                     median(singleRuns, 2), median(packedRuns, 2) / median(singleRuns, 2), median(packedRuns, 3),
                     median(singleRuns, 3)));
             printPruning(last);
+            // the same rows at other batch sizes, row-by-row measured again in between (same run, same machine state)
+            for (int fixed : new int[] {8, 16, 32}) {
+                List<double[]> at = new ArrayList<>();
+                List<double[]> single = new ArrayList<>();
+                for (int r = 0; r < runs; r++) {
+                    at.add(times(AttributionGraphs.buildHere(m, packed.withBatchSize(fixed))));
+                    single.add(times(AttributionGraphs.buildHere(m, packed.withBatchSize(1))));
+                }
+                double a = median(at, 2);
+                double s1 = median(single, 2);
+                report(String.format("  B=%d: backward passes of the rows median %.0f ms vs row-by-row %.0f ms: ratio %.4f = "
+                        + "%.2f/B (goal <= 2/B)", fixed, a, s1, a / s1, a / s1 * fixed));
+            }
         }
     }
 
