@@ -65,9 +65,11 @@ class PipelineLatencyBench {
             // -Dbench.passes=0 -Dbench.saturation=false: only the cache-hit pass (after the warm-up), for quick checks
             for (int pass = 0; pass < Integer.getInteger("bench.passes", 3); pass++) {
                 redis.flushall();
+                Map<String, double[]> before = phases();
                 List<String> ids = clock.send(producer, failures, "-steady" + pass, 20, n -> n);
                 clock.await(ids, 120);
                 report.append(line("steady 20/s, computed (pass " + pass + ")", ids));
+                report.append(phasesSince(before));
             }
             report.append(brokerFloor(producer));
             double[] lag0 = timer("faultline.ingest.lag", null);
@@ -166,6 +168,29 @@ class PipelineLatencyBench {
         }
         return String.format("broker floor (send to a plain consumer's poll, 20/s): n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%n",
                 sorted.size(), pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1));
+    }
+
+    static final List<String> PHASES = List.of("total", "cache", "model", "contrast", "forward", "backward",
+            "faithfulness", "engine_wait");
+
+    Map<String, double[]> phases() {
+        Map<String, double[]> m = new java.util.LinkedHashMap<>();
+        for (String ph : PHASES) {
+            m.put(ph, timer("faultline.attribution", ph));
+        }
+        return m;
+    }
+
+    /** Mean (and count) of each worker phase since a snapshot: what the jobs of one pass cost. */
+    String phasesSince(Map<String, double[]> before) {
+        StringBuilder sb = new StringBuilder("  phase means in this pass:");
+        phases().forEach((ph, now) -> {
+            double n = now[0] - before.get(ph)[0];
+            if (n > 0) {
+                sb.append(String.format(" %s %.1f ms (n=%.0f);", ph, (now[1] - before.get(ph)[1]) / n, n));
+            }
+        });
+        return sb.append('\n').toString();
     }
 
     /** count and total milliseconds of a timer (summed over its meters; phase tag when given). */
