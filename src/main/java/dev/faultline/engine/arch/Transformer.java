@@ -235,9 +235,28 @@ public final class Transformer {
         return new SharedRows(y, seen[0], seen[2], seen[1], seen[3]);
     }
 
+    /**
+     * The attention block's output at the given positions of ONE sequence, [n, D], from those positions' residual
+     * {@code hRows} [n, D] and the sequence's keys and values [1, kvHeads, T', head_dim] (T' > every row; they may
+     * require a gradient): a chunk of query rows of {@link #attentionBlock}, same values, same rules. The rows'
+     * queries are stacked per key/value head, [kvH, n·H/kvH, hd] against [kvH, hd, T'], so neither the keys nor the
+     * values are ever expanded per row: one chunk's attention holds O(n·H·T') numbers.
+     */
+    public NDArray attentionChunk(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
+        if (keys.getShape().get(0) != 1 || values.getShape().get(0) != 1) {
+            throw new IllegalArgumentException("a chunk attends to one sequence's keys, not " + keys.getShape());
+        }
+        return rowsAttention(p, layer, hRows, keys, values, rows, false, null, true);
+    }
+
     /** {@code seen} (shared keys only): receives scores, weights, score leaf, weight leaf. */
     private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
             boolean shared, NDArray[] seen) {
+        return rowsAttention(p, layer, hRows, keys, values, rows, shared, seen, false);
+    }
+
+    private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
+            boolean shared, NDArray[] seen, boolean kvMajor) {
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
         int t = (int) keys.getShape().get(2);
@@ -286,7 +305,14 @@ public final class Transformer {
         // become that group's query rows, [B, kvH, G, hd], so keys and values are never repeated (shared keys:
         // broadcast over B, which the matmul does without copying them per copy)
         q = q.reshape(b, kvHeads, group, hd);
-        NDArray raw = q.matMul(k.transpose(0, 1, 3, 2)); // [B, kvH, G, T]
+        NDArray raw;
+        if (kvMajor) { // [kvH, B·G, hd] × [kvH, hd, T] → [kvH, B, G, T], then the mask per row [1, B, 1, T]
+            raw = q.transpose(1, 0, 2, 3).reshape(kvHeads, (long) b * group, hd)
+                    .matMul(k.squeeze(0).transpose(0, 2, 1)).reshape(kvHeads, b, group, t);
+            mask = mask.reshape(1, b, 1, t);
+        } else {
+            raw = q.matMul(k.transpose(0, 1, 3, 2)); // [B, kvH, G, T]
+        }
         if (shared && !p.detachSoftmax) {
             mask.setRequiresGradient(true); // the score leaf: its value is the mask, its gradient ∂scores
         }
@@ -301,6 +327,9 @@ public final class Transformer {
             seen[2] = p.detachSoftmax ? null : mask;
             seen[3] = weightLeaf;
             out = attn.add(weightLeaf).matMul(values);
+        } else if (kvMajor) {
+            out = attn.reshape(kvHeads, (long) b * group, t).matMul(values.squeeze(0))
+                    .reshape(kvHeads, b, group, hd).transpose(1, 0, 2, 3); // [B, kvH, G, hd]
         } else {
             out = attn.matMul(values);
         }

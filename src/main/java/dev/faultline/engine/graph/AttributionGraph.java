@@ -62,6 +62,7 @@ public record AttributionGraph(List<Node> nodes, List<Edge> edges, List<Pruning>
     public record Metrics(int tokens, @JsonProperty("target_position") int targetPosition,
             @JsonProperty("logit_diff") double logitDiff, @JsonProperty("node_threshold") double nodeThreshold,
             @JsonProperty("edge_mass") double edgeMass, @JsonProperty("batch_size") int batchSize,
+            @JsonProperty("query_chunk") int queryChunk,
             @JsonProperty("rows_computed") long rowsComputed, double verticality,
             @JsonProperty("attention_verticality") double attentionVerticality,
             @JsonProperty("mean_look_back") double meanLookBack,

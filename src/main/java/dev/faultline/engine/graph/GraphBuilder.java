@@ -29,7 +29,9 @@ import java.util.Map;
  * <ol>
  * <li>Global pass, checkpointed: one forward keeps h_k; then g_2L = ∂Δℓ/∂h_2L through the head, and for k = 2L-1 … 0
  * g_k = ∂⟨block_k(h_k), sg(g_{k+1})⟩/∂h_k, one sub-layer at a time (same rules, same values as one global backward,
- * but only one layer's activations alive at a time). Node relevance R_k = Σ_hidden h_k ⊙ g_k.</li>
+ * but only one layer's activations alive at a time). Node relevance R_k = Σ_hidden h_k ⊙ g_k. When a T×T attention
+ * does not fit the memory budget, attention blocks run a chunk of query rows at a time in both directions
+ * ({@link #attentionChunked}, {@link #globalAttentionChunked}): O(chunk·T) instead of O(T²) per layer.</li>
  * <li>Edge rows: for target node j of layer k+1 with |R| > node-threshold·|Δℓ|, W[j, i] = Σ_hidden h_k[i] ⊙
  * ∂⟨block_k(h_k)[j], sg(g_{k+1}[j])⟩/∂h_k[i]. Attention rows go B at a time: h_k repeated B times (prefix up to the
  * batch's last row, causality makes the rest zero), copy b seeded with row j_b's gradient by the injected target
@@ -59,6 +61,7 @@ final class GraphBuilder implements AutoCloseable {
     private final EdgeSelector.Selection[] selections;
     private final Map<String, Double> timings = new LinkedHashMap<>();
     private final int batch;
+    private final int chunk;
     private double logitDiff;
     private double threshold;
 
@@ -72,6 +75,11 @@ final class GraphBuilder implements AutoCloseable {
     private long started = System.nanoTime();
 
     GraphBuilder(HfLanguageModel model, GraphRequest request) {
+        this(model, request, 0);
+    }
+
+    /** {@code queryChunk}: query rows per chunk of the full-sequence passes; 0 = from the memory budget. */
+    GraphBuilder(HfLanguageModel model, GraphRequest request, int queryChunk) {
         this.model = model;
         this.request = request;
         int[] ids = request.ids();
@@ -100,6 +108,7 @@ final class GraphBuilder implements AutoCloseable {
         this.detach = request.softmax() == SoftmaxRule.DETACH;
         this.dtype = model.dtype() == dev.faultline.engine.DType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
         this.batch = request.batchSize() > 0 ? request.batchSize() : autoBatch();
+        this.chunk = Math.min(t, queryChunk > 0 ? queryChunk : autoChunk());
         int nodeLayers = 2 * layers + 1;
         h = new NDArray[nodeLayers];
         g = new NDArray[nodeLayers];
@@ -126,8 +135,23 @@ final class GraphBuilder implements AutoCloseable {
         return (int) Math.max(1, Math.min(MAX_AUTO_BATCH, request.memoryBudgetBytes() / Math.max(1, perCopy)));
     }
 
+    /**
+     * Query rows per chunk of the forward and the global backward, from the memory budget: one chunk's attention
+     * holds ~6 arrays of chunk·H·T numbers (scores, mask, weights and their gradients); the whole sequence at once
+     * when it fits, so short inputs take the one-block path.
+     */
+    private int autoChunk() {
+        var c = model.config();
+        long perRow = 6L * c.numHeads() * t * (dtype == DataType.FLOAT64 ? 8 : 4);
+        return (int) Math.max(16, Math.min(t, request.memoryBudgetBytes() / Math.max(1, perRow)));
+    }
+
     int batchSize() {
         return batch;
+    }
+
+    int queryChunk() {
+        return chunk;
     }
 
     private Pass pass(NDManager pm) {
@@ -146,7 +170,7 @@ final class GraphBuilder implements AutoCloseable {
             NDArray x = tr.residualInput(tr.embed(pm, request.ids()).expandDims(0));
             h[0] = keep(x);
             for (int l = 0; l < layers; l++) {
-                x = tr.attentionBlock(p, l, x);
+                x = chunk < t ? attentionChunked(l, x, pm) : tr.attentionBlock(p, l, x);
                 h[2 * l + 1] = keep(x);
                 x = tr.mlpBlock(p, l, x);
                 h[2 * l + 2] = keep(x);
@@ -238,6 +262,10 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     private void globalStep(int k) {
+        if (k % 2 == 0 && chunk < t) {
+            globalAttentionChunked(k);
+            return;
+        }
         try (NDManager pm = gm.newSubManager()) {
             NDArray x = leaf(h[k], pm);
             try (GradientCollector gc = collector()) {
@@ -248,6 +276,99 @@ final class GraphBuilder implements AutoCloseable {
             g[k] = keep(gx);
             rel[k] = rowSums(x, gx)[0];
         }
+    }
+
+    /**
+     * The attention block of layer {@code l} on {@code x} [1, T, D] a chunk of query rows at a time (no gradient):
+     * keys and values once for the sequence, each chunk's rows from {@link Transformer#attentionChunk} against the
+     * keys up to its last row, so no T×T array exists. The result is owned by {@code out}.
+     */
+    private NDArray attentionChunked(int l, NDArray x, NDManager out) {
+        NDArray y = null;
+        try (NDManager lm = gm.newSubManager()) {
+            NDArray[] kv = tr.attentionKeysValues(pass(lm), l, x); // [1, kvH, T, hd]
+            List<NDArray> parts = new ArrayList<>();
+            for (int c0 = 0; c0 < t; c0 += chunk) {
+                int c1 = Math.min(t, c0 + chunk);
+                try (NDManager cm = lm.newSubManager()) {
+                    NDArray rowsIn = x.get(new NDIndex("0, {}:{}, :", c0, c1));
+                    rowsIn.attach(cm);
+                    NDArray keys = kv[0].get(new NDIndex(":, :, 0:{}, :", c1));
+                    NDArray values = kv[1].get(new NDIndex(":, :, 0:{}, :", c1));
+                    keys.attach(cm);
+                    values.attach(cm);
+                    NDArray part = tr.attentionChunk(pass(cm), l, rowsIn, keys, values, range(c0, c1));
+                    part.attach(lm);
+                    parts.add(part);
+                }
+            }
+            y = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0).expandDims(0);
+            y.attach(out);
+        }
+        return y;
+    }
+
+    /**
+     * The global backward through attention sub-layer k a chunk of query rows at a time: per chunk, the rows'
+     * output against leaves holding the keys and values up to its last row, seeded with g_{k+1} of those rows; the
+     * chunks' gradients at the keys and values are summed, then carried to h_k through the key/value map in one more
+     * backward, and added to the rows' own (query and residual) gradients. Same g_k as the one-block pass (tests),
+     * with O(chunk·T) attention memory instead of O(T²).
+     */
+    private void globalAttentionChunked(int k) {
+        int l = k / 2;
+        try (NDManager pm = gm.newSubManager()) {
+            NDArray hk = h[k].duplicate();
+            hk.attach(pm);
+            NDArray[] kv = tr.attentionKeysValues(pass(pm), l, hk); // values only: no gradient recorded here
+            NDArray dK = pm.zeros(kv[0].getShape(), kv[0].getDataType());
+            NDArray dV = pm.zeros(kv[1].getShape(), kv[1].getDataType());
+            List<NDArray> rowGrads = new ArrayList<>();
+            for (int c0 = 0; c0 < t; c0 += chunk) {
+                int c1 = Math.min(t, c0 + chunk);
+                NDIndex upTo = new NDIndex(":, :, 0:{}, :", c1);
+                try (NDManager cm = pm.newSubManager()) {
+                    NDArray rowsIn = own(hk.get(new NDIndex("0, {}:{}, :", c0, c1)), cm);
+                    NDArray keys = own(kv[0].get(upTo), cm);
+                    NDArray values = own(kv[1].get(upTo), cm);
+                    rowsIn.setRequiresGradient(true);
+                    keys.setRequiresGradient(true);
+                    values.setRequiresGradient(true);
+                    NDArray gOut = g[k + 1].get(new NDIndex("0, {}:{}, :", c0, c1));
+                    gOut.attach(cm);
+                    try (GradientCollector gc = collector()) {
+                        NDArray y = tr.attentionChunk(pass(cm), l, rowsIn, keys, values, range(c0, c1));
+                        gc.backward(y.mul(gOut).sum());
+                    }
+                    dK.set(upTo, dK.get(upTo).add(keys.getGradient()));
+                    dV.set(upTo, dV.get(upTo).add(values.getGradient()));
+                    NDArray gr = rowsIn.getGradient().duplicate();
+                    gr.attach(pm);
+                    rowGrads.add(gr);
+                }
+            }
+            NDArray x = leaf(h[k], pm);
+            try (GradientCollector gc = collector()) {
+                NDArray[] kvx = tr.attentionKeysValues(pass(pm), l, x);
+                gc.backward(kvx[0].mul(dK).sum().add(kvx[1].mul(dV).sum()));
+            }
+            NDArray rows = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(rowGrads), 0).expandDims(0);
+            NDArray gx = x.getGradient().add(rows);
+            g[k] = keep(gx);
+            rel[k] = rowSums(x, gx)[0];
+        }
+    }
+
+    /** A copy of {@code a} (a fresh leaf, not a view) owned by {@code m}. */
+    private static NDArray own(NDArray a, NDManager m) {
+        NDArray c = a.duplicate();
+        c.attach(m);
+        a.close();
+        return c;
+    }
+
+    private static int[] range(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).toArray();
     }
 
     /** Target nodes of node layer {@code k} whose rows are computed, ascending. */
@@ -516,7 +637,7 @@ final class GraphBuilder implements AutoCloseable {
         }
         timings.put("prune", (System.nanoTime() - p0) / 1e6);
         AttributionGraph.Metrics metrics = new AttributionGraph.Metrics(t, position, logitDiff,
-                request.nodeThreshold(), request.edgeMass(), batch, rowsComputed,
+                request.nodeThreshold(), request.edgeMass(), batch, chunk, rowsComputed,
                 absAll == 0 ? 0 : absVertical / absAll, absAttn == 0 ? 0 : absAttnVertical / absAttn,
                 absAttn == 0 ? 0 : lookBackWeighted / absAttn, attnEdges == 0 ? 0 : lookBackSum / attnEdges, counts,
                 timings);

@@ -202,6 +202,37 @@ class AttributionGraphTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"llama, ATTNLRP, ATTNLRP", "llama, ATTNLRP, DETACH", "gpt2, ATTNLRP, ATTNLRP", "llama, GRADXINPUT, ATTNLRP"})
+    void chunkedFullSequencePassesEqualTheOneBlockPasses(String name, Method method, SoftmaxRule softmax) {
+        LanguageModel m = model(name);
+        GraphRequest r = request(method, softmax, 0, 5);
+        try (GraphBuilder whole = globalOnly(m, r);
+                GraphBuilder chunked = new GraphBuilder(AttributionGraphs.checked(m), r, 3)) {
+            while (chunked.progress().phase().equals("global")) {
+                chunked.step();
+            }
+            assertThat(whole.queryChunk()).as("a short input takes the one-block path").isEqualTo(T);
+            assertThat(chunked.queryChunk()).isEqualTo(3);
+            assertThat(chunked.logitDiff()).isCloseTo(whole.logitDiff(), offset(1e-10 * Math.abs(whole.logitDiff())));
+            for (int k = 0; k <= 2 * m.config().numLayers(); k++) {
+                double[] a = whole.relevance(k);
+                double[] b = chunked.relevance(k);
+                // rounding is relative to the larger of the layer's relevances and Δℓ (a layer may carry ~1e-7 of it)
+                double scale = Math.max(maxAbs(a), Math.abs(whole.logitDiff()));
+                for (int j = 0; j < T; j++) {
+                    assertThat(b[j]).as("node layer %d, position %d", k, j).isCloseTo(a[j], offset(1e-10 * scale));
+                }
+                double[] ha = whole.state(k).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double[] hb = chunked.state(k).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double hs = maxAbs(ha);
+                for (int i = 0; i < ha.length; i++) {
+                    assertThat(hb[i]).as("residual stream %d [%d]", k, i).isCloseTo(ha[i], offset(1e-10 * hs));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"ATTNLRP", "DETACH"})
     void sharedKeysRowsEqualRepeatedInputRowsUnderBothSoftmaxRules(SoftmaxRule softmax) {

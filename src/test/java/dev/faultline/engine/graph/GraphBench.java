@@ -90,7 +90,10 @@ class GraphBench {
     void longContext4096() throws IOException {
         enabled();
         int t = Integer.getInteger("bench.tokens", 4096);
-        Path modelDir = RandomModels.llama(dir.resolve("ts4096"), 11, 512, 64, 5, 8, 4, 172, 4096, 0.02, 0.02);
+        Path modelDir = RandomModels.llama(dir.resolve("ts4096"), 11, 512, 64, 5, 8, 4, 172, Math.max(4096, t), 0.02,
+                0.02);
+        // -Dbench.memory-budget=<bytes>: the budget that sets B and the query chunk (a huge one: one block, no chunks)
+        long budget = Long.getLong("bench.memory-budget", GraphRequest.DEFAULT_MEMORY_BUDGET);
         Random rnd = new Random(5);
         int[] ids = new int[t];
         for (int i = 0; i < t; i++) {
@@ -100,15 +103,17 @@ class GraphBench {
             long rss0 = rssPeakKb();
             double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0.01"));
             GraphRequest r = new GraphRequest(ids, -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, nodeThreshold, 0.85,
-                    0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+                    0, budget);
             long t0 = System.nanoTime();
             AttributionGraph g = AttributionGraphs.buildHere(m, r);
             double ms = (System.nanoTime() - t0) / 1e6;
             long rss = rssPeakKb();
             report(String.format("%d tokens, random Llama hidden 64, 5 layers, 8/4 heads, inter 172, vocab 512 "
-                    + "(float32, 1 thread), node-threshold %s: B=%d, rows computed %d, wall %.1f s (timings %s); peak RSS %d MiB "
+                    + "(float32, 1 thread), node-threshold %s, memory budget %d MiB: B=%d, query chunk %d, rows computed %d, "
+                    + "wall %.1f s (timings %s); peak RSS %d MiB "
                     + "(before the graph %d MiB); java heap used %d MiB; edges %d, nodes %d; verticality %.3f, "
-                    + "mean look-back %.1f", t, nodeThreshold, g.metrics().batchSize(), g.metrics().rowsComputed(), ms / 1000,
+                    + "mean look-back %.1f", t, nodeThreshold, budget >> 20, g.metrics().batchSize(),
+                    g.metrics().queryChunk(), g.metrics().rowsComputed(), ms / 1000,
                     g.metrics().timingsMs(), rss / 1024, rss0 / 1024,
                     (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, g.edges().size(),
                     g.nodes().size(), g.metrics().verticality(), g.metrics().meanLookBack()));
