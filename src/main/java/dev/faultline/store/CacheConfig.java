@@ -17,6 +17,10 @@ public interface CacheConfig {
     @WithDefault("5s")
     Duration backoff();
 
+    /** Longest wait for Redis on the triage path before a batch's incorrect events go the long way (jobs). */
+    @WithDefault("500ms")
+    Duration triageTimeout();
+
     /**
      * Characters of result JSON kept in this process (least recently used first out) in front of Redis, by Redis key:
      * a repeated input is then answered with one Redis round trip (the event and input links) instead of two. The

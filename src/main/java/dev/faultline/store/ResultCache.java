@@ -46,8 +46,6 @@ public class ResultCache {
     public static final String EVENT_PREFIX = "faultline:event:";
     public static final String RESULT_PREFIX = "faultline:result:";
     public static final String INPUT_PREFIX = "faultline:input:";
-    /** Longest wait for Redis on the triage path before the event goes the long way (a job). */
-    private static final java.time.Duration TRIAGE_TIMEOUT = java.time.Duration.ofMillis(500);
     private static final Logger LOG = Logger.getLogger(ResultCache.class);
 
     private final ValueCommands<String, String> values;
@@ -143,7 +141,7 @@ public class ResultCache {
      * The triage's look-up of a polled batch (non-blocking, for the Kafka consumer's event loop): for each event
      * as {@link #findByEventOrInput}, in two round trips for the whole batch (MGET of the event and input links, MGET
      * of the results they point to). Misses are not counted (the worker looks again and counts). Never fails: after
-     * {@code TRIAGE_TIMEOUT} or an error every event is a miss (counted as errors; Redis is skipped for the
+     * {@code faultline.cache.triage-timeout} or an error every event is a miss (counted as errors; Redis is skipped for the
      * back-off), so the events take the long way (jobs).
      */
     public Uni<List<Known>> findAllForTriage(List<String> eventIds, List<String> inputKeys) {
@@ -190,7 +188,7 @@ public class ResultCache {
                 }
                 return out;
             });
-        }).ifNoItem().after(TRIAGE_TIMEOUT).fail().onFailure().recoverWithItem(e -> {
+        }).ifNoItem().after(config.triageTimeout()).fail().onFailure().recoverWithItem(e -> {
             metrics.cache("error");
             if (busy(e)) {
                 LOG.debugf("triage look-up gave up (%s): the batch becomes jobs", e.toString());
@@ -307,7 +305,7 @@ public class ResultCache {
             return Uni.createFrom().voidItem();
         }
         return reactiveValues.setex(EVENT_PREFIX + eventId, Math.max(1, config.ttl().toSeconds()), storedAt)
-                .ifNoItem().after(TRIAGE_TIMEOUT).fail()
+                .ifNoItem().after(config.triageTimeout()).fail()
                 .onFailure().recoverWithItem(e -> {
                     failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     return null;
