@@ -78,9 +78,13 @@ public class AttributionJobs implements ScoredEventSink {
         CompletableFuture<List<ResultCache.Known>> known = eventIds.isEmpty() ? null
                 : cache.findAllForTriage(eventIds, inputs).subscribeAsCompletionStage();
         int k = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (ScoredEvent scored : batch) {
             try {
-                if (scored.verdict() != Verdict.INCORRECT) {
+                if (scored.verdict() == Verdict.INCORRECT && !seen.add(scored.event().eventId())) {
+                    k++; // the same event twice in one poll (a producer's retry): its first copy answers for both
+                    stages.add(CompletableFuture.completedFuture(null));
+                } else if (scored.verdict() != Verdict.INCORRECT) {
                     AttributionStatus status = scored.verdict() == Verdict.CORRECT ? AttributionStatus.CORRECT
                             : AttributionStatus.UNSCORABLE;
                     stages.add(results.publish(

@@ -253,6 +253,18 @@ class ClozePipelineTest {
         }
         assertThat(jobsEnd()).as("one job: the swapped segments").isEqualTo(jobsBefore + 1);
         assertThat(timerCount("backward")).as("nothing recomputed").isEqualTo(attributedBefore);
+
+        // the same event twice in one batch (a producer's retry): one result
+        ScoredEvent twice = new ScoredEvent(withSegments(base, "cloze/3-twice", base.segments()), Verdict.INCORRECT,
+                "Lily", null);
+        for (var stage : sink.acceptAll(List.of(twice, twice))) {
+            stage.toCompletableFuture().get();
+        }
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals("cloze/3-twice")), Duration.ofMinutes(1));
+            topic.pollUntil(rs -> false, Duration.ofSeconds(2));
+            assertThat(topic.of("cloze/3-twice")).hasSize(1);
+        }
     }
 
     static EvalOutput withSegments(EvalOutput e, String id, List<EvalOutput.Segment> segments) {
