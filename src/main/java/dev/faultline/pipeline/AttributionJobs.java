@@ -87,8 +87,8 @@ public class AttributionJobs implements ScoredEventSink {
                 } else if (scored.verdict() != Verdict.INCORRECT) {
                     AttributionStatus status = scored.verdict() == Verdict.CORRECT ? AttributionStatus.CORRECT
                             : AttributionStatus.UNSCORABLE;
-                    stages.add(results.publish(
-                            new ResultBuilder(scored.event(), scored.verdict(), status, scored.reason()).build(), false));
+                    stages.add(results.publish(new ResultBuilder(scored.event(), scored.verdict(), status,
+                            scored.reason()).build(), false));
                 } else {
                     int at = k++;
                     stages.add(known.thenCompose(all -> answer(scored, all.get(at), t0)));

@@ -73,8 +73,10 @@ public class EventIngestor {
         try {
             accepted = sink.acceptAll(scored);
         } catch (RuntimeException e) {
-            accepted = scored.stream().map(s -> CompletableFuture.<Void>failedFuture(e)).map(f -> (CompletionStage<Void>) f)
-                    .toList();
+            accepted = new ArrayList<>();
+            for (int k = 0; k < scored.size(); k++) {
+                accepted.add(CompletableFuture.failedFuture(e));
+            }
         }
         for (int k = 0; k < scored.size(); k++) {
             int i = scoredAt.get(k);

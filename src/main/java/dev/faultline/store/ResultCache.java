@@ -141,8 +141,8 @@ public class ResultCache {
      * The triage's look-up of a polled batch (non-blocking, for the Kafka consumer's event loop): for each event
      * as {@link #findByEventOrInput}, in two round trips for the whole batch (MGET of the event and input links, MGET
      * of the results they point to). Misses are not counted (the worker looks again and counts). Never fails: after
-     * {@code faultline.cache.triage-timeout} or an error every event is a miss (counted as errors; Redis is skipped for the
-     * back-off), so the events take the long way (jobs).
+     * {@code faultline.cache.triage-timeout} or an error every event is a miss (counted as errors; an error, not a
+     * time-out or a full pool, starts the back-off), so the events take the long way (jobs).
      */
     public Uni<List<Known>> findAllForTriage(List<String> eventIds, List<String> inputKeys) {
         int n = eventIds.size();

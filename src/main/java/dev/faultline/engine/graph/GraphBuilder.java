@@ -431,8 +431,8 @@ final class GraphBuilder implements AutoCloseable {
      * homogeneous, so the gradient×input at h[i] through it equals key[i]·∂key[i] + value[i]·∂value[i] (Euler). The
      * scores and attention weights are bilinear in the query and keys, and in the weights and values, so per copy b
      * <pre>
-     *   key[i]·∂_b key[i]     = share · Σ_heads s_b[h, i] · ∂s_b[h, i]      (s = q·kᵀ, share = 0.5 under the uniform rule)
-     *   value[i]·∂_b value[i] = Σ_heads a_b[h, i] · ∂a_b[h, i]             (a = softmax weights)
+     *   key[i]·∂_b key[i]     = share · Σ_heads s_b[h, i] · ∂s_b[h, i]   (s = q·kᵀ; share 0.5 under the uniform rule)
+     *   value[i]·∂_b value[i] = Σ_heads a_b[h, i] · ∂a_b[h, i]          (a = softmax weights)
      * </pre>
      * where ∂s and ∂a are the gradients of leaves added to the scores (the leaf holds the causal mask) and to the
      * weights ({@link Transformer#attentionRowsShared}): B·H·T numbers per pass, with keys and values broadcast, never
