@@ -23,8 +23,9 @@ public interface CacheConfig {
 
     /**
      * Characters of result JSON kept in this process (least recently used first out) in front of Redis, by Redis key:
-     * a repeated input is then answered with one Redis round trip (the event and input links) instead of two. The
-     * values under those keys never change, so the copies cannot go stale. 0 turns it off.
+     * a repeated input is then answered with one Redis round trip (the event and input links) instead of two. A
+     * stored result's key is never rewritten while it lives (the first result of a content key stays; per-event keys
+     * belong to one event), so the copies stay right within the TTL. 0 turns it off.
      */
     @WithDefault("16000000")
     long localMaxChars();
