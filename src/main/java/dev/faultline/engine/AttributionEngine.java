@@ -41,19 +41,19 @@ public final class AttributionEngine implements AutoCloseable {
 
     /** Logits of every position for {@code ids}: [T][V], forward only (no gradients). */
     public float[][] logits(LanguageModel model, int[] ids) {
-        HfLanguageModel m = Attributor.checked(model);
+        HfLanguageModel m = HfLanguageModel.of(model);
         return call(() -> Attributor.logits(m, ids));
     }
 
     /** Logits at one position ({@code -1} = last) for {@code ids}: [V], forward only; cheaper than all rows. */
     public double[] logitsAt(LanguageModel model, int[] ids, int position) {
-        HfLanguageModel m = Attributor.checked(model);
+        HfLanguageModel m = HfLanguageModel.of(model);
         return call(() -> Attributor.logitsAt(m, ids, position));
     }
 
     /** One attribution pass (forward, backward, optional faithfulness), in its own NDManager scope. */
     public Attribution attribute(LanguageModel model, AttributionRequest request) {
-        HfLanguageModel m = Attributor.checked(model);
+        HfLanguageModel m = HfLanguageModel.of(model);
         if (request == null) {
             throw new IllegalArgumentException("request must not be null");
         }

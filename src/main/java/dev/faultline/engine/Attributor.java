@@ -29,35 +29,9 @@ final class Attributor {
     private Attributor() {
     }
 
-    static HfLanguageModel checked(LanguageModel model) {
-        if (!(model instanceof HfLanguageModel m)) {
-            throw new IllegalArgumentException("model was not loaded by ModelLoader: " + model);
-        }
-        if (m.isClosed()) {
-            throw new IllegalStateException("model " + m.directory() + " is closed");
-        }
-        return m;
-    }
-
-    static void checkIds(HfLanguageModel m, int[] ids) {
-        if (ids == null || ids.length == 0) {
-            throw new IllegalArgumentException("ids must not be empty");
-        }
-        int limit = m.config().maxPositions();
-        if (ids.length > limit) {
-            throw new InputTooLongException(ids.length, limit);
-        }
-        int v = m.config().vocabSize();
-        for (int id : ids) {
-            if (id < 0 || id >= v) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + v + ")");
-            }
-        }
-    }
-
     /** Logits at every position, [T][V]. */
     static float[][] logits(HfLanguageModel m, int[] ids) {
-        checkIds(m, ids);
+        m.checkIds(ids);
         Transformer tr = m.transformer();
         try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
             NDArray x = tr.embed(pm, ids).expandDims(0);
@@ -74,7 +48,7 @@ final class Attributor {
 
     /** Logits at one position, [V]. */
     static double[] logitsAt(HfLanguageModel m, int[] ids, int position) {
-        checkIds(m, ids);
+        m.checkIds(ids);
         int pos = position < 0 ? ids.length + position : position;
         if (pos < 0 || pos >= ids.length) {
             throw new IllegalArgumentException("position " + position + " is outside the input of " + ids.length);
@@ -88,7 +62,7 @@ final class Attributor {
 
     static Attribution attribute(HfLanguageModel m, AttributionRequest r) {
         int[] ids = r.ids();
-        checkIds(m, ids);
+        m.checkIds(ids);
         int t = ids.length;
         int pos = r.resolvedPosition();
         if (pos < 0 || pos >= t) {

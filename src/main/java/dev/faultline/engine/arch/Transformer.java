@@ -207,7 +207,7 @@ public final class Transformer {
      * T', head_dim], T' > every row): the query is computed at the row alone.
      */
     public NDArray attentionRowsFrom(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
-        return rowsAttention(p, layer, hRows, keys, values, rows, false, null);
+        return rowsAttention(p, layer, hRows, keys, values, rows, false, null, false);
     }
 
     /**
@@ -231,7 +231,7 @@ public final class Transformer {
             throw new IllegalArgumentException("shared keys and values have one copy, not " + keys.getShape());
         }
         NDArray[] seen = new NDArray[4];
-        NDArray y = rowsAttention(p, layer, hRows, keys, values, rows, true, seen);
+        NDArray y = rowsAttention(p, layer, hRows, keys, values, rows, true, seen, false);
         return new SharedRows(y, seen[0], seen[2], seen[1], seen[3]);
     }
 
@@ -249,12 +249,11 @@ public final class Transformer {
         return rowsAttention(p, layer, hRows, keys, values, rows, false, null, true);
     }
 
-    /** {@code seen} (shared keys only): receives scores, weights, score leaf, weight leaf. */
-    private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
-            boolean shared, NDArray[] seen) {
-        return rowsAttention(p, layer, hRows, keys, values, rows, shared, seen, false);
-    }
-
+    /**
+     * The rows' attention block output. {@code shared}: keys and values shared by the copies, without gradient, the
+     * leaves exposed through {@code seen} (scores, weights, score leaf, weight leaf). {@code kvMajor}: one sequence's
+     * query rows stacked per key/value head.
+     */
     private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
             boolean shared, NDArray[] seen, boolean kvMajor) {
         NDManager m = p.manager;

@@ -19,7 +19,7 @@ public final class AttributionGraphs {
     /** Builds the graph of {@code request} on {@code engine}'s worker, reporting progress after every step. */
     public static AttributionGraph build(AttributionEngine engine, LanguageModel model, GraphRequest request,
             Consumer<GraphProgress> progress) {
-        HfLanguageModel m = checked(model);
+        HfLanguageModel m = HfLanguageModel.of(model);
         if (request == null) {
             throw new IllegalArgumentException("request must not be null");
         }
@@ -43,7 +43,7 @@ public final class AttributionGraphs {
 
     /** Builds the graph on the calling thread (no other gradient collector may be open meanwhile: tests, benches). */
     public static AttributionGraph buildHere(LanguageModel model, GraphRequest request) {
-        try (GraphBuilder b = new GraphBuilder(checked(model), request)) {
+        try (GraphBuilder b = new GraphBuilder(HfLanguageModel.of(model), request)) {
             while (b.step()) {
                 // one backward pass per step
             }
@@ -67,15 +67,5 @@ public final class AttributionGraphs {
                 }
             }
         }
-    }
-
-    static HfLanguageModel checked(LanguageModel model) {
-        if (!(model instanceof HfLanguageModel m)) {
-            throw new IllegalArgumentException("model was not loaded by ModelLoader: " + model);
-        }
-        if (m.isClosed()) {
-            throw new IllegalStateException("model " + m.directory() + " is closed");
-        }
-        return m;
     }
 }

@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.faultline.engine.InputTooLongException;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.arch.Pass;
@@ -83,16 +82,8 @@ final class GraphBuilder implements AutoCloseable {
         this.model = model;
         this.request = request;
         int[] ids = request.ids();
-        int limit = model.config().maxPositions();
-        if (ids.length > limit) {
-            throw new InputTooLongException(ids.length, limit);
-        }
+        model.checkIds(ids);
         int vocab = model.config().vocabSize();
-        for (int id : ids) {
-            if (id < 0 || id >= vocab) {
-                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
-            }
-        }
         if (request.wrong() < 0 || request.wrong() >= vocab
                 || request.correct() != null && (request.correct() < 0 || request.correct() >= vocab)) {
             throw new IllegalArgumentException("wrong/correct ids must be in [0, " + vocab + ")");
@@ -318,9 +309,8 @@ final class GraphBuilder implements AutoCloseable {
     private void globalAttentionChunked(int k) {
         int l = k / 2;
         try (NDManager pm = gm.newSubManager()) {
-            NDArray hk = h[k].duplicate();
-            hk.attach(pm);
-            NDArray[] kv = tr.attentionKeysValues(pass(pm), l, hk); // values only: no gradient recorded here
+            NDArray x = leaf(h[k], pm);
+            NDArray[] kv = tr.attentionKeysValues(pass(pm), l, x); // values only: no collector, no graph recorded
             NDArray dK = pm.zeros(kv[0].getShape(), kv[0].getDataType());
             NDArray dV = pm.zeros(kv[1].getShape(), kv[1].getDataType());
             List<NDArray> rowGrads = new ArrayList<>();
@@ -328,12 +318,9 @@ final class GraphBuilder implements AutoCloseable {
                 int c1 = Math.min(t, c0 + chunk);
                 NDIndex upTo = new NDIndex(":, :, 0:{}, :", c1);
                 try (NDManager cm = pm.newSubManager()) {
-                    NDArray rowsIn = own(hk.get(new NDIndex("0, {}:{}, :", c0, c1)), cm);
-                    NDArray keys = own(kv[0].get(upTo), cm);
-                    NDArray values = own(kv[1].get(upTo), cm);
-                    rowsIn.setRequiresGradient(true);
-                    keys.setRequiresGradient(true);
-                    values.setRequiresGradient(true);
+                    NDArray rowsIn = leaf(x.get(new NDIndex("0, {}:{}, :", c0, c1)), cm);
+                    NDArray keys = leaf(kv[0].get(upTo), cm);
+                    NDArray values = leaf(kv[1].get(upTo), cm);
                     NDArray gOut = g[k + 1].get(new NDIndex("0, {}:{}, :", c0, c1));
                     gOut.attach(cm);
                     try (GradientCollector gc = collector()) {
@@ -347,7 +334,6 @@ final class GraphBuilder implements AutoCloseable {
                     rowGrads.add(gr);
                 }
             }
-            NDArray x = leaf(h[k], pm);
             try (GradientCollector gc = collector()) {
                 NDArray[] kvx = tr.attentionKeysValues(pass(pm), l, x);
                 gc.backward(kvx[0].mul(dK).sum().add(kvx[1].mul(dV).sum()));
@@ -357,14 +343,6 @@ final class GraphBuilder implements AutoCloseable {
             g[k] = keep(gx);
             rel[k] = rowSums(x, gx)[0];
         }
-    }
-
-    /** A copy of {@code a} (a fresh leaf, not a view) owned by {@code m}. */
-    private static NDArray own(NDArray a, NDManager m) {
-        NDArray c = a.duplicate();
-        c.attach(m);
-        a.close();
-        return c;
     }
 
     private static int[] range(int from, int to) {

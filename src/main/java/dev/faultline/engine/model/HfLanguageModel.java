@@ -3,6 +3,7 @@ package dev.faultline.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.InputTooLongException;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.ModelConfig;
 import dev.faultline.engine.TextTokenizer;
@@ -118,6 +119,42 @@ public final class HfLanguageModel implements LanguageModel {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * The model as the engine's own type, open: what every engine entry point (attribution, graphs) starts from.
+     *
+     * @throws IllegalArgumentException when it was not loaded by {@code ModelLoader}
+     * @throws IllegalStateException when it is closed
+     */
+    public static HfLanguageModel of(LanguageModel model) {
+        if (!(model instanceof HfLanguageModel m)) {
+            throw new IllegalArgumentException("model was not loaded by ModelLoader: " + model);
+        }
+        if (m.isClosed()) {
+            throw new IllegalStateException("model " + m.directory() + " is closed");
+        }
+        return m;
+    }
+
+    /**
+     * Refuses input ids this model cannot take: none, more than its positions ({@link InputTooLongException}), or
+     * outside its vocabulary.
+     */
+    public void checkIds(int[] ids) {
+        if (ids == null || ids.length == 0) {
+            throw new IllegalArgumentException("ids must not be empty");
+        }
+        int limit = config().maxPositions();
+        if (ids.length > limit) {
+            throw new InputTooLongException(ids.length, limit);
+        }
+        int v = config().vocabSize();
+        for (int id : ids) {
+            if (id < 0 || id >= v) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + v + ")");
+            }
+        }
     }
 
     @Override

@@ -79,7 +79,7 @@ class AttributionGraphTest {
     }
 
     private static GraphBuilder globalOnly(LanguageModel m, GraphRequest r) {
-        GraphBuilder b = new GraphBuilder(AttributionGraphs.checked(m), r);
+        GraphBuilder b = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m), r);
         while (b.progress().phase().equals("global")) {
             b.step();
         }
@@ -208,7 +208,7 @@ class AttributionGraphTest {
         LanguageModel m = model(name);
         GraphRequest r = request(method, softmax, 0, 5);
         try (GraphBuilder whole = globalOnly(m, r);
-                GraphBuilder chunked = new GraphBuilder(AttributionGraphs.checked(m), r, 3)) {
+                GraphBuilder chunked = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m), r, 3)) {
             while (chunked.progress().phase().equals("global")) {
                 chunked.step();
             }
