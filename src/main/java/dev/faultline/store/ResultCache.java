@@ -99,76 +99,55 @@ public class ResultCache {
     }
 
     /**
-     * The worker's first look-up (blocking): this event's own result, else one stored under its input key (see
-     * {@code InputKeys}); one cache request, counted hit or miss.
+     * The worker's first look-up (blocking, on its own thread): as {@link #findAllForTriage} for one event, without
+     * the triage time-out; one cache request, counted hit or miss.
      */
     public Known findByEventOrInput(String eventId, String inputKey) {
         if (skipping()) {
             metrics.cache("error");
             return Known.NOTHING;
         }
-        try {
-            Map<String, String> links = values.mget(EVENT_PREFIX + eventId, INPUT_PREFIX + inputKey);
-            String[] keys = { links.get(EVENT_PREFIX + eventId), links.get(INPUT_PREFIX + inputKey) };
-            for (int i = 0; i < keys.length; i++) {
-                AttributionResult r = keys[i] == null ? null : local.get(keys[i]);
-                if (r == null && keys[i] != null) {
-                    String value = values.get(keys[i]);
-                    r = value == null ? null : json.readValue(value, AttributionResult.class);
-                    if (r != null) {
-                        local.put(keys[i], r, value.length());
-                    }
-                }
-                if (r != null) {
-                    metrics.cache("hit");
-                    return new Known(r, i == 0, keys[i]);
-                }
-            }
-            metrics.cache("miss");
-            return Known.NOTHING;
-        } catch (JsonProcessingException e) {
-            metrics.cache("error");
-            LOG.warnf("unreadable cached result: %s", e.getMessage());
-            return Known.NOTHING;
-        } catch (RuntimeException e) {
-            metrics.cache("error");
-            failed(e);
-            return Known.NOTHING;
-        }
+        return lookUp(List.of(eventId), List.of(inputKey), null, true).await().indefinitely().get(0);
     }
 
     /**
-     * The triage's look-up of a polled batch (non-blocking, for the Kafka consumer's event loop): for each event
-     * as {@link #findByEventOrInput}, in two round trips for the whole batch (MGET of the event and input links, MGET
-     * of the results they point to). Misses are not counted (the worker looks again and counts). Never fails: after
-     * {@code faultline.cache.triage-timeout} or an error every event is a miss (counted as errors; an error, not a
-     * time-out or a full pool, starts the back-off), so the events take the long way (jobs).
+     * The triage's look-up of a polled batch (non-blocking, for the Kafka consumer's event loop). Misses are not
+     * counted (the worker looks again and counts). Gives up after {@code faultline.cache.triage-timeout}.
      */
     public Uni<List<Known>> findAllForTriage(List<String> eventIds, List<String> inputKeys) {
-        int n = eventIds.size();
-        List<Known> nothing = java.util.Collections.nCopies(n, Known.NOTHING);
-        if (skipping() || n == 0) {
-            return Uni.createFrom().item(nothing);
+        if (skipping() || eventIds.isEmpty()) {
+            return Uni.createFrom().item(java.util.Collections.nCopies(eventIds.size(), Known.NOTHING));
         }
-        String[] links = new String[2 * n];
+        return lookUp(eventIds, inputKeys, config.triageTimeout(), false);
+    }
+
+    /**
+     * What Redis holds for each event, in two round trips whatever their number: {@code MGET} of every event link
+     * and input link, then {@code MGET} of the results they point to that this process holds no copy of. An event's
+     * own result comes first ({@code published}); when it has none (no link, or the link outlived its result), the
+     * result stored for its input. Hits are counted, and misses when {@code countMisses}. Never fails: after
+     * {@code timeout} (none when null) or an error every event is a miss (counted as errors; an error, not a time-out
+     * or a full pool, starts the back-off).
+     */
+    private Uni<List<Known>> lookUp(List<String> eventIds, List<String> inputKeys, java.time.Duration timeout,
+            boolean countMisses) {
+        int n = eventIds.size();
+        String[] links = new String[2 * n]; // event links, then input links
         for (int i = 0; i < n; i++) {
             links[i] = EVENT_PREFIX + eventIds.get(i);
             links[n + i] = INPUT_PREFIX + inputKeys.get(i);
         }
-        return reactiveValues.mget(links).onItem().transformToUni(found -> {
-            String[] stored = new String[n];
-            boolean[] own = new boolean[n];
+        Uni<List<Known>> found = reactiveValues.mget(links).onItem().transformToUni(stored -> {
             Map<String, AttributionResult> parsed = new HashMap<>();
             Set<String> wanted = new LinkedHashSet<>();
-            for (int i = 0; i < n; i++) {
-                own[i] = found.get(links[i]) != null;
-                stored[i] = own[i] ? found.get(links[i]) : found.get(links[n + i]);
-                if (stored[i] != null && !parsed.containsKey(stored[i])) {
-                    AttributionResult r = local.get(stored[i]);
+            for (String link : links) {
+                String key = stored.get(link);
+                if (key != null && !parsed.containsKey(key) && !wanted.contains(key)) {
+                    AttributionResult r = local.get(key);
                     if (r != null) {
-                        parsed.put(stored[i], r);
+                        parsed.put(key, r);
                     } else {
-                        wanted.add(stored[i]);
+                        wanted.add(key);
                     }
                 }
             }
@@ -177,25 +156,34 @@ public class ResultCache {
             return fetched.map(values -> {
                 List<Known> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    AttributionResult r = stored[i] == null ? null : parsed.computeIfAbsent(stored[i],
-                            key -> parse(key, values.get(key)));
-                    if (r == null) {
-                        out.add(Known.NOTHING); // no link, or the link outlived its result: compute again
-                    } else {
-                        metrics.cache("hit");
-                        out.add(new Known(r, own[i], stored[i]));
+                    Known k = Known.NOTHING;
+                    for (int side = 0; side < 2 && k.result() == null; side++) {
+                        String key = stored.get(links[side * n + i]);
+                        AttributionResult r = key == null ? null
+                                : parsed.computeIfAbsent(key, x -> parse(x, values.get(x)));
+                        if (r != null) {
+                            k = new Known(r, side == 0, key);
+                        }
                     }
+                    if (k.result() != null || countMisses) {
+                        metrics.cache(k.result() != null ? "hit" : "miss");
+                    }
+                    out.add(k);
                 }
                 return out;
             });
-        }).ifNoItem().after(config.triageTimeout()).fail().onFailure().recoverWithItem(e -> {
+        });
+        if (timeout != null) {
+            found = found.ifNoItem().after(timeout).fail();
+        }
+        return found.onFailure().recoverWithItem(e -> {
             metrics.cache("error");
             if (busy(e)) {
-                LOG.debugf("triage look-up gave up (%s): the batch becomes jobs", e.toString());
+                LOG.debugf("Redis look-up gave up (%s): computing instead", e.toString());
             } else {
                 failed(e instanceof Exception ex ? ex : new RuntimeException(e));
             }
-            return nothing;
+            return java.util.Collections.nCopies(n, Known.NOTHING);
         });
     }
 
