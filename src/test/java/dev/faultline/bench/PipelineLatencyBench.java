@@ -14,8 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 
@@ -41,24 +39,14 @@ class PipelineLatencyBench {
     io.micrometer.core.instrument.MeterRegistry meters;
 
     final ResultClock clock = new ResultClock();
-    final Map<String, Long> sentAt = clock.sentAt;
-    final Map<String, Long> resultAt = clock.resultAt;
-    final Map<String, String> status = clock.status;
 
     @Test
     void measure() throws Exception {
         assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true");
-        ClozeData data = ClozeData.load();
-        List<String> failures = data.eventLines.stream()
-                .filter(l -> !data.expected.get(id(l)).get("correct").asBoolean()).toList();
+        List<String> failures = ResultClock.failures(ClozeData.load());
         StringBuilder report = new StringBuilder();
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread reader = new Thread(() -> clock.readResults(stop));
-        reader.start();
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (clock) {
+            KafkaProducer<String, String> producer = clock.start();
             // warm-up: model load, JIT, consumer groups
             List<String> warm = clock.send(producer, failures, "-warm", 0, n -> n);
             clock.await(warm, 180);
@@ -99,16 +87,13 @@ class PipelineLatencyBench {
                     burst.addAll(clock.send(producer, failures, "-burst" + i, 0, n -> n));
                 }
                 clock.await(burst, 300);
-                long last = burst.stream().mapToLong(resultAt::get).max().orElseThrow();
-                long first = burst.stream().mapToLong(sentAt::get).min().orElseThrow();
+                long last = burst.stream().mapToLong(clock.resultAt::get).max().orElseThrow();
+                long first = burst.stream().mapToLong(clock.sentAt::get).min().orElseThrow();
                 double seconds = (last - first) / 1000.0;
-                long attributed = burst.stream().filter(i -> "ATTRIBUTED".equals(status.get(i))).count();
+                long attributed = burst.stream().filter(i -> "ATTRIBUTED".equals(clock.status.get(i))).count();
                 report.append(String.format("saturation: %d failures (%d attributed) in %.2f s = %.1f failures/s, %.1f attributions/s%n",
                         burst.size(), attributed, seconds, burst.size() / seconds, attributed / seconds));
             }
-        } finally {
-            stop.set(true);
-            reader.join();
         }
         // mean time per phase inside the worker (Micrometer timers), over everything above
         meters.find("faultline.attribution").timers().forEach(t -> report.append(String.format(
@@ -161,13 +146,10 @@ class PipelineLatencyBench {
         Thread.sleep(500);
         done.set(true);
         reader.join();
-        List<Long> sorted = new ArrayList<>(lat);
-        Collections.sort(sorted);
-        if (sorted.isEmpty()) {
+        if (lat.isEmpty()) {
             return "broker floor: no records read back\n";
         }
-        return String.format("broker floor (send to a plain consumer's poll, 20/s): n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%n",
-                sorted.size(), pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1));
+        return ResultClock.percentiles("broker floor (send to a plain consumer's poll, 20/s)", lat, "");
     }
 
     static final List<String> PHASES = List.of("total", "cache", "model", "contrast", "forward", "backward",
@@ -207,28 +189,7 @@ class PipelineLatencyBench {
         }
         return new double[] {count, total};
     }
-
     String line(String label, List<String> ids) {
-        List<Long> lat = new ArrayList<>();
-        for (String i : ids) {
-            lat.add(resultAt.get(i) - sentAt.get(i));
-        }
-        Collections.sort(lat);
-        return String.format("%s: n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%n", label, lat.size(), pct(lat, 50),
-                pct(lat, 90), pct(lat, 99), lat.get(lat.size() - 1));
-    }
-
-    static long pct(List<Long> sorted, int p) {
-        int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
-    }
-
-
-    static String id(String line) {
-        try {
-            return ClozeData.JSON.readTree(line).get("event_id").asText();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return clock.latencies(label, ids, "");
     }
 }

@@ -13,9 +13,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -25,12 +27,72 @@ import dev.faultline.triage.ClozeData;
 /**
  * Event → result timing for the service benchmarks: when each event was sent to {@code eval.outputs} and when its
  * result record was written to {@code attribution.results} (the record's timestamp), with the result's status.
+ * {@link #start} opens the producer (linger 0) and the results reader thread; {@link #close} ends both.
  */
-final class ResultClock {
+final class ResultClock implements AutoCloseable {
 
     final Map<String, Long> sentAt = new ConcurrentHashMap<>();
     final Map<String, Long> resultAt = new ConcurrentHashMap<>();
     final Map<String, String> status = new ConcurrentHashMap<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private Thread reader;
+    private KafkaProducer<String, String> producer;
+
+    /** Starts reading results and returns a producer for {@code eval.outputs} (sends at once: linger 0). */
+    KafkaProducer<String, String> start() {
+        reader = new Thread(() -> readResults(stop));
+        reader.start();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        return producer;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (producer != null) {
+            producer.close();
+        }
+        stop.set(true);
+        if (reader != null) {
+            reader.join();
+        }
+    }
+
+    /** {@code label: n=… p50=… p90=… p99=… max=…} of the events' send → result latencies, then {@code suffix}. */
+    String latencies(String label, List<String> ids, String suffix) {
+        List<Long> lat = new ArrayList<>();
+        for (String i : ids) {
+            lat.add(resultAt.get(i) - sentAt.get(i));
+        }
+        return percentiles(label, lat, suffix);
+    }
+
+    /** {@code label: n=… p50=… p90=… p99=… max=…} of latencies in ms (any order, not empty), then {@code suffix}. */
+    static String percentiles(String label, List<Long> latencies, String suffix) {
+        List<Long> sorted = new ArrayList<>(latencies);
+        java.util.Collections.sort(sorted);
+        return String.format("%s: n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%s%n", label, sorted.size(),
+                pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1), suffix);
+    }
+
+    static long pct(List<Long> sorted, int p) {
+        int idx = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, idx)));
+    }
+
+    /** The event lines of the cloze run whose expected verdict is incorrect (its 74 failures). */
+    static List<String> failures(ClozeData data) {
+        return data.eventLines.stream().filter(l -> {
+            try {
+                String id = ClozeData.JSON.readTree(l).get("event_id").asText();
+                return !data.expected.get(id).get("correct").asBoolean();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
 
     /**
      * Sends the events under fresh ids ({@code event_id + suffix}), {@code perSecond} a second (0: at once), each

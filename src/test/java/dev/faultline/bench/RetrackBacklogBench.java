@@ -5,18 +5,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 
@@ -46,23 +39,14 @@ class RetrackBacklogBench {
     RetrackQueue queue;
 
     final ResultClock clock = new ResultClock();
-    final Map<String, Long> sentAt = clock.sentAt;
-    final Map<String, Long> resultAt = clock.resultAt;
 
     @Test
     void measure() throws Exception {
         assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true");
-        ClozeData data = ClozeData.load();
-        List<String> failures = data.eventLines.stream()
-                .filter(l -> !data.expected.get(PipelineLatencyBench.id(l)).get("correct").asBoolean()).toList();
+        List<String> failures = ResultClock.failures(ClozeData.load());
         StringBuilder report = new StringBuilder();
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread reader = new Thread(() -> clock.readResults(stop));
-        reader.start();
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (clock) {
+            KafkaProducer<String, String> producer = clock.start();
             // warm-up: model load, JIT, consumer groups; these 74 failures form the tracked set
             clock.await(send(producer, failures, "-warm", 0), 300);
             awaitBacklog(0, 300);
@@ -92,9 +76,6 @@ class RetrackBacklogBench {
                 report.append(line("backlog of " + backlog + " re-attributions (pass " + pass + ")", live, backlog, left));
                 report.append(String.format("  backlog drained %.1f s after the live events started%n", drain));
             }
-        } finally {
-            stop.set(true);
-            reader.join();
         }
         System.out.println("=== re-attribution backlog ===\n" + report);
         Files.writeString(Path.of("target/bench-retrack.txt"), report.toString());
@@ -102,7 +83,8 @@ class RetrackBacklogBench {
 
     void flushContentCache() {
         var keys = redis.key(String.class);
-        for (String pattern : List.of("faultline:attr:*", "faultline:event:*", "faultline:result:*")) {
+        for (String pattern : List.of("faultline:attr:*", "faultline:event:*", "faultline:result:*",
+                "faultline:input:*")) {
             List<String> found = keys.keys(pattern);
             if (!found.isEmpty()) {
                 keys.del(found.toArray(String[]::new));
@@ -121,14 +103,8 @@ class RetrackBacklogBench {
     }
 
     String line(String label, List<String> ids, int backlog, int left) {
-        List<Long> lat = new ArrayList<>();
-        for (String i : ids) {
-            lat.add(resultAt.get(i) - sentAt.get(i));
-        }
-        Collections.sort(lat);
-        return String.format("%s: n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%s%n", label, lat.size(),
-                PipelineLatencyBench.pct(lat, 50), PipelineLatencyBench.pct(lat, 90), PipelineLatencyBench.pct(lat, 99),
-                lat.get(lat.size() - 1), backlog > 0 ? "; re-attributions still queued when the last live result came: " + left : "");
+        return clock.latencies(label, ids,
+                backlog > 0 ? "; re-attributions still queued when the last live result came: " + left : "");
     }
 
 
