@@ -105,6 +105,9 @@ d.panel("timeseries", "Cache hit ratio", "Redis lookups by content key that foun
 d.panel("timeseries", "Contrast coverage", "Attributed / failures that reached pair selection, last hour, per benchmark and revision (alert: FaultlineContrastCoverageCollapsed); and the coverage gauge of each worker process.",
         [(f'faultline:contrast_coverage:ratio1h{{{SELR}}}', "{{benchmark}} {{revision}}"),
          ('faultline_contrast_coverage', "worker {{instance}}")], unit="percentunit", options=TS)
+d.panel("timeseries", "Event to triage lag (p50, p99)", "Time from an event record's timestamp (the producer's send) to triage receiving it: the Kafka hop every result waits for, cache hits included (faultline_ingest_lag_seconds).",
+        [(f'histogram_quantile(0.5, sum by (le) (rate(faultline_ingest_lag_seconds_bucket[{RI}])))', "p50"),
+         (f'histogram_quantile(0.99, sum by (le) (rate(faultline_ingest_lag_seconds_bucket[{RI}])))', "p99")], unit="s", options=TS)
 d.row("Explanations")
 d.panel("heatmap", "Δℓ distribution", "logit(wrong) − logit(contrast) at the error position (LOW_LOGIT_DIFF below min-logit-diff).",
         [(f'sum by (le) (increase(faultline_logit_diff_bucket[{RI}]))', "{{le}}")],
