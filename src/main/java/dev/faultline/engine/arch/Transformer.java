@@ -207,32 +207,7 @@ public final class Transformer {
      * T', head_dim], T' > every row): the query is computed at the row alone.
      */
     public NDArray attentionRowsFrom(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
-        return rowsAttention(p, layer, hRows, keys, values, rows, false, null, false);
-    }
-
-    /**
-     * What {@link #attentionRowsShared} computed: the block output [B, D]; the scaled scores q·kᵀ and the softmax
-     * weights, each [B, kvHeads, H/kvHeads, T'] (the heads sharing a key/value head grouped as in
-     * {@link #attentionRowsFrom}); and two leaves of that shape added to them, whose gradients after a backward pass
-     * are each copy's gradient at the scores ({@code scoreLeaf}, null under the detach rule, where the scores get no
-     * gradient) and at the weights ({@code weightLeaf}).
-     */
-    public record SharedRows(NDArray output, NDArray scores, NDArray scoreLeaf, NDArray weights, NDArray weightLeaf) {
-    }
-
-    /**
-     * As {@link #attentionRowsFrom}, with keys and values [1, kvHeads, T', head_dim] SHARED by the copies (broadcast,
-     * never repeated; they must not require a gradient) and the gradients at the scores and at the attention weights
-     * exposed as leaves ({@link SharedRows}). The causal (and window) mask is the score leaf's value, so the leaf
-     * costs no extra pass.
-     */
-    public SharedRows attentionRowsShared(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows) {
-        if (keys.getShape().get(0) != 1 || values.getShape().get(0) != 1) {
-            throw new IllegalArgumentException("shared keys and values have one copy, not " + keys.getShape());
-        }
-        NDArray[] seen = new NDArray[4];
-        NDArray y = rowsAttention(p, layer, hRows, keys, values, rows, true, seen, false);
-        return new SharedRows(y, seen[0], seen[2], seen[1], seen[3]);
+        return rowsAttention(p, layer, hRows, keys, values, rows, false);
     }
 
     /**
@@ -246,16 +221,15 @@ public final class Transformer {
         if (keys.getShape().get(0) != 1 || values.getShape().get(0) != 1) {
             throw new IllegalArgumentException("a chunk attends to one sequence's keys, not " + keys.getShape());
         }
-        return rowsAttention(p, layer, hRows, keys, values, rows, false, null, true);
+        return rowsAttention(p, layer, hRows, keys, values, rows, true);
     }
 
     /**
-     * The rows' attention block output. {@code shared}: keys and values shared by the copies, without gradient, the
-     * leaves exposed through {@code seen} (scores, weights, score leaf, weight leaf). {@code kvMajor}: one sequence's
-     * query rows stacked per key/value head.
+     * The rows' attention block output. {@code kvMajor}: one sequence's query rows stacked per key/value head
+     * (keys and values [1, kvH, T', hd]); otherwise copy c's row against copy c's keys and values.
      */
     private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
-            boolean shared, NDArray[] seen, boolean kvMajor) {
+            boolean kvMajor) {
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
         int t = (int) keys.getShape().get(2);
@@ -264,9 +238,7 @@ public final class Transformer {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int group = heads / kvHeads;
-        // the mask per copy, [B, 1, 1, T]; with shared keys, the value of the score leaf, [B, kvH, G, T]
-        int perCopy = shared ? kvHeads * group : 1;
-        float[] maskData = new float[b * perCopy * t];
+        float[] maskData = new float[b * t]; // the mask per copy, [B, 1, 1, T]
         long[] posQ = new long[b];
         int win = w.slidingWindow();
         for (int c = 0; c < b; c++) {
@@ -275,14 +247,10 @@ public final class Transformer {
             }
             posQ[c] = rows[c];
             int lo = win > 0 ? Math.max(0, rows[c] - win + 1) : 0; // visible: lo .. rows[c]
-            for (int r = 0; r < perCopy; r++) {
-                int base = (c * perCopy + r) * t;
-                java.util.Arrays.fill(maskData, base, base + lo, Float.NEGATIVE_INFINITY);
-                java.util.Arrays.fill(maskData, base + rows[c] + 1, base + t, Float.NEGATIVE_INFINITY);
-            }
+            java.util.Arrays.fill(maskData, c * t, c * t + lo, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(maskData, c * t + rows[c] + 1, (c + 1) * t, Float.NEGATIVE_INFINITY);
         }
-        Shape maskShape = shared ? new Shape(b, kvHeads, group, t) : new Shape(b, 1, 1, t);
-        NDArray mask = m.create(maskData, maskShape).toType(dtype, false);
+        NDArray mask = m.create(maskData, new Shape(b, 1, 1, t)).toType(dtype, false);
         NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
         NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
         boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
@@ -298,11 +266,9 @@ public final class Transformer {
             q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
         }
         q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
-        // shared keys carry no gradient: the uniform rule's halving (a gradient-only change) is skipped for them
-        NDArray k = shared ? keys : p.half(keys);
+        NDArray k = p.half(keys);
         // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
-        // become that group's query rows, [B, kvH, G, hd], so keys and values are never repeated (shared keys:
-        // broadcast over B, which the matmul does without copying them per copy)
+        // become that group's query rows, [B, kvH, G, hd], so keys and values are never repeated
         q = q.reshape(b, kvHeads, group, hd);
         NDArray raw;
         if (kvMajor) { // [kvH, B·G, hd] × [kvH, hd, T] → [kvH, B, G, T], then the mask per row [1, B, 1, T]
@@ -312,21 +278,10 @@ public final class Transformer {
         } else {
             raw = q.matMul(k.transpose(0, 1, 3, 2)); // [B, kvH, G, T]
         }
-        if (shared && !p.detachSoftmax) {
-            mask.setRequiresGradient(true); // the score leaf: its value is the mask, its gradient ∂scores
-        }
         NDArray scores = raw.add(mask);
         NDArray attn = (p.detachSoftmax ? scores.stopGradient() : scores).softmax(3);
         NDArray out;
-        if (shared) {
-            NDArray weightLeaf = m.zeros(attn.getShape(), attn.getDataType());
-            weightLeaf.setRequiresGradient(true);
-            seen[0] = raw;
-            seen[1] = attn;
-            seen[2] = p.detachSoftmax ? null : mask;
-            seen[3] = weightLeaf;
-            out = attn.add(weightLeaf).matMul(values);
-        } else if (kvMajor) {
+        if (kvMajor) {
             out = attn.reshape(kvHeads, (long) b * group, t).matMul(values.squeeze(0))
                     .reshape(kvHeads, b, group, hd).transpose(1, 0, 2, 3); // [B, kvH, G, hd]
         } else {
@@ -343,25 +298,171 @@ public final class Transformer {
         return hRows.add(a);
     }
 
-    /** Whether keys and values are bias-free linear maps of the residual under the rules (no norm or q/k/v bias). */
-    public boolean keysValuesLinear(int layer) {
-        LayerWeights w = weights.layers().get(layer);
-        return w.attnNormB() == null && w.kb() == null && w.vb() == null;
+    /**
+     * The edge rows of {@link #attentionEdgeRows}: {@code edges} [B, T'] and {@code own} [B] (float64), the part of
+     * row c that belongs to its own position rows[c] (residual and query) on top of {@code edges[c, rows[c]]}.
+     */
+    public record EdgeRows(NDArray edges, NDArray own) {
     }
 
-    /** cos and sin of the RoPE angles at the given positions, [n, head_dim], computed in float64 as {@link #rope}. */
+    /** The additive mask of a hidden key in {@link #attentionEdgeRows}: finite, and far below any score. */
+    private static final float HIDDEN = -1e30f;
+
+    /**
+     * Whether {@link #attentionEdgeRows} applies to {@code layer}: the rules on, and the queries, keys and values
+     * bias-free, homogeneous linear maps of the residual stream under them (norm without bias, normaliser detached,
+     * no q/k/v bias), so that a factor's gradient×input equals the residual's through it (Euler).
+     */
+    public boolean edgeRowsClosedForm(boolean rules, int layer) {
+        LayerWeights w = weights.layers().get(layer);
+        return rules && w.attnNormB() == null && w.qb() == null && w.kb() == null && w.vb() == null;
+    }
+
+    /**
+     * The attention block's edge rows in closed form, without autograd: for copy c with target row j = rows[c] and
+     * seed G_c = {@code gOut[c]} (the global gradient at the block's output, row j), the gradient×input at every
+     * source position i ≤ j of ⟨block(h)[j], sg(G_c)⟩, the quantity {@code GraphBuilder.fullRows} takes by a backward
+     * pass. With u_h = ∂/∂o_h (the head outputs o_h = Σ_i a[h,i] v_i, a half of it under the uniform rule), ∂a[h,i] =
+     * u_h·v_i, and under the rules (gradient×input of a factor = that of the residual through it, Euler):
+     * <pre>
+     *   value part at i: Σ_h a[h,i] ∂a[h,i]
+     *   key part at i:   ½ Σ_h s[h,i] ∂s[h,i],  ∂s[h,i] = a[h,i] (∂a[h,i] − Σ_i' a[h,i'] ∂a[h,i'])  (softmax grad)
+     *   own row j:       h_j·G_c + ½ Σ_h Σ_i s[h,i] ∂s[h,i]   (residual, and the query: the same sum as the keys')
+     * </pre>
+     * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). Keys and values [kvHeads, T', head_dim]
+     * come from {@link #attentionKeysValues} once per layer and are shared by the copies; the copies' queries are
+     * stacked per key/value head in the order (group head, copy), so scores and weights are one contiguous [H, B, T']
+     * block: a handful of passes over B·H·T' numbers, one matrix product per key/value head, no graph recorded.
+     * Requires {@link #edgeRowsClosedForm}.
+     */
+    public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, NDArray keys, NDArray values,
+            int[] rows) {
+        if (!edgeRowsClosedForm(p.rules, layer)) {
+            throw new IllegalArgumentException("layer " + layer + " has no closed-form rows (rules off or biases)");
+        }
+        NDManager m = p.manager;
+        int b = (int) hRows.getShape().get(0);
+        int t = (int) keys.getShape().get(1);
+        LayerWeights w = weights.layers().get(layer);
+        int hd = config.headDim();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int group = heads / kvHeads;
+        long[] posQ = new long[b];
+        int win = w.slidingWindow();
+        // the mask covers the columns some copy does not see: from the first row's next key on (all of them with a
+        // sliding window), so a batch of nearby rows masks a narrow band, not B·T' entries
+        int from = win > 0 ? 0 : t;
+        for (int c = 0; c < b; c++) {
+            if (rows[c] < 0 || rows[c] >= t) {
+                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
+            }
+            posQ[c] = rows[c];
+            from = Math.min(from, rows[c] + 1);
+        }
+        int band = t - from;
+        float[] maskData = new float[b * band];
+        for (int c = 0; c < b; c++) {
+            int lo = win > 0 ? Math.max(0, rows[c] - win + 1) : 0; // visible: lo .. rows[c]
+            java.util.Arrays.fill(maskData, c * band, c * band + Math.max(0, lo - from), HIDDEN);
+            java.util.Arrays.fill(maskData, c * band + rows[c] + 1 - from, (c + 1) * band, HIDDEN);
+        }
+        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), null, layer);
+        NDArray q = linear(xRow, w.q(), null); // [B, H·hd]
+        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
+        if (!perHeadNorm && w.qNorm() != null) {
+            q = norm(p, q, w.qNorm(), null, layer);
+        }
+        q = q.reshape(b, heads, 1, hd);
+        if (perHeadNorm) {
+            q = norm(p, q, w.qNorm(), null, layer);
+        }
+        if (weights.positions() == null) {
+            NDArray[] csq = ropeAt(m, posQ);
+            q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
+        }
+        q = p.scale(q, 1.0 / Math.sqrt(hd));
+        // s = q·kᵀ/√d, [H, B, T'], masked in place on the band: a hidden score becomes ≈ HIDDEN, finite, and its
+        // weight exactly 0, so s ⊙ ∂s below is 0 there (an infinite mask would give −∞ · 0 = NaN)
+        NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keys.transpose(0, 2, 1)).reshape(heads, b, t);
+        if (band > 0) {
+            NDIndex cols = new NDIndex(":, :, {}:", from);
+            raw.set(cols, raw.get(cols).addi(m.create(maskData, new Shape(b, band)).toType(dtype, false)));
+        }
+        NDArray attn = raw.softmax(2);
+        NDArray gA = gOut;
+        if (w.postAttnNorm() != null) { // post-norm (OLMo-2/3): its normaliser is detached, so it scales G
+            NDArray o = attn.reshape(kvHeads, (long) group * b, t).matMul(values).reshape(kvHeads, group, b, hd)
+                    .transpose(2, 0, 1, 3).reshape(b, (long) heads * hd);
+            NDArray lin = linear(o, w.o(), w.ob());
+            NDArray den = lin.square().mean(new int[] {1}, true).add(config.normEps()).sqrt();
+            gA = gOut.mul(w.postAttnNorm()).div(den);
+        }
+        NDArray u = gA.matMul(w.o()); // ∂/∂(concatenated head outputs), [B, H·hd]
+        if (!p.detachSoftmax) {
+            u = p.scale(u, 0.5); // uniform rule on A·V
+        }
+        NDArray dA = perKvHead(u, b, kvHeads, group, hd).matMul(values.transpose(0, 2, 1)).reshape(heads, b, t);
+        // in place from here (three score-sized arrays in all): e = a ⊙ ∂a into dA; ∂s = e − a ⊙ Σ_i e into it too
+        // (the softmax backward), a ⊙ Σ_i e into attn; s ⊙ ∂s into raw
+        NDArray e = dA.muli(attn);
+        NDArray edges = e.sum(new int[] {0}); // values, [B, T']
+        NDArray own = f64(hRows).mul(f64(gOut)).sum(new int[] {1}); // residual
+        if (!p.detachSoftmax) {
+            NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true)));
+            NDArray keysPart = p.scale(raw.muli(ds).sum(new int[] {0}), 0.5); // ½ Σ_h s ∂s, [B, T']
+            edges = edges.addi(keysPart);
+            own = own.addi(f64(keysPart).sum(new int[] {1})); // the query's: the same products summed over the keys
+        }
+        return new EdgeRows(f64(edges), own);
+    }
+
+    /** [B, H·hd] (or [B, H, 1, hd]) per-copy head vectors to [kvHeads, group·B, hd], ordered (group head, copy). */
+    private static NDArray perKvHead(NDArray x, int b, int kvHeads, int group, int hd) {
+        return x.reshape(b, kvHeads, group, hd).transpose(1, 2, 0, 3).reshape(kvHeads, (long) group * b, hd);
+    }
+
+    private static NDArray f64(NDArray a) {
+        return a.toType(DataType.FLOAT64, false);
+    }
+
+
+    /**
+     * cos and sin of the RoPE angles at the given positions, [n, head_dim]: the angles as {@link #rope} forms them
+     * (float64), cos and sin taken here and stored in the model's dtype (two arrays, whatever n).
+     */
     private NDArray[] ropeAt(NDManager m, long[] positions) {
         int hd = config.headDim();
-        double[] angles = new double[positions.length * hd];
+        double[] inv = new double[hd / 2];
+        for (int i = 0; i < hd / 2; i++) {
+            inv[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd);
+        }
+        double[] cos = new double[positions.length * hd];
+        double[] sin = new double[positions.length * hd];
         for (int r = 0; r < positions.length; r++) {
             for (int i = 0; i < hd / 2; i++) {
-                double a = positions[r] * (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd));
-                angles[r * hd + i] = a;
-                angles[r * hd + i + hd / 2] = a;
+                double a = positions[r] * inv[i];
+                double c = Math.cos(a);
+                double sn = Math.sin(a);
+                cos[r * hd + i] = c;
+                cos[r * hd + i + hd / 2] = c;
+                sin[r * hd + i] = sn;
+                sin[r * hd + i + hd / 2] = sn;
             }
         }
-        NDArray ang = m.create(angles, new Shape(positions.length, hd));
-        return new NDArray[] {ang.cos().toType(dtype, false), ang.sin().toType(dtype, false)};
+        Shape shape = new Shape(positions.length, hd);
+        return new NDArray[] {typed(m, cos, shape), typed(m, sin, shape)};
+    }
+
+    private NDArray typed(NDManager m, double[] values, Shape shape) {
+        if (dtype == DataType.FLOAT64) {
+            return m.create(values, shape);
+        }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return m.create(f, shape).toType(dtype, false);
     }
 
     private NDArray attention(Pass p, LayerWeights w, NDArray x, NDArray cos, NDArray sin, NDArray mask, long b,

@@ -32,16 +32,19 @@ import java.util.Map;
  * does not fit the memory budget, attention blocks run a chunk of query rows at a time in both directions
  * ({@link #attentionChunked}, {@link #globalAttentionChunked}): O(chunk·T) instead of O(T²) per layer.</li>
  * <li>Edge rows: for target node j of layer k+1 with |R| > node-threshold·|Δℓ|, W[j, i] = Σ_hidden h_k[i] ⊙
- * ∂⟨block_k(h_k)[j], sg(g_{k+1}[j])⟩/∂h_k[i]. Attention rows go B at a time: h_k repeated B times (prefix up to the
- * batch's last row, causality makes the rest zero), copy b seeded with row j_b's gradient by the injected target
- * Σ_b ⟨Y_b[j_b], sg(g[j_b])⟩, and each copy's query computed at j_b only. The MLP block is position-wise, so its
- * rows are diagonal: W[j, j] = R_k[j], already known from the global pass.</li>
+ * ∂⟨block_k(h_k)[j], sg(g_{k+1}[j])⟩/∂h_k[i]. Attention rows go B at a time (prefix up to the batch's last row,
+ * causality makes the rest zero). Under the rules with bias-free queries, keys and values, the B rows come in closed
+ * form from the keys and values of the layer, computed once, and each copy's query at j_b
+ * ({@link #attentionRowsClosedForm}); otherwise (GPT-2's biases, gradient×input) by one backward pass over h_k
+ * repeated B times, copy b seeded with row j_b's gradient by the injected target Σ_b ⟨Y_b[j_b], sg(g[j_b])⟩
+ * ({@link #attentionRowsRepeated}). The MLP block is position-wise, so its rows are diagonal: W[j, j] = R_k[j],
+ * already known from the global pass.</li>
  * <li>Pruning while computing ({@link EdgeSelector}), then only ancestors of the target node.</li>
  * </ol>
  */
 final class GraphBuilder implements AutoCloseable {
 
-    /** Largest automatic batch (copies per backward pass). */
+    /** Largest automatic batch (copies per pass). */
     static final int MAX_AUTO_BATCH = 32;
 
     private final HfLanguageModel model;
@@ -72,6 +75,9 @@ final class GraphBuilder implements AutoCloseable {
     private long rowsTotal;
     private long rowsDone;
     private long started = System.nanoTime();
+    private NDArray[] kvCache;       // keys and values of layer kvLayer, [kvH, T, hd] each (closed-form rows)
+    private int kvLayer = -1;
+    private NDManager kvManager;
 
     GraphBuilder(HfLanguageModel model, GraphRequest request) {
         this(model, request, 0);
@@ -114,15 +120,24 @@ final class GraphBuilder implements AutoCloseable {
         }
     }
 
-    /** B from the memory budget: per copy ~ T·(10·D + 6·kv + 6·q) activations, twice for gradients. */
+    /**
+     * B from the memory budget. Closed-form rows hold ~4 score-sized arrays per copy (H·T numbers each); rows by a
+     * backward pass over the repeated input ~T·(10·D + 6·kv + 6·q + 4·H) activations per copy, twice for gradients.
+     */
     private int autoBatch() {
         var c = model.config();
         long qd = (long) c.numHeads() * c.headDim();
         long kvd = (long) c.numKvHeads() * c.headDim();
-        long perCopy = (long) t * (10L * c.hiddenSize() + 6 * kvd + 6 * qd + 4L * c.numHeads())
-                * (dtype == DataType.FLOAT64 ? 8 : 4) * 2;
-        // at most 32 copies: on the CPU a pass's time grows faster than linearly beyond ~48 copies (measured on
-        // TinyStories-260K at 512 tokens: 32 copies 11 ms, 64 copies 100 ms, 105 copies 600 ms), so larger B loses
+        long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
+        boolean closed = true;
+        for (int l = 0; l < layers && closed; l++) {
+            closed = tr.edgeRowsClosedForm(rules, l);
+        }
+        long perCopy = closed ? 4L * c.numHeads() * t * bytes
+                : (long) t * (10L * c.hiddenSize() + 6 * kvd + 6 * qd + 4L * c.numHeads()) * bytes * 2;
+        // at most 32 copies: a step is one pass, run between live attributions on the engine's worker, so B bounds
+        // how long a live job waits behind a graph; at 512 tokens a pass of 32 costs about two single-row passes
+        // (bench/RESULTS.md, which also times 64)
         return (int) Math.max(1, Math.min(MAX_AUTO_BATCH, request.memoryBudgetBytes() / Math.max(1, perCopy)));
     }
 
@@ -362,6 +377,7 @@ final class GraphBuilder implements AutoCloseable {
         if (attnLayer >= layers) {
             rows = null;
             selector = null;
+            releaseKeysValues();
             return;
         }
         rows = aboveThreshold(2 * attnLayer + 1);
@@ -386,7 +402,7 @@ final class GraphBuilder implements AutoCloseable {
         for (int c = 0; c < n; c++) {
             selector.addRow(rs[c], w, c * width, rs[c] + 1);
         }
-        timings.merge("rows_backward", (t1 - t0) / 1e6, Double::sum);
+        timings.merge("rows_compute", (t1 - t0) / 1e6, Double::sum);
         timings.merge("rows_select", (System.nanoTime() - t1) / 1e6, Double::sum);
         cursor += n;
         rowsDone += n;
@@ -396,61 +412,40 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * Rows {@code rs} (ascending) of attention layer {@code l} in ONE backward pass: [n · width] with width =
-     * rs[n-1] + 1, row c at offset c·width.
+     * Rows {@code rs} (ascending) of attention layer {@code l} in ONE pass (closed form or one backward):
+     * [n · width] with width = rs[n-1] + 1, row c at offset c·width.
      */
     double[] attentionRows(int l, int[] rs) {
-        return rules && tr.keysValuesLinear(l) ? attentionRowsShared(l, rs) : attentionRowsRepeated(l, rs);
+        return tr.edgeRowsClosedForm(rules, l) ? attentionRowsClosedForm(l, rs) : attentionRowsRepeated(l, rs);
     }
 
     /**
-     * The rows with keys and values computed ONCE and shared by all copies (never repeated). Under the rules, the map
-     * from h[i] to key[i] and value[i] (norm with sg denominator, projection, RoPE) is linear and, without biases,
-     * homogeneous, so the gradient×input at h[i] through it equals key[i]·∂key[i] + value[i]·∂value[i] (Euler). The
-     * scores and attention weights are bilinear in the query and keys, and in the weights and values, so per copy b
-     * <pre>
-     *   key[i]·∂_b key[i]     = share · Σ_heads s_b[h, i] · ∂s_b[h, i]   (s = q·kᵀ; share 0.5 under the uniform rule)
-     *   value[i]·∂_b value[i] = Σ_heads a_b[h, i] · ∂a_b[h, i]          (a = softmax weights)
-     * </pre>
-     * where ∂s and ∂a are the gradients of leaves added to the scores (the leaf holds the causal mask) and to the
-     * weights ({@link Transformer#attentionRowsShared}): B·H·T numbers per pass, with keys and values broadcast, never
-     * repeated per copy (repeating them, B·T·kv numbers and their gradients, cost 2.4-5 single-row passes per pass
-     * of 32). Each copy's own row h[j_b] (query and residual) is a separate [B, D] leaf. Same result as
-     * {@link #attentionRowsRepeated} (tests).
+     * The rows in closed form ({@link Transformer#attentionEdgeRows}): no backward pass and nothing repeated per
+     * copy. The copies' own rows h[j_b] and seeds g_{k+1}[j_b] are gathered ([B, D]), keys and values come from
+     * {@link #layerKeysValues} (a prefix of width rs[n-1] + 1), and each copy costs a few passes over its H·width
+     * scores. Same rows as the autograd definition (tests: against {@link #attentionRowsRepeated} and
+     * {@link #fullRows}).
      */
-    double[] attentionRowsShared(int l, int[] rs) {
+    double[] attentionRowsClosedForm(int l, int[] rs) {
         int n = rs.length;
         int width = rs[n - 1] + 1;
+        NDArray[] kv = layerKeysValues(l);
         try (NDManager pm = gm.newSubManager()) {
-            Pass p = pass(pm);
-            NDArray src = h[2 * l].get(new NDIndex(":, 0:{}, :", width));
-            src.attach(pm);
-            NDArray[] kv = tr.attentionKeysValues(p, l, src); // [1, kvH, width, hd], no gradient recorded
-            float[] onehot = new float[n * t];
+            long[] idx = new long[n];
             for (int c = 0; c < n; c++) {
-                onehot[c * t + rs[c]] = 1f;
+                idx[c] = rs[c];
             }
-            NDArray pick = pm.create(onehot, new Shape(n, t)).toType(dtype, false);
-            NDArray hAll = h[2 * l].squeeze(0);
-            hAll.attach(pm);
-            NDArray rowsIn = pick.matMul(hAll); // h[j_b], [n, D]
-            rowsIn.setRequiresGradient(true);
-            NDArray gRows = g[2 * l + 1].squeeze(0);
-            gRows.attach(pm);
-            NDArray gOut = pick.matMul(gRows);
-            Transformer.SharedRows y;
-            try (GradientCollector gc = collector()) {
-                y = tr.attentionRowsShared(p, l, rowsIn, kv[0], kv[1], rs);
-                gc.backward(y.output().mul(gOut).sum());
+            NDArray pick = pm.create(idx);
+            NDArray hRows = h[2 * l].get(new NDIndex("0, {}, :", pick));
+            NDArray gOut = g[2 * l + 1].get(new NDIndex("0, {}, :", pick));
+            NDArray keys = kv[0].get(new NDIndex(":, 0:{}, :", width));
+            NDArray values = kv[1].get(new NDIndex(":, 0:{}, :", width));
+            for (NDArray a : new NDArray[] {hRows, gOut, keys, values}) {
+                a.attach(pm);
             }
-            // products in the model's dtype (float32: 8-term sums per entry), the sums in float64
-            int[] heads = {1, 2};
-            NDArray w = f64(y.weights().mul(y.weightLeaf().getGradient()).sum(heads)); // values, [n, width]
-            if (y.scoreLeaf() != null) { // keys
-                w = w.add(f64(y.scores().mul(y.scoreLeaf().getGradient()).sum(heads)).mul(p.productShare()));
-            }
-            double[] own = f64(rowsIn).mul(f64(rowsIn.getGradient())).sum(new int[] {1}).toDoubleArray();
-            double[] out = w.toDoubleArray();
+            Transformer.EdgeRows r = tr.attentionEdgeRows(pass(pm), l, hRows, gOut, keys, values, rs);
+            double[] out = r.edges().toDoubleArray();
+            double[] own = r.own().toDoubleArray();
             for (int c = 0; c < n; c++) {
                 out[c * width + rs[c]] += own[c];
             }
@@ -458,8 +453,30 @@ final class GraphBuilder implements AutoCloseable {
         }
     }
 
-    private static NDArray f64(NDArray a) {
-        return a.toType(DataType.FLOAT64, false);
+    /**
+     * Keys and values of attention layer l at every position, [kvH, T, hd] each, computed once per layer (the maps
+     * are position-wise, so a prefix serves any batch); the previous layer's are released.
+     */
+    private NDArray[] layerKeysValues(int l) {
+        if (kvLayer != l) {
+            releaseKeysValues();
+            kvManager = gm.newSubManager();
+            NDArray src = h[2 * l].duplicate();
+            src.attach(kvManager);
+            NDArray[] kv = tr.attentionKeysValues(pass(kvManager), l, src);
+            kvCache = new NDArray[] {kv[0].squeeze(0), kv[1].squeeze(0)};
+            kvLayer = l;
+        }
+        return kvCache;
+    }
+
+    private void releaseKeysValues() {
+        if (kvManager != null) {
+            kvManager.close();
+            kvManager = null;
+            kvCache = null;
+            kvLayer = -1;
+        }
     }
 
     /** The rows by repeating the sub-layer's input h_k B times (any model, any rules). */
@@ -632,6 +649,7 @@ final class GraphBuilder implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseKeysValues();
         gm.close();
     }
 }

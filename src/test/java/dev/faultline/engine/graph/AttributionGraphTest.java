@@ -240,7 +240,7 @@ class AttributionGraphTest {
         try (GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
             for (int l = 0; l < m.config().numLayers(); l++) {
                 int[] rs = {0, 3, 4, 9, 13};
-                double[] shared = b.attentionRowsShared(l, rs);
+                double[] shared = b.attentionRowsClosedForm(l, rs);
                 double[] repeated = b.attentionRowsRepeated(l, rs);
                 assertThat(shared).hasSameSizeAs(repeated);
                 double scale = maxAbs(repeated);
@@ -248,6 +248,53 @@ class AttributionGraphTest {
                 for (int i = 0; i < shared.length; i++) {
                     assertThat(shared[i]).as("layer %d, %s: shared vs repeated [%d]", l, softmax, i)
                             .isCloseTo(repeated[i], offset(1e-10 * scale));
+                }
+            }
+        }
+    }
+
+    /**
+     * The closed-form rows on each Llama-family variant: sliding windows (mistral; olmo3, whose fourth layer is full),
+     * per-head q/k norms (qwen3), q/k norms over the whole projections and norms after the blocks (olmo2, olmo3),
+     * under both softmax rules: equal to the rows of one backward pass over the repeated input and to the plain
+     * definition (the full block, one copy per row), and zero outside a row's window.
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"mistral, ATTNLRP", "mistral, DETACH", "qwen3, ATTNLRP", "qwen3, DETACH", "olmo2, ATTNLRP",
+            "olmo2, DETACH", "olmo3, ATTNLRP", "olmo3, DETACH"})
+    void closedFormRowsEqualTheBackwardPassOnEachLlamaFamilyVariant(String type, SoftmaxRule softmax)
+            throws IOException {
+        int window = type.equals("mistral") || type.equals("olmo3") ? 4 : 0;
+        Path model = RandomModels.family(dir.resolve(type), type, 17, VOCAB, 16, 4, 4, 2, 24, 64, 0.4, window);
+        int[] rs = {0, 3, 4, 9, 13};
+        try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
+                GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
+            HfLanguageModel hm = HfLanguageModel.of(m);
+            int[] windows = hm.hfConfig().slidingWindowPerLayer();
+            assertThat(windows).as("windows per layer").containsExactly(window > 0 ? new int[] {4, 4, 4,
+                    type.equals("olmo3") ? 0 : 4} : new int[4]);
+            for (int l = 0; l < 4; l++) {
+                assertThat(hm.transformer().edgeRowsClosedForm(true, l))
+                        .as("%s layer %d takes the closed form", type, l).isTrue();
+                double[] closed = b.attentionRowsClosedForm(l, rs);
+                double[] repeated = b.attentionRowsRepeated(l, rs);
+                double[][] definition = b.fullRows(2 * l, rs);
+                double scale = maxAbs(repeated);
+                assertThat(scale).isPositive();
+                assertThat(closed).hasSameSizeAs(repeated).hasSize(rs.length * T);
+                for (int c = 0; c < rs.length; c++) {
+                    for (int i = 0; i < T; i++) {
+                        double w = closed[c * T + i];
+                        assertThat(w).as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
+                                .isCloseTo(repeated[c * T + i], offset(1e-10 * scale));
+                        assertThat(w).as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
+                                .isCloseTo(definition[c][i], offset(1e-10 * scale));
+                        boolean seen = i <= rs[c] && (windows[l] == 0 || i > rs[c] - windows[l]);
+                        if (!seen) {
+                            assertThat(w).as("%s layer %d W[%d,%d] outside the window", type, l, rs[c], i)
+                                    .isZero();
+                        }
+                    }
                 }
             }
         }
@@ -263,7 +310,7 @@ class AttributionGraphTest {
                 double[][] single = dense(b, k, 1);
                 if (name.equals("llama")) { // bias-free: keys and values shared by the copies; check the other way
                     int[] rs = {3, 4, 9, 13};
-                    double[] shared = b.attentionRowsShared(k / 2, rs);
+                    double[] shared = b.attentionRowsClosedForm(k / 2, rs);
                     double[] repeated = b.attentionRowsRepeated(k / 2, rs);
                     assertThat(shared).hasSameSizeAs(repeated);
                     for (int i = 0; i < shared.length; i++) {

@@ -70,7 +70,7 @@ class GraphBench {
                     median(singleRuns, 3)));
             printPruning(last);
             // the same rows at other batch sizes, row-by-row measured again in between (same run, same machine state)
-            for (int fixed : new int[] {8, 16, 32}) {
+            for (int fixed : new int[] {8, 16, 32, 64}) {
                 List<double[]> at = new ArrayList<>();
                 List<double[]> single = new ArrayList<>();
                 for (int r = 0; r < runs; r++) {
@@ -136,7 +136,7 @@ class GraphBench {
     private static double[] times(AttributionGraph g) {
         var tm = g.metrics().timingsMs();
         double all = tm.get("forward") + tm.get("global_backward") + tm.get("rows") + tm.get("prune");
-        return new double[] {all, tm.get("rows"), tm.getOrDefault("rows_backward", 0.0),
+        return new double[] {all, tm.get("rows"), tm.getOrDefault("rows_compute", 0.0),
                 tm.getOrDefault("rows_select", 0.0)};
     }
 

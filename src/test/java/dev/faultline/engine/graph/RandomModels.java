@@ -53,6 +53,53 @@ final class RandomModels {
         return write(dir, config, t);
     }
 
+    /**
+     * A random member of the Llama family by {@code modelType}: "mistral" (a Llama with {@code window}-token
+     * sliding-window attention), "qwen3" (per-head q/k RMSNorm), "olmo2" (q/k RMSNorm over the whole projections,
+     * norms after attention and MLP instead of before) or "olmo3" (OLMo-2 with sliding-window layers, every fourth
+     * full); untied head, no biases. {@code window} 0: none (mistral, olmo3 need one).
+     */
+    static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
+            int kvHeads, int inter, int maxPositions, double scale, int window) throws IOException {
+        int hd = hidden / heads;
+        boolean olmo = modelType.startsWith("olmo");
+        Random rnd = new Random(seed);
+        Map<String, float[][]> t = new LinkedHashMap<>();
+        put(t, "model.embed_tokens.weight", rnd, 1.0, vocab, hidden);
+        for (int l = 0; l < layers; l++) {
+            String p = "model.layers." + l + ".";
+            if (!olmo) {
+                norm(t, p + "input_layernorm.weight", rnd, hidden);
+            }
+            put(t, p + "self_attn.q_proj.weight", rnd, scale, heads * hd, hidden);
+            put(t, p + "self_attn.k_proj.weight", rnd, scale, kvHeads * hd, hidden);
+            put(t, p + "self_attn.v_proj.weight", rnd, scale, kvHeads * hd, hidden);
+            put(t, p + "self_attn.o_proj.weight", rnd, scale, hidden, heads * hd);
+            if (modelType.equals("qwen3")) {
+                norm(t, p + "self_attn.q_norm.weight", rnd, hd);
+                norm(t, p + "self_attn.k_norm.weight", rnd, hd);
+            } else if (olmo) {
+                norm(t, p + "self_attn.q_norm.weight", rnd, heads * hd);
+                norm(t, p + "self_attn.k_norm.weight", rnd, kvHeads * hd);
+                norm(t, p + "post_feedforward_layernorm.weight", rnd, hidden);
+            }
+            norm(t, p + "post_attention_layernorm.weight", rnd, hidden);
+            put(t, p + "mlp.gate_proj.weight", rnd, scale, inter, hidden);
+            put(t, p + "mlp.up_proj.weight", rnd, scale, inter, hidden);
+            put(t, p + "mlp.down_proj.weight", rnd, scale, hidden, inter);
+        }
+        norm(t, "model.norm.weight", rnd, hidden);
+        put(t, "lm_head.weight", rnd, scale, vocab, hidden);
+        String config = """
+                {"model_type": "%s", "vocab_size": %d, "hidden_size": %d, "intermediate_size": %d,
+                 "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "head_dim": %d,
+                 "hidden_act": "silu", "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "max_position_embeddings": %d,
+                 "tie_word_embeddings": false, "attention_bias": false, "mlp_bias": false%s}
+                """.formatted(modelType, vocab, hidden, inter, layers, heads, kvHeads, hd, maxPositions,
+                window > 0 ? ", \"sliding_window\": " + window : "");
+        return write(dir, config, t);
+    }
+
     /** A random GPT-2 (LayerNorm with bias, learned positions, gelu_new, Conv1D weights, biases everywhere). */
     static Path gpt2(Path dir, long seed, int vocab, int hidden, int layers, int heads, int maxPositions, double scale)
             throws IOException {
