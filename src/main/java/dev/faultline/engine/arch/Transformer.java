@@ -299,8 +299,9 @@ public final class Transformer {
     }
 
     /**
-     * The edge rows of {@link #attentionEdgeRows}: {@code edges} [B, T'] and {@code own} [B] (float64), the part of
-     * row c that belongs to its own position rows[c] (residual and query) on top of {@code edges[c, rows[c]]}.
+     * The edge rows of {@link #attentionEdgeRows}: {@code edges} [B, T'] in the model's dtype (products and the sum
+     * over heads in it, as a backward pass would), and {@code own} [B] in float64, the part of row c that belongs to
+     * its own position rows[c] (residual and query) on top of {@code edges[c, rows[c]]}.
      */
     public record EdgeRows(NDArray edges, NDArray own) {
     }
@@ -385,9 +386,8 @@ public final class Transformer {
         // s = q·kᵀ/√d, [H, B, T'], masked in place on the band: a hidden score becomes ≈ HIDDEN, finite, and its
         // weight exactly 0, so s ⊙ ∂s below is 0 there (an infinite mask would give −∞ · 0 = NaN)
         NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keys.transpose(0, 2, 1)).reshape(heads, b, t);
-        if (band > 0) {
-            NDIndex cols = new NDIndex(":, :, {}:", from);
-            raw.set(cols, raw.get(cols).addi(m.create(maskData, new Shape(b, band)).toType(dtype, false)));
+        if (band > 0) { // a basic slice is a view: the in-place add masks raw itself
+            raw.get(new NDIndex(":, :, {}:", from)).addi(m.create(maskData, new Shape(b, band)).toType(dtype, false));
         }
         NDArray attn = raw.softmax(2);
         NDArray gA = gOut;
@@ -414,7 +414,7 @@ public final class Transformer {
             edges = edges.addi(keysPart);
             own = own.addi(f64(keysPart).sum(new int[] {1})); // the query's: the same products summed over the keys
         }
-        return new EdgeRows(f64(edges), own);
+        return new EdgeRows(edges, own);
     }
 
     /** [B, H·hd] (or [B, H, 1, hd]) per-copy head vectors to [kvHeads, group·B, hd], ordered (group head, copy). */

@@ -444,13 +444,26 @@ final class GraphBuilder implements AutoCloseable {
                 a.attach(pm);
             }
             Transformer.EdgeRows r = tr.attentionEdgeRows(pass(pm), l, hRows, gOut, keys, values, rs);
-            double[] out = r.edges().toDoubleArray();
+            double[] out = doubles(r.edges());
             double[] own = r.own().toDoubleArray();
             for (int c = 0; c < n; c++) {
                 out[c * width + rs[c]] += own[c];
             }
             return out;
         }
+    }
+
+    /** The values of {@code a} (float32 or float64) as doubles, read in its own type. */
+    private static double[] doubles(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            return a.toDoubleArray();
+        }
+        float[] f = a.toFloatArray();
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     /**

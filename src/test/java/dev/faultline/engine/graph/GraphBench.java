@@ -85,6 +85,88 @@ class GraphBench {
         }
     }
 
+    /**
+     * The rows alone, interleaved: per attention layer, each batch of B rows in one pass, then the same rows one per
+     * pass, right after, so both see the same machine state (the whole-graph runs above alternate whole builds).
+     * Also the rows of one backward pass per row over the repeated input (the autograd path biased blocks take), for
+     * scale. {@code -Dbench.runs} repetitions; medians.
+     */
+    @Test
+    void rowsInterleaved512() throws IOException {
+        enabled();
+        Path shared = Path.of(System.getProperty("faultline.shared.dir", "../shared"));
+        Path modelDir = shared.resolve("models/tinystories-260k");
+        assumeTrue(Files.isDirectory(modelDir), "no " + modelDir);
+        int[] ids = clozeIds(shared.resolve("data/tinystories-cloze/expected.jsonl"), 512);
+        int runs = Integer.getInteger("bench.runs", 5);
+        try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu");
+                GraphBuilder b = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m),
+                        new GraphRequest(ids, -1, 307, 302, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0.85, 0,
+                                GraphRequest.DEFAULT_MEMORY_BUDGET))) {
+            while (b.progress().phase().equals("global")) {
+                b.step();
+            }
+            int layers = m.config().numLayers();
+            int batch = b.batchSize();
+            for (int fixed : new int[] {batch, 64}) {
+                List<double[]> reps = new ArrayList<>();
+                for (int r = 0; r < runs + 1; r++) { // the first is a warm-up
+                    double packed = 0;
+                    double single = 0;
+                    int passes = 0;
+                    int rows = 0;
+                    for (int l = 0; l < layers; l++) {
+                        double[] rel = b.relevance(2 * l + 1);
+                        int[] all = java.util.stream.IntStream.range(0, rel.length).filter(j -> rel[j] != 0).toArray();
+                        for (int from = 0; from < all.length; from += fixed) {
+                            int[] rs = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + fixed));
+                            long t0 = System.nanoTime();
+                            b.attentionRows(l, rs);
+                            long t1 = System.nanoTime();
+                            for (int j : rs) {
+                                b.attentionRows(l, new int[] {j});
+                            }
+                            packed += t1 - t0;
+                            single += System.nanoTime() - t1;
+                            passes++;
+                            rows += rs.length;
+                        }
+                    }
+                    if (r > 0) {
+                        reps.add(new double[] {packed / 1e6, single / 1e6, packed / single, passes, rows});
+                    }
+                }
+                double ratio = median(reps, 2);
+                report(String.format("512 tokens, rows alone, interleaved, B=%d%s: %d rows in %.0f passes; packed "
+                        + "median %.1f ms vs one row per pass %.1f ms: ratio %.4f = %.2f/B (goal <= 2/B); ratios of "
+                        + "the %d runs %s", fixed, fixed == batch ? " (automatic)" : "", (int) reps.get(0)[4],
+                        reps.get(0)[3], median(reps, 0), median(reps, 1), ratio, ratio * fixed, reps.size(),
+                        reps.stream().map(x -> String.format("%.2f/B", x[2] * fixed)).toList()));
+            }
+            // one backward pass per row (the autograd rows), against the closed form's single rows: same rows
+            double closed = 0;
+            double backward = 0;
+            int n = 0;
+            for (int r = 0; r < 2; r++) {
+                for (int l = 0; l < layers; l++) {
+                    for (int j = 0; j < 512; j += 8) {
+                        long t0 = System.nanoTime();
+                        b.attentionRowsClosedForm(l, new int[] {j});
+                        long t1 = System.nanoTime();
+                        b.attentionRowsRepeated(l, new int[] {j});
+                        if (r > 0) {
+                            closed += t1 - t0;
+                            backward += System.nanoTime() - t1;
+                            n++;
+                        }
+                    }
+                }
+            }
+            report(String.format("  one row per pass: closed form %.0f us vs one backward pass over the input %.0f us "
+                    + "(mean of %d rows, every 8th position of each layer)", closed / n / 1e3, backward / n / 1e3, n));
+        }
+    }
+
     /** A random Llama shaped like TinyStories-260K with 4,096 positions, one run at 4,096 tokens. */
     @Test
     void longContext4096() throws IOException {
