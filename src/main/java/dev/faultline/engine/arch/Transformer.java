@@ -330,20 +330,21 @@ public final class Transformer {
      *   key part at i:   ½ Σ_h s[h,i] ∂s[h,i],  ∂s[h,i] = a[h,i] (∂a[h,i] − Σ_i' a[h,i'] ∂a[h,i'])  (softmax grad)
      *   own row j:       h_j·G_c + ½ Σ_h Σ_i s[h,i] ∂s[h,i]   (residual, and the query: the same sum as the keys')
      * </pre>
-     * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). Keys and values [kvHeads, T', head_dim]
-     * come from {@link #attentionKeysValues} once per layer and are shared by the copies; the copies' queries are
+     * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). Keys and values, transposed to
+     * [kvHeads, head_dim, T'] (a prefix of {@link #attentionKeysValues}' for the whole sequence, made once per layer),
+     * are shared by the copies; the copies' queries are
      * stacked per key/value head in the order (group head, copy), so scores and weights are one contiguous [H, B, T']
      * block: a handful of passes over B·H·T' numbers, one matrix product per key/value head, no graph recorded.
      * Requires {@link #edgeRowsClosedForm}.
      */
-    public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, NDArray keys, NDArray values,
+    public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, NDArray keysT, NDArray valuesT,
             int[] rows) {
         if (!edgeRowsClosedForm(p.rules, layer)) {
             throw new IllegalArgumentException("layer " + layer + " has no closed-form rows (rules off or biases)");
         }
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
-        int t = (int) keys.getShape().get(1);
+        int t = (int) keysT.getShape().get(2);
         LayerWeights w = weights.layers().get(layer);
         int hd = config.headDim();
         int heads = config.numHeads();
@@ -385,14 +386,15 @@ public final class Transformer {
         q = p.scale(q, 1.0 / Math.sqrt(hd));
         // s = q·kᵀ/√d, [H, B, T'], masked in place on the band: a hidden score becomes ≈ HIDDEN, finite, and its
         // weight exactly 0, so s ⊙ ∂s below is 0 there (an infinite mask would give −∞ · 0 = NaN)
-        NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keys.transpose(0, 2, 1)).reshape(heads, b, t);
+        NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keysT).reshape(heads, b, t);
         if (band > 0) { // a basic slice is a view: the in-place add masks raw itself
             raw.get(new NDIndex(":, :, {}:", from)).addi(m.create(maskData, new Shape(b, band)).toType(dtype, false));
         }
         NDArray attn = raw.softmax(2);
         NDArray gA = gOut;
         if (w.postAttnNorm() != null) { // post-norm (OLMo-2/3): its normaliser is detached, so it scales G
-            NDArray o = attn.reshape(kvHeads, (long) group * b, t).matMul(values).reshape(kvHeads, group, b, hd)
+            NDArray o = attn.reshape(kvHeads, (long) group * b, t).matMul(valuesT.transpose(0, 2, 1))
+                    .reshape(kvHeads, group, b, hd)
                     .transpose(2, 0, 1, 3).reshape(b, (long) heads * hd);
             NDArray lin = linear(o, w.o(), w.ob());
             NDArray den = lin.square().mean(new int[] {1}, true).add(config.normEps()).sqrt();
@@ -402,7 +404,7 @@ public final class Transformer {
         if (!p.detachSoftmax) {
             u = p.scale(u, 0.5); // uniform rule on A·V
         }
-        NDArray dA = perKvHead(u, b, kvHeads, group, hd).matMul(values.transpose(0, 2, 1)).reshape(heads, b, t);
+        NDArray dA = perKvHead(u, b, kvHeads, group, hd).matMul(valuesT).reshape(heads, b, t);
         // in place from here (three score-sized arrays in all): e = a ⊙ ∂a into dA; ∂s = e − a ⊙ Σ_i e into it too
         // (the softmax backward), a ⊙ Σ_i e into attn; s ⊙ ∂s into raw
         NDArray e = dA.muli(attn);

@@ -75,7 +75,7 @@ final class GraphBuilder implements AutoCloseable {
     private long rowsTotal;
     private long rowsDone;
     private long started = System.nanoTime();
-    private NDArray[] kvCache;       // keys and values of layer kvLayer, [kvH, T, hd] each (closed-form rows)
+    private NDArray[] kvCache;       // keys and values of layer kvLayer, [kvH, hd, T] each (closed-form rows)
     private int kvLayer = -1;
     private NDManager kvManager;
 
@@ -438,8 +438,8 @@ final class GraphBuilder implements AutoCloseable {
             NDArray pick = pm.create(idx);
             NDArray hRows = h[2 * l].get(new NDIndex("0, {}, :", pick));
             NDArray gOut = g[2 * l + 1].get(new NDIndex("0, {}, :", pick));
-            NDArray keys = kv[0].get(new NDIndex(":, 0:{}, :", width));
-            NDArray values = kv[1].get(new NDIndex(":, 0:{}, :", width));
+            NDArray keys = kv[0].get(new NDIndex(":, :, 0:{}", width));
+            NDArray values = kv[1].get(new NDIndex(":, :, 0:{}", width));
             for (NDArray a : new NDArray[] {hRows, gOut, keys, values}) {
                 a.attach(pm);
             }
@@ -467,7 +467,7 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * Keys and values of attention layer l at every position, [kvH, T, hd] each, computed once per layer (the maps
+     * Keys and values of attention layer l at every position, [kvH, hd, T] each, computed once per layer (the maps
      * are position-wise, so a prefix serves any batch); the previous layer's are released.
      */
     private NDArray[] layerKeysValues(int l) {
@@ -477,10 +477,16 @@ final class GraphBuilder implements AutoCloseable {
             NDArray src = h[2 * l].duplicate();
             src.attach(kvManager);
             NDArray[] kv = tr.attentionKeysValues(pass(kvManager), l, src);
-            kvCache = new NDArray[] {kv[0].squeeze(0), kv[1].squeeze(0)};
+            kvCache = new NDArray[] {transposed(kv[0]), transposed(kv[1])};
             kvLayer = l;
         }
         return kvCache;
+    }
+
+    /** [1, kvH, T, hd] to a contiguous [kvH, hd, T] (a prefix of its last axis is then a plain strided matrix). */
+    private static NDArray transposed(NDArray kv) {
+        Shape s = kv.getShape();
+        return kv.squeeze(0).transpose(0, 2, 1).flatten().reshape(s.get(1), s.get(3), s.get(2));
     }
 
     private void releaseKeysValues() {
