@@ -128,27 +128,45 @@ final class EdgeSelector {
             }
         }
         int ties = kept - above;
-        Integer[] order = new Integer[kept];
+        // order: largest |weight| first, ties by arrival. Sort keys (edges with a larger |weight|) << 32 | index as
+        // primitives; the count of larger ones comes from the sorted |weights| (no boxed comparator sort)
+        long[] order = new long[kept];
         int r = 0;
         for (int i = 0; i < size && r < kept; i++) {
             double a = Math.abs(weights[i]);
             if (a > threshold || a == threshold && ties-- > 0) {
-                order[r++] = i;
+                order[r++] = (long) (size - upperBound(abs, a)) << 32 | i;
             }
         }
-        Arrays.sort(order, (a, b) -> Double.compare(Math.abs(weights[b]), Math.abs(weights[a])));
+        Arrays.sort(order);
         int[] t = new int[kept];
         int[] s = new int[kept];
         double[] v = new double[kept];
         for (int q = 0; q < kept; q++) {
-            t[q] = targets[order[q]];
-            s[q] = sources[order[q]];
-            v[q] = weights[order[q]];
+            int i = (int) order[q];
+            t[q] = targets[i];
+            s[q] = sources[i];
+            v[q] = weights[i];
         }
         targets = sources = new int[0]; // free the candidates: only kept edges live on
         weights = new double[0];
         size = 0;
         return new Selection(t, s, v, threshold, total, rows, totalAbs == 0 ? 1 : cum / totalAbs, peakCandidates);
+    }
+
+    /** The index of the first element of ascending {@code sorted} greater than {@code a} (its length if none). */
+    private static int upperBound(double[] sorted, double a) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= a) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     /** Kept edges of one sub-layer as parallel arrays (target position, source position, weight). */

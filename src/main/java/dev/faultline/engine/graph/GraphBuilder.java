@@ -371,7 +371,9 @@ final class GraphBuilder implements AutoCloseable {
 
     private void nextAttentionLayer() {
         if (selector != null) {
+            long t0 = System.nanoTime();
             selections[2 * attnLayer] = selector.select();
+            timings.merge("rows_layer_select", (System.nanoTime() - t0) / 1e6, Double::sum);
         }
         attnLayer++;
         if (attnLayer >= layers) {

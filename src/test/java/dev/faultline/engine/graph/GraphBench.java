@@ -108,7 +108,7 @@ class GraphBench {
             }
             int layers = m.config().numLayers();
             int batch = b.batchSize();
-            for (int fixed : new int[] {batch, 64}) {
+            for (int fixed : java.util.stream.IntStream.of(8, 16, batch, 64).distinct().toArray()) {
                 List<double[]> reps = new ArrayList<>();
                 for (int r = 0; r < runs + 1; r++) { // the first is a warm-up
                     double packed = 0;
