@@ -107,18 +107,25 @@ final class EdgeSelector {
             throw new IllegalStateException(total + " edges arrived, " + expectedEdges + " were announced");
         }
         compact();
-        double[] abs = new double[size];
-        for (int i = 0; i < size; i++) {
-            abs[i] = Math.abs(weights[i]);
-        }
-        Arrays.sort(abs);
         double need = edgeMass * totalAbs;
+        double[] abs = topAbs(need);
+        int n = abs.length;
         double cum = 0;
         int kept = 0;
         double threshold = 0;
-        while (kept < size && (cum < need || kept == 0)) {
-            threshold = abs[size - 1 - kept++];
+        while (kept < n && (cum < need || kept == 0)) {
+            threshold = abs[n - 1 - kept++];
             cum += threshold;
+        }
+        if (kept == n && cum < need && n < size) { // the top set fell short by rounding: take every candidate
+            abs = sortedAbs(size);
+            n = size;
+            cum = 0;
+            kept = 0;
+            while (kept < n && (cum < need || kept == 0)) {
+                threshold = abs[n - 1 - kept++];
+                cum += threshold;
+            }
         }
         // gather: every edge above the threshold, then ties at it until `kept` edges
         int above = 0;
@@ -135,7 +142,7 @@ final class EdgeSelector {
         for (int i = 0; i < size && r < kept; i++) {
             double a = Math.abs(weights[i]);
             if (a > threshold || a == threshold && ties-- > 0) {
-                order[r++] = (long) (size - upperBound(abs, a)) << 32 | i;
+                order[r++] = (long) (n - upperBound(abs, a)) << 32 | i;
             }
         }
         Arrays.sort(order);
@@ -152,6 +159,86 @@ final class EdgeSelector {
         weights = new double[0];
         size = 0;
         return new Selection(t, s, v, threshold, total, rows, totalAbs == 0 ? 1 : cum / totalAbs, peakCandidates);
+    }
+
+    /** |weight| of the first {@code n} candidates, ascending. */
+    private double[] sortedAbs(int n) {
+        double[] abs = new double[n];
+        for (int i = 0; i < n; i++) {
+            abs[i] = Math.abs(weights[i]);
+        }
+        Arrays.sort(abs);
+        return abs;
+    }
+
+    /**
+     * Ascending |weight| of a top set of the candidates: every candidate with |weight| ≥ some τ, holding at least
+     * {@code need} (plus a margin for the order of summation), found by a selection on mass in O(size) instead of
+     * sorting all of them. Its descending prefix is the full sort's, so the cumulative loop in {@link #select} gives
+     * the same kept count and threshold; where the margin was not enough, select falls back to every candidate.
+     */
+    private double[] topAbs(double need) {
+        if (size < 1 << 14) {
+            return sortedAbs(size);
+        }
+        double[] a = new double[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = Math.abs(weights[i]);
+        }
+        double left = need + 1e-9 * totalAbs; // mass still to find below the part already taken
+        int lo = 0;
+        int hi = size; // a[lo, hi) undecided; a[hi, size) taken (all larger than the undecided part)
+        java.util.Random rnd = new java.util.Random(size);
+        double tau = 0;
+        while (hi - lo > 64) {
+            double pivot = a[lo + rnd.nextInt(hi - lo)];
+            // three-way partition of a[lo, hi): below pivot | equal | above
+            int lt = lo;
+            int gt = hi;
+            int i = lo;
+            double massAbove = 0;
+            double massEqual = 0;
+            while (i < gt) {
+                double v = a[i];
+                if (v < pivot) {
+                    a[i++] = a[lt];
+                    a[lt++] = v;
+                } else if (v > pivot) {
+                    massAbove += v;
+                    a[i] = a[--gt];
+                    a[gt] = v;
+                } else {
+                    massEqual += v;
+                    i++;
+                }
+            }
+            if (massAbove >= left) {
+                lo = gt; // the answer lies above the pivot
+            } else if (massAbove + massEqual >= left) {
+                tau = pivot;
+                lo = hi = lt; // everything from lt on is ≥ pivot
+                break;
+            } else {
+                left -= massAbove + massEqual;
+                hi = lt; // take every value ≥ pivot
+            }
+        }
+        int from = lo;
+        if (hi > lo) { // a few undecided left: sort them and take from the top until the mass is reached
+            Arrays.sort(a, lo, hi);
+            from = hi;
+            double got = 0;
+            while (from > lo && got < left) {
+                got += a[--from];
+            }
+            tau = a[from];
+            while (from > lo && a[from - 1] == tau) { // every tie of τ
+                from--;
+            }
+        }
+        double[] top = Arrays.copyOfRange(a, from, size);
+        Arrays.sort(top);
+        return top;
     }
 
     /** The index of the first element of ascending {@code sorted} greater than {@code a} (its length if none). */
