@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Attribution-graph benchmark for {@code bench/RESULTS.md} (issue 7); skipped unless {@code -Dbench=true}:
  * {@code ./mvnw -o -B -q test -Dtest=GraphBench#batchPackedVsRowByRow512 -Dbench=true} and
+ * {@code ./mvnw -o -B -q test -Dtest=GraphBench#rowsInterleaved512 -Dbench=true} and
  * {@code ./mvnw -o -B -q test -Dtest=GraphBench#longContext4096 -Dbench=true} (separately, so the peak RSS is its own).
  */
 class GraphBench {
