@@ -63,7 +63,7 @@ class GraphBench {
             report(String.format("512 tokens, TinyStories-260K (float32, 1 thread), node-threshold %s: B=%d, rows %d; "
                     + "rows phase median packed %.0f ms vs row-by-row %.0f ms (ratio %.4f, goal <= 2/B = %.4f); "
                     + "whole graph median packed %.0f ms vs row-by-row %.0f ms; edges kept %d, nodes %d; "
-                    + "inside the rows phase: backward passes packed %.0f ms vs row-by-row %.0f ms (ratio %.4f), "
+                    + "inside the rows phase: compute of the rows packed %.0f ms vs row-by-row %.0f ms (ratio %.4f), "
                     + "edge selection packed %.0f ms vs row-by-row %.0f ms",
                     nodeThreshold, b, last.metrics().rowsComputed(), pRows, sRows, pRows / sRows, 2.0 / b, median(packedRuns, 0),
                     median(singleRuns, 0), last.edges().size(), last.nodes().size(), median(packedRuns, 2),
@@ -80,7 +80,7 @@ class GraphBench {
                 }
                 double a = median(at, 2);
                 double s1 = median(single, 2);
-                report(String.format("  B=%d: backward passes of the rows median %.0f ms vs row-by-row %.0f ms: ratio %.4f = "
+                report(String.format("  B=%d: compute of the rows median %.0f ms vs row-by-row %.0f ms: ratio %.4f = "
                         + "%.2f/B (goal <= 2/B)", fixed, a, s1, a / s1, a / s1 * fixed));
             }
         }
