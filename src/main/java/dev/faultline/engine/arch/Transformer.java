@@ -251,20 +251,7 @@ public final class Transformer {
             java.util.Arrays.fill(maskData, c * t + rows[c] + 1, (c + 1) * t, Float.NEGATIVE_INFINITY);
         }
         NDArray mask = m.create(maskData, new Shape(b, 1, 1, t)).toType(dtype, false);
-        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
-        NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
-        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
-        if (!perHeadNorm && w.qNorm() != null) {
-            q = norm(p, q, w.qNorm(), null, layer);
-        }
-        q = q.reshape(b, heads, 1, hd);
-        if (perHeadNorm) {
-            q = norm(p, q, w.qNorm(), null, layer);
-        }
-        if (weights.positions() == null) {
-            NDArray[] csq = ropeAt(m, posQ);
-            q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
-        }
+        NDArray q = rowQueries(p, layer, hRows, posQ);
         q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
         NDArray k = p.half(keys);
         // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
@@ -369,21 +356,7 @@ public final class Transformer {
             java.util.Arrays.fill(maskData, c * band, c * band + Math.max(0, lo - from), HIDDEN);
             java.util.Arrays.fill(maskData, c * band + rows[c] + 1 - from, (c + 1) * band, HIDDEN);
         }
-        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), null, layer);
-        NDArray q = linear(xRow, w.q(), null); // [B, H·hd]
-        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
-        if (!perHeadNorm && w.qNorm() != null) {
-            q = norm(p, q, w.qNorm(), null, layer);
-        }
-        q = q.reshape(b, heads, 1, hd);
-        if (perHeadNorm) {
-            q = norm(p, q, w.qNorm(), null, layer);
-        }
-        if (weights.positions() == null) {
-            NDArray[] csq = ropeAt(m, posQ);
-            q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
-        }
-        q = p.scale(q, 1.0 / Math.sqrt(hd));
+        NDArray q = p.scale(rowQueries(p, layer, hRows, posQ), 1.0 / Math.sqrt(hd));
         // s = q·kᵀ/√d, [H, B, T'], masked in place on the band: a hidden score becomes ≈ HIDDEN, finite, and its
         // weight exactly 0, so s ⊙ ∂s below is 0 there (an infinite mask would give −∞ · 0 = NaN)
         NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keysT).reshape(heads, b, t);
@@ -417,6 +390,31 @@ public final class Transformer {
             own = own.addi(f64(keysPart).sum(new int[] {1})); // the query's: the same products summed over the keys
         }
         return new EdgeRows(edges, own);
+    }
+
+    /**
+     * The queries of the residual rows {@code hRows} [B, D] at positions {@code posQ}: norm, projection, q norms and
+     * RoPE as in {@link #attentionBlock}, [B, H, 1, head_dim] (before the 1/√d scaling and the uniform rule).
+     */
+    private NDArray rowQueries(Pass p, int layer, NDArray hRows, long[] posQ) {
+        LayerWeights w = weights.layers().get(layer);
+        int b = (int) hRows.getShape().get(0);
+        int hd = config.headDim();
+        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
+        NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
+        boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
+        if (!perHeadNorm && w.qNorm() != null) {
+            q = norm(p, q, w.qNorm(), null, layer);
+        }
+        q = q.reshape(b, config.numHeads(), 1, hd);
+        if (perHeadNorm) {
+            q = norm(p, q, w.qNorm(), null, layer);
+        }
+        if (weights.positions() == null) {
+            NDArray[] csq = ropeAt(p.manager, posQ);
+            q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
+        }
+        return q;
     }
 
     /** [B, H·hd] (or [B, H, 1, hd]) per-copy head vectors to [kvHeads, group·B, hd], ordered (group head, copy). */

@@ -38,10 +38,8 @@ class GraphBench {
     @Test
     void batchPackedVsRowByRow512() throws IOException {
         enabled();
-        Path shared = Path.of(System.getProperty("faultline.shared.dir", "../shared"));
-        Path modelDir = shared.resolve("models/tinystories-260k");
-        assumeTrue(Files.isDirectory(modelDir), "no " + modelDir);
-        int[] ids = clozeIds(shared.resolve("data/tinystories-cloze/expected.jsonl"), 512);
+        Path modelDir = tinyStories();
+        int[] ids = clozeIds512();
         int runs = Integer.getInteger("bench.runs", 3);
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
             // node-threshold 0: every row with any relevance is computed (the default 0.01 leaves ~18 per layer)
@@ -95,10 +93,8 @@ class GraphBench {
     @Test
     void rowsInterleaved512() throws IOException {
         enabled();
-        Path shared = Path.of(System.getProperty("faultline.shared.dir", "../shared"));
-        Path modelDir = shared.resolve("models/tinystories-260k");
-        assumeTrue(Files.isDirectory(modelDir), "no " + modelDir);
-        int[] ids = clozeIds(shared.resolve("data/tinystories-cloze/expected.jsonl"), 512);
+        Path modelDir = tinyStories();
+        int[] ids = clozeIds512();
         int runs = Integer.getInteger("bench.runs", 5);
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu");
                 GraphBuilder b = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m),
@@ -226,6 +222,22 @@ class GraphBench {
     private static double median(List<double[]> runs, int i) {
         double[] v = runs.stream().mapToDouble(a -> a[i]).sorted().toArray();
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    private static Path shared() {
+        return Path.of(System.getProperty("faultline.shared.dir", "../shared"));
+    }
+
+    /** The real TinyStories-260K checkpoint in ../shared (skips without it). */
+    private static Path tinyStories() {
+        Path modelDir = shared().resolve("models/tinystories-260k");
+        assumeTrue(Files.isDirectory(modelDir), "no " + modelDir);
+        return modelDir;
+    }
+
+    /** 512 token ids of the cloze prompts (expected.jsonl), concatenated. */
+    private static int[] clozeIds512() throws IOException {
+        return clozeIds(shared().resolve("data/tinystories-cloze/expected.jsonl"), 512);
     }
 
     private static int[] clozeIds(Path expected, int n) throws IOException {

@@ -26,46 +26,29 @@ final class RandomModels {
     /** As above with the embeddings' standard deviation given (Hugging Face initialises all with 0.02). */
     static Path llama(Path dir, long seed, int vocab, int hidden, int layers, int heads, int kvHeads, int inter,
             int maxPositions, double scale, double embedStd) throws IOException {
-        int hd = hidden / heads;
-        Random rnd = new Random(seed);
-        Map<String, float[][]> t = new LinkedHashMap<>(); // name -> {shape as floats, data}
-        put(t, "model.embed_tokens.weight", rnd, embedStd, vocab, hidden);
-        for (int l = 0; l < layers; l++) {
-            String p = "model.layers." + l + ".";
-            norm(t, p + "input_layernorm.weight", rnd, hidden);
-            put(t, p + "self_attn.q_proj.weight", rnd, scale, heads * hd, hidden);
-            put(t, p + "self_attn.k_proj.weight", rnd, scale, kvHeads * hd, hidden);
-            put(t, p + "self_attn.v_proj.weight", rnd, scale, kvHeads * hd, hidden);
-            put(t, p + "self_attn.o_proj.weight", rnd, scale, hidden, heads * hd);
-            norm(t, p + "post_attention_layernorm.weight", rnd, hidden);
-            put(t, p + "mlp.gate_proj.weight", rnd, scale, inter, hidden);
-            put(t, p + "mlp.up_proj.weight", rnd, scale, inter, hidden);
-            put(t, p + "mlp.down_proj.weight", rnd, scale, hidden, inter);
-        }
-        norm(t, "model.norm.weight", rnd, hidden);
-        put(t, "lm_head.weight", rnd, scale, vocab, hidden);
-        String config = """
-                {"model_type": "llama", "vocab_size": %d, "hidden_size": %d, "intermediate_size": %d,
-                 "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "head_dim": %d,
-                 "hidden_act": "silu", "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "max_position_embeddings": %d,
-                 "tie_word_embeddings": false, "attention_bias": false, "mlp_bias": false}
-                """.formatted(vocab, hidden, inter, layers, heads, kvHeads, hd, maxPositions);
-        return write(dir, config, t);
+        return family(dir, "llama", seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, embedStd,
+                0);
     }
 
     /**
      * A random member of the Llama family by {@code modelType}: "mistral" (a Llama with {@code window}-token
      * sliding-window attention), "qwen3" (per-head q/k RMSNorm), "olmo2" (q/k RMSNorm over the whole projections,
      * norms after attention and MLP instead of before) or "olmo3" (OLMo-2 with sliding-window layers, every fourth
-     * full); untied head, no biases. {@code window} 0: none (mistral, olmo3 need one).
+     * full), or "llama"; untied head, no biases. {@code window} 0: none (mistral, olmo3 need one).
      */
     static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
             int kvHeads, int inter, int maxPositions, double scale, int window) throws IOException {
+        return family(dir, modelType, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0,
+                window);
+    }
+
+    private static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
+            int kvHeads, int inter, int maxPositions, double scale, double embedStd, int window) throws IOException {
         int hd = hidden / heads;
         boolean olmo = modelType.startsWith("olmo");
         Random rnd = new Random(seed);
         Map<String, float[][]> t = new LinkedHashMap<>();
-        put(t, "model.embed_tokens.weight", rnd, 1.0, vocab, hidden);
+        put(t, "model.embed_tokens.weight", rnd, embedStd, vocab, hidden);
         for (int l = 0; l < layers; l++) {
             String p = "model.layers." + l + ".";
             if (!olmo) {
