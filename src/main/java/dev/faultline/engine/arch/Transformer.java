@@ -319,9 +319,9 @@ public final class Transformer {
      * </pre>
      * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). Keys and values, transposed to
      * [kvHeads, head_dim, T'] (a prefix of {@link #attentionKeysValues}' for the whole sequence, made once per layer),
-     * are shared by the copies; the copies' queries are
-     * stacked per key/value head in the order (group head, copy), so scores and weights are one contiguous [H, B, T']
-     * block: a handful of passes over B·H·T' numbers, one matrix product per key/value head, no graph recorded.
+     * are shared by the copies; the copies' queries are stacked per key/value head in the order (group head, copy), so
+     * scores and weights are one contiguous [H, B, T'] block: a handful of passes over B·H·T' numbers, one matrix
+     * product per key/value head, no graph recorded.
      * Requires {@link #edgeRowsClosedForm}.
      */
     public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, NDArray keysT, NDArray valuesT,

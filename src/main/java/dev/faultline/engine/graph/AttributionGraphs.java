@@ -7,7 +7,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
- * Builds attribution graphs on the engine's single worker at low priority: every step (one backward pass) is a
+ * Builds attribution graphs on the engine's single worker at low priority: every step (one pass) is a
  * separate task, so attributions submitted meanwhile wait for at most one step, and a full queue makes the graph wait
  * instead of failing.
  */

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds one attribution graph in short steps (each one backward pass), so a caller can run it on the engine's
- * single worker between live attributions. Not thread-safe: all calls on one thread (the worker), then
+ * Builds one attribution graph in short steps (each one pass, backward or closed-form), so a caller can run it on
+ * the engine's single worker between live attributions. Not thread-safe: all calls on one thread (the worker), then
  * {@link #close()}.
  *
  * <p>Node layers k = 0 … 2L: k = 2l is the residual stream entering layer l, k = 2l+1 the stream after layer l's
@@ -243,7 +243,7 @@ final class GraphBuilder implements AutoCloseable {
         return k % 2 == 0 ? tr.attentionBlock(p, k / 2, x) : tr.mlpBlock(p, k / 2, x);
     }
 
-    /** One unit of work (one backward pass); false when nothing is left but {@link #finish()}. */
+    /** One unit of work (one pass); false when nothing is left but {@link #finish()}. */
     boolean step() {
         if (globalNext >= 0) {
             globalStep(globalNext--);
