@@ -293,6 +293,9 @@ public final class Transformer {
     public record EdgeRows(NDArray edges, NDArray own) {
     }
 
+    /** Largest score array of one chunk of query rows in a forward without relevance ({@link #attention}). */
+    static final long SCORE_CHUNK_BYTES = 16L << 20;
+
     /** The additive mask of a hidden key in {@link #attentionEdgeRows}: finite, and far below any score. */
     private static final float HIDDEN = -1e30f;
 
@@ -497,14 +500,37 @@ public final class Transformer {
             k = k.repeat(1, heads / kvHeads);
             v = v.repeat(1, heads / kvHeads);
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-        NDArray masked = scores.add(mask);
-        scores.close();
-        // softmax=detach: the attention weights are constants (no gradient reaches the scores)
-        NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(3);
-        masked.close();
-        NDArray out = attn.matMul(v);
-        attn.close();
+        long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
+        long rowsPerChunk = SCORE_CHUNK_BYTES / Math.max(1, b * heads * t * bytes);
+        NDArray out;
+        if (!p.track && rowsPerChunk < t) {
+            // no relevance wanted (a plain forward): a chunk of query rows at a time, each score array at most
+            // SCORE_CHUNK_BYTES and freed before the next, so the allocator reuses memory instead of mapping every
+            // T×T array afresh (above glibc's 32 MiB mmap ceiling each one costs a page fault per 4 KiB)
+            int n = (int) Math.max(16, rowsPerChunk);
+            NDList parts = new NDList();
+            for (int c0 = 0; c0 < t; c0 += n) {
+                int c1 = Math.min(t, c0 + n);
+                NDArray qc = q.get(new NDIndex(":, :, {}:{}, :", c0, c1));
+                NDArray scores = qc.matMul(k.get(new NDIndex(":, :, 0:{}, :", c1)).transpose(0, 1, 3, 2));
+                NDArray masked = scores.add(mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, c1)));
+                scores.close();
+                NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(3);
+                masked.close();
+                parts.add(attn.matMul(v.get(new NDIndex(":, :, 0:{}, :", c1))));
+                attn.close();
+            }
+            out = NDArrays.concat(parts, 2);
+        } else {
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+            NDArray masked = scores.add(mask);
+            scores.close();
+            // softmax=detach: the attention weights are constants (no gradient reaches the scores)
+            NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(3);
+            masked.close();
+            out = attn.matMul(v);
+            attn.close();
+        }
         if (!p.detachSoftmax) { // with constant weights A·V is linear in V: V keeps the whole gradient (CP-LRP)
             out = p.half(out);
         }
