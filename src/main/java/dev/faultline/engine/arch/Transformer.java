@@ -25,11 +25,14 @@ public final class Transformer {
     private final HfConfig config;
     private final ModelWeights weights;
     private final DataType dtype;
+    /** Largest score array of one chunk of query rows in {@link #attention} (system property at construction). */
+    private final long scoreChunkBytes;
 
     public Transformer(HfConfig config, ModelWeights weights, DataType dtype) {
         this.config = config;
         this.weights = weights;
         this.dtype = dtype;
+        this.scoreChunkBytes = Long.getLong(SCORE_CHUNK_PROPERTY, SCORE_CHUNK_BYTES);
     }
 
     public ModelWeights weights() {
@@ -293,8 +296,12 @@ public final class Transformer {
     public record EdgeRows(NDArray edges, NDArray own) {
     }
 
-    /** Largest score array of one chunk of query rows in a forward without relevance ({@link #attention}). */
-    static final long SCORE_CHUNK_BYTES = 16L << 20;
+    /**
+     * Default largest score array of one chunk of query rows in {@link #attention}; the system property
+     * {@value #SCORE_CHUNK_PROPERTY} (bytes, read when a model is loaded) overrides it.
+     */
+    public static final long SCORE_CHUNK_BYTES = 16L << 20;
+    public static final String SCORE_CHUNK_PROPERTY = "faultline.engine.score-chunk-bytes";
 
     /** The additive mask of a hidden key in {@link #attentionEdgeRows}: finite, and far below any score. */
     private static final float HIDDEN = -1e30f;
@@ -501,12 +508,13 @@ public final class Transformer {
             v = v.repeat(1, heads / kvHeads);
         }
         long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
-        long rowsPerChunk = SCORE_CHUNK_BYTES / Math.max(1, b * heads * t * bytes);
+        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * t * bytes);
         NDArray out;
-        if (!p.track && rowsPerChunk < t) {
-            // no relevance wanted (a plain forward): a chunk of query rows at a time, each score array at most
-            // SCORE_CHUNK_BYTES and freed before the next, so the allocator reuses memory instead of mapping every
-            // T×T array afresh (above glibc's 32 MiB mmap ceiling each one costs a page fault per 4 KiB)
+        if (rowsPerChunk < t) {
+            // a chunk of query rows at a time, each score array at most scoreChunkBytes: above glibc's 32 MiB mmap
+            // ceiling every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in
+            // the backward; chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward
+            // 1.6 s -> 0.35 s, attribution 3.9 s -> 0.9 s). Same values; autograd sees the chunks and their concat
             int n = (int) Math.max(16, rowsPerChunk);
             NDList parts = new NDList();
             for (int c0 = 0; c0 < t; c0 += n) {
