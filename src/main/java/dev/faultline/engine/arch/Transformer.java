@@ -39,6 +39,11 @@ public final class Transformer {
         return weights;
     }
 
+    /** Largest score array of one chunk of query rows ({@link #SCORE_CHUNK_BYTES} unless the property set it). */
+    public long scoreChunkBytes() {
+        return scoreChunkBytes;
+    }
+
     /** Token embeddings of {@code ids}: a fresh [T, D] array attached to {@code manager}. */
     public NDArray embed(NDManager manager, int[] ids) {
         long[] l = new long[ids.length];
@@ -242,13 +247,9 @@ public final class Transformer {
         int kvHeads = config.numKvHeads();
         int group = heads / kvHeads;
         float[] maskData = new float[b * t]; // the mask per copy, [B, 1, 1, T]
-        long[] posQ = new long[b];
+        long[] posQ = positions(rows, t);
         int win = w.slidingWindow();
         for (int c = 0; c < b; c++) {
-            if (rows[c] < 0 || rows[c] >= t) {
-                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
-            }
-            posQ[c] = rows[c];
             int lo = win > 0 ? Math.max(0, rows[c] - win + 1) : 0; // visible: lo .. rows[c]
             java.util.Arrays.fill(maskData, c * t, c * t + lo, Float.NEGATIVE_INFINITY);
             java.util.Arrays.fill(maskData, c * t + rows[c] + 1, (c + 1) * t, Float.NEGATIVE_INFINITY);
@@ -347,17 +348,13 @@ public final class Transformer {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int group = heads / kvHeads;
-        long[] posQ = new long[b];
+        long[] posQ = positions(rows, t);
         int win = w.slidingWindow();
         // the mask covers the columns some copy does not see: from the first row's next key on (all of them with a
         // sliding window), so a batch of nearby rows masks a narrow band, not B·T' entries
         int from = win > 0 ? 0 : t;
-        for (int c = 0; c < b; c++) {
-            if (rows[c] < 0 || rows[c] >= t) {
-                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
-            }
-            posQ[c] = rows[c];
-            from = Math.min(from, rows[c] + 1);
+        for (int row : rows) {
+            from = Math.min(from, row + 1);
         }
         int band = t - from;
         float[] maskData = new float[b * band];
@@ -380,8 +377,7 @@ public final class Transformer {
                     .reshape(kvHeads, group, b, hd)
                     .transpose(2, 0, 1, 3).reshape(b, (long) heads * hd);
             NDArray lin = linear(o, w.o(), w.ob());
-            NDArray den = lin.square().mean(new int[] {1}, true).add(config.normEps()).sqrt();
-            gA = gOut.mul(w.postAttnNorm()).div(den);
+            gA = gOut.mul(w.postAttnNorm()).div(rms(lin));
         }
         NDArray u = gA.matMul(w.o()); // ∂/∂(concatenated head outputs), [B, H·hd]
         if (!p.detachSoftmax) {
@@ -427,6 +423,18 @@ public final class Transformer {
         return q;
     }
 
+    /** The query positions {@code rows} as longs, each checked to lie in [0, t). */
+    private static long[] positions(int[] rows, int t) {
+        long[] pos = new long[rows.length];
+        for (int c = 0; c < rows.length; c++) {
+            if (rows[c] < 0 || rows[c] >= t) {
+                throw new IllegalArgumentException("row " + rows[c] + " is outside [0, " + t + ")");
+            }
+            pos[c] = rows[c];
+        }
+        return pos;
+    }
+
     /** [B, H·hd] (or [B, H, 1, hd]) per-copy head vectors to [kvHeads, group·B, hd], ordered (group head, copy). */
     private static NDArray perKvHead(NDArray x, int b, int kvHeads, int group, int hd) {
         return x.reshape(b, kvHeads, group, hd).transpose(1, 2, 0, 3).reshape(kvHeads, (long) group * b, hd);
@@ -435,7 +443,6 @@ public final class Transformer {
     private static NDArray f64(NDArray a) {
         return a.toType(DataType.FLOAT64, false);
     }
-
 
     /**
      * cos and sin of the RoPE angles at the given positions, [n, head_dim]: the angles as {@link #rope} forms them
@@ -507,38 +514,28 @@ public final class Transformer {
             k = k.repeat(1, heads / kvHeads);
             v = v.repeat(1, heads / kvHeads);
         }
-        long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
-        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * t * bytes);
-        NDArray out;
-        if (rowsPerChunk < t) {
-            // a chunk of query rows at a time, each score array at most scoreChunkBytes: above glibc's 32 MiB mmap
-            // ceiling every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in
-            // the backward; chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward
-            // 1.6 s -> 0.35 s, attribution 3.9 s -> 0.9 s). Same values; autograd sees the chunks and their concat
-            int n = (int) Math.max(16, rowsPerChunk);
-            NDList parts = new NDList();
-            for (int c0 = 0; c0 < t; c0 += n) {
-                int c1 = Math.min(t, c0 + n);
-                NDArray qc = q.get(new NDIndex(":, :, {}:{}, :", c0, c1));
-                NDArray scores = qc.matMul(k.get(new NDIndex(":, :, 0:{}, :", c1)).transpose(0, 1, 3, 2));
-                NDArray masked = scores.add(mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, c1)));
-                scores.close();
-                NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(3);
-                masked.close();
-                parts.add(attn.matMul(v.get(new NDIndex(":, :, 0:{}, :", c1))));
-                attn.close();
-            }
-            out = NDArrays.concat(parts, 2);
-        } else {
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-            NDArray masked = scores.add(mask);
+        // a chunk of query rows at a time once a score array passes scoreChunkBytes: above glibc's 32 MiB mmap ceiling
+        // every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in the backward;
+        // chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward 1.6 s -> 0.35 s,
+        // attribution 3.9 s -> 0.9 s). Same values; autograd sees the chunks and their concat
+        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * t * (dtype == DataType.FLOAT64 ? 8 : 4));
+        int n = rowsPerChunk < t ? (int) Math.max(16, rowsPerChunk) : t;
+        NDList parts = new NDList();
+        for (int c0 = 0; c0 < t; c0 += n) {
+            int c1 = Math.min(t, c0 + n);
+            boolean whole = c0 == 0 && c1 == t;
+            NDArray qc = whole ? q : q.get(new NDIndex(":, :, {}:{}, :", c0, c1));
+            NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", c1));
+            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2));
+            NDArray masked = scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, c1)));
             scores.close();
             // softmax=detach: the attention weights are constants (no gradient reaches the scores)
             NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(3);
             masked.close();
-            out = attn.matMul(v);
+            parts.add(attn.matMul(whole ? v : v.get(new NDIndex(":, :, 0:{}, :", c1))));
             attn.close();
         }
+        NDArray out = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
         if (!p.detachSoftmax) { // with constant weights A·V is linear in V: V keeps the whole gradient (CP-LRP)
             out = p.half(out);
         }
@@ -567,16 +564,19 @@ public final class Transformer {
 
     /** RMSNorm or (with a bias) LayerNorm over the last axis; the identity rule detaches the normaliser. */
     private NDArray norm(Pass p, NDArray x, NDArray weight, NDArray bias, int group) {
-        double eps = config.normEps();
-        int[] last = {x.getShape().dimension() - 1};
         if (config.family() == HfConfig.Family.GPT2) {
-            NDArray centred = x.sub(x.mean(last, true));
-            NDArray den = centred.square().mean(last, true).add(eps).sqrt();
+            NDArray centred = x.sub(x.mean(new int[] {x.getShape().dimension() - 1}, true));
+            NDArray den = rms(centred);
             NDArray y = centred.div(p.rules ? den.stopGradient() : den).mul(weight);
             return bias == null ? y : y.add(p.bias(bias, group));
         }
-        NDArray den = x.square().mean(last, true).add(eps).sqrt();
+        NDArray den = rms(x);
         return x.div(p.rules ? den.stopGradient() : den).mul(weight);
+    }
+
+    /** The norms' denominator over the last axis: sqrt(mean(x²) + eps), kept as a trailing axis of 1. */
+    private NDArray rms(NDArray x) {
+        return x.square().mean(new int[] {x.getShape().dimension() - 1}, true).add(config.normEps()).sqrt();
     }
 
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {

@@ -44,9 +44,6 @@ import java.util.Map;
  */
 final class GraphBuilder implements AutoCloseable {
 
-    /** Largest score array of one chunk of the full-sequence passes (see {@link #autoChunk}). */
-    static final long SCORE_ARRAY_BYTES = 16L << 20;
-
     /** Largest automatic batch (copies per pass). */
     static final int MAX_AUTO_BATCH = 32;
 
@@ -147,9 +144,9 @@ final class GraphBuilder implements AutoCloseable {
     /**
      * Query rows per chunk of the forward and the global backward, from the memory budget: one chunk's attention
      * holds ~6 arrays of chunk·H·T numbers (scores, mask, weights and their gradients); the whole sequence at once
-     * when it fits, so short inputs take the one-block path. And at most {@link #SCORE_ARRAY_BYTES} per score array:
-     * a larger array lies above glibc's largest mmap threshold (32 MiB), so each one is mapped afresh and pays a page
-     * fault per 4 KiB on first touch (4,096 tokens, one layer's chunked attention: 0.73–0.81 s with chunks of 682
+     * when it fits, so short inputs take the one-block path. And at most the engine's chunk size per score array
+     * ({@link Transformer#scoreChunkBytes}, 16 MiB): a larger array lies above glibc's largest mmap threshold
+     * (32 MiB), so each one is mapped afresh and pays a page fault per 4 KiB on first touch (4,096 tokens, one layer's chunked attention: 0.73–0.81 s with chunks of 682
      * rows, 88 MiB a score array; 0.35 s with 128 rows, 16 MiB).
      */
     private int autoChunk() {
@@ -157,7 +154,7 @@ final class GraphBuilder implements AutoCloseable {
         long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
         long perRow = 6L * c.numHeads() * t * bytes;
         long byBudget = request.memoryBudgetBytes() / Math.max(1, perRow);
-        long byArray = SCORE_ARRAY_BYTES / Math.max(1, (long) c.numHeads() * t * bytes);
+        long byArray = tr.scoreChunkBytes() / Math.max(1, (long) c.numHeads() * t * bytes);
         return (int) Math.max(16, Math.min(t, Math.min(byBudget, byArray)));
     }
 
