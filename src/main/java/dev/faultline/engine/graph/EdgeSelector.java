@@ -109,24 +109,16 @@ final class EdgeSelector {
         compact();
         double need = edgeMass * totalAbs;
         double[] abs = topAbs(need);
+        Prefix prefix = prefix(abs, need);
+        if (prefix.kept() == abs.length && prefix.mass() < need && abs.length < size) {
+            abs = absWeights(); // the top set fell short by rounding: take every candidate
+            Arrays.sort(abs);
+            prefix = prefix(abs, need);
+        }
         int n = abs.length;
-        double cum = 0;
-        int kept = 0;
-        double threshold = 0;
-        while (kept < n && (cum < need || kept == 0)) {
-            threshold = abs[n - 1 - kept++];
-            cum += threshold;
-        }
-        if (kept == n && cum < need && n < size) { // the top set fell short by rounding: take every candidate
-            abs = sortedAbs(size);
-            n = size;
-            cum = 0;
-            kept = 0;
-            while (kept < n && (cum < need || kept == 0)) {
-                threshold = abs[n - 1 - kept++];
-                cum += threshold;
-            }
-        }
+        int kept = prefix.kept();
+        double threshold = prefix.threshold();
+        double cum = prefix.mass();
         // gather: every edge above the threshold, then ties at it until `kept` edges
         int above = 0;
         for (int i = 0; i < size; i++) {
@@ -161,14 +153,29 @@ final class EdgeSelector {
         return new Selection(t, s, v, threshold, total, rows, totalAbs == 0 ? 1 : cum / totalAbs, peakCandidates);
     }
 
-    /** |weight| of the first {@code n} candidates, ascending. */
-    private double[] sortedAbs(int n) {
-        double[] abs = new double[n];
-        for (int i = 0; i < n; i++) {
+    /** The candidates' |weight|, in arrival order. */
+    private double[] absWeights() {
+        double[] abs = new double[size];
+        for (int i = 0; i < size; i++) {
             abs[i] = Math.abs(weights[i]);
         }
-        Arrays.sort(abs);
         return abs;
+    }
+
+    /** The shortest descending prefix of ascending {@code abs} holding {@code need} (at least one edge). */
+    private record Prefix(int kept, double threshold, double mass) {
+    }
+
+    private static Prefix prefix(double[] abs, double need) {
+        int n = abs.length;
+        double cum = 0;
+        int kept = 0;
+        double threshold = 0;
+        while (kept < n && (cum < need || kept == 0)) {
+            threshold = abs[n - 1 - kept++];
+            cum += threshold;
+        }
+        return new Prefix(kept, threshold, cum);
     }
 
     /**
@@ -178,12 +185,10 @@ final class EdgeSelector {
      * the same kept count and threshold; where the margin was not enough, select falls back to every candidate.
      */
     private double[] topAbs(double need) {
+        double[] a = absWeights();
         if (size < 1 << 14) {
-            return sortedAbs(size);
-        }
-        double[] a = new double[size];
-        for (int i = 0; i < size; i++) {
-            a[i] = Math.abs(weights[i]);
+            Arrays.sort(a);
+            return a;
         }
         double left = need + 1e-9 * totalAbs; // mass still to find below the part already taken
         int lo = 0;
