@@ -185,14 +185,31 @@ public final class Transformer {
      * {@code layer} for the residual stream {@code h} [B, T, D]: two [B, kvHeads, T, head_dim] arrays.
      */
     public NDArray[] attentionKeysValues(Pass p, int layer, NDArray h) {
+        return keysValues(p, layer, h, false);
+    }
+
+    /**
+     * The parts of {@link #attentionKeysValues} linear in {@code h} under the rules: the same maps without their
+     * constant terms (the norm's bias and the projections' biases), so that their gradient×input equals the
+     * residual's through them. Requires {@link #edgeRowsClosedForm}.
+     */
+    public NDArray[] attentionKeysValuesLinear(Pass p, int layer, NDArray h) {
+        if (!edgeRowsClosedForm(p.rules, layer)) {
+            throw new IllegalArgumentException("layer " + layer + " has no closed-form rows (rules off or biases)");
+        }
+        return keysValues(p, layer, h, true);
+    }
+
+    private NDArray[] keysValues(Pass p, int layer, NDArray h, boolean linearPart) {
         long b = h.getShape().get(0);
         int t = (int) h.getShape().get(1);
         LayerWeights w = weights.layers().get(layer);
         int hd = config.headDim();
         int kvHeads = config.numKvHeads();
-        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
-        NDArray k = linear(x, w.k(), p.bias(w.kb(), layer));
-        NDArray v = linear(x, w.v(), p.bias(w.vb(), layer));
+        NDArray x = w.attnNormW() == null ? h
+                : norm(p, h, w.attnNormW(), linearPart ? null : w.attnNormB(), layer);
+        NDArray k = linear(x, w.k(), linearPart ? null : p.bias(w.kb(), layer));
+        NDArray v = linear(x, w.v(), linearPart ? null : p.bias(w.vb(), layer));
         boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
         if (!perHeadNorm && w.kNorm() != null) {
             k = norm(p, k, w.kNorm(), null, layer);
@@ -255,7 +272,7 @@ public final class Transformer {
             java.util.Arrays.fill(maskData, c * t + rows[c] + 1, (c + 1) * t, Float.NEGATIVE_INFINITY);
         }
         NDArray mask = m.create(maskData, new Shape(b, 1, 1, t)).toType(dtype, false);
-        NDArray q = rowQueries(p, layer, hRows, posQ);
+        NDArray q = rowQueries(p, layer, hRows, posQ, false);
         q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
         NDArray k = p.half(keys);
         // one query position per copy: the heads sharing a key/value head (HF repeat_kv groups them consecutively)
@@ -308,13 +325,23 @@ public final class Transformer {
     private static final float HIDDEN = -1e30f;
 
     /**
-     * Whether {@link #attentionEdgeRows} applies to {@code layer}: the rules on, and the queries, keys and values
-     * bias-free, homogeneous linear maps of the residual stream under them (norm without bias, normaliser detached,
-     * no q/k/v bias), so that a factor's gradient×input equals the residual's through it (Euler).
+     * Whether {@link #attentionEdgeRows} applies to {@code layer}: the rules on (normalisers detached), so that the
+     * queries, keys and values are affine maps of the residual stream, each its linear part plus constant terms (the
+     * norm's bias, the projections' biases: GPT-2, Qwen2). Not for a q/k norm over a biased projection (its
+     * normaliser would see the bias; no supported family has both).
      */
     public boolean edgeRowsClosedForm(boolean rules, int layer) {
         LayerWeights w = weights.layers().get(layer);
-        return rules && w.attnNormB() == null && w.qb() == null && w.kb() == null && w.vb() == null;
+        return rules && !((w.qNorm() != null || w.kNorm() != null) && (w.qb() != null || w.kb() != null));
+    }
+
+    /**
+     * Whether the queries, keys or values of {@code layer} have constant terms (a norm bias or a q/k/v bias), so
+     * that {@link #attentionEdgeRows} needs their linear parts ({@link #attentionKeysValuesLinear}) besides them.
+     */
+    public boolean attentionHasConstantTerms(int layer) {
+        LayerWeights w = weights.layers().get(layer);
+        return w.attnNormB() != null || w.qb() != null || w.kb() != null || w.vb() != null;
     }
 
     /**
@@ -328,17 +355,27 @@ public final class Transformer {
      *   key part at i:   ½ Σ_h s[h,i] ∂s[h,i],  ∂s[h,i] = a[h,i] (∂a[h,i] − Σ_i' a[h,i'] ∂a[h,i'])  (softmax grad)
      *   own row j:       h_j·G_c + ½ Σ_h Σ_i s[h,i] ∂s[h,i]   (residual, and the query: the same sum as the keys')
      * </pre>
-     * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). Keys and values, transposed to
+     * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). With constant terms (GPT-2, Qwen2) a
+     * factor's gradient×input is that of its linear part x⁰ ({@link #attentionKeysValuesLinear}, the query's
+     * likewise): value part Σ_h a ∂a⁰ with ∂a⁰ = u_h·v⁰_i, key part ½ Σ_h (q·k⁰_i/√d) ∂s, query part ½ Σ_h Σ_i
+     * (q⁰·k_i/√d) ∂s, while the softmax and its backward use the full q, k, v; what the constants receive stays
+     * with them (bias-absorbed), as in a backward pass. Keys and values, transposed to
      * [kvHeads, head_dim, T'] (a prefix of {@link #attentionKeysValues}' for the whole sequence, made once per layer),
      * are shared by the copies; the copies' queries are stacked per key/value head in the order (group head, copy), so
      * scores and weights are one contiguous [H, B, T'] block: a handful of passes over B·H·T' numbers, one matrix
-     * product per key/value head, no graph recorded.
+     * product per key/value head, no graph recorded. {@code linearT}: the linear parts of the keys and values in the
+     * same layout when {@link #attentionHasConstantTerms}, else null.
      * Requires {@link #edgeRowsClosedForm}.
      */
     public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, NDArray keysT, NDArray valuesT,
-            int[] rows) {
+            NDArray[] linearT, int[] rows) {
         if (!edgeRowsClosedForm(p.rules, layer)) {
             throw new IllegalArgumentException("layer " + layer + " has no closed-form rows (rules off or biases)");
+        }
+        boolean constants = attentionHasConstantTerms(layer);
+        if (constants != (linearT != null)) {
+            throw new IllegalArgumentException("layer " + layer + (constants
+                    ? " has constant terms: its keys' and values' linear parts are needed" : " has no constant terms"));
         }
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
@@ -363,7 +400,7 @@ public final class Transformer {
             java.util.Arrays.fill(maskData, c * band, c * band + Math.max(0, lo - from), HIDDEN);
             java.util.Arrays.fill(maskData, c * band + rows[c] + 1 - from, (c + 1) * band, HIDDEN);
         }
-        NDArray q = p.scale(rowQueries(p, layer, hRows, posQ), 1.0 / Math.sqrt(hd));
+        NDArray q = p.scale(rowQueries(p, layer, hRows, posQ, false), 1.0 / Math.sqrt(hd));
         // s = q·kᵀ/√d, [H, B, T'], masked in place on the band: a hidden score becomes ≈ HIDDEN, finite, and its
         // weight exactly 0, so s ⊙ ∂s below is 0 there (an infinite mask would give −∞ · 0 = NaN)
         NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keysT).reshape(heads, b, t);
@@ -383,12 +420,16 @@ public final class Transformer {
         if (!p.detachSoftmax) {
             u = p.scale(u, 0.5); // uniform rule on A·V
         }
-        NDArray dA = perKvHead(u, b, kvHeads, group, hd).matMul(valuesT).reshape(heads, b, t);
+        NDArray uKv = perKvHead(u, b, kvHeads, group, hd);
+        NDArray dA = uKv.matMul(valuesT).reshape(heads, b, t);
+        NDArray own = f64(hRows).mul(f64(gOut)).sum(new int[] {1}); // residual
+        if (constants) {
+            return constantTermRows(p, layer, hRows, posQ, q, uKv, raw, attn, dA, keysT, linearT, own);
+        }
         // in place from here (three score-sized arrays in all): e = a ⊙ ∂a into dA; ∂s = e − a ⊙ Σ_i e into it too
         // (the softmax backward), a ⊙ Σ_i e into attn; s ⊙ ∂s into raw
         NDArray e = dA.muli(attn);
         NDArray edges = e.sum(new int[] {0}); // values, [B, T']
-        NDArray own = f64(hRows).mul(f64(gOut)).sum(new int[] {1}); // residual
         if (!p.detachSoftmax) {
             NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true)));
             NDArray keysPart = p.scale(raw.muli(ds).sum(new int[] {0}), 0.5); // ½ Σ_h s ∂s, [B, T']
@@ -399,15 +440,48 @@ public final class Transformer {
     }
 
     /**
+     * {@link #attentionEdgeRows} with constant terms: the softmax backward from the full scores {@code raw} [H, B,
+     * T'], weights {@code attn} and ∂a = {@code dA} (u·v), each factor's part from its linear part: the values' v⁰,
+     * the keys' k⁰ (q·k⁰/√d against ∂s), the query's q⁰ (q⁰·Σ_i ∂s k_i/√d, one product with the keys, summed into
+     * {@code own}). Two score-sized products more than without constants.
+     */
+    private EdgeRows constantTermRows(Pass p, int layer, NDArray hRows, long[] posQ, NDArray q, NDArray uKv,
+            NDArray raw, NDArray attn, NDArray dA, NDArray keysT, NDArray[] linearT, NDArray own) {
+        int b = (int) hRows.getShape().get(0);
+        int t = (int) keysT.getShape().get(2);
+        int hd = config.headDim();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int group = heads / kvHeads;
+        NDArray edges = uKv.matMul(linearT[1]).reshape(heads, b, t).muli(attn).sum(new int[] {0}); // Σ_h a ∂a⁰
+        if (p.detachSoftmax) {
+            return new EdgeRows(edges, own);
+        }
+        NDArray e = dA.muli(attn);
+        NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true))); // [H, B, T']
+        NDArray qKv = perKvHead(q, b, kvHeads, group, hd); // q/√d, [kvH, G·B, hd]
+        NDArray keysPart = p.scale(qKv.matMul(linearT[0]).reshape(heads, b, t).muli(ds).sum(new int[] {0}), 0.5);
+        edges = edges.addi(keysPart);
+        // the query's: q⁰/√d · Σ_i ∂s[h,i] k_i per head, ½, summed over heads, on the row's own position
+        NDArray q0 = perKvHead(p.scale(rowQueries(p, layer, hRows, posQ, true), 1.0 / Math.sqrt(hd)), b, kvHeads,
+                group, hd);
+        NDArray dsK = ds.reshape(kvHeads, (long) group * b, t).matMul(keysT.transpose(0, 2, 1)); // [kvH, G·B, hd]
+        NDArray queryPart = f64(q0.mul(dsK)).reshape(kvHeads, group, b, hd).sum(new int[] {0, 1, 3});
+        own = own.addi(p.scale(queryPart, 0.5));
+        return new EdgeRows(edges, own);
+    }
+
+    /**
      * The queries of the residual rows {@code hRows} [B, D] at positions {@code posQ}: norm, projection, q norms and
      * RoPE as in {@link #attentionBlock}, [B, H, 1, head_dim] (before the 1/√d scaling and the uniform rule).
      */
-    private NDArray rowQueries(Pass p, int layer, NDArray hRows, long[] posQ) {
+    private NDArray rowQueries(Pass p, int layer, NDArray hRows, long[] posQ, boolean linearPart) {
         LayerWeights w = weights.layers().get(layer);
         int b = (int) hRows.getShape().get(0);
         int hd = config.headDim();
-        NDArray xRow = w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), w.attnNormB(), layer);
-        NDArray q = linear(xRow, w.q(), p.bias(w.qb(), layer)); // [B, H·hd]
+        NDArray xRow = w.attnNormW() == null ? hRows
+                : norm(p, hRows, w.attnNormW(), linearPart ? null : w.attnNormB(), layer);
+        NDArray q = linear(xRow, w.q(), linearPart ? null : p.bias(w.qb(), layer)); // [B, H·hd]
         boolean perHeadNorm = config.family() == HfConfig.Family.QWEN3;
         if (!perHeadNorm && w.qNorm() != null) {
             q = norm(p, q, w.qNorm(), null, layer);

@@ -33,9 +33,9 @@ import java.util.Map;
  * ({@link #attentionChunked}, {@link #globalAttentionChunked}): O(chunk·T) instead of O(T²) per layer.</li>
  * <li>Edge rows: for target node j of layer k+1 with |R| > node-threshold·|Δℓ|, W[j, i] = Σ_hidden h_k[i] ⊙
  * ∂⟨block_k(h_k)[j], sg(g_{k+1}[j])⟩/∂h_k[i]. Attention rows go B at a time (prefix up to the batch's last row,
- * causality makes the rest zero). Under the rules with bias-free queries, keys and values, the B rows come in closed
- * form from the keys and values of the layer, computed once, and each copy's query at j_b
- * ({@link #attentionRowsClosedForm}); otherwise (GPT-2's biases, gradient×input) by one backward pass over h_k
+ * causality makes the rest zero). Under the rules the B rows come in closed form from the keys and values of the
+ * layer (and, with biases, their linear parts), computed once, and each copy's query at j_b
+ * ({@link #attentionRowsClosedForm}); otherwise (gradient×input) by one backward pass over h_k
  * repeated B times, copy b seeded with row j_b's gradient by the injected target Σ_b ⟨Y_b[j_b], sg(g[j_b])⟩
  * ({@link #attentionRowsRepeated}). The MLP block is position-wise, so its rows are diagonal: W[j, j] = R_k[j],
  * already known from the global pass.</li>
@@ -121,7 +121,8 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * B from the memory budget. Closed-form rows hold ~4 score-sized arrays per copy (H·T numbers each); rows by a
+     * B from the memory budget. Closed-form rows hold ~4 score-sized arrays per copy (H·T numbers each; ~6 with
+     * biases, whose linear parts take two more products); rows by a
      * backward pass over the repeated input ~T·(10·D + 6·kv + 6·q + 4·H) activations per copy, twice for gradients.
      */
     private int autoBatch() {
@@ -130,10 +131,12 @@ final class GraphBuilder implements AutoCloseable {
         long kvd = (long) c.numKvHeads() * c.headDim();
         long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
         boolean closed = true;
+        boolean constants = false;
         for (int l = 0; l < layers && closed; l++) {
             closed = tr.edgeRowsClosedForm(rules, l);
+            constants |= tr.attentionHasConstantTerms(l);
         }
-        long perCopy = closed ? 4L * c.numHeads() * t * bytes
+        long perCopy = closed ? (constants ? 6L : 4L) * c.numHeads() * t * bytes
                 : (long) t * (10L * c.hiddenSize() + 6 * kvd + 6 * qd + 4L * c.numHeads()) * bytes * 2;
         // at most 32 copies: a step is one pass, run between live attributions on the engine's worker, so B bounds
         // how long a live job waits behind a graph; at 512 tokens a pass of 32 costs about two single-row passes
@@ -446,12 +449,15 @@ final class GraphBuilder implements AutoCloseable {
             NDArray pick = pm.create(idx);
             NDArray hRows = h[2 * l].get(new NDIndex("0, {}, :", pick));
             NDArray gOut = g[2 * l + 1].get(new NDIndex("0, {}, :", pick));
-            NDArray keys = kv[0].get(new NDIndex(":, :, 0:{}", width));
-            NDArray values = kv[1].get(new NDIndex(":, :, 0:{}", width));
-            for (NDArray a : new NDArray[] {hRows, gOut, keys, values}) {
-                a.attach(pm);
+            NDArray[] prefix = new NDArray[kv.length];
+            for (int i = 0; i < kv.length; i++) {
+                prefix[i] = kv[i].get(new NDIndex(":, :, 0:{}", width));
+                prefix[i].attach(pm);
             }
-            Transformer.EdgeRows r = tr.attentionEdgeRows(pass(pm), l, hRows, gOut, keys, values, rs);
+            hRows.attach(pm);
+            gOut.attach(pm);
+            NDArray[] linear = kv.length == 4 ? new NDArray[] {prefix[2], prefix[3]} : null;
+            Transformer.EdgeRows r = tr.attentionEdgeRows(pass(pm), l, hRows, gOut, prefix[0], prefix[1], linear, rs);
             double[] out = doubles(r.edges());
             double[] own = r.own().toDoubleArray();
             for (int c = 0; c < n; c++) {
@@ -475,8 +481,9 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * Keys and values of attention layer l at every position, [kvH, hd, T] each, computed once per layer (the maps
-     * are position-wise, so a prefix serves any batch); the previous layer's are released.
+     * Keys and values of attention layer l at every position, [kvH, hd, T] each, and when the layer has constant
+     * terms (biases: GPT-2, Qwen2) their linear parts too ({@link Transformer#attentionKeysValuesLinear}), computed
+     * once per layer (the maps are position-wise, so a prefix serves any batch); the previous layer's are released.
      */
     private NDArray[] layerKeysValues(int l) {
         if (kvLayer != l) {
@@ -485,7 +492,12 @@ final class GraphBuilder implements AutoCloseable {
             NDArray src = h[2 * l].duplicate();
             src.attach(kvManager);
             NDArray[] kv = tr.attentionKeysValues(pass(kvManager), l, src);
-            kvCache = new NDArray[] {transposed(kv[0]), transposed(kv[1])};
+            if (tr.attentionHasConstantTerms(l)) {
+                NDArray[] lin = tr.attentionKeysValuesLinear(pass(kvManager), l, src);
+                kvCache = new NDArray[] {transposed(kv[0]), transposed(kv[1]), transposed(lin[0]), transposed(lin[1])};
+            } else {
+                kvCache = new NDArray[] {transposed(kv[0]), transposed(kv[1])};
+            }
             kvLayer = l;
         }
         return kvCache;

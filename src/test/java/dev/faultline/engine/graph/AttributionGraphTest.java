@@ -300,6 +300,46 @@ class AttributionGraphTest {
         }
     }
 
+    /**
+     * Blocks with constant terms (GPT-2: LayerNorm bias, q/k/v and output biases, learned positions; Qwen2: q/k/v
+     * biases with RoPE, GQA): the closed form, which takes each factor's part from its linear part, equals one
+     * backward pass over the repeated input and the plain definition, under both softmax rules.
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"gpt2, ATTNLRP", "gpt2, DETACH", "qwen2, ATTNLRP", "qwen2, DETACH"})
+    void closedFormRowsEqualTheBackwardPassWithBiases(String type, SoftmaxRule softmax) throws IOException {
+        Path model = type.equals("gpt2") ? RandomModels.gpt2(dir.resolve("b-" + type), 19, VOCAB, 16, 3, 4, 64, 0.4)
+                : RandomModels.family(dir.resolve("b-" + type), type, 19, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, 0);
+        int[] rs = {0, 2, 7, 8, 13};
+        try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
+                GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
+            var tr = dev.faultline.engine.model.HfLanguageModel.of(m).transformer();
+            for (int l = 0; l < 3; l++) {
+                assertThat(tr.attentionHasConstantTerms(l)).as("%s layer %d has biases", type, l).isTrue();
+                assertThat(tr.edgeRowsClosedForm(true, l)).as("%s layer %d takes the closed form", type, l).isTrue();
+                assertThat(tr.edgeRowsClosedForm(false, l)).as("gradient×input keeps the backward pass").isFalse();
+                double[] closed = b.attentionRowsClosedForm(l, rs);
+                double[] repeated = b.attentionRowsRepeated(l, rs);
+                double[][] definition = b.fullRows(2 * l, rs);
+                double scale = maxAbs(repeated);
+                assertThat(scale).isPositive();
+                assertThat(closed).hasSameSizeAs(repeated).hasSize(rs.length * T);
+                for (int c = 0; c < rs.length; c++) {
+                    for (int i = 0; i < T; i++) {
+                        double w = closed[c * T + i];
+                        assertThat(w).as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
+                                .isCloseTo(repeated[c * T + i], offset(1e-10 * scale));
+                        assertThat(w).as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
+                                .isCloseTo(definition[c][i], offset(1e-10 * scale));
+                        if (i > rs[c]) {
+                            assertThat(w).as("%s layer %d W[%d,%d] after the row", type, l, rs[c], i).isZero();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"llama", "gpt2"})
     void batchPackedRowsEqualRowByRowAndTheDefinition(String name) {
@@ -308,14 +348,13 @@ class AttributionGraphTest {
             for (int k = 0; k < 2 * m.config().numLayers(); k += 2) {
                 double[][] packed = dense(b, k, 5);
                 double[][] single = dense(b, k, 1);
-                if (name.equals("llama")) { // bias-free: keys and values shared by the copies; check the other way
-                    int[] rs = {3, 4, 9, 13};
-                    double[] shared = b.attentionRowsClosedForm(k / 2, rs);
-                    double[] repeated = b.attentionRowsRepeated(k / 2, rs);
-                    assertThat(shared).hasSameSizeAs(repeated);
-                    for (int i = 0; i < shared.length; i++) {
-                        assertThat(shared[i]).as("shared vs repeated [%d]", i).isCloseTo(repeated[i], offset(1e-10));
-                    }
+                // the closed form (keys and values shared by the copies; GPT-2's linear parts too) the other way
+                int[] rs = {3, 4, 9, 13};
+                double[] closed = b.attentionRowsClosedForm(k / 2, rs);
+                double[] repeated = b.attentionRowsRepeated(k / 2, rs);
+                assertThat(closed).hasSameSizeAs(repeated);
+                for (int i = 0; i < closed.length; i++) {
+                    assertThat(closed[i]).as("closed form vs repeated [%d]", i).isCloseTo(repeated[i], offset(1e-10));
                 }
                 double[][] definition = new double[T][];
                 for (int j = 0; j < T; j++) {

@@ -34,7 +34,8 @@ final class RandomModels {
      * A random member of the Llama family by {@code modelType}: "mistral" (a Llama with {@code window}-token
      * sliding-window attention), "qwen3" (per-head q/k RMSNorm), "olmo2" (q/k RMSNorm over the whole projections,
      * norms after attention and MLP instead of before) or "olmo3" (OLMo-2 with sliding-window layers, every fourth
-     * full), or "llama"; untied head, no biases. {@code window} 0: none (mistral, olmo3 need one).
+     * full), "qwen2" (a Llama with q/k/v biases, Qwen2's attention_bias) or "llama"; untied head, no other biases.
+     * {@code window} 0: none (mistral, olmo3 need one).
      */
     static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
             int kvHeads, int inter, int maxPositions, double scale, int window) throws IOException {
@@ -58,6 +59,11 @@ final class RandomModels {
             put(t, p + "self_attn.k_proj.weight", rnd, scale, kvHeads * hd, hidden);
             put(t, p + "self_attn.v_proj.weight", rnd, scale, kvHeads * hd, hidden);
             put(t, p + "self_attn.o_proj.weight", rnd, scale, hidden, heads * hd);
+            if (modelType.equals("qwen2")) {
+                put(t, p + "self_attn.q_proj.bias", rnd, 0.3, heads * hd);
+                put(t, p + "self_attn.k_proj.bias", rnd, 0.3, kvHeads * hd);
+                put(t, p + "self_attn.v_proj.bias", rnd, 0.3, kvHeads * hd);
+            }
             if (modelType.equals("qwen3")) {
                 norm(t, p + "self_attn.q_norm.weight", rnd, hd);
                 norm(t, p + "self_attn.k_norm.weight", rnd, hd);
@@ -77,9 +83,9 @@ final class RandomModels {
                 {"model_type": "%s", "vocab_size": %d, "hidden_size": %d, "intermediate_size": %d,
                  "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "head_dim": %d,
                  "hidden_act": "silu", "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "max_position_embeddings": %d,
-                 "tie_word_embeddings": false, "attention_bias": false, "mlp_bias": false%s}
+                 "tie_word_embeddings": false, "attention_bias": %s, "mlp_bias": false%s}
                 """.formatted(modelType, vocab, hidden, inter, layers, heads, kvHeads, hd, maxPositions,
-                window > 0 ? ", \"sliding_window\": " + window : "");
+                modelType.equals("qwen2"), window > 0 ? ", \"sliding_window\": " + window : "");
         return write(dir, config, t);
     }
 
