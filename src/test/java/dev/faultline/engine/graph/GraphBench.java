@@ -87,8 +87,9 @@ class GraphBench {
     /**
      * The rows alone, interleaved: per attention layer, each batch of B rows in one pass, then the same rows one per
      * pass, right after, so both see the same machine state (the whole-graph runs above alternate whole builds).
-     * Also the rows of one backward pass per row over the repeated input (the autograd path biased blocks take), for
-     * scale. {@code -Dbench.runs} repetitions; medians.
+     * Each layer's keys and values are made before its clock starts (once per layer whichever way the rows go).
+     * Also one backward pass per row over the input (row-by-row as issue 7 describes it; the autograd path that
+     * gradient×input takes), on every 8th position. {@code -Dbench.runs} repetitions; medians.
      */
     @Test
     void rowsInterleaved512() throws IOException {
@@ -105,16 +106,24 @@ class GraphBench {
             }
             int layers = m.config().numLayers();
             int batch = b.batchSize();
+            double packedAuto = 0;
+            int rowsAuto = 0;
             for (int fixed : java.util.stream.IntStream.of(8, 16, batch, 64).distinct().toArray()) {
                 List<double[]> reps = new ArrayList<>();
                 for (int r = 0; r < runs + 1; r++) { // the first is a warm-up
                     double packed = 0;
                     double single = 0;
+                    double keysValues = 0;
                     int passes = 0;
                     int rows = 0;
                     for (int l = 0; l < layers; l++) {
                         double[] rel = b.relevance(2 * l + 1);
                         int[] all = java.util.stream.IntStream.range(0, rel.length).filter(j -> rel[j] != 0).toArray();
+                        // the layer's keys and values (made once per layer, whichever way its rows are then computed)
+                        // before the clock starts: otherwise the first packed pass of each layer pays for them alone
+                        long k0 = System.nanoTime();
+                        b.attentionRows(l, new int[] {all[0]});
+                        keysValues += System.nanoTime() - k0;
                         for (int from = 0; from < all.length; from += fixed) {
                             int[] rs = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + fixed));
                             long t0 = System.nanoTime();
@@ -130,15 +139,21 @@ class GraphBench {
                         }
                     }
                     if (r > 0) {
-                        reps.add(new double[] {packed / 1e6, single / 1e6, packed / single, passes, rows});
+                        reps.add(new double[] {packed / 1e6, single / 1e6, packed / single, passes, rows, keysValues / 1e6});
                     }
                 }
                 double ratio = median(reps, 2);
+                if (fixed == batch) {
+                    packedAuto = median(reps, 0);
+                    rowsAuto = (int) reps.get(0)[4];
+                }
                 report(String.format("512 tokens, rows alone, interleaved, B=%d%s: %d rows in %.0f passes; packed "
                         + "median %.1f ms vs one row per pass %.1f ms: ratio %.4f = %.2f/B (goal <= 2/B); ratios of "
-                        + "the %d runs %s", fixed, fixed == batch ? " (automatic)" : "", (int) reps.get(0)[4],
+                        + "the %d runs %s; keys and values of the %d layers (with one row each, untimed above) %.1f ms",
+                        fixed, fixed == batch ? " (automatic)" : "", (int) reps.get(0)[4],
                         reps.get(0)[3], median(reps, 0), median(reps, 1), ratio, ratio * fixed, reps.size(),
-                        reps.stream().map(x -> String.format("%.2f/B", x[2] * fixed)).toList()));
+                        reps.stream().map(x -> String.format("%.2f/B", x[2] * fixed)).toList(), layers,
+                        median(reps, 5)));
             }
             // one backward pass per row (the autograd rows), against the closed form's single rows: same rows
             double closed = 0;
@@ -159,9 +174,132 @@ class GraphBench {
                     }
                 }
             }
+            double byBackward = backward / n / 1e6 * rowsAuto;
             report(String.format("  one row per pass: closed form %.0f us vs one backward pass over the input %.0f us "
-                    + "(mean of %d rows, every 8th position of each layer)", closed / n / 1e3, backward / n / 1e3, n));
+                    + "(mean of %d rows, every 8th position of each layer); so every row one backward pass each ~%.0f "
+                    + "ms, and the packed rows at B=%d (%.1f ms) vs that: %.4f = %.2f/B", closed / n / 1e3,
+                    backward / n / 1e3, n, byBackward, batch, packedAuto, packedAuto / byBackward,
+                    packedAuto / byBackward * batch));
         }
+    }
+
+    /**
+     * A random GPT-2 (biases everywhere, learned positions; hidden 128, 4 layers, 4 heads, vocab 512) at
+     * {@code -Dbench.tokens} (512): whole graphs at {@code -Dbench.node-threshold} (0.01), {@code -Dbench.runs}
+     * builds (3) after a warm-up, medians. Only public API, so the same bench runs on older code.
+     */
+    @Test
+    void gpt2Graph() throws IOException {
+        enabled();
+        int t = Integer.getInteger("bench.tokens", 512);
+        int runs = Integer.getInteger("bench.runs", 3);
+        try (LanguageModel m = ModelLoader.load(gpt2Bench(t), DType.FLOAT32, "cpu")) {
+            double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0.01"));
+            GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, nodeThreshold,
+                    0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+            AttributionGraphs.buildHere(m, r); // warm-up
+            List<double[]> all = new ArrayList<>();
+            AttributionGraph g = null;
+            for (int i = 0; i < runs; i++) {
+                g = AttributionGraphs.buildHere(m, r);
+                all.add(times(g));
+            }
+            report(String.format("%d tokens, random GPT-2 hidden 128, 4 layers, 4 heads (float32, 1 thread), "
+                    + "node-threshold %s: B=%d, rows computed %d; median of %d: graph %.0f ms, rows phase %.0f ms "
+                    + "(compute %.0f ms); edges %d, nodes %d; last run's timings %s", t, nodeThreshold,
+                    g.metrics().batchSize(), g.metrics().rowsComputed(), runs, median(all, 0), median(all, 1),
+                    median(all, 2), g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
+        }
+    }
+
+    /**
+     * The same random GPT-2 at 512 tokens, rows alone: per attention layer every row, B at a time, in closed form and
+     * by one backward pass over the input repeated B times (the path biased blocks took before the closed form
+     * handled biases), and one row per pass both ways (the backward pass on every 8th batch only: it is slow).
+     */
+    @Test
+    void gpt2Rows512() throws IOException {
+        enabled();
+        int t = 512;
+        int runs = Integer.getInteger("bench.runs", 3);
+        try (LanguageModel m = ModelLoader.load(gpt2Bench(t), DType.FLOAT32, "cpu");
+                GraphBuilder b = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m),
+                        new GraphRequest(gpt2Ids(t), -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0.85, 0,
+                                GraphRequest.DEFAULT_MEMORY_BUDGET))) {
+            while (b.progress().phase().equals("global")) {
+                b.step();
+            }
+            int batch = b.batchSize();
+            List<double[]> reps = new ArrayList<>();
+            for (int r = 0; r < runs + 1; r++) { // the first is a warm-up
+                double[] ns = new double[6]; // closed packed, closed single, repeated packed, sampled: closed, repeated
+                int rows = 0;
+                int sampled = 0;
+                for (int l = 0; l < m.config().numLayers(); l++) {
+                    double[] rel = b.relevance(2 * l + 1);
+                    int[] all = java.util.stream.IntStream.range(0, rel.length).filter(j -> rel[j] != 0).toArray();
+                    b.attentionRows(l, new int[] {all[0]}); // the layer's keys and values, untimed
+                    for (int from = 0, k = 0; from < all.length; from += batch, k++) {
+                        int[] rs = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + batch));
+                        long t0 = System.nanoTime();
+                        b.attentionRowsClosedForm(l, rs);
+                        long t1 = System.nanoTime();
+                        for (int j : rs) {
+                            b.attentionRowsClosedForm(l, new int[] {j});
+                        }
+                        long t2 = System.nanoTime();
+                        b.attentionRowsRepeated(l, rs);
+                        long t3 = System.nanoTime();
+                        ns[0] += t1 - t0;
+                        ns[1] += t2 - t1;
+                        ns[2] += t3 - t2;
+                        if (k % 8 == 0) {
+                            for (int j : rs) {
+                                long s0 = System.nanoTime();
+                                b.attentionRowsClosedForm(l, new int[] {j});
+                                long s1 = System.nanoTime();
+                                b.attentionRowsRepeated(l, new int[] {j});
+                                ns[3] += s1 - s0;
+                                ns[4] += System.nanoTime() - s1;
+                                sampled++;
+                            }
+                        }
+                        rows += rs.length;
+                    }
+                }
+                if (r > 0) {
+                    reps.add(new double[] {ns[0] / 1e6, ns[1] / 1e6, ns[2] / 1e6, ns[3] / 1e6, ns[4] / 1e6, rows,
+                            sampled});
+                }
+            }
+            double closedPacked = median(reps, 0);
+            double closedSingle = median(reps, 1);
+            double repeatedPacked = median(reps, 2);
+            double perRowBackward = median(reps, 4) / reps.get(0)[6];
+            double byBackward = perRowBackward * reps.get(0)[5];
+            report(String.format("512 tokens, random GPT-2, rows alone, B=%d (automatic), %d rows, medians of %d: "
+                    + "closed form packed %.1f ms, one row per pass %.1f ms (ratio %.2f/B); backward pass over the "
+                    + "repeated input packed %.1f ms; one backward pass per row %.2f ms (mean of %d sampled rows; "
+                    + "closed form single on the same rows %.3f ms), so every row that way ~%.0f ms: closed form "
+                    + "packed vs it %.4f = %.2f/B", batch, (int) reps.get(0)[5], reps.size(), closedPacked,
+                    closedSingle, closedPacked / closedSingle * batch, repeatedPacked, perRowBackward,
+                    (int) reps.get(0)[6], median(reps, 3) / reps.get(0)[6], byBackward, closedPacked / byBackward,
+                    closedPacked / byBackward * batch));
+        }
+    }
+
+    /** The GPT-2 of {@link #gpt2Graph} with {@code t} positions (HF's initialisation scale, 0.02). */
+    private Path gpt2Bench(int t) throws IOException {
+        return RandomModels.gpt2(dir.resolve("gpt2-" + t), 13, 512, 128, 4, 4, t, 0.02);
+    }
+
+    private static int[] gpt2Ids(int t) {
+        Random rnd = new Random(6);
+        int[] ids = new int[t];
+        for (int i = 0; i < t; i++) {
+            ids[i] = rnd.nextInt(512);
+        }
+        return ids;
     }
 
     /** A random Llama shaped like TinyStories-260K with 4,096 positions, one run at 4,096 tokens. */
