@@ -276,25 +276,33 @@ class AttributionGraphTest {
             for (int l = 0; l < 4; l++) {
                 assertThat(hm.transformer().edgeRowsClosedForm(true, l))
                         .as("%s layer %d takes the closed form", type, l).isTrue();
-                double[] closed = b.attentionRowsClosedForm(l, rs);
-                double[] repeated = b.attentionRowsRepeated(l, rs);
-                double[][] definition = b.fullRows(2 * l, rs);
-                double scale = maxAbs(repeated);
-                assertThat(scale).isPositive();
-                assertThat(closed).hasSameSizeAs(repeated).hasSize(rs.length * T);
-                for (int c = 0; c < rs.length; c++) {
-                    for (int i = 0; i < T; i++) {
-                        double w = closed[c * T + i];
-                        assertThat(w).as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
-                                .isCloseTo(repeated[c * T + i], offset(1e-10 * scale));
-                        assertThat(w).as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
-                                .isCloseTo(definition[c][i], offset(1e-10 * scale));
-                        boolean seen = i <= rs[c] && (windows[l] == 0 || i > rs[c] - windows[l]);
-                        if (!seen) {
-                            assertThat(w).as("%s layer %d W[%d,%d] outside the window", type, l, rs[c], i)
-                                    .isZero();
-                        }
-                    }
+                int win = windows[l];
+                assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (win == 0 || i > j - win));
+            }
+        }
+    }
+
+    /**
+     * The closed-form rows {@code rs} of attention layer {@code l} equal one backward pass over the repeated input
+     * and the plain definition (to 1e-10 of the largest), and are exactly 0 where row j does not see key i.
+     */
+    private static void assertClosedFormRows(GraphBuilder b, String type, int l, int[] rs,
+            java.util.function.BiPredicate<Integer, Integer> seen) {
+        double[] closed = b.attentionRowsClosedForm(l, rs);
+        double[] repeated = b.attentionRowsRepeated(l, rs);
+        double[][] definition = b.fullRows(2 * l, rs);
+        double scale = maxAbs(repeated);
+        assertThat(scale).isPositive();
+        assertThat(closed).hasSameSizeAs(repeated).hasSize(rs.length * T);
+        for (int c = 0; c < rs.length; c++) {
+            for (int i = 0; i < T; i++) {
+                double w = closed[c * T + i];
+                assertThat(w).as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
+                        .isCloseTo(repeated[c * T + i], offset(1e-10 * scale));
+                assertThat(w).as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
+                        .isCloseTo(definition[c][i], offset(1e-10 * scale));
+                if (!seen.test(rs[c], i)) {
+                    assertThat(w).as("%s layer %d W[%d,%d] unseen", type, l, rs[c], i).isZero();
                 }
             }
         }
@@ -318,24 +326,7 @@ class AttributionGraphTest {
                 assertThat(tr.attentionHasConstantTerms(l)).as("%s layer %d has biases", type, l).isTrue();
                 assertThat(tr.edgeRowsClosedForm(true, l)).as("%s layer %d takes the closed form", type, l).isTrue();
                 assertThat(tr.edgeRowsClosedForm(false, l)).as("gradient×input keeps the backward pass").isFalse();
-                double[] closed = b.attentionRowsClosedForm(l, rs);
-                double[] repeated = b.attentionRowsRepeated(l, rs);
-                double[][] definition = b.fullRows(2 * l, rs);
-                double scale = maxAbs(repeated);
-                assertThat(scale).isPositive();
-                assertThat(closed).hasSameSizeAs(repeated).hasSize(rs.length * T);
-                for (int c = 0; c < rs.length; c++) {
-                    for (int i = 0; i < T; i++) {
-                        double w = closed[c * T + i];
-                        assertThat(w).as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
-                                .isCloseTo(repeated[c * T + i], offset(1e-10 * scale));
-                        assertThat(w).as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
-                                .isCloseTo(definition[c][i], offset(1e-10 * scale));
-                        if (i > rs[c]) {
-                            assertThat(w).as("%s layer %d W[%d,%d] after the row", type, l, rs[c], i).isZero();
-                        }
-                    }
-                }
+                assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j);
             }
         }
     }
