@@ -189,15 +189,64 @@ public final class Transformer {
     }
 
     /**
-     * The parts of {@link #attentionKeysValues} linear in {@code h} under the rules: the same maps without their
-     * constant terms (the norm's bias and the projections' biases), so that their gradient×input equals the
-     * residual's through them. Requires {@link #edgeRowsClosedForm}.
+     * What {@link #attentionEdgeRows} reads of a layer's keys and values, each transposed to a contiguous
+     * [kvHeads, head_dim, T] (a prefix of the last axis is then a plain strided matrix): the keys (after norms and
+     * RoPE) and values; their linear parts (the same maps without the norm's bias and the projections' biases)
+     * when {@link #attentionHasConstantTerms}, else null; and without the rules the norm's shrink ε/(ms+ε) per
+     * position, [1, T] (what the gradient of a normaliser that is not detached leaves of a factor's gradient×input:
+     * J·h = ρ·x⁰), else null.
      */
-    public NDArray[] attentionKeysValuesLinear(Pass p, int layer, NDArray h) {
-        if (!edgeRowsClosedForm(p.rules, layer)) {
-            throw new IllegalArgumentException("layer " + layer + " has no closed-form rows (rules off or biases)");
+    public record EdgeKeys(NDArray keysT, NDArray valuesT, NDArray keysLinearT, NDArray valuesLinearT,
+            NDArray shrink) {
+
+        /** Views of the first {@code width} positions, attached to {@code m}. */
+        public EdgeKeys prefix(int width, NDManager m) {
+            return new EdgeKeys(view(keysT, width, m), view(valuesT, width, m), view(keysLinearT, width, m),
+                    view(valuesLinearT, width, m), view(shrink, width, m));
         }
-        return keysValues(p, layer, h, true);
+
+        private static NDArray view(NDArray a, int width, NDManager m) {
+            if (a == null) {
+                return null;
+            }
+            NDArray v = a.get(new NDIndex("..., 0:{}", width));
+            v.attach(m);
+            return v;
+        }
+    }
+
+    /**
+     * The {@link EdgeKeys} of attention layer {@code layer} for the residual stream {@code h} [1, T, D] at every
+     * position (the maps are position-wise, so a prefix serves any batch of rows). Requires
+     * {@link #edgeRowsClosedForm}.
+     */
+    public EdgeKeys edgeRowKeys(Pass p, int layer, NDArray h) {
+        if (!edgeRowsClosedForm(p.rules, layer)) {
+            throw new IllegalArgumentException("layer " + layer + " has no closed-form rows");
+        }
+        NDArray[] kv = keysValues(p, layer, h, false);
+        NDArray[] lin = attentionHasConstantTerms(layer) ? keysValues(p, layer, h, true) : null;
+        LayerWeights w = weights.layers().get(layer);
+        NDArray shrink = p.rules || w.attnNormW() == null ? null : normShrink(h.squeeze(0)).reshape(1, -1);
+        return new EdgeKeys(transposed(kv[0]), transposed(kv[1]), lin == null ? null : transposed(lin[0]),
+                lin == null ? null : transposed(lin[1]), shrink);
+    }
+
+    /** [1, kvH, T, hd] to a contiguous [kvH, hd, T]. */
+    private static NDArray transposed(NDArray kv) {
+        Shape s = kv.getShape();
+        return kv.squeeze(0).transpose(0, 2, 1).flatten().reshape(s.get(1), s.get(3), s.get(2));
+    }
+
+    /**
+     * ρ = ε/(ms + ε) of the pre-attention norm per row of {@code x} [n, D] (ms: the mean square, of the centred row
+     * for LayerNorm), [n, 1]: gradient×input through a norm whose normaliser is not detached is ρ times that
+     * through the same norm with it detached (the normaliser's gradient takes the rest: the norm is scale-free).
+     */
+    private NDArray normShrink(NDArray x) {
+        NDArray c = config.family() == HfConfig.Family.GPT2
+                ? x.sub(x.mean(new int[] {x.getShape().dimension() - 1}, true)) : x;
+        return rms(c).square().pow(-1).mul(config.normEps());
     }
 
     private NDArray[] keysValues(Pass p, int layer, NDArray h, boolean linearPart) {
@@ -325,19 +374,24 @@ public final class Transformer {
     private static final float HIDDEN = -1e30f;
 
     /**
-     * Whether {@link #attentionEdgeRows} applies to {@code layer}: the rules on (normalisers detached), so that the
+     * Whether {@link #attentionEdgeRows} applies to {@code layer}. Under the rules (normalisers detached) the
      * queries, keys and values are affine maps of the residual stream, each its linear part plus constant terms (the
-     * norm's bias, the projections' biases: GPT-2, Qwen2). Not for a q/k norm over a biased projection (its
-     * normaliser would see the bias; no supported family has both).
+     * norm's bias, the projections' biases: GPT-2, Qwen2); not for a q/k norm over a biased projection (its
+     * normaliser would see the bias; no supported family has both). Without the rules (gradient×input) only the
+     * pre-attention norm may be there, whose normaliser's gradient shrinks each factor's share by ρ
+     * ({@link EdgeKeys#shrink}): no q/k norm, no norm after the block.
      */
     public boolean edgeRowsClosedForm(boolean rules, int layer) {
         LayerWeights w = weights.layers().get(layer);
-        return rules && !((w.qNorm() != null || w.kNorm() != null) && (w.qb() != null || w.kb() != null));
+        if (!rules) {
+            return w.qNorm() == null && w.kNorm() == null && w.postAttnNorm() == null;
+        }
+        return !((w.qNorm() != null || w.kNorm() != null) && (w.qb() != null || w.kb() != null));
     }
 
     /**
      * Whether the queries, keys or values of {@code layer} have constant terms (a norm bias or a q/k/v bias), so
-     * that {@link #attentionEdgeRows} needs their linear parts ({@link #attentionKeysValuesLinear}) besides them.
+     * that {@link #attentionEdgeRows} needs their linear parts ({@link EdgeKeys}) besides them.
      */
     public boolean attentionHasConstantTerms(int layer) {
         LayerWeights w = weights.layers().get(layer);
@@ -356,27 +410,27 @@ public final class Transformer {
      *   own row j:       h_j·G_c + ½ Σ_h Σ_i s[h,i] ∂s[h,i]   (residual, and the query: the same sum as the keys')
      * </pre>
      * (s = q·kᵀ/√d; the detach rule: no score gradient, no halving of A·V). With constant terms (GPT-2, Qwen2) a
-     * factor's gradient×input is that of its linear part x⁰ ({@link #attentionKeysValuesLinear}, the query's
-     * likewise): value part Σ_h a ∂a⁰ with ∂a⁰ = u_h·v⁰_i, key part ½ Σ_h (q·k⁰_i/√d) ∂s, query part ½ Σ_h Σ_i
-     * (q⁰·k_i/√d) ∂s, while the softmax and its backward use the full q, k, v; what the constants receive stays
-     * with them (bias-absorbed), as in a backward pass. Keys and values, transposed to
-     * [kvHeads, head_dim, T'] (a prefix of {@link #attentionKeysValues}' for the whole sequence, made once per layer),
-     * are shared by the copies; the copies' queries are stacked per key/value head in the order (group head, copy), so
-     * scores and weights are one contiguous [H, B, T'] block: a handful of passes over B·H·T' numbers, one matrix
-     * product per key/value head, no graph recorded. {@code linearT}: the linear parts of the keys and values in the
-     * same layout when {@link #attentionHasConstantTerms}, else null.
-     * Requires {@link #edgeRowsClosedForm}.
+     * factor's gradient×input is that of its linear part x⁰ ({@link EdgeKeys}, the query's likewise): value part
+     * Σ_h a ∂a⁰ with ∂a⁰ = u_h·v⁰_i, key part ½ Σ_h (q·k⁰_i/√d) ∂s, query part ½ Σ_h Σ_i (q⁰·k_i/√d) ∂s, while the
+     * softmax and its backward use the full q, k, v; what the constants receive stays with them (bias-absorbed), as
+     * in a backward pass. Without the rules (gradient×input) no halving, and each factor's share is multiplied by its
+     * position's norm shrink ρ ({@link EdgeKeys#shrink}; the query's by the row's). The keys and values
+     * ({@code keys}: a prefix of {@link #edgeRowKeys}' for the whole sequence, made once per layer) are shared by the
+     * copies; the copies' queries are stacked per key/value head in the order (group head, copy), so scores and
+     * weights are one contiguous [H, B, T'] block: a handful of passes over B·H·T' numbers, one matrix product per
+     * key/value head, no graph recorded. Requires {@link #edgeRowsClosedForm}.
      */
-    public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, NDArray keysT, NDArray valuesT,
-            NDArray[] linearT, int[] rows) {
+    public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, EdgeKeys keys, int[] rows) {
         if (!edgeRowsClosedForm(p.rules, layer)) {
-            throw new IllegalArgumentException("layer " + layer + " has no closed-form rows (rules off or biases)");
+            throw new IllegalArgumentException("layer " + layer + " has no closed-form rows");
         }
         boolean constants = attentionHasConstantTerms(layer);
-        if (constants != (linearT != null)) {
-            throw new IllegalArgumentException("layer " + layer + (constants
-                    ? " has constant terms: its keys' and values' linear parts are needed" : " has no constant terms"));
+        if (constants != (keys.keysLinearT() != null) || (p.rules || weights.layers().get(layer).attnNormW() == null)
+                != (keys.shrink() == null)) {
+            throw new IllegalArgumentException("layer " + layer + ": keys made for other rules or another layer");
         }
+        NDArray keysT = keys.keysT();
+        NDArray valuesT = keys.valuesT();
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
         int t = (int) keysT.getShape().get(2);
@@ -417,24 +471,37 @@ public final class Transformer {
             gA = gOut.mul(w.postAttnNorm()).div(rms(lin));
         }
         NDArray u = gA.matMul(w.o()); // ∂/∂(concatenated head outputs), [B, H·hd]
-        if (!p.detachSoftmax) {
-            u = p.scale(u, 0.5); // uniform rule on A·V
+        if (!p.detachSoftmax && p.productShare() != 1) {
+            u = p.scale(u, p.productShare()); // uniform rule on A·V
         }
         NDArray uKv = perKvHead(u, b, kvHeads, group, hd);
         NDArray dA = uKv.matMul(valuesT).reshape(heads, b, t);
         NDArray own = f64(hRows).mul(f64(gOut)).sum(new int[] {1}); // residual
-        if (constants) {
-            return constantTermRows(p, layer, hRows, posQ, q, uKv, raw, attn, dA, keysT, linearT, own);
-        }
-        // in place from here (three score-sized arrays in all): e = a ⊙ ∂a into dA; ∂s = e − a ⊙ Σ_i e into it too
-        // (the softmax backward), a ⊙ Σ_i e into attn; s ⊙ ∂s into raw
+        // without the rules: the row's own shrink for the query's part, [B]
+        NDArray rowShrink = keys.shrink() == null ? null : f64(normShrink(hRows)).reshape(b);
+        EdgeRows r = constants ? constantTermRows(p, layer, hRows, posQ, q, uKv, raw, attn, dA, keys, rowShrink, own)
+                : plainRows(p, raw, attn, dA, rowShrink, own);
+        return keys.shrink() == null ? r : new EdgeRows(r.edges().muli(keys.shrink()), r.own());
+    }
+
+    /**
+     * {@link #attentionEdgeRows} without constant terms, in place (three score-sized arrays in all): e = a ⊙ ∂a into
+     * dA; ∂s = e − a ⊙ Σ_i e into it too (the softmax backward), a ⊙ Σ_i e into attn; s ⊙ ∂s into raw. The query's
+     * part is the keys' summed over the keys (times the row's shrink, if any).
+     */
+    private static EdgeRows plainRows(Pass p, NDArray raw, NDArray attn, NDArray dA, NDArray rowShrink,
+            NDArray own) {
         NDArray e = dA.muli(attn);
         NDArray edges = e.sum(new int[] {0}); // values, [B, T']
         if (!p.detachSoftmax) {
             NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true)));
-            NDArray keysPart = p.scale(raw.muli(ds).sum(new int[] {0}), 0.5); // ½ Σ_h s ∂s, [B, T']
+            NDArray keysPart = raw.muli(ds).sum(new int[] {0}); // Σ_h s ∂s, [B, T']
+            if (p.productShare() != 1) {
+                keysPart = p.scale(keysPart, p.productShare()); // ½ under the uniform rule
+            }
             edges = edges.addi(keysPart);
-            own = own.addi(f64(keysPart).sum(new int[] {1})); // the query's: the same products summed over the keys
+            NDArray query = f64(keysPart).sum(new int[] {1});
+            own = own.addi(rowShrink == null ? query : query.muli(rowShrink));
         }
         return new EdgeRows(edges, own);
     }
@@ -446,28 +513,31 @@ public final class Transformer {
      * {@code own}). Two score-sized products more than without constants.
      */
     private EdgeRows constantTermRows(Pass p, int layer, NDArray hRows, long[] posQ, NDArray q, NDArray uKv,
-            NDArray raw, NDArray attn, NDArray dA, NDArray keysT, NDArray[] linearT, NDArray own) {
+            NDArray raw, NDArray attn, NDArray dA, EdgeKeys keys, NDArray rowShrink, NDArray own) {
+        NDArray keysT = keys.keysT();
         int b = (int) hRows.getShape().get(0);
         int t = (int) keysT.getShape().get(2);
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int group = heads / kvHeads;
-        NDArray edges = uKv.matMul(linearT[1]).reshape(heads, b, t).muli(attn).sum(new int[] {0}); // Σ_h a ∂a⁰
+        NDArray edges = uKv.matMul(keys.valuesLinearT()).reshape(heads, b, t).muli(attn).sum(new int[] {0}); // Σ_h a ∂a⁰
         if (p.detachSoftmax) {
             return new EdgeRows(edges, own);
         }
         NDArray e = dA.muli(attn);
         NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true))); // [H, B, T']
         NDArray qKv = perKvHead(q, b, kvHeads, group, hd); // q/√d, [kvH, G·B, hd]
-        NDArray keysPart = p.scale(qKv.matMul(linearT[0]).reshape(heads, b, t).muli(ds).sum(new int[] {0}), 0.5);
+        double share = p.productShare();
+        NDArray keysPart = p.scale(qKv.matMul(keys.keysLinearT()).reshape(heads, b, t).muli(ds).sum(new int[] {0}),
+                share);
         edges = edges.addi(keysPart);
-        // the query's: q⁰/√d · Σ_i ∂s[h,i] k_i per head, ½, summed over heads, on the row's own position
+        // the query's: q⁰/√d · Σ_i ∂s[h,i] k_i per head, its share, summed over heads, on the row's own position
         NDArray q0 = perKvHead(p.scale(rowQueries(p, layer, hRows, posQ, true), 1.0 / Math.sqrt(hd)), b, kvHeads,
                 group, hd);
         NDArray dsK = ds.reshape(kvHeads, (long) group * b, t).matMul(keysT.transpose(0, 2, 1)); // [kvH, G·B, hd]
-        NDArray queryPart = f64(q0.mul(dsK)).reshape(kvHeads, group, b, hd).sum(new int[] {0, 1, 3});
-        own = own.addi(p.scale(queryPart, 0.5));
+        NDArray queryPart = p.scale(f64(q0.mul(dsK)).reshape(kvHeads, group, b, hd).sum(new int[] {0, 1, 3}), share);
+        own = own.addi(rowShrink == null ? queryPart : queryPart.muli(rowShrink));
         return new EdgeRows(edges, own);
     }
 

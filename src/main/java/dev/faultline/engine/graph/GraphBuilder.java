@@ -33,9 +33,9 @@ import java.util.Map;
  * ({@link #attentionChunked}, {@link #globalAttentionChunked}): O(chunk·T) instead of O(T²) per layer.</li>
  * <li>Edge rows: for target node j of layer k+1 with |R| > node-threshold·|Δℓ|, W[j, i] = Σ_hidden h_k[i] ⊙
  * ∂⟨block_k(h_k)[j], sg(g_{k+1}[j])⟩/∂h_k[i]. Attention rows go B at a time (prefix up to the batch's last row,
- * causality makes the rest zero). Under the rules the B rows come in closed form from the keys and values of the
- * layer (and, with biases, their linear parts), computed once, and each copy's query at j_b
- * ({@link #attentionRowsClosedForm}); otherwise (gradient×input) by one backward pass over h_k
+ * causality makes the rest zero). The B rows come in closed form from the keys and values of the layer (and, with
+ * biases, their linear parts), computed once, and each copy's query at j_b ({@link #attentionRowsClosedForm});
+ * only gradient×input through q/k norms or a norm after the block takes one backward pass over h_k
  * repeated B times, copy b seeded with row j_b's gradient by the injected target Σ_b ⟨Y_b[j_b], sg(g[j_b])⟩
  * ({@link #attentionRowsRepeated}). The MLP block is position-wise, so its rows are diagonal: W[j, j] = R_k[j],
  * already known from the global pass.</li>
@@ -75,7 +75,7 @@ final class GraphBuilder implements AutoCloseable {
     private long rowsTotal;
     private long rowsDone;
     private long started = System.nanoTime();
-    private NDArray[] kvCache;       // keys and values of layer kvLayer, [kvH, hd, T] each (closed-form rows)
+    private Transformer.EdgeKeys kvCache;       // keys and values of layer kvLayer, [kvH, hd, T] each (closed-form rows)
     private int kvLayer = -1;
     private NDManager kvManager;
 
@@ -440,7 +440,7 @@ final class GraphBuilder implements AutoCloseable {
     double[] attentionRowsClosedForm(int l, int[] rs) {
         int n = rs.length;
         int width = rs[n - 1] + 1;
-        NDArray[] kv = layerKeysValues(l);
+        Transformer.EdgeKeys kv = layerKeysValues(l);
         try (NDManager pm = gm.newSubManager()) {
             long[] idx = new long[n];
             for (int c = 0; c < n; c++) {
@@ -449,15 +449,9 @@ final class GraphBuilder implements AutoCloseable {
             NDArray pick = pm.create(idx);
             NDArray hRows = h[2 * l].get(new NDIndex("0, {}, :", pick));
             NDArray gOut = g[2 * l + 1].get(new NDIndex("0, {}, :", pick));
-            NDArray[] prefix = new NDArray[kv.length];
-            for (int i = 0; i < kv.length; i++) {
-                prefix[i] = kv[i].get(new NDIndex(":, :, 0:{}", width));
-                prefix[i].attach(pm);
-            }
             hRows.attach(pm);
             gOut.attach(pm);
-            NDArray[] linear = kv.length == 4 ? new NDArray[] {prefix[2], prefix[3]} : null;
-            Transformer.EdgeRows r = tr.attentionEdgeRows(pass(pm), l, hRows, gOut, prefix[0], prefix[1], linear, rs);
+            Transformer.EdgeRows r = tr.attentionEdgeRows(pass(pm), l, hRows, gOut, kv.prefix(width, pm), rs);
             double[] out = doubles(r.edges());
             double[] own = r.own().toDoubleArray();
             for (int c = 0; c < n; c++) {
@@ -481,32 +475,20 @@ final class GraphBuilder implements AutoCloseable {
     }
 
     /**
-     * Keys and values of attention layer l at every position, [kvH, hd, T] each, and when the layer has constant
-     * terms (biases: GPT-2, Qwen2) their linear parts too ({@link Transformer#attentionKeysValuesLinear}), computed
-     * once per layer (the maps are position-wise, so a prefix serves any batch); the previous layer's are released.
+     * What the closed form reads of attention layer l ({@link Transformer#edgeRowKeys}: keys and values, with biases
+     * their linear parts, without the rules the norm's shrink) at every position, computed once per layer (the maps
+     * are position-wise, so a prefix serves any batch); the previous layer's are released.
      */
-    private NDArray[] layerKeysValues(int l) {
+    private Transformer.EdgeKeys layerKeysValues(int l) {
         if (kvLayer != l) {
             releaseKeysValues();
             kvManager = gm.newSubManager();
             NDArray src = h[2 * l].duplicate();
             src.attach(kvManager);
-            NDArray[] kv = tr.attentionKeysValues(pass(kvManager), l, src);
-            if (tr.attentionHasConstantTerms(l)) {
-                NDArray[] lin = tr.attentionKeysValuesLinear(pass(kvManager), l, src);
-                kvCache = new NDArray[] {transposed(kv[0]), transposed(kv[1]), transposed(lin[0]), transposed(lin[1])};
-            } else {
-                kvCache = new NDArray[] {transposed(kv[0]), transposed(kv[1])};
-            }
+            kvCache = tr.edgeRowKeys(pass(kvManager), l, src);
             kvLayer = l;
         }
         return kvCache;
-    }
-
-    /** [1, kvH, T, hd] to a contiguous [kvH, hd, T] (a prefix of its last axis is then a plain strided matrix). */
-    private static NDArray transposed(NDArray kv) {
-        Shape s = kv.getShape();
-        return kv.squeeze(0).transpose(0, 2, 1).flatten().reshape(s.get(1), s.get(3), s.get(2));
     }
 
     private void releaseKeysValues() {

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Graphs on the reference models of {@code shared/golden} (Hugging Face layout; an independent PyTorch
  * implementation of the rules made the cases): the graph's global pass gives the node relevance the reference gives
  * at every layer input and at the final norm, and every attention row in closed form equals one backward pass over
- * the repeated input, including the biased blocks of Qwen2 and GPT-2.
+ * the repeated input, including the biased blocks of Qwen2 and GPT-2, under the rules and under gradient×input.
  */
 class GoldenGraphTest {
 
@@ -35,19 +35,22 @@ class GoldenGraphTest {
         return p;
     }
 
-    @ParameterizedTest(name = "{0}-len{1}-{2}")
-    @CsvSource({"tiny-llama-gqa, 40, attnlrp", "tiny-llama-gqa, 40, detach", "tiny-qwen2-bias, 40, attnlrp",
-            "tiny-qwen2-bias, 40, detach", "tiny-gpt2, 40, attnlrp", "tiny-gpt2, 40, detach",
-            "tiny-qwen2-bias, 9, attnlrp", "tiny-gpt2, 9, attnlrp"})
-    void nodeRelevanceMatchesTheReferenceAndClosedFormRowsTheBackwardPass(String model, int len, String softmax)
-            throws IOException {
+    @ParameterizedTest(name = "{0}-len{1}-{2}-{3}")
+    @CsvSource({"tiny-llama-gqa, 40, attnlrp, attnlrp", "tiny-llama-gqa, 40, attnlrp, detach",
+            "tiny-qwen2-bias, 40, attnlrp, attnlrp", "tiny-qwen2-bias, 40, attnlrp, detach",
+            "tiny-gpt2, 40, attnlrp, attnlrp", "tiny-gpt2, 40, attnlrp, detach", "tiny-qwen2-bias, 9, attnlrp, attnlrp",
+            "tiny-gpt2, 9, attnlrp, attnlrp", "tiny-llama-gqa, 40, gradxinput, attnlrp",
+            "tiny-qwen2-bias, 40, gradxinput, attnlrp", "tiny-gpt2, 40, gradxinput, attnlrp"})
+    void nodeRelevanceMatchesTheReferenceAndClosedFormRowsTheBackwardPass(String model, int len, String method,
+            String softmax) throws IOException {
         Path dir = golden();
         JsonNode g = JSON.readTree(dir.resolve("cases")
-                .resolve(model + "-len" + len + "-attnlrp-" + softmax + "-float64.json").toFile());
+                .resolve(model + "-len" + len + "-" + method + "-" + softmax + "-float64.json").toFile());
+        boolean rules = Method.parse(method) == Method.ATTNLRP;
         int[] ids = ints(g.get("ids"));
         assertThat(ids).hasSize(len);
         GraphRequest r = new GraphRequest(ids, g.get("position").asInt(), g.get("wrong").asInt(),
-                g.get("correct").asInt(), Method.ATTNLRP, SoftmaxRule.parse(softmax), 0, 0.85, 8, 1 << 24);
+                g.get("correct").asInt(), Method.parse(method), SoftmaxRule.parse(softmax), 0, 0.85, 8, 1 << 24);
         try (LanguageModel m = ModelLoader.load(dir.resolve("models").resolve(model), DType.FLOAT64, "cpu");
                 GraphBuilder b = new GraphBuilder(HfLanguageModel.of(m), r)) {
             while (b.progress().phase().equals("global")) {
@@ -74,7 +77,7 @@ class GoldenGraphTest {
             int position = g.get("position").asInt(); // later rows see no gradient: zero either way
             int[] all = java.util.stream.IntStream.rangeClosed(0, position).toArray();
             for (int l = 0; l < layers; l++) {
-                assertThat(hm.transformer().edgeRowsClosedForm(true, l)).isTrue();
+                assertThat(hm.transformer().edgeRowsClosedForm(rules, l)).isTrue();
                 assertThat(hm.transformer().attentionHasConstantTerms(l)).as("%s has biases", model)
                         .isEqualTo(!model.equals("tiny-llama-gqa"));
                 double[][] closed = new double[(all.length + 7) / 8][];
