@@ -194,15 +194,16 @@ public final class Transformer {
      * RoPE) and values; their linear parts (the same maps without the norm's bias and the projections' biases)
      * when {@link #attentionHasConstantTerms}, else null; and without the rules the norm's shrink ε/(ms+ε) per
      * position, [1, T] (what the gradient of a normaliser that is not detached leaves of a factor's gradient×input:
-     * J·h = ρ·x⁰), else null.
+     * J·h = ρ·x⁰), else null; likewise without the rules the k norm's shrink of the keys' share, [kvH, 1, T] for a
+     * per-head norm (Qwen3), [1, 1, T] for one over the whole projection (OLMo), else null.
      */
     public record EdgeKeys(NDArray keysT, NDArray valuesT, NDArray keysLinearT, NDArray valuesLinearT,
-            NDArray shrink) {
+            NDArray shrink, NDArray keyShrink) {
 
         /** Views of the first {@code width} positions, attached to {@code m}. */
         public EdgeKeys prefix(int width, NDManager m) {
             return new EdgeKeys(view(keysT, width, m), view(valuesT, width, m), view(keysLinearT, width, m),
-                    view(valuesLinearT, width, m), view(shrink, width, m));
+                    view(valuesLinearT, width, m), view(shrink, width, m), view(keyShrink, width, m));
         }
 
         private static NDArray view(NDArray a, int width, NDManager m) {
@@ -221,15 +222,25 @@ public final class Transformer {
      * {@link #edgeRowsClosedForm}.
      */
     public EdgeKeys edgeRowKeys(Pass p, int layer, NDArray h) {
-        if (!edgeRowsClosedForm(p.rules, layer)) {
+        if (!edgeRowsClosedForm(layer)) {
             throw new IllegalArgumentException("layer " + layer + " has no closed-form rows");
         }
         NDArray[] kv = keysValues(p, layer, h, false);
         NDArray[] lin = attentionHasConstantTerms(layer) ? keysValues(p, layer, h, true) : null;
         LayerWeights w = weights.layers().get(layer);
         NDArray shrink = p.rules || w.attnNormW() == null ? null : normShrink(h.squeeze(0)).reshape(1, -1);
+        NDArray keyShrink = null;
+        if (!p.rules && w.kNorm() != null) { // the k norm's own shrink, per key/value head or one for all
+            int t = (int) h.getShape().get(1);
+            NDArray raw = linear(w.attnNormW() == null ? h.squeeze(0)
+                    : norm(p, h.squeeze(0), w.attnNormW(), null, layer), w.k(), null); // [T, kvH·hd]
+            keyShrink = config.family() == HfConfig.Family.QWEN3
+                    ? normShrink(raw.reshape(t, config.numKvHeads(), config.headDim())).reshape(t, -1)
+                            .transpose(1, 0).reshape(-1, 1, t)
+                    : normShrink(raw).reshape(1, 1, t);
+        }
         return new EdgeKeys(transposed(kv[0]), transposed(kv[1]), lin == null ? null : transposed(lin[0]),
-                lin == null ? null : transposed(lin[1]), shrink);
+                lin == null ? null : transposed(lin[1]), shrink, keyShrink);
     }
 
     /** [1, kvH, T, hd] to a contiguous [kvH, hd, T]. */
@@ -374,18 +385,16 @@ public final class Transformer {
     private static final float HIDDEN = -1e30f;
 
     /**
-     * Whether {@link #attentionEdgeRows} applies to {@code layer}. Under the rules (normalisers detached) the
-     * queries, keys and values are affine maps of the residual stream, each its linear part plus constant terms (the
-     * norm's bias, the projections' biases: GPT-2, Qwen2); not for a q/k norm over a biased projection (its
-     * normaliser would see the bias; no supported family has both). Without the rules (gradient×input) only the
-     * pre-attention norm may be there, whose normaliser's gradient shrinks each factor's share by ρ
-     * ({@link EdgeKeys#shrink}): no q/k norm, no norm after the block.
+     * Whether {@link #attentionEdgeRows} applies to {@code layer}, under either method. Under the rules (normalisers
+     * detached) the queries, keys and values are affine maps of the residual stream, each its linear part plus
+     * constant terms (the norm's bias, the projections' biases: GPT-2, Qwen2). Without the rules (gradient×input)
+     * a norm's normaliser is not detached, but an RMS norm is scale-free, so the gradient×input through it is ρ =
+     * ε/(ms+ε) times that through the same norm detached: each factor's share shrinks by its norms' ρ
+     * ({@link EdgeKeys}), and a norm after the block passes G through its Jacobian at the row. Not for a q/k norm
+     * over a biased projection (its normaliser would see the bias; no supported family has both).
      */
-    public boolean edgeRowsClosedForm(boolean rules, int layer) {
+    public boolean edgeRowsClosedForm(int layer) {
         LayerWeights w = weights.layers().get(layer);
-        if (!rules) {
-            return w.qNorm() == null && w.kNorm() == null && w.postAttnNorm() == null;
-        }
         return !((w.qNorm() != null || w.kNorm() != null) && (w.qb() != null || w.kb() != null));
     }
 
@@ -414,19 +423,22 @@ public final class Transformer {
      * Σ_h a ∂a⁰ with ∂a⁰ = u_h·v⁰_i, key part ½ Σ_h (q·k⁰_i/√d) ∂s, query part ½ Σ_h Σ_i (q⁰·k_i/√d) ∂s, while the
      * softmax and its backward use the full q, k, v; what the constants receive stays with them (bias-absorbed), as
      * in a backward pass. Without the rules (gradient×input) no halving, and each factor's share is multiplied by its
-     * position's norm shrink ρ ({@link EdgeKeys#shrink}; the query's by the row's). The keys and values
+     * position's norm shrink ρ ({@link EdgeKeys#shrink}; the query's by the row's), the keys' and query's per head
+     * by their q/k norms' too ({@link EdgeKeys#keyShrink}), and a norm after the block (OLMo) takes G through its
+     * backward at the row's output (not only its scale, as under the rules). The keys and values
      * ({@code keys}: a prefix of {@link #edgeRowKeys}' for the whole sequence, made once per layer) are shared by the
      * copies; the copies' queries are stacked per key/value head in the order (group head, copy), so scores and
      * weights are one contiguous [H, B, T'] block: a handful of passes over B·H·T' numbers, one matrix product per
      * key/value head, no graph recorded. Requires {@link #edgeRowsClosedForm}.
      */
     public EdgeRows attentionEdgeRows(Pass p, int layer, NDArray hRows, NDArray gOut, EdgeKeys keys, int[] rows) {
-        if (!edgeRowsClosedForm(p.rules, layer)) {
+        if (!edgeRowsClosedForm(layer)) {
             throw new IllegalArgumentException("layer " + layer + " has no closed-form rows");
         }
         boolean constants = attentionHasConstantTerms(layer);
         if (constants != (keys.keysLinearT() != null) || (p.rules || weights.layers().get(layer).attnNormW() == null)
-                != (keys.shrink() == null)) {
+                != (keys.shrink() == null) || (p.rules || weights.layers().get(layer).kNorm() == null)
+                != (keys.keyShrink() == null)) {
             throw new IllegalArgumentException("layer " + layer + ": keys made for other rules or another layer");
         }
         NDArray keysT = keys.keysT();
@@ -463,12 +475,17 @@ public final class Transformer {
         }
         NDArray attn = raw.softmax(2);
         NDArray gA = gOut;
-        if (w.postAttnNorm() != null) { // post-norm (OLMo-2/3): its normaliser is detached, so it scales G
+        if (w.postAttnNorm() != null) { // post-norm (OLMo-2/3): G through the norm's backward at the row's output
             NDArray o = attn.reshape(kvHeads, (long) group * b, t).matMul(valuesT.transpose(0, 2, 1))
                     .reshape(kvHeads, group, b, hd)
                     .transpose(2, 0, 1, 3).reshape(b, (long) heads * hd);
             NDArray lin = linear(o, w.o(), w.ob());
-            gA = gOut.mul(w.postAttnNorm()).div(rms(lin));
+            NDArray den = rms(lin);
+            NDArray gw = gOut.mul(w.postAttnNorm());
+            gA = gw.div(den); // under the rules its normaliser is detached, so it only scales G
+            if (!p.rules) { // Jᵀg = w⊙g/r − z·mean(w⊙g⊙z)/r³
+                gA = gA.sub(lin.mul(gw.mul(lin).mean(new int[] {1}, true)).div(den.pow(3)));
+            }
         }
         NDArray u = gA.matMul(w.o()); // ∂/∂(concatenated head outputs), [B, H·hd]
         if (!p.detachSoftmax && p.productShare() != 1) {
@@ -477,33 +494,60 @@ public final class Transformer {
         NDArray uKv = perKvHead(u, b, kvHeads, group, hd);
         NDArray dA = uKv.matMul(valuesT).reshape(heads, b, t);
         NDArray own = f64(hRows).mul(f64(gOut)).sum(new int[] {1}); // residual
-        // without the rules: the row's own shrink for the query's part, [B]
+        // without the rules: the row's own shrink for the query's part, [B], and the q norm's per head, [H, B]
         NDArray rowShrink = keys.shrink() == null ? null : f64(normShrink(hRows)).reshape(b);
+        NDArray queryShrink = p.rules || w.qNorm() == null ? null : queryNormShrink(p, layer, hRows);
         EdgeRows r = constants ? constantTermRows(p, layer, hRows, posQ, q, uKv, raw, attn, dA, keys, rowShrink, own)
-                : plainRows(p, raw, attn, dA, rowShrink, own);
+                : plainRows(p, raw, attn, dA, rowShrink, keys.keyShrink(), queryShrink, own);
         return keys.shrink() == null ? r : new EdgeRows(r.edges().muli(keys.shrink()), r.own());
     }
 
     /**
      * {@link #attentionEdgeRows} without constant terms, in place (three score-sized arrays in all): e = a ⊙ ∂a into
      * dA; ∂s = e − a ⊙ Σ_i e into it too (the softmax backward), a ⊙ Σ_i e into attn; s ⊙ ∂s into raw. The query's
-     * part is the keys' summed over the keys (times the row's shrink, if any).
+     * part is the keys' summed over the keys (times the row's shrink, if any). Without the rules a k norm's shrink
+     * {@code keyShrink} ([kvH | 1, 1, T']) weighs each head's key part, a q norm's {@code queryShrink} ([H, B]) each
+     * head's query part.
      */
-    private static EdgeRows plainRows(Pass p, NDArray raw, NDArray attn, NDArray dA, NDArray rowShrink,
-            NDArray own) {
+    private EdgeRows plainRows(Pass p, NDArray raw, NDArray attn, NDArray dA, NDArray rowShrink, NDArray keyShrink,
+            NDArray queryShrink, NDArray own) {
         NDArray e = dA.muli(attn);
         NDArray edges = e.sum(new int[] {0}); // values, [B, T']
         if (!p.detachSoftmax) {
             NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true)));
-            NDArray keysPart = raw.muli(ds).sum(new int[] {0}); // Σ_h s ∂s, [B, T']
+            NDArray sds = raw.muli(ds); // s ∂s, [H, B, T']
+            Shape hbt = sds.getShape();
+            NDArray keysPart = keyShrink == null ? sds.sum(new int[] {0}) // Σ_h s ∂s, [B, T']
+                    : sds.reshape(keyShrink.getShape().get(0), -1, hbt.get(2)).mul(keyShrink).reshape(hbt)
+                            .sum(new int[] {0});
+            NDArray query = keyShrink == null && queryShrink == null ? f64(keysPart).sum(new int[] {1})
+                    : (queryShrink == null ? f64(sds.sum(new int[] {2})) : f64(sds.sum(new int[] {2})).muli(
+                            queryShrink)).sum(new int[] {0});
             if (p.productShare() != 1) {
                 keysPart = p.scale(keysPart, p.productShare()); // ½ under the uniform rule
+                query = query.muli(p.productShare());
             }
             edges = edges.addi(keysPart);
-            NDArray query = f64(keysPart).sum(new int[] {1});
             own = own.addi(rowShrink == null ? query : query.muli(rowShrink));
         }
         return new EdgeRows(edges, own);
+    }
+
+    /**
+     * ρ = ε/(ms + ε) of the q norm at each row of {@code hRows} [B, D] per head (Qwen3's per-head norm; one for all
+     * heads for OLMo's over the whole projection), as [H, B] float64: what the norm's gradient leaves of the query's
+     * gradient×input.
+     */
+    private NDArray queryNormShrink(Pass p, int layer, NDArray hRows) {
+        LayerWeights w = weights.layers().get(layer);
+        int b = (int) hRows.getShape().get(0);
+        int heads = config.numHeads();
+        NDArray raw = linear(w.attnNormW() == null ? hRows : norm(p, hRows, w.attnNormW(), null, layer), w.q(),
+                null); // [B, H·hd]
+        NDArray rho = config.family() == HfConfig.Family.QWEN3
+                ? normShrink(raw.reshape(b, heads, config.headDim())).reshape(b, heads)
+                : normShrink(raw).repeat(1, heads); // [B, H]
+        return f64(rho).transpose(1, 0);
     }
 
     /**

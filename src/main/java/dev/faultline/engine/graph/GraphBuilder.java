@@ -34,8 +34,9 @@ import java.util.Map;
  * <li>Edge rows: for target node j of layer k+1 with |R| > node-threshold·|Δℓ|, W[j, i] = Σ_hidden h_k[i] ⊙
  * ∂⟨block_k(h_k)[j], sg(g_{k+1}[j])⟩/∂h_k[i]. Attention rows go B at a time (prefix up to the batch's last row,
  * causality makes the rest zero). The B rows come in closed form from the keys and values of the layer (and, with
- * biases, their linear parts), computed once, and each copy's query at j_b ({@link #attentionRowsClosedForm});
- * only gradient×input through q/k norms or a norm after the block takes one backward pass over h_k
+ * biases, their linear parts; under gradient×input, their norms' shrink), computed once, and each copy's query at
+ * j_b ({@link #attentionRowsClosedForm}), for every supported family and both methods; a layer outside the closed
+ * form (a q/k norm over a biased projection, which no supported family has) would take one backward pass over h_k
  * repeated B times, copy b seeded with row j_b's gradient by the injected target Σ_b ⟨Y_b[j_b], sg(g[j_b])⟩
  * ({@link #attentionRowsRepeated}). The MLP block is position-wise, so its rows are diagonal: W[j, j] = R_k[j],
  * already known from the global pass.</li>
@@ -133,7 +134,7 @@ final class GraphBuilder implements AutoCloseable {
         boolean closed = true;
         boolean constants = false;
         for (int l = 0; l < layers && closed; l++) {
-            closed = tr.edgeRowsClosedForm(rules, l);
+            closed = tr.edgeRowsClosedForm(l);
             constants |= tr.attentionHasConstantTerms(l);
         }
         long perCopy = closed ? (constants ? 6L : 4L) * c.numHeads() * t * bytes
@@ -427,7 +428,7 @@ final class GraphBuilder implements AutoCloseable {
      * [n · width] with width = rs[n-1] + 1, row c at offset c·width.
      */
     double[] attentionRows(int l, int[] rs) {
-        return tr.edgeRowsClosedForm(rules, l) ? attentionRowsClosedForm(l, rs) : attentionRowsRepeated(l, rs);
+        return tr.edgeRowsClosedForm(l) ? attentionRowsClosedForm(l, rs) : attentionRowsRepeated(l, rs);
     }
 
     /**

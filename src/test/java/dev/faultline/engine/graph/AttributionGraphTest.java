@@ -274,7 +274,7 @@ class AttributionGraphTest {
             assertThat(windows).as("windows per layer").containsExactly(window > 0 ? new int[] {4, 4, 4,
                     type.equals("olmo3") ? 0 : 4} : new int[4]);
             for (int l = 0; l < 4; l++) {
-                assertThat(hm.transformer().edgeRowsClosedForm(true, l))
+                assertThat(hm.transformer().edgeRowsClosedForm(l))
                         .as("%s layer %d takes the closed form", type, l).isTrue();
                 int win = windows[l];
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (win == 0 || i > j - win));
@@ -320,37 +320,36 @@ class AttributionGraphTest {
     }
 
     /**
-     * Gradient×input (no rules): the closed form, with each factor's share shrunk by its norm's ε/(ms+ε) and no
-     * halving, equals one backward pass over the repeated input and the plain definition on blocks with a
-     * pre-attention norm only (Llama with small embeddings, so the shrink is far from 0; Mistral's window; Qwen2's
-     * biases; GPT-2's LayerNorm and biases), both softmax rules; q/k norms and post-norms keep the backward pass.
+     * Gradient×input (no rules): the closed form, with each factor's share shrunk by its norms' ε/(ms+ε) and no
+     * halving, equals one backward pass over the repeated input and the plain definition: a pre-attention norm
+     * (Llama with small embeddings, so the shrink is far from 0; Mistral's window; Qwen2's biases; GPT-2's LayerNorm
+     * and biases), q/k norms (Qwen3 per head, OLMo-2/3 over the whole projection; small q/k weights, so their
+     * shrink is far from 0 too) and the norm after the block (OLMo, whose gradient G passes through), both softmax
+     * rules.
      */
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource({"llama, ATTNLRP", "llama, DETACH", "mistral, ATTNLRP", "qwen2, ATTNLRP", "gpt2, ATTNLRP",
-            "gpt2, DETACH"})
+            "gpt2, DETACH", "qwen3, ATTNLRP", "qwen3, DETACH", "olmo2, ATTNLRP", "olmo2, DETACH", "olmo3, ATTNLRP"})
     void closedFormRowsEqualTheBackwardPassUnderGradientTimesInput(String type, SoftmaxRule softmax)
             throws IOException {
         Path dirOf = dir.resolve("gxi-" + type);
         Path model = switch (type) {
             case "gpt2" -> RandomModels.gpt2(dirOf, 23, VOCAB, 16, 3, 4, 64, 0.4);
             case "llama" -> RandomModels.llama(dirOf, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, 0.003);
+            case "qwen3", "olmo2", "olmo3" -> RandomModels.family(dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4,
+                    type.equals("olmo3") ? 4 : 0, 0.001);
             default -> RandomModels.family(dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4,
                     type.equals("mistral") ? 4 : 0);
         };
         int[] rs = {0, 2, 7, 8, 13};
-        int window = type.equals("mistral") ? 4 : 0;
+        int window = type.equals("mistral") || type.equals("olmo3") ? 4 : 0;
         try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
                 GraphBuilder b = globalOnly(m, request(Method.GRADXINPUT, softmax, 0, 5))) {
             var tr = HfLanguageModel.of(m).transformer();
             for (int l = 0; l < 3; l++) {
-                assertThat(tr.edgeRowsClosedForm(false, l)).as("%s layer %d takes the closed form", type, l).isTrue();
+                assertThat(tr.edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (window == 0 || i > j - window));
             }
-        }
-        Path olmo = RandomModels.family(dir.resolve("gxi-olmo2"), "olmo2", 23, VOCAB, 16, 1, 4, 2, 24, 64, 0.4, 0);
-        try (LanguageModel m = ModelLoader.load(olmo, DType.FLOAT64, "cpu")) {
-            assertThat(HfLanguageModel.of(m).transformer().edgeRowsClosedForm(false, 0))
-                    .as("q/k norms and post-norms keep the backward pass under gradient×input").isFalse();
         }
     }
 
@@ -370,8 +369,8 @@ class AttributionGraphTest {
             var tr = dev.faultline.engine.model.HfLanguageModel.of(m).transformer();
             for (int l = 0; l < 3; l++) {
                 assertThat(tr.attentionHasConstantTerms(l)).as("%s layer %d has biases", type, l).isTrue();
-                assertThat(tr.edgeRowsClosedForm(true, l)).as("%s layer %d takes the closed form", type, l).isTrue();
-                assertThat(tr.edgeRowsClosedForm(false, l)).as("gradient×input takes it too").isTrue();
+                assertThat(tr.edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
+                assertThat(tr.edgeRowsClosedForm(l)).as("gradient×input takes it too").isTrue();
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j);
             }
         }

@@ -34,6 +34,11 @@ class GraphBench {
         assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true");
     }
 
+    /** {@code -Dbench.method} (attnlrp): the method of the whole-graph benches. */
+    private static Method method() {
+        return Method.parse(System.getProperty("bench.method", "attnlrp"));
+    }
+
     /** TinyStories-260K (the real checkpoint in ../shared) at its full 512 positions: B rows per pass vs 1. */
     @Test
     void batchPackedVsRowByRow512() throws IOException {
@@ -44,7 +49,7 @@ class GraphBench {
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
             // node-threshold 0: every row with any relevance is computed (the default 0.01 leaves ~18 per layer)
             double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0"));
-            GraphRequest packed = new GraphRequest(ids, -1, 307, 302, Method.ATTNLRP, SoftmaxRule.ATTNLRP,
+            GraphRequest packed = new GraphRequest(ids, -1, 307, 302, method(), SoftmaxRule.ATTNLRP,
                     nodeThreshold, 0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
             AttributionGraphs.buildHere(m, packed.withBatchSize(1)); // warm-up
             List<double[]> packedRuns = new ArrayList<>();
@@ -58,7 +63,8 @@ class GraphBench {
             double pRows = median(packedRuns, 1);
             double sRows = median(singleRuns, 1);
             int b = last.metrics().batchSize();
-            report(String.format("512 tokens, TinyStories-260K (float32, 1 thread), node-threshold %s: B=%d, rows %d; "
+            report(String.format("512 tokens, TinyStories-260K (float32, 1 thread), " + method().label()
+                    + ", node-threshold %s: B=%d, rows %d; "
                     + "rows phase median packed %.0f ms vs row-by-row %.0f ms (ratio %.4f, goal <= 2/B = %.4f); "
                     + "whole graph median packed %.0f ms vs row-by-row %.0f ms; edges kept %d, nodes %d; "
                     + "inside the rows phase: compute of the rows packed %.0f ms vs row-by-row %.0f ms (ratio %.4f), "
@@ -195,7 +201,7 @@ class GraphBench {
         int runs = Integer.getInteger("bench.runs", 3);
         try (LanguageModel m = ModelLoader.load(gpt2Bench(t), DType.FLOAT32, "cpu")) {
             double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0.01"));
-            GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, nodeThreshold,
+            GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, method(), SoftmaxRule.ATTNLRP, nodeThreshold,
                     0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
             AttributionGraphs.buildHere(m, r); // warm-up
             List<double[]> all = new ArrayList<>();
@@ -205,8 +211,8 @@ class GraphBench {
                 all.add(times(g));
             }
             report(String.format("%d tokens, random GPT-2 hidden 128, 4 layers, 4 heads (float32, 1 thread), "
-                    + "node-threshold %s: B=%d, rows computed %d; median of %d: graph %.0f ms, rows phase %.0f ms "
-                    + "(compute %.0f ms); edges %d, nodes %d; last run's timings %s", t, nodeThreshold,
+                    + method().label() + ", node-threshold %s: B=%d, rows computed %d; median of %d: graph %.0f ms, "
+                    + "rows phase %.0f ms (compute %.0f ms); edges %d, nodes %d; last run's timings %s", t, nodeThreshold,
                     g.metrics().batchSize(), g.metrics().rowsComputed(), runs, median(all, 0), median(all, 1),
                     median(all, 2), g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
         }

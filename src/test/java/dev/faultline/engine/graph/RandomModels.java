@@ -27,7 +27,7 @@ final class RandomModels {
     static Path llama(Path dir, long seed, int vocab, int hidden, int layers, int heads, int kvHeads, int inter,
             int maxPositions, double scale, double embedStd) throws IOException {
         return family(dir, "llama", seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, embedStd,
-                0);
+                0, scale);
     }
 
     /**
@@ -40,11 +40,22 @@ final class RandomModels {
     static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
             int kvHeads, int inter, int maxPositions, double scale, int window) throws IOException {
         return family(dir, modelType, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0,
-                window);
+                window, scale);
+    }
+
+    /**
+     * As above with the query and key projections' standard deviation {@code qkStd}: a small one leaves the raw
+     * queries and keys near the q/k norms' ε, so those norms' gradient (under gradient×input) is far from 0.
+     */
+    static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
+            int kvHeads, int inter, int maxPositions, double scale, int window, double qkStd) throws IOException {
+        return family(dir, modelType, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0,
+                window, qkStd);
     }
 
     private static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
-            int kvHeads, int inter, int maxPositions, double scale, double embedStd, int window) throws IOException {
+            int kvHeads, int inter, int maxPositions, double scale, double embedStd, int window, double qkStd)
+            throws IOException {
         int hd = hidden / heads;
         boolean olmo = modelType.startsWith("olmo");
         Random rnd = new Random(seed);
@@ -55,8 +66,8 @@ final class RandomModels {
             if (!olmo) {
                 norm(t, p + "input_layernorm.weight", rnd, hidden);
             }
-            put(t, p + "self_attn.q_proj.weight", rnd, scale, heads * hd, hidden);
-            put(t, p + "self_attn.k_proj.weight", rnd, scale, kvHeads * hd, hidden);
+            put(t, p + "self_attn.q_proj.weight", rnd, qkStd, heads * hd, hidden);
+            put(t, p + "self_attn.k_proj.weight", rnd, qkStd, kvHeads * hd, hidden);
             put(t, p + "self_attn.v_proj.weight", rnd, scale, kvHeads * hd, hidden);
             put(t, p + "self_attn.o_proj.weight", rnd, scale, hidden, heads * hd);
             if (modelType.equals("qwen2")) {
