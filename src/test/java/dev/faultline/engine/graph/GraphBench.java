@@ -219,6 +219,41 @@ class GraphBench {
     }
 
     /**
+     * A random model of {@code -Dbench.family} (qwen3: per-head q/k norms; olmo2: q/k norms over the whole projection
+     * and norms after each block; mistral, olmo3: with a 128-token window) shaped like TinyStories-260K (hidden 64,
+     * 5 layers, 8/4 heads, inter 172, vocab 512) at {@code -Dbench.tokens} (512): whole graphs under
+     * {@code -Dbench.method} at {@code -Dbench.node-threshold} (0: every row), {@code -Dbench.runs} builds (3) after a
+     * warm-up, medians. Only public API, so the same bench runs on older code.
+     */
+    @Test
+    void familyGraph() throws IOException {
+        enabled();
+        String family = System.getProperty("bench.family", "qwen3");
+        int t = Integer.getInteger("bench.tokens", 512);
+        int runs = Integer.getInteger("bench.runs", 3);
+        int window = family.equals("mistral") || family.equals("olmo3") ? 128 : 0;
+        Path modelDir = RandomModels.family(dir.resolve(family + "-" + t), family, 17, 512, 64, 5, 8, 4, 172, t, 0.02,
+                window);
+        try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
+            double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0"));
+            GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, method(), SoftmaxRule.ATTNLRP, nodeThreshold,
+                    0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+            AttributionGraphs.buildHere(m, r); // warm-up
+            List<double[]> all = new ArrayList<>();
+            AttributionGraph g = null;
+            for (int i = 0; i < runs; i++) {
+                g = AttributionGraphs.buildHere(m, r);
+                all.add(times(g));
+            }
+            report(String.format("%d tokens, random %s hidden 64, 5 layers, 8/4 heads, inter 172 (float32, 1 thread), "
+                    + method().label() + ", node-threshold %s: B=%d, rows computed %d; median of %d: graph %.0f ms, "
+                    + "rows phase %.0f ms (compute %.0f ms); edges %d, nodes %d; last run's timings %s", t, family,
+                    nodeThreshold, g.metrics().batchSize(), g.metrics().rowsComputed(), runs, median(all, 0),
+                    median(all, 1), median(all, 2), g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
+        }
+    }
+
+    /**
      * The same random GPT-2 at 512 tokens, rows alone: per attention layer every row, B at a time, in closed form and
      * by one backward pass over the input repeated B times (the path biased blocks took before the closed form
      * handled biases), and one row per pass both ways (the backward pass on every 8th batch only: it is slow).
