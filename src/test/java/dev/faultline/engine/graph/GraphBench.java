@@ -199,23 +199,7 @@ class GraphBench {
         enabled();
         int t = Integer.getInteger("bench.tokens", 512);
         int runs = Integer.getInteger("bench.runs", 3);
-        try (LanguageModel m = ModelLoader.load(gpt2Bench(t), DType.FLOAT32, "cpu")) {
-            double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0.01"));
-            GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, method(), SoftmaxRule.ATTNLRP, nodeThreshold,
-                    0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
-            AttributionGraphs.buildHere(m, r); // warm-up
-            List<double[]> all = new ArrayList<>();
-            AttributionGraph g = null;
-            for (int i = 0; i < runs; i++) {
-                g = AttributionGraphs.buildHere(m, r);
-                all.add(times(g));
-            }
-            report(String.format("%d tokens, random GPT-2 hidden 128, 4 layers, 4 heads (float32, 1 thread), "
-                    + method().label() + ", node-threshold %s: B=%d, rows computed %d; median of %d: graph %.0f ms, "
-                    + "rows phase %.0f ms (compute %.0f ms); edges %d, nodes %d; last run's timings %s", t, nodeThreshold,
-                    g.metrics().batchSize(), g.metrics().rowsComputed(), runs, median(all, 0), median(all, 1),
-                    median(all, 2), g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
-        }
+        wholeGraphs(gpt2Bench(t), t, runs, "0.01", "random GPT-2 hidden 128, 4 layers, 4 heads");
     }
 
     /**
@@ -234,8 +218,17 @@ class GraphBench {
         int window = family.equals("mistral") || family.equals("olmo3") ? 128 : 0;
         Path modelDir = RandomModels.family(dir.resolve(family + "-" + t), family, 17, 512, 64, 5, 8, 4, 172, t, 0.02,
                 window);
+        wholeGraphs(modelDir, t, runs, "0", "random " + family + " hidden 64, 5 layers, 8/4 heads, inter 172");
+    }
+
+    /**
+     * Whole graphs of the model in {@code modelDir} over {@link #gpt2Ids} ({@code t} tokens) under {@code
+     * -Dbench.method} at {@code -Dbench.node-threshold} (else {@code defaultThreshold}): a warm-up, then {@code runs}
+     * builds, medians reported with {@code model} as the model's description.
+     */
+    private void wholeGraphs(Path modelDir, int t, int runs, String defaultThreshold, String model) throws IOException {
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
-            double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0"));
+            double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", defaultThreshold));
             GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, method(), SoftmaxRule.ATTNLRP, nodeThreshold,
                     0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
             AttributionGraphs.buildHere(m, r); // warm-up
@@ -245,11 +238,11 @@ class GraphBench {
                 g = AttributionGraphs.buildHere(m, r);
                 all.add(times(g));
             }
-            report(String.format("%d tokens, random %s hidden 64, 5 layers, 8/4 heads, inter 172 (float32, 1 thread), "
-                    + method().label() + ", node-threshold %s: B=%d, rows computed %d; median of %d: graph %.0f ms, "
-                    + "rows phase %.0f ms (compute %.0f ms); edges %d, nodes %d; last run's timings %s", t, family,
-                    nodeThreshold, g.metrics().batchSize(), g.metrics().rowsComputed(), runs, median(all, 0),
-                    median(all, 1), median(all, 2), g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
+            report(String.format("%d tokens, %s (float32, 1 thread), " + method().label() + ", node-threshold %s: "
+                    + "B=%d, rows computed %d; median of %d: graph %.0f ms, rows phase %.0f ms (compute %.0f ms); "
+                    + "edges %d, nodes %d; last run's timings %s", t, model, nodeThreshold, g.metrics().batchSize(),
+                    g.metrics().rowsComputed(), runs, median(all, 0), median(all, 1), median(all, 2),
+                    g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
         }
     }
 
