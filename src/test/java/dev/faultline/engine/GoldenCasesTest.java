@@ -1,6 +1,7 @@
 package dev.faultline.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every reference case in {@code shared/golden/cases} (an independent PyTorch implementation of the same rules):
@@ -39,7 +41,7 @@ class GoldenCasesTest {
         try (Stream<Path> s = Files.list(cases)) {
             files = s.filter(p -> p.toString().endsWith(".json")).sorted().toList();
         }
-        assertThat(files).hasSize(24);
+        assertThat(files).as("reference cases in " + cases).isNotEmpty();
         return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
     }
 
@@ -49,10 +51,36 @@ class GoldenCasesTest {
                 System.getProperty("engine.test.device", "cpu")));
     }
 
+    /**
+     * The comparison can catch a swapped pair of same-shaped weights: Qwen3's per-head q and k norms, OLMo-2's
+     * post-attention and post-feedforward norms. A copy of the reference model with the two tensors' names exchanged
+     * must fail the comparison that the original passes.
+     */
+    @TestFactory
+    Stream<DynamicTest> swappedNormWeightsFailTheComparison(@TempDir Path tmp) {
+        return Stream.of(new String[] {"tiny-qwen3", "q_norm", "k_norm"},
+                new String[] {"tiny-olmo2", "post_attention_layernorm", "post_feedforward_layernorm"},
+                new String[] {"tiny-olmo3-swa", "post_attention_layernorm", "post_feedforward_layernorm"})
+                .map(s -> DynamicTest.dynamicTest(s[0] + ": " + s[1] + " <-> " + s[2], () -> {
+                    Path caseFile = SharedFiles.require("golden/cases").resolve(s[0] + "-len40-attnlrp-attnlrp-float64.json");
+                    check(caseFile, model(s[0], DType.FLOAT64)); // the original passes
+                    Path copy = SwappedTensors.copy(SharedFiles.dir().resolve("golden/models").resolve(s[0]),
+                            tmp.resolve(s[0]), s[1], s[2]);
+                    try (LanguageModel swapped = ModelLoader.load(copy, DType.FLOAT64, "cpu")) {
+                        assertThatThrownBy(() -> check(caseFile, swapped)).isInstanceOf(AssertionError.class);
+                    }
+                }));
+    }
+
     private static void check(Path file) throws IOException {
-        JsonNode g = JSON.readTree(file.toFile());
         String name = file.getFileName().toString();
         String modelName = name.substring(0, name.indexOf("-len"));
+        check(file, model(modelName, DType.parse(name.substring(name.lastIndexOf('-') + 1, name.length() - 5))));
+    }
+
+    private static void check(Path file, LanguageModel model) throws IOException {
+        JsonNode g = JSON.readTree(file.toFile());
+        String name = file.getFileName().toString();
         String[] parts = name.substring(name.indexOf("-len") + 1, name.length() - 5).split("-");
         Method method = Method.parse(parts[1]);
         SoftmaxRule softmax = SoftmaxRule.parse(parts[2]);
@@ -62,7 +90,7 @@ class GoldenCasesTest {
         int[] ids = ints(g.get("ids"));
         int wrong = g.get("wrong").asInt();
         int correct = g.get("correct").asInt();
-        Attribution a = ENGINE.attribute(model(modelName, dtype), new AttributionRequest(ids, g.get("position").asInt(),
+        Attribution a = ENGINE.attribute(model, new AttributionRequest(ids, g.get("position").asInt(),
                 wrong, correct, method, softmax, 0, 0L, 0.0, 5));
 
         double diff = g.get("logit_diff").asDouble();

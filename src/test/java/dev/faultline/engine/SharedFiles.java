@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates {@code ../shared} (system property {@code faultline.shared.dir}); tests skip when it is absent. */
+/** Locates the test fixtures ({@code src/test/shared}, a copy of {@code ../shared}; system property {@code faultline.shared.dir}). */
 final class SharedFiles {
 
     private SharedFiles() {
     }
 
     static Path dir() {
-        String p = System.getProperty("faultline.shared.dir", "../shared");
+        String p = System.getProperty("faultline.shared.dir", "src/test/shared");
         return Path.of(p);
     }
 

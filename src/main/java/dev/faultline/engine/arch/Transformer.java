@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.faultline.engine.model.HfConfig;
+import dev.faultline.engine.model.Rope;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -71,8 +72,6 @@ public final class Transformer {
         long b = tokens.getShape().get(0);
         int t = (int) tokens.getShape().get(1);
         NDArray h = tokens;
-        NDArray cos = null;
-        NDArray sin = null;
         if (weights.positions() != null) {
             NDArray pos = weights.positions().get(new NDIndex("0:{}", t));
             pos.attach(m);
@@ -82,18 +81,17 @@ public final class Transformer {
                 p.positionLeaf = pos;
             }
             h = h.add(pos);
-        } else {
-            NDArray[] cs = rope(m, t);
-            cos = cs[0];
-            sin = cs[1];
         }
         Map<Integer, NDArray> masks = new HashMap<>();
+        Map<Rope, NDArray[]> ropes = new HashMap<>(); // layers of one type share their cos and sin
         for (int l = 0; l < config.numLayers(); l++) {
             LayerWeights w = weights.layers().get(l);
             h = p.probe(h, p.layerInputs);
             NDArray mask = masks.computeIfAbsent(w.slidingWindow(), win -> mask(m, t, win));
             NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), l);
-            NDArray a = attention(p, w, x, cos, sin, mask, b, t, l);
+            NDArray[] cs = weights.positions() == null ? ropes.computeIfAbsent(ropeOf(l), r -> rope(m, t, r))
+                    : new NDArray[2];
+            NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l);
             if (w.postAttnNorm() != null) {
                 a = norm(p, a, w.postAttnNorm(), null, l);
             }
@@ -128,7 +126,7 @@ public final class Transformer {
         long b = h.getShape().get(0);
         int t = (int) h.getShape().get(1);
         LayerWeights w = weights.layers().get(layer);
-        NDArray[] cs = weights.positions() == null ? rope(m, t) : new NDArray[2];
+        NDArray[] cs = weights.positions() == null ? rope(m, t, ropeOf(layer)) : new NDArray[2];
         NDArray mask = mask(m, t, w.slidingWindow());
         NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
         NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, layer);
@@ -280,7 +278,7 @@ public final class Transformer {
             k = norm(p, k, w.kNorm(), null, layer);
         }
         if (weights.positions() == null) {
-            NDArray[] cs = rope(p.manager, t);
+            NDArray[] cs = rope(p.manager, t, ropeOf(layer));
             k = applyRope(k, cs[0], cs[1]);
         }
         return new NDArray[] {k, v};
@@ -605,7 +603,7 @@ public final class Transformer {
             q = norm(p, q, w.qNorm(), null, layer);
         }
         if (weights.positions() == null) {
-            NDArray[] csq = ropeAt(p.manager, posQ);
+            NDArray[] csq = ropeAt(p.manager, posQ, ropeOf(layer));
             q = applyRope(q, csq[0].reshape(b, 1, 1, hd), csq[1].reshape(b, 1, 1, hd));
         }
         return q;
@@ -636,19 +634,17 @@ public final class Transformer {
      * cos and sin of the RoPE angles at the given positions, [n, head_dim]: the angles as {@link #rope} forms them
      * (float64), cos and sin taken here and stored in the model's dtype (two arrays, whatever n).
      */
-    private NDArray[] ropeAt(NDManager m, long[] positions) {
+    private NDArray[] ropeAt(NDManager m, long[] positions, Rope rope) {
         int hd = config.headDim();
-        double[] inv = new double[hd / 2];
-        for (int i = 0; i < hd / 2; i++) {
-            inv[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd);
-        }
+        double[] inv = rope.invFreq();
+        double f = rope.attentionFactor();
         double[] cos = new double[positions.length * hd];
         double[] sin = new double[positions.length * hd];
         for (int r = 0; r < positions.length; r++) {
             for (int i = 0; i < hd / 2; i++) {
                 double a = positions[r] * inv[i];
-                double c = Math.cos(a);
-                double sn = Math.sin(a);
+                double c = Math.cos(a) * f;
+                double sn = Math.sin(a) * f;
                 cos[r * hd + i] = c;
                 cos[r * hd + i + hd / 2] = c;
                 sin[r * hd + i] = sn;
@@ -771,17 +767,31 @@ public final class Transformer {
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
     }
 
-    /** cos and sin of the rotate-half RoPE angles for positions 0..t-1, [t, head_dim], computed in float64. */
-    private NDArray[] rope(NDManager m, int t) {
+    /** The RoPE of {@code layer} (per layer: OLMo-3 scales its full-attention layers only). */
+    private Rope ropeOf(int layer) {
+        return config.ropePerLayer()[layer];
+    }
+
+    /**
+     * cos and sin of the rotate-half RoPE angles for positions 0..t-1, [t, head_dim], computed in float64, both times
+     * the RoPE's attention factor (YaRN), which so scales the attention scores by its square.
+     */
+    private NDArray[] rope(NDManager m, int t, Rope rope) {
         int hd = config.headDim();
         double[] inv = new double[hd];
         for (int i = 0; i < hd / 2; i++) {
-            inv[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / hd);
+            inv[i] = rope.invFreq()[i];
             inv[i + hd / 2] = inv[i];
         }
         NDArray pos = m.arange(0, t, 1, DataType.FLOAT64).reshape(t, 1);
         NDArray angles = pos.mul(m.create(inv).reshape(1, hd));
-        return new NDArray[] {angles.cos().toType(dtype, false), angles.sin().toType(dtype, false)};
+        NDArray cos = angles.cos();
+        NDArray sin = angles.sin();
+        if (rope.attentionFactor() != 1.0) {
+            cos = cos.mul(rope.attentionFactor());
+            sin = sin.mul(rope.attentionFactor());
+        }
+        return new NDArray[] {cos.toType(dtype, false), sin.toType(dtype, false)};
     }
 
     private static NDArray applyRope(NDArray x, NDArray cos, NDArray sin) {

@@ -18,7 +18,7 @@ import java.util.Locale;
 public record HfConfig(Family family, String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
         int numKvHeads, int headDim, int intermediateSize, int maxPositions, boolean tiedEmbeddings, int bosId,
         double normEps, double ropeTheta, boolean attentionBias, boolean mlpBias, String activation,
-        int[] slidingWindowPerLayer) {
+        int[] slidingWindowPerLayer, Rope[] ropePerLayer) {
 
     /** The architecture families the forward pass implements. */
     public enum Family {
@@ -75,7 +75,7 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         }
         return new HfConfig(Family.GPT2, "gpt2", req(c, "vocab_size"), d, layers, heads, heads, d / heads, inner,
                 intOr(c, "n_positions", 1024), bool(c, "tie_word_embeddings", true), bos(c),
-                dbl(c, "layer_norm_epsilon", 1e-5), 0, true, true, "gelu_new", new int[layers]);
+                dbl(c, "layer_norm_epsilon", 1e-5), 0, true, true, "gelu_new", new int[layers], new Rope[layers]);
     }
 
     private static HfConfig llama(JsonObject c, String type) {
@@ -95,14 +95,6 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         String act = str(c, "hidden_act", "silu");
         if (!act.equals("silu") && !act.equals("swish")) {
             throw new ModelLoadException("hidden_act '" + act + "' is not supported (silu only)");
-        }
-        JsonElement scaling = c.get("rope_scaling");
-        if (scaling != null && !scaling.isJsonNull()) {
-            String kind = scaling.isJsonObject()
-                    ? str(scaling.getAsJsonObject(), "rope_type", str(scaling.getAsJsonObject(), "type", "?")) : "?";
-            if (!kind.equals("default")) {
-                throw new ModelLoadException("rope_scaling '" + kind + "' is not supported (only unscaled RoPE)");
-            }
         }
         double partial = dbl(c, "partial_rotary_factor", 1.0);
         if (partial != 1.0) {
@@ -136,10 +128,84 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
                 windows[i] = sliding ? window : 0;
             }
         }
+        Rope[] ropes = ropes(c, type, windows, headDim);
         return new HfConfig(family, type, req(c, "vocab_size"), d, layers, heads, kv, headDim,
                 req(c, "intermediate_size"), intOr(c, "max_position_embeddings", 2048),
                 bool(c, "tie_word_embeddings", false), bos(c), dbl(c, "rms_norm_eps", 1e-6),
-                dbl(c, "rope_theta", 10000.0), attnBias, bool(c, "mlp_bias", false), "silu", windows);
+                theta(c), attnBias, bool(c, "mlp_bias", false), "silu", windows, ropes);
+    }
+
+    private static final String FULL = "full_attention";
+    private static final String SLIDING = "sliding_attention";
+
+    /**
+     * The RoPE of every layer, from either config layout: the legacy one (top-level {@code rope_theta}, scaling in
+     * {@code rope_scaling}, its type as {@code rope_type} or {@code type}) or the one transformers 5 writes
+     * ({@code rope_parameters} holding {@code rope_theta} and the scaling, either one object for every layer or one
+     * per layer type, keyed {@code full_attention} / {@code sliding_attention}). OLMo-3 scales its full-attention
+     * layers only; its sliding-window layers keep plain RoPE on the same θ (as transformers routes it).
+     */
+    static Rope[] ropes(JsonObject c, String type, int[] windows, int headDim) {
+        JsonObject params = obj(c, "rope_parameters");
+        JsonObject legacy = obj(c, "rope_scaling");
+        Rope[] out = new Rope[windows.length];
+        if (params != null && (params.has(FULL) || params.has(SLIDING))) {
+            for (String key : params.keySet()) {
+                if (!key.equals(FULL) && !key.equals(SLIDING)) {
+                    throw new ModelLoadException("rope_parameters mixes per-layer-type entries with '" + key + "'");
+                }
+            }
+            Rope full = params.has(FULL) ? ropeOf(c, params.getAsJsonObject(FULL), headDim) : null;
+            Rope sliding = params.has(SLIDING) ? ropeOf(c, params.getAsJsonObject(SLIDING), headDim) : null;
+            for (int i = 0; i < out.length; i++) {
+                String kind = windows[i] > 0 ? SLIDING : FULL;
+                out[i] = windows[i] > 0 ? sliding : full;
+                if (out[i] == null) {
+                    throw new ModelLoadException("rope_parameters has no entry for layer " + i + "'s type " + kind);
+                }
+            }
+            return out;
+        }
+        if (params != null && legacy != null && !Rope.typeOf(legacy).equals(Rope.typeOf(params))) {
+            throw new ModelLoadException("rope_scaling (" + Rope.typeOf(legacy) + ") and rope_parameters ("
+                    + Rope.typeOf(params) + ") disagree");
+        }
+        Rope scaled = ropeOf(c, params != null ? params : legacy, headDim);
+        Rope plain = Rope.plain(theta(c), headDim);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = type.equals("olmo3") && windows[i] > 0 ? plain : scaled;
+        }
+        return out;
+    }
+
+    private static Rope ropeOf(JsonObject c, JsonObject params, int headDim) {
+        double theta = params != null && params.has("rope_theta") ? params.get("rope_theta").getAsDouble() : theta(c);
+        return Rope.of(params, theta, headDim);
+    }
+
+    /**
+     * The base θ: top-level {@code rope_theta}, or the one in a flat {@code rope_parameters} (transformers 5); both
+     * present and different is an error, neither is Hugging Face's default 10,000.
+     */
+    private static double theta(JsonObject c) {
+        JsonObject params = obj(c, "rope_parameters");
+        Double nested = params != null && params.has("rope_theta") ? params.get("rope_theta").getAsDouble() : null;
+        Double top = c.has("rope_theta") && !c.get("rope_theta").isJsonNull() ? c.get("rope_theta").getAsDouble() : null;
+        if (nested != null && top != null && !nested.equals(top)) {
+            throw new ModelLoadException("rope_theta " + top + " and rope_parameters.rope_theta " + nested + " disagree");
+        }
+        return nested != null ? nested : top != null ? top : 10000.0;
+    }
+
+    private static JsonObject obj(JsonObject c, String key) {
+        JsonElement e = c.get(key);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonObject()) {
+            throw new ModelLoadException(key + " must be an object, not " + e);
+        }
+        return e.getAsJsonObject();
     }
 
     /** The public summary of this configuration. */

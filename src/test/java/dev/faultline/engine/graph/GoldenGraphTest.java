@@ -30,7 +30,7 @@ class GoldenGraphTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path golden() {
-        Path p = Path.of(System.getProperty("faultline.shared.dir", "../shared")).resolve("golden");
+        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared")).resolve("golden");
         assumeTrue(Files.isDirectory(p.resolve("cases")), "shared reference cases not found at " + p + "; skipping");
         return p;
     }

@@ -397,7 +397,7 @@ class GraphBench {
     }
 
     private static Path shared() {
-        return Path.of(System.getProperty("faultline.shared.dir", "../shared"));
+        return Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"));
     }
 
     /** The real TinyStories-260K checkpoint in ../shared (skips without it). */
