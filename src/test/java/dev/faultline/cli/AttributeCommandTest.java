@@ -23,7 +23,7 @@ class AttributeCommandTest {
     Path tmp;
 
     private static Path shared(String rel) {
-        Path p = Path.of(System.getProperty("faultline.shared.dir", "../shared")).resolve(rel);
+        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared")).resolve(rel);
         assumeTrue(Files.exists(p), "shared test data not found at " + p + "; skipping");
         return p;
     }

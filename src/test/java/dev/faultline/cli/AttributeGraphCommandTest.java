@@ -18,7 +18,7 @@ class AttributeGraphCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path model() {
-        Path p = Path.of(System.getProperty("faultline.shared.dir", "../shared")).resolve("golden/models/tiny-llama-gqa");
+        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared")).resolve("golden/models/tiny-llama-gqa");
         assumeTrue(Files.exists(p), "shared test model not found at " + p + "; skipping");
         return p;
     }

@@ -55,7 +55,7 @@ class RevisionOrderTest {
 
     @Test
     void sharedCheckpointsAreDiscovered() {
-        Path models = Path.of(System.getProperty("faultline.shared.dir", "../shared"), "models");
+        Path models = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"), "models");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(models.resolve("tinystories-260k")),
                 "shared models not found at " + models.toAbsolutePath() + "; skipping");
         ModelRegistry registry = new ModelRegistry(models, (p, d, dev) -> null, DType.FLOAT32, "cpu", 1, 1L << 30,

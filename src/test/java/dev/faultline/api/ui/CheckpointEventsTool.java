@@ -32,7 +32,7 @@ class CheckpointEventsTool {
     void writeCheckpointEvents() throws Exception {
         String out = System.getProperty("webview.checkpoint-events");
         Assumptions.assumeTrue(out != null, "generator only: give -Dwebview.checkpoint-events=OUT.jsonl");
-        Path shared = Path.of(System.getProperty("faultline.shared.dir", "../shared"));
+        Path shared = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"));
         Path events = shared.resolve("data/tinystories-cloze/events.jsonl");
         Path modelDir = shared.resolve("models/tinystories-260k");
         Assumptions.assumeTrue(Files.exists(events) && Files.isDirectory(modelDir), "no shared cloze data/model");
