@@ -267,26 +267,34 @@ final class Attributor {
         }
     }
 
-    /** Σ over the last axis of value ⊙ gradient for same-shaped probes [1, T, D]: all rows, flattened. */
+    /**
+     * Σ over the last axis of value ⊙ gradient, in float64, for each probe [1, T, D]: all rows, flattened. One probe
+     * at a time, each product's temporaries closed at once, so the read-out holds a few [T, D] arrays, not every
+     * probe's product at once.
+     */
     private static NDArray stackedRowSums(List<Pass.Probe> probes) {
-        NDArray prod = stackedProducts(probes);
-        return prod.sum(new int[] {prod.getShape().dimension() - 1}).flatten();
-    }
-
-    /** Σ of value ⊙ gradient per probe, for same-shaped probes: one value per probe. */
-    private static NDArray stackedTotals(List<Pass.Probe> probes) {
-        return stackedProducts(probes).reshape(probes.size(), -1).sum(new int[] {1});
-    }
-
-    /** value ⊙ gradient of same-shaped probes, stacked along a new first axis, in float64. */
-    private static NDArray stackedProducts(List<Pass.Probe> probes) {
-        NDList values = new NDList();
-        NDList grads = new NDList();
+        NDList rows = new NDList();
         for (Pass.Probe probe : probes) {
-            values.add(probe.value());
-            grads.add(grad(probe.leaf()).toType(probe.value().getDataType(), false));
+            try (NDScope scope = new NDScope()) {
+                NDArray r = rowSum(probe.value(), grad(probe.leaf()));
+                NDScope.unregister(r);
+                rows.add(r);
+            }
         }
-        return NDArrays.stack(values).mul(NDArrays.stack(grads)).toType(DataType.FLOAT64, false);
+        return NDArrays.concat(rows);
+    }
+
+    /** Σ of value ⊙ gradient per probe, in float64: one value per probe. */
+    private static NDArray stackedTotals(List<Pass.Probe> probes) {
+        NDList totals = new NDList();
+        for (Pass.Probe probe : probes) {
+            try (NDScope scope = new NDScope()) {
+                NDArray r = total(probe.value(), grad(probe.leaf()));
+                NDScope.unregister(r);
+                totals.add(r);
+            }
+        }
+        return NDArrays.concat(totals);
     }
 
     private static NDArray rowSum(NDArray value, NDArray grad) {

@@ -2,6 +2,7 @@ package dev.faultline.engine.arch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,6 +68,7 @@ public final class Pass {
         NDArray z = manager.zeros(value.getShape(), value.getDataType(), value.getDevice());
         z.setRequiresGradient(true);
         NDArray out = value.add(z);
+        NDScope.unregister(z, out); // outlives the layer's scope: read after the backward pass
         into.add(new Probe(out, z));
         return out;
     }
@@ -78,6 +80,7 @@ public final class Pass {
         NDArray leaf = b.duplicate();
         leaf.attach(manager);
         leaf.setRequiresGradient(true);
+        NDScope.unregister(leaf);
         biases.add(new BiasLeaf(leaf, group));
         return leaf;
     }
@@ -117,6 +120,7 @@ public final class Pass {
             NDArray typed = src.toType(dt, false);
             NDArray owned = typed.duplicate(); // clone: libtorch-owned storage, independent of the Java buffer
             owned.attach(manager);
+            NDScope.unregister(owned); // reused by later layers
             if (typed != src) {
                 typed.close();
             }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -84,27 +85,42 @@ public final class Transformer {
         }
         Map<Integer, NDArray> masks = new HashMap<>();
         Map<Rope, NDArray[]> ropes = new HashMap<>(); // layers of one type share their cos and sin
+        for (int l = 0; l < config.numLayers(); l++) { // made before the layers' scopes, which close what they make
+            masks.computeIfAbsent(weights.layers().get(l).slidingWindow(), win -> mask(m, t, win));
+            if (weights.positions() == null) {
+                ropes.computeIfAbsent(ropeOf(l), r -> rope(m, t, r));
+            }
+        }
         for (int l = 0; l < config.numLayers(); l++) {
-            LayerWeights w = weights.layers().get(l);
-            h = p.probe(h, p.layerInputs);
-            NDArray mask = masks.computeIfAbsent(w.slidingWindow(), win -> mask(m, t, win));
-            NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), l);
-            NDArray[] cs = weights.positions() == null ? ropes.computeIfAbsent(ropeOf(l), r -> rope(m, t, r))
-                    : new NDArray[2];
-            NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l);
-            if (w.postAttnNorm() != null) {
-                a = norm(p, a, w.postAttnNorm(), null, l);
+            // each layer's arrays are closed at its end, but for the new residual stream and what the pass keeps
+            // (probes, bias leaves, constants: Pass unregisters them): DJL would otherwise hold every intermediate
+            // of every layer until the pass ends. Autograd keeps its own references to what the backward needs
+            try (NDScope layerScope = new NDScope()) {
+                h = layer(p, l, h, masks.get(weights.layers().get(l).slidingWindow()),
+                        weights.positions() == null ? ropes.get(ropeOf(l)) : new NDArray[2], b, t);
+                NDScope.unregister(h);
             }
-            h = h.add(a);
-            h = p.probe(h, p.postAttention);
-            x = w.mlpNormW() == null ? h : norm(p, h, w.mlpNormW(), w.mlpNormB(), l);
-            NDArray f = mlp(p, w, x, l);
-            if (w.postMlpNorm() != null) {
-                f = norm(p, f, w.postMlpNorm(), null, l);
-            }
-            h = h.add(f);
         }
         return p.probe(h, p.layerInputs);
+    }
+
+    /** Layer {@code l} on the residual stream {@code h}: attention block, then MLP block, each with its residual. */
+    private NDArray layer(Pass p, int l, NDArray h, NDArray mask, NDArray[] cs, long b, int t) {
+        LayerWeights w = weights.layers().get(l);
+        h = p.probe(h, p.layerInputs);
+        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), l);
+        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l);
+        if (w.postAttnNorm() != null) {
+            a = norm(p, a, w.postAttnNorm(), null, l);
+        }
+        h = h.add(a);
+        h = p.probe(h, p.postAttention);
+        x = w.mlpNormW() == null ? h : norm(p, h, w.mlpNormW(), w.mlpNormB(), l);
+        NDArray f = mlp(p, w, x, l);
+        if (w.postMlpNorm() != null) {
+            f = norm(p, f, w.postMlpNorm(), null, l);
+        }
+        return h.add(f);
     }
 
     // ---- Sub-layers one at a time (attribution graph, issue 7): the same ops as hiddenStates, block by block ----
@@ -702,7 +718,7 @@ public final class Transformer {
         // every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in the backward;
         // chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward 1.6 s -> 0.35 s,
         // attribution 3.9 s -> 0.9 s). Same values; autograd sees the chunks and their concat
-        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * t * (dtype == DataType.FLOAT64 ? 8 : 4));
+        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * t * dtype.getNumOfBytes());
         int n = rowsPerChunk < t ? (int) Math.max(16, rowsPerChunk) : t;
         NDList parts = new NDList();
         for (int c0 = 0; c0 < t; c0 += n) {
