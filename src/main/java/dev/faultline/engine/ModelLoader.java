@@ -38,17 +38,41 @@ public final class ModelLoader {
      * on the CPU instead (the returned model's {@link LanguageModel#device()} says where it went).
      */
     public static LanguageModel load(Path dir, DType dtype, String device, boolean cpuFallback) {
+        return load(dir, dtype, device, cpuFallback, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #load(Path, DType, String)}, refusing before anything is read a checkpoint whose weights at
+     * {@code dtype} take more than {@code budgetBytes} (a {@link ModelLoadException} that names both sizes), so an
+     * oversized model is an unavailable model, never an out-of-memory crash.
+     */
+    public static LanguageModel load(Path dir, DType dtype, String device, long budgetBytes) {
+        return load(dir, dtype, device, false, budgetBytes);
+    }
+
+    /** Bytes the weights of the checkpoint in {@code dir} take at {@code dtype}, read from its headers only. */
+    public static long weightBytes(Path dir, DType dtype) {
+        return SafetensorsReader.weightBytes(dir, dtype.dataType());
+    }
+
+    private static LanguageModel load(Path dir, DType dtype, String device, boolean cpuFallback, long budgetBytes) {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new ModelLoadException("model directory " + dir + " does not exist");
         }
         HfConfig config = HfConfig.read(dir);
+        long need = weightBytes(dir, dtype);
+        if (need > budgetBytes) {
+            throw new ModelLoadException(String.format(java.util.Locale.ROOT,
+                    "checkpoint %s needs %.2f GB of weights at %s, more than the model-memory budget of %.2f GB "
+                            + "(faultline.models.max-bytes)", dir, need / 1e9, dtype.label(), budgetBytes / 1e9));
+        }
         Device djlDevice = device(device, cpuFallback);
         String deviceLabel = djlDevice.isGpu() ? "gpu" : "cpu";
         HfTextTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? HfTextTokenizer.load(dir)
                 : null;
         NDManager manager = NDManager.newBaseManager(djlDevice, "PyTorch");
         try {
-            DataType dt = dtype == DType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+            DataType dt = dtype.dataType();
             Map<String, NDArray> tensors = SafetensorsReader.readDirectory(dir, manager, dt);
             ModelWeights weights = WeightLayout.map(config, tensors);
             return new HfLanguageModel(dir, config, tokenizer, dtype, deviceLabel, manager,

@@ -26,6 +26,11 @@ public final class ModelRegistry implements AutoCloseable {
     @FunctionalInterface
     public interface Loader {
         LanguageModel load(Path dir, DType dtype, String device);
+
+        /** Bytes the checkpoint will take once loaded, when known before loading (0: unknown). */
+        default long weightBytes(Path dir, DType dtype) {
+            return 0;
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(ModelRegistry.class);
@@ -103,6 +108,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         try {
             Path dir = resolve(name, rev);
+            makeRoom(loader.weightBytes(dir, dtype));
             long t0 = System.nanoTime();
             model = loader.load(dir, dtype, device);
             LOG.infof("loaded model %s from %s in %d ms (%d weight bytes)", key, dir,
@@ -181,6 +187,18 @@ public final class ModelRegistry implements AutoCloseable {
 
     public synchronized long loadedBytes() {
         return loadedBytes;
+    }
+
+    /** Closes least recently used models until {@code bytes} more fit the budget (or none is left loaded). */
+    private void makeRoom(long bytes) {
+        Iterator<Map.Entry<String, LanguageModel>> it = loaded.entrySet().iterator();
+        while (bytes > 0 && loadedBytes + bytes > maxBytes && it.hasNext()) {
+            Map.Entry<String, LanguageModel> eldest = it.next();
+            it.remove();
+            loadedBytes -= eldest.getValue().weightBytes();
+            LOG.infof("evicting model %s to make room for %d bytes", eldest.getKey(), bytes);
+            eldest.getValue().close();
+        }
     }
 
     private void evict(String keep) {

@@ -21,9 +21,21 @@ public interface ModelsConfig {
     @WithDefault("2")
     int maxLoaded();
 
-    /** Most weight bytes kept loaded at once; the model in use is kept even when it alone is larger. */
-    @WithDefault("4294967296")
-    long maxBytes();
+    /**
+     * The model-memory budget: most weight bytes kept loaded at once. A checkpoint whose weights alone exceed it is
+     * refused before loading ({@code MODEL_UNAVAILABLE} with both sizes). Default: half of the memory this process
+     * can see (the container's limit where there is one), {@link #defaultMaxBytes()}.
+     */
+    Optional<Long> maxBytes();
+
+    /** Half of the physical memory the JVM sees (container-aware). */
+    static long defaultMaxBytes() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun && sun.getTotalMemorySize() > 0) {
+            return sun.getTotalMemorySize() / 2;
+        }
+        return 4L << 30;
+    }
 
     /** How long a model that failed to load is reported unavailable before the next load attempt. */
     @WithDefault("60s")

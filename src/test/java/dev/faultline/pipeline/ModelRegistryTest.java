@@ -157,4 +157,30 @@ class ModelRegistryTest {
         assertThat(reg.acquire("bad", null)).isNotNull();
         assertThat(loads).hasValue(2);
     }
+
+    @Test
+    void olderModelsAreClosedBeforeALoadThatWouldPassTheBudget() throws IOException {
+        checkpoint("a");
+        checkpoint("b");
+        checkpoint("c");
+        List<String> loadedWhenLoading = new ArrayList<>();
+        ModelRegistry[] self = new ModelRegistry[1];
+        self[0] = new ModelRegistry(root, new ModelRegistry.Loader() {
+            @Override
+            public LanguageModel load(Path dir, DType dtype, String device) {
+                loadedWhenLoading.add(dir.getFileName() + ":" + self[0].loadedKeys());
+                return new FakeModel(dir, 100);
+            }
+
+            @Override
+            public long weightBytes(Path dir, DType dtype) {
+                return 100;
+            }
+        }, DType.FLOAT32, "cpu", 10, 250, Duration.ofSeconds(60), Clock.systemUTC());
+        self[0].acquire("a", null);
+        self[0].acquire("b", null);
+        self[0].acquire("c", null); // 300 > 250: a is closed before c is read, not after
+        assertThat(closed).containsExactly("a");
+        assertThat(loadedWhenLoading).containsExactly("a:[]", "b:[a@main]", "c:[b@main]");
+    }
 }
