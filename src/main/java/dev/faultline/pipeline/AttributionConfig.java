@@ -46,4 +46,10 @@ public interface AttributionConfig {
 
     /** Longest input (tokens) attributed; the model's max positions when unset. */
     Optional<Integer> maxInputTokens();
+
+    /**
+     * libtorch intra-op threads of this process (env FAULTLINE_ATTRIBUTION_THREADS; set it per role: a worker pod
+     * gets the cores of its CPU limit). Unset: the cores available to the JVM (container-aware).
+     */
+    Optional<Integer> threads();
 }

@@ -8,7 +8,9 @@ import jakarta.enterprise.inject.Produces;
 
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.ModelLoader;
+import java.nio.file.Path;
 
 /** CDI producers of the engine library's objects: one {@link AttributionEngine} and one {@link ModelRegistry}. */
 @ApplicationScoped
@@ -17,6 +19,17 @@ public class EngineProducer {
     @Produces
     @ApplicationScoped
     AttributionEngine engine(AttributionConfig config) {
+        // read by DJL when libtorch starts, on the engine's first use, after this; an explicit -D wins over the default
+        String property = System.getProperty("ai.djl.pytorch.num_threads");
+        int threads = config.threads().orElse(property != null ? Integer.parseInt(property)
+                : Runtime.getRuntime().availableProcessors());
+        if (threads < 1) {
+            throw new IllegalArgumentException("faultline.attribution.threads must be at least 1, got " + threads);
+        }
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
         return new AttributionEngine(config.queueCapacity());
     }
 
@@ -27,8 +40,24 @@ public class EngineProducer {
     @Produces
     @ApplicationScoped
     ModelRegistry registry(ModelsConfig config) {
-        return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), ModelLoader::load, DType.parse(config.dtype()),
-                config.device(), config.maxLoaded(), config.maxBytes(), config.retryAfter(), Clock.systemUTC());
+        long budget = config.maxBytes().orElseGet(ModelsConfig::defaultMaxBytes);
+        ModelRegistry.Loader loader = new ModelRegistry.Loader() {
+            @Override
+            public LanguageModel load(Path dir, DType dtype, String device) {
+                return ModelLoader.load(dir, dtype, device, budget);
+            }
+
+            @Override
+            public long weightBytes(Path dir, DType dtype) {
+                try {
+                    return ModelLoader.weightBytes(dir, dtype);
+                } catch (RuntimeException e) {
+                    return 0; // the load itself reports what is wrong with the checkpoint
+                }
+            }
+        };
+        return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), loader, DType.parse(config.dtype()),
+                config.device(), config.maxLoaded(), budget, config.retryAfter(), Clock.systemUTC());
     }
 
     void closeRegistry(@Disposes ModelRegistry registry) {

@@ -46,11 +46,15 @@ class ModelLoaderTest {
     }
 
     @Test
-    void ropeScalingIsRefused() {
-        Path dir = RandomCheckpoint.llamaLike("llama", 1).set("rope_scaling", Map.of("rope_type", "yarn", "factor", 4))
+    void ropeScalingThatIsNotComputedIsRefused() {
+        Path dynamic = RandomCheckpoint.llamaLike("llama", 1).set("rope_scaling", Map.of("type", "dynamic", "factor", 4))
+                .write(tmp.resolve("dynamic"));
+        assertThatThrownBy(() -> ModelLoader.load(dynamic, DType.FLOAT32, "cpu")).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("RoPE type 'dynamic' is not supported");
+        Path yarn = RandomCheckpoint.llamaLike("llama", 1).set("rope_scaling", Map.of("rope_type", "yarn", "factor", 4))
                 .write(tmp.resolve("yarn"));
-        assertThatThrownBy(() -> ModelLoader.load(dir, DType.FLOAT32, "cpu")).isInstanceOf(ModelLoadException.class)
-                .hasMessageContaining("rope_scaling 'yarn'");
+        assertThatThrownBy(() -> ModelLoader.load(yarn, DType.FLOAT32, "cpu")).isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("'yarn' needs 'original_max_position_embeddings'");
     }
 
     @Test

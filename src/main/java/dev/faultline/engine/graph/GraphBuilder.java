@@ -104,7 +104,7 @@ final class GraphBuilder implements AutoCloseable {
         this.layers = model.config().numLayers();
         this.rules = request.method() == Method.ATTNLRP;
         this.detach = request.softmax() == SoftmaxRule.DETACH;
-        this.dtype = model.dtype() == dev.faultline.engine.DType.FLOAT64 ? DataType.FLOAT64 : DataType.FLOAT32;
+        this.dtype = model.dtype().dataType();
         this.batch = request.batchSize() > 0 ? request.batchSize() : autoBatch();
         this.chunk = Math.min(t, queryChunk > 0 ? queryChunk : autoChunk());
         int nodeLayers = 2 * layers + 1;
@@ -130,7 +130,7 @@ final class GraphBuilder implements AutoCloseable {
         var c = model.config();
         long qd = (long) c.numHeads() * c.headDim();
         long kvd = (long) c.numKvHeads() * c.headDim();
-        long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
+        long bytes = dtype.getNumOfBytes();
         boolean closed = true;
         boolean constants = false;
         for (int l = 0; l < layers && closed; l++) {
@@ -155,7 +155,7 @@ final class GraphBuilder implements AutoCloseable {
      */
     private int autoChunk() {
         var c = model.config();
-        long bytes = dtype == DataType.FLOAT64 ? 8 : 4;
+        long bytes = dtype.getNumOfBytes();
         long perRow = 6L * c.numHeads() * t * bytes;
         long byBudget = request.memoryBudgetBytes() / Math.max(1, perRow);
         long byArray = tr.scoreChunkBytes() / Math.max(1, (long) c.numHeads() * t * bytes);
@@ -462,12 +462,12 @@ final class GraphBuilder implements AutoCloseable {
         }
     }
 
-    /** The values of {@code a} (float32 or float64) as doubles, read in its own type. */
+    /** The values of {@code a} as doubles, read as float64 or float32 (half types widened to float32 first). */
     private static double[] doubles(NDArray a) {
         if (a.getDataType() == DataType.FLOAT64) {
             return a.toDoubleArray();
         }
-        float[] f = a.toFloatArray();
+        float[] f = (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)).toFloatArray();
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {
             d[i] = f[i];
