@@ -39,7 +39,7 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "DIR", description = "Directory the model is written to (required).")
     Path output;
 
-    /** The older name of {@code --output}, still accepted. */
+    /** {@code --out}: another name for {@code --output}, left out of the usage. */
     @Option(names = "--out", paramLabel = "DIR", hidden = true)
     void out(Path dir) {
         output = dir;
