@@ -9,16 +9,32 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
- * Entry point of the runnable jar: a sub-command runs on its own; no arguments (or {@code serve}) starts the service,
- * first starting an embedded Kafka broker and Redis server for whatever is not configured.
+ * Entry point of the runnable jar: the {@code faultline} command line ({@link Commands}). A sub-command runs on its
+ * own and its exit code ends the process; no arguments (or {@code serve}) starts the service, first starting an
+ * embedded Kafka broker and Redis server for whatever is not configured.
  */
 @QuarkusMain
 public class FaultlineMain {
 
+    private static volatile boolean serving;
+
     public static void main(String... args) {
-        if (args.length > 0 && !"serve".equals(args[0])) {
-            System.exit(Commands.run(args));
+        int code = Commands.run(args);
+        if (!serving) {
+            System.exit(code);
         }
+        // the service ran: Quarkus has stopped it and ends the process itself (possibly from a shutdown hook, where
+        // System.exit would block)
+    }
+
+    /** Whether this process ran (or is running) the service. */
+    static boolean served() {
+        return serving;
+    }
+
+    /** Starts the service and returns when Quarkus has stopped. */
+    static void serve() {
+        serving = true;
         // faultline.role: switch off the incoming channels this role does not run (before Quarkus reads its config)
         RoleChannels.disabledChannels(System::getenv, System::getProperty).forEach(System::setProperty);
         LocalServices local = LocalServices.startMissing(System::getenv, System::getProperty);
@@ -32,7 +48,7 @@ public class FaultlineMain {
                     + orExternal(local.kafkaBootstrapServers()) + ", Redis " + orExternal(local.redisHosts()));
         }
         try {
-            Quarkus.run(args);
+            Quarkus.run();
         } finally {
             local.close();
         }

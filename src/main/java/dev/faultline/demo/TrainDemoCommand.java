@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,104 +12,148 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.djl.ndarray.NDManager;
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
+import dev.faultline.cli.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code train-demo}: trains the demo model and writes it in Hugging Face layout, with {@code training.json} (options,
- * wall time, loss curve, held-out accuracy per operand length).
+ * {@code faultline train-demo}: trains the demo model and writes it in Hugging Face layout, with {@code training.json}
+ * (options, wall time, loss curve, held-out accuracy per operand length).
  */
-public final class TrainDemoCommand {
+@Command(name = "train-demo", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = "Trains the bundled demo model (multi-digit addition) and writes it in Hugging Face layout.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = { Commands.EXIT_OK, "1:the model could not be written", Commands.EXIT_USAGE })
+public final class TrainDemoCommand implements Callable<Integer> {
 
-    private TrainDemoCommand() {
+    private static final DemoTrainer.Options STANDARD = DemoTrainer.Options.standard(1, 1300);
+    private static final DemoModelConfig STANDARD_MODEL = DemoModelConfig.standard();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--output", paramLabel = "DIR", description = "Directory the model is written to (required).")
+    Path output;
+
+    /** {@code --out}: another name for {@code --output}, left out of the usage. */
+    @Option(names = "--out", paramLabel = "DIR", hidden = true)
+    void out(Path dir) {
+        output = dir;
     }
 
-    static void usage(PrintStream out) {
-        out.println("usage: train-demo --out DIR [--seed 1] [--steps 1300] [--batch 64] [--lr 3e-3] [--warmup 100]"
-                + " [--min-digits 2] [--max-digits 6] [--eval 2000] [--threads 1]"
-                + " [--hidden 64 --layers 2 --heads 4 --kv-heads 2 --ffn 176]");
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed of the initial weights and the training data (default: ${DEFAULT-VALUE}).")
+    long seed = STANDARD.seed();
+
+    @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    int steps = STANDARD.steps();
+
+    @Option(names = "--batch", paramLabel = "N", description = "Problems per step (default: ${DEFAULT-VALUE}).")
+    int batch = STANDARD.batchSize();
+
+    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double lr = STANDARD.learningRate();
+
+    @Option(names = "--warmup", paramLabel = "N", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup = STANDARD.warmupSteps();
+
+    @Option(names = "--min-digits", paramLabel = "N",
+            description = "Fewest digits of an operand (default: ${DEFAULT-VALUE}).")
+    int minDigits = STANDARD.minDigits();
+
+    @Option(names = "--max-digits", paramLabel = "N",
+            description = "Most digits of an operand (default: ${DEFAULT-VALUE}).")
+    int maxDigits = STANDARD.maxDigits();
+
+    @Option(names = "--eval", paramLabel = "N",
+            description = "Held-out problems evaluated after training (default: ${DEFAULT-VALUE}).")
+    int eval = STANDARD.evalCount();
+
+    @Option(names = "--log-every", paramLabel = "N",
+            description = "Steps between loss lines (default: ${DEFAULT-VALUE}).")
+    int logEvery = STANDARD.logEvery();
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}).")
+    int threads = 1;
+
+    @Option(names = "--hidden", paramLabel = "N", description = "Hidden size (default: ${DEFAULT-VALUE}).")
+    int hidden = STANDARD_MODEL.hiddenSize();
+
+    @Option(names = "--layers", paramLabel = "N", description = "Transformer layers (default: ${DEFAULT-VALUE}).")
+    int layers = STANDARD_MODEL.numLayers();
+
+    @Option(names = "--heads", paramLabel = "N", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    int heads = STANDARD_MODEL.numHeads();
+
+    @Option(names = "--kv-heads", paramLabel = "N", description = "Key/value heads (default: ${DEFAULT-VALUE}).")
+    int kvHeads = STANDARD_MODEL.numKvHeads();
+
+    @Option(names = "--ffn", paramLabel = "N", description = "Feed-forward size (default: ${DEFAULT-VALUE}).")
+    int ffn = STANDARD_MODEL.intermediateSize();
+
+    private final Terminal terminal;
+
+    public TrainDemoCommand(Terminal terminal) {
+        this.terminal = terminal;
     }
 
-    /** Runs the command; returns the exit code (2 for bad arguments). */
-    public static int run(String... args) {
-        Map<String, String> opts = new TreeMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                System.err.println("train-demo: expected --option value, got " + args[i]);
-                usage(System.err);
-                return 2;
-            }
-            opts.put(args[i].substring(2), args[++i]);
+    @Override
+    public Integer call() {
+        if (output == null) {
+            throw Commands.usageError(spec, "--output DIR is required");
         }
-        if (!opts.containsKey("out")) {
-            System.err.println("train-demo: --out DIR is required");
-            usage(System.err);
-            return 2;
+        if (steps < 1 || batch < 1 || eval < 1) {
+            throw Commands.usageError(spec, "--steps, --batch and --eval must be positive");
         }
+        DemoTrainer.Options options = new DemoTrainer.Options(seed, steps, batch, lr, warmup, STANDARD.weightDecay(),
+                STANDARD.beta1(), STANDARD.beta2(), STANDARD.clipNorm(), minDigits, maxDigits, eval, logEvery);
+        DemoModelConfig s = STANDARD_MODEL;
+        int maxPositions = Math.max(s.maxPositions(), 3 * options.maxDigits() + 6);
+        DemoModelConfig config;
         try {
-            return train(opts);
+            config = new DemoModelConfig(s.vocabSize(), hidden, layers, heads, kvHeads, ffn, maxPositions,
+                    s.ropeTheta(), s.rmsNormEps());
         } catch (IllegalArgumentException e) {
-            System.err.println("train-demo: " + e.getMessage());
-            usage(System.err);
-            return 2;
-        } catch (IOException e) {
-            System.err.println("train-demo: cannot write model: " + e.getMessage());
-            return 1;
+            throw Commands.usageError(spec, e.getMessage());
         }
-    }
-
-    private static int train(Map<String, String> o) throws IOException {
-        Path out = Path.of(o.remove("out"));
-        String threads = o.getOrDefault("threads", "1");
-        o.remove("threads");
-        System.setProperty("ai.djl.pytorch.num_threads", threads);
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        long seed = Long.parseLong(take(o, "seed", "1"));
-        DemoTrainer.Options std = DemoTrainer.Options.standard(seed, Integer.parseInt(take(o, "steps", "1300")));
-        DemoTrainer.Options options = new DemoTrainer.Options(seed, std.steps(),
-                Integer.parseInt(take(o, "batch", "" + std.batchSize())),
-                Double.parseDouble(take(o, "lr", "" + std.learningRate())),
-                Integer.parseInt(take(o, "warmup", "" + std.warmupSteps())), std.weightDecay(), std.beta1(),
-                std.beta2(), std.clipNorm(), Integer.parseInt(take(o, "min-digits", "" + std.minDigits())),
-                Integer.parseInt(take(o, "max-digits", "" + std.maxDigits())),
-                Integer.parseInt(take(o, "eval", "" + std.evalCount())),
-                Integer.parseInt(take(o, "log-every", "" + std.logEvery())));
-        DemoModelConfig s = DemoModelConfig.standard();
-        int maxPositions = Math.max(s.maxPositions(), 3 * options.maxDigits() + 6);
-        DemoModelConfig config = new DemoModelConfig(s.vocabSize(), Integer.parseInt(take(o, "hidden", "" + s.hiddenSize())),
-                Integer.parseInt(take(o, "layers", "" + s.numLayers())),
-                Integer.parseInt(take(o, "heads", "" + s.numHeads())),
-                Integer.parseInt(take(o, "kv-heads", "" + s.numKvHeads())),
-                Integer.parseInt(take(o, "ffn", "" + s.intermediateSize())), maxPositions, s.ropeTheta(),
-                s.rmsNormEps());
-        if (!o.isEmpty()) {
-            throw new IllegalArgumentException("unknown option(s): " + o.keySet());
+        try {
+            return train(options, config);
+        } catch (IllegalArgumentException e) {
+            throw Commands.usageError(spec, e.getMessage());
+        } catch (IOException e) {
+            terminal.err().println("train-demo: cannot write model: " + e.getMessage());
+            return Commands.FAILED;
         }
-        if (options.steps() < 1 || options.batchSize() < 1 || options.evalCount() < 1) {
-            throw new IllegalArgumentException("--steps, --batch and --eval must be positive");
-        }
+    }
+
+    private int train(DemoTrainer.Options options, DemoModelConfig config) throws IOException {
+        PrintStream out = terminal.out();
         try (NDManager manager = NDManager.newBaseManager(); DemoLlama model = new DemoLlama(config, manager, seed)) {
-            System.out.printf("train-demo: %d parameters, %d steps of %d, seed %d, %s threads%n",
+            out.printf("train-demo: %d parameters, %d steps of %d, seed %d, %s threads%n",
                     model.parameterCount(), options.steps(), options.batchSize(), seed, threads);
-            DemoTrainer.Report report = new DemoTrainer(options, System.out::println).train(model);
-            model.save(out);
-            writeReport(out, config, options, report, threads);
-            System.out.printf("train-demo: trained in %.1f s; held-out exact match %.1f %% (%d/%d)%n",
+            DemoTrainer.Report report = new DemoTrainer(options, out::println).train(model);
+            model.save(output);
+            writeReport(output, config, options, report, Integer.toString(threads));
+            out.printf("train-demo: trained in %.1f s; held-out exact match %.1f %% (%d/%d)%n",
                     report.trainSeconds(), 100 * report.evaluation().accuracy(), report.evaluation().correct(),
                     report.evaluation().total());
             for (DemoTrainer.Bucket b : report.evaluation().buckets()) {
-                System.out.printf("  %d digits: %.1f %% (%d/%d)%n", b.digits(), 100 * b.accuracy(), b.correct(),
+                out.printf("  %d digits: %.1f %% (%d/%d)%n", b.digits(), 100 * b.accuracy(), b.correct(),
                         b.total());
             }
-            System.out.println("train-demo: wrote " + out);
+            out.println("train-demo: wrote " + output);
         }
-        return 0;
-    }
-
-    private static String take(Map<String, String> o, String key, String def) {
-        String v = o.remove(key);
-        return v == null ? def : v;
+        return Commands.OK;
     }
 
     private static void writeReport(Path out, DemoModelConfig config, DemoTrainer.Options options,

@@ -4,65 +4,124 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
+import dev.faultline.cli.Version;
 import dev.faultline.contract.EvalOutput;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code replay FILE... (--bootstrap HOST:PORT | --url http://host:port | --dry-run) [--format v1|lm-eval] [--model NAME]
- * [--revision REV] [--run-id ID] [--task NAME] [--rate N/s] [--topic eval.outputs]}: publishes evaluation logs as v1
- * events to Kafka (key {@code run_id}) or to a running service. Bad records are reported with their line numbers and
- * skipped; the exit code is 1 when any were (or when the destination refused events), 2 for a usage error.
+ * {@code faultline replay}: publishes evaluation logs (v1 JSONL or lm-evaluation-harness sample logs) as v1 events to
+ * Kafka (key {@code run_id}), to a running service, or to standard output. Bad records are reported with their line
+ * numbers and skipped; the exit code is 1 when any were (or when the destination refused events), 2 for a usage error.
  */
-public final class ReplayCommand {
+@Command(name = "replay", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = "Publishes evaluation logs as v1 events to Kafka, to a running service or to standard output.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = { Commands.EXIT_OK, "1:bad records were skipped, or the destination refused events",
+            Commands.EXIT_USAGE })
+public final class ReplayCommand implements Callable<Integer> {
 
     /** The default topic (DESIGN.md section 1). */
     public static final String DEFAULT_TOPIC = "eval.outputs";
 
-    private ReplayCommand() {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Sample logs: v1 JSONL, or lm-eval JSONL/JSON.")
+    List<Path> files;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Destination (exactly one):%n", order = 0)
+    Destination destination;
+
+    @Option(names = "--format", paramLabel = "v1|lm-eval", defaultValue = "v1", converter = FormatConverter.class,
+            order = 10, description = "Input format (default: ${DEFAULT-VALUE}).")
+    ReplayReader.Format format;
+
+    @Option(names = "--model", paramLabel = "NAME", order = 11,
+            description = "Model name stamped on the events (v1: replaces the event's; lm-eval default: unknown).")
+    String model;
+
+    @Option(names = "--revision", paramLabel = "REV", order = 12,
+            description = "Model revision stamped on the events (v1: replaces the event's; lm-eval default: main).")
+    String revision;
+
+    @Option(names = "--run-id", paramLabel = "ID", order = 13,
+            description = "Run id stamped on the events (v1: replaces the event's; lm-eval default: "
+                    + "model/revision/task).")
+    String runId;
+
+    @Option(names = "--task", paramLabel = "NAME", order = 14,
+            description = "lm-eval task name (default: read from the file name).")
+    String task;
+
+    @Option(names = "--rate", paramLabel = "N[/s]", converter = RateConverter.class, order = 15,
+            description = "Events per second at most (default: as fast as the destination takes them).")
+    double rate;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = DEFAULT_TOPIC, order = 16,
+            description = "Kafka topic for --bootstrap (default: ${DEFAULT-VALUE}).")
+    String topic;
+
+    /** Where the events go. */
+    static final class Destination {
+
+        @Option(names = { "--bootstrap", "--bootstrap-server" }, paramLabel = "HOST:PORT[,HOST:PORT...]", order = 1,
+                description = "Kafka bootstrap servers: publish to --topic, keyed by run_id.")
+        String bootstrap;
+
+        @Option(names = "--url", paramLabel = "http://host:port", order = 2,
+                description = "A running service: POST /api/events.")
+        String url;
+
+        @Option(names = "--dry-run", order = 3, description = "Print the events as JSON lines to standard output.")
+        boolean dryRun;
     }
 
-    static void usage(PrintStream out) {
-        out.println("usage: replay FILE... (--bootstrap HOST:PORT | --url http://host:port | --dry-run)"
-                + " [--format v1|lm-eval] [--model NAME] [--revision REV] [--run-id ID] [--task NAME]"
-                + " [--rate N/s] [--topic " + DEFAULT_TOPIC + "]");
+    private final Terminal terminal;
+
+    public ReplayCommand(Terminal terminal) {
+        this.terminal = terminal;
     }
 
-    /** Parsed options. */
-    record Options(List<Path> files, String bootstrap, String url, boolean dryRun, ReplayReader.Format format,
-            ReplayReader.Stamp stamp, double rate, String topic) {
-    }
-
-    /** Runs the command with output to the process's streams; returns the exit code. */
-    public static int run(String... args) {
-        return run(System.out, System.err, System.console() != null, args);
-    }
-
-    /** Runs the command; {@code progress} draws the progress bar on {@code err}. */
+    /**
+     * Runs the command with {@code args} (as after {@code faultline replay}); {@code progress} draws the progress bar
+     * on {@code err}. Returns the exit code.
+     */
     public static int run(PrintStream out, PrintStream err, boolean progress, String... args) {
-        Options options;
-        try {
-            options = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("replay: " + e.getMessage());
-            usage(err);
-            return 2;
-        }
+        return Commands.execute(ReplayCommand.class, new Terminal(out, err, progress), args);
+    }
+
+    @Override
+    public Integer call() {
+        validate();
+        PrintStream out = terminal.out();
+        PrintStream err = terminal.err();
+        boolean dryRun = destination.dryRun;
+        ReplayReader.Stamp stamp = new ReplayReader.Stamp(model, revision, runId, task);
         quietKafkaLogging();
         ObjectMapper json = new ObjectMapper();
         ReplayReader reader = new ReplayReader(json);
         Map<Path, List<ReplayItem>> items = new LinkedHashMap<>();
         int total = 0;
         int bad = 0;
-        for (Path file : options.files()) {
+        for (Path file : files) {
             try {
-                List<ReplayItem> list = reader.read(file, options.format(), options.stamp());
+                List<ReplayItem> list = reader.read(file, format, stamp);
                 items.put(file, list);
                 for (ReplayItem item : list) {
                     if (item.isBad()) {
@@ -74,23 +133,23 @@ public final class ReplayCommand {
                 }
             } catch (IOException e) {
                 err.println("replay: cannot read " + file + ": " + e.getMessage());
-                return 1;
+                return Commands.FAILED;
             }
         }
         int sent = 0;
         long start = System.nanoTime();
         EventSink.Failures failures;
-        String destination;
-        try (EventSink sink = open(options, out)) {
-            destination = sink.describe();
-            ProgressBar bar = new ProgressBar(err, progress, total);
+        String target;
+        try (EventSink sink = open(out)) {
+            target = sink.describe();
+            ProgressBar bar = new ProgressBar(err, terminal.interactive(), total);
             for (List<ReplayItem> list : items.values()) {
                 for (ReplayItem item : list) {
                     if (item.isBad()) {
                         continue;
                     }
-                    if (options.rate() > 0) {
-                        pace(start, sent, options.rate());
+                    if (rate > 0) {
+                        pace(start, sent, rate);
                     }
                     sink.send(item.event(), json.writeValueAsString(item.event()));
                     sent++;
@@ -102,15 +161,15 @@ public final class ReplayCommand {
             failures = sink.failures();
         } catch (EventSink.SinkUnavailableException e) {
             err.println("replay: " + e.getMessage() + " (stopped after " + sent + " of " + total + " events)");
-            return 1;
+            return Commands.FAILED;
         } catch (JsonProcessingException e) {
             err.println("replay: cannot write event JSON: " + e.getMessage());
-            return 1;
+            return Commands.FAILED;
         }
         double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-        PrintStream summary = options.dryRun() ? err : out;
+        PrintStream summary = dryRun ? err : out;
         summary.printf("replay: %d events sent to %s in %.1f s (%.1f events/s)%n", sent - failures.count(),
-                destination, seconds, sent / seconds);
+                target, seconds, sent / seconds);
         for (Map.Entry<Path, List<ReplayItem>> e : items.entrySet()) {
             int ok = 0;
             int right = 0;
@@ -141,14 +200,15 @@ public final class ReplayCommand {
         if (bad > 0) {
             err.printf("replay: %d bad record(s) skipped%n", bad);
         }
-        return bad > 0 || failures.count() > 0 ? 1 : 0;
+        return bad > 0 || failures.count() > 0 ? Commands.FAILED : Commands.OK;
     }
 
-    private static EventSink open(Options o, PrintStream out) {
-        if (o.dryRun()) {
+    private EventSink open(PrintStream out) {
+        if (destination.dryRun) {
             return new PrintEventSink(out);
         }
-        return o.bootstrap() != null ? new KafkaEventSink(o.bootstrap(), o.topic()) : new HttpEventSink(o.url());
+        return destination.bootstrap != null ? new KafkaEventSink(destination.bootstrap, topic)
+                : new HttpEventSink(destination.url);
     }
 
     /** Sleeps until event {@code sent} is due at {@code rate} per second. */
@@ -164,69 +224,51 @@ public final class ReplayCommand {
         }
     }
 
-    static Options parse(String... args) {
-        List<Path> files = new ArrayList<>();
-        Map<String, String> o = new LinkedHashMap<>();
-        boolean dryRun = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--dry-run")) {
-                dryRun = true;
-            } else if (a.startsWith("--")) {
-                String key = a.substring(2);
-                String value;
-                int eq = key.indexOf('=');
-                if (eq >= 0) {
-                    value = key.substring(eq + 1);
-                    key = key.substring(0, eq);
-                } else if (i + 1 < args.length) {
-                    value = args[++i];
-                } else {
-                    throw new IllegalArgumentException("option " + a + " needs a value");
-                }
-                if (!List.of("bootstrap", "url", "format", "model", "revision", "run-id", "task", "rate", "topic")
-                        .contains(key)) {
-                    throw new IllegalArgumentException("unknown option --" + key);
-                }
-                o.put(key, value);
-            } else {
-                files.add(Path.of(a));
-            }
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no input FILE given");
-        }
+    /** The checks picocli cannot make: the files exist, the bootstrap list and the URL are well formed. */
+    private void validate() {
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("no such file: " + f);
+                throw Commands.usageError(spec, "no such file: " + f);
             }
         }
-        int destinations = (o.containsKey("bootstrap") ? 1 : 0) + (o.containsKey("url") ? 1 : 0) + (dryRun ? 1 : 0);
-        if (destinations != 1) {
-            throw new IllegalArgumentException("give exactly one of --bootstrap HOST:PORT, --url http://host:port, --dry-run");
+        if (destination.bootstrap != null && !destination.bootstrap.matches("[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*")) {
+            throw Commands.usageError(spec,
+                    "--bootstrap must be HOST:PORT[,HOST:PORT...], got " + destination.bootstrap);
         }
-        if (o.containsKey("bootstrap") && !o.get("bootstrap").matches("[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*")) {
-            throw new IllegalArgumentException("--bootstrap must be HOST:PORT[,HOST:PORT...], got " + o.get("bootstrap"));
-        }
-        if (o.containsKey("url")) {
-            new HttpEventSink(o.get("url")); // validates the URL
-        }
-        double rate = 0;
-        if (o.containsKey("rate")) {
-            String r = o.get("rate").replaceFirst("/s$", "");
+        if (destination.url != null) {
             try {
-                rate = Double.parseDouble(r);
+                new HttpEventSink(destination.url); // validates the URL
+            } catch (IllegalArgumentException e) {
+                throw Commands.usageError(spec, e.getMessage());
+            }
+        }
+    }
+
+    /** {@code v1} or {@code lm-eval}. */
+    static final class FormatConverter implements CommandLine.ITypeConverter<ReplayReader.Format> {
+
+        @Override
+        public ReplayReader.Format convert(String value) throws Exception {
+            return Commands.parser(ReplayReader.Format::parse).convert(value);
+        }
+    }
+
+    /** A positive number of events per second, {@code N} or {@code N/s}. */
+    static final class RateConverter implements CommandLine.ITypeConverter<Double> {
+
+        @Override
+        public Double convert(String value) {
+            double rate;
+            try {
+                rate = Double.parseDouble(value.replaceFirst("/s$", ""));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--rate must be N or N/s, got " + o.get("rate"));
+                throw new CommandLine.TypeConversionException("--rate must be N or N/s, got " + value);
             }
             if (!(rate > 0)) {
-                throw new IllegalArgumentException("--rate must be positive, got " + o.get("rate"));
+                throw new CommandLine.TypeConversionException("--rate must be positive, got " + value);
             }
+            return rate;
         }
-        ReplayReader.Format format = ReplayReader.Format.parse(o.getOrDefault("format", "v1"));
-        return new Options(files, o.get("bootstrap"), o.get("url"), dryRun, format,
-                new ReplayReader.Stamp(o.get("model"), o.get("revision"), o.get("run-id"), o.get("task")), rate,
-                o.getOrDefault("topic", DEFAULT_TOPIC));
     }
 
     /** The Kafka client logs its whole configuration at INFO: keep a command-line tool's output readable. */

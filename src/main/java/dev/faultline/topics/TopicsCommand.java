@@ -6,63 +6,157 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
-/**
- * The {@code topics} sub-command: {@code topics apply --bootstrap HOST:PORT [--file F] [--dry-run] [--max-replicas N]
- * [--command-config admin.properties]} and {@code topics strimzi [--file F] [--cluster NAME]}.
- * Exit codes: 0 in sync (after the run), 1 drift left (dry run with pending changes, or partitions/replication
- * differ), 2 usage or file error, 3 Kafka error.
- */
-public final class TopicsCommand {
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
+import dev.faultline.cli.Version;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-    private TopicsCommand() {
+/**
+ * {@code faultline topics}: {@code apply} makes a cluster's topics match {@code kafka-topics/topics.yaml} (creates
+ * missing topics, sets drifted configs, reports what it cannot change, deletes nothing); {@code strimzi} prints the
+ * same topics as Strimzi {@code KafkaTopic} resources. Exit codes: 0 in sync (after the run), 1 drift left (dry run
+ * with pending changes, or partitions/replication differ), 2 usage or file error, 3 Kafka error.
+ */
+@Command(name = "topics", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Topics as code: apply kafka-topics/topics.yaml to a cluster, or print Strimzi resources.",
+        subcommands = { TopicsCommand.Apply.class, TopicsCommand.Strimzi.class },
+        synopsisSubcommandLabel = "COMMAND",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = { "0:in sync", "1:drift left", "2:usage or topic-file error", "3:Kafka error" })
+public final class TopicsCommand implements Callable<Integer> {
+
+    /** Exit code of a Kafka error (unreachable cluster, refused request). */
+    public static final int KAFKA_ERROR = 3;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw Commands.usageError(spec, "missing command: apply or strimzi");
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !(args[0].equals("apply") || args[0].equals("strimzi"))) {
-            usage(err);
-            return 2;
+    /** The options that pick the declared topics. */
+    static final class FileOptions {
+
+        @Option(names = "--file", paramLabel = "FILE",
+                description = "Topic file (default: " + TopicsFile.DEFAULT_PATH
+                        + " if present, else the copy in the jar).")
+        Path file;
+
+        @Option(names = "--max-replicas", paramLabel = "N",
+                description = "Caps every topic's replication factor (and min.insync.replicas below it), "
+                        + "e.g. 1 for a single broker.")
+        Integer maxReplicas;
+
+        TopicsFile load() {
+            TopicsFile topics = file != null ? TopicsFile.load(file) : defaultFile();
+            if (maxReplicas == null) {
+                return topics;
+            }
+            int cap = maxReplicas;
+            return new TopicsFile(topics.topics().stream().map(t -> t.withMaxReplicas(cap)).toList());
         }
-        String bootstrap = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
-        String fileArg = null;
-        String cluster = StrimziTopics.DEFAULT_CLUSTER;
-        String commandConfig = null;
-        Integer maxReplicas = null;
-        boolean dryRun = false;
-        try {
-            for (int i = 1; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--bootstrap", "--bootstrap-server" -> bootstrap = value(args, ++i);
-                    case "--file" -> fileArg = value(args, ++i);
-                    case "--cluster" -> cluster = value(args, ++i);
-                    case "--command-config" -> commandConfig = value(args, ++i);
-                    case "--max-replicas" -> maxReplicas = Integer.valueOf(value(args, ++i));
-                    case "--dry-run" -> dryRun = true;
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+    }
+
+    /** {@code topics apply}. */
+    @Command(name = "apply", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+            description = "Creates missing topics and sets drifted configs; reports partition/replication drift and "
+                    + "undeclared overrides, deletes nothing.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = { "0:in sync after the run",
+                "1:drift left (dry run with pending changes, or partitions/replication differ)",
+                "2:usage or topic-file error", "3:Kafka error" })
+    public static final class Apply implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = { "--bootstrap", "--bootstrap-server" }, paramLabel = "HOST:PORT[,HOST:PORT...]",
+                defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
+                description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
+        String bootstrap;
+
+        @Mixin
+        FileOptions topics;
+
+        @Option(names = "--dry-run", description = "Report the changes without making them (exit 1 if there are any).")
+        boolean dryRun;
+
+        @Option(names = "--command-config", paramLabel = "FILE",
+                description = "Admin client properties (security settings, timeouts), as Kafka's own tools take them.")
+        Path commandConfig;
+
+        private final Terminal terminal;
+
+        public Apply(Terminal terminal) {
+            this.terminal = terminal;
+        }
+
+        @Override
+        public Integer call() {
+            try {
+                TopicsFile file = topics.load();
+                if (bootstrap == null || bootstrap.isBlank()) {
+                    throw new IllegalArgumentException(
+                            "--bootstrap HOST:PORT (or KAFKA_BOOTSTRAP_SERVERS) is required");
                 }
+                return apply(adminConfig(bootstrap, commandConfig), file, dryRun, terminal.out(), terminal.err());
+            } catch (IllegalArgumentException e) {
+                throw Commands.usageError(spec, e.getMessage());
             }
-            TopicsFile file = load(fileArg);
-            if (maxReplicas != null) {
-                int cap = maxReplicas;
-                file = new TopicsFile(file.topics().stream().map(t -> t.withMaxReplicas(cap)).toList());
-            }
-            if (args[0].equals("strimzi")) {
-                out.print(StrimziTopics.render(file, cluster));
-                return 0;
-            }
-            if (bootstrap == null || bootstrap.isBlank()) {
-                throw new IllegalArgumentException("--bootstrap HOST:PORT (or KAFKA_BOOTSTRAP_SERVERS) is required");
-            }
-            return apply(adminConfig(bootstrap, commandConfig), file, dryRun, out, err);
-        } catch (IllegalArgumentException e) {
-            err.println("topics: " + e.getMessage());
-            usage(err);
-            return 2;
         }
+    }
+
+    /** {@code topics strimzi}. */
+    @Command(name = "strimzi", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+            description = "Prints the topics as Strimzi KafkaTopic resources (k8s/strimzi/kafka-topics.yaml).",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = { Commands.EXIT_OK, "2:usage or topic-file error" })
+    public static final class Strimzi implements Callable<Integer> {
+
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        FileOptions topics;
+
+        @Option(names = "--cluster", paramLabel = "NAME", defaultValue = StrimziTopics.DEFAULT_CLUSTER,
+                description = "The Strimzi Kafka cluster (label strimzi.io/cluster; default: ${DEFAULT-VALUE}).")
+        String cluster;
+
+        private final Terminal terminal;
+
+        public Strimzi(Terminal terminal) {
+            this.terminal = terminal;
+        }
+
+        @Override
+        public Integer call() {
+            TopicsFile file;
+            try {
+                file = topics.load();
+            } catch (IllegalArgumentException e) {
+                throw Commands.usageError(spec, e.getMessage());
+            }
+            terminal.out().print(StrimziTopics.render(file, cluster));
+            return Commands.OK;
+        }
+    }
+
+    /** Runs the command with {@code args} (as after {@code faultline topics}); returns the exit code. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return Commands.execute(TopicsCommand.class, new Terminal(out, err, false), args);
     }
 
     static int apply(Properties config, TopicsFile file, boolean dryRun, PrintStream out, PrintStream err) {
@@ -72,26 +166,26 @@ public final class TopicsCommand {
             report.changes().forEach(out::println);
             if (report.unresolvedDrift()) {
                 err.println("topics: drift that apply does not fix (see PARTITIONS_DIFFER / REPLICAS_DIFFER above)");
-                return 1;
+                return Commands.FAILED;
             }
-            return dryRun && report.changed() ? 1 : 0;
+            return dryRun && report.changed() ? Commands.FAILED : Commands.OK;
         } catch (ExecutionException e) {
             err.println("topics: Kafka error: " + e.getCause());
-            return 3;
+            return KAFKA_ERROR;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("topics: interrupted");
-            return 3;
+            return KAFKA_ERROR;
         } catch (org.apache.kafka.common.KafkaException e) {
             err.println("topics: Kafka error: " + e);
-            return 3;
+            return KAFKA_ERROR;
         }
     }
 
-    static Properties adminConfig(String bootstrap, String commandConfig) {
+    static Properties adminConfig(String bootstrap, Path commandConfig) {
         Properties p = new Properties();
         if (commandConfig != null) {
-            try (InputStream in = Files.newInputStream(Path.of(commandConfig))) {
+            try (InputStream in = Files.newInputStream(commandConfig)) {
                 p.load(in);
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage());
@@ -104,25 +198,8 @@ public final class TopicsCommand {
         return p;
     }
 
-    private static TopicsFile load(String fileArg) {
-        if (fileArg != null) {
-            return TopicsFile.load(Path.of(fileArg));
-        }
+    private static TopicsFile defaultFile() {
         Path local = Path.of(TopicsFile.DEFAULT_PATH);
         return Files.isRegularFile(local) ? TopicsFile.load(local) : TopicsFile.bundled();
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length || args[i].startsWith("--")) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    static void usage(PrintStream out) {
-        out.println("usage: topics apply --bootstrap HOST:PORT [--file kafka-topics/topics.yaml] [--dry-run]"
-                + " [--max-replicas N] [--command-config admin.properties]");
-        out.println("       topics strimzi [--file kafka-topics/topics.yaml] [--cluster " + StrimziTopics.DEFAULT_CLUSTER
-                + "] [--max-replicas N]");
     }
 }
