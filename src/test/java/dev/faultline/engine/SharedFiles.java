@@ -6,18 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Locates {@code ../shared} (system property {@code faultline.shared.dir}); tests skip when it is absent. */
-final class SharedFiles {
+public final class SharedFiles {
 
     private SharedFiles() {
     }
 
-    static Path dir() {
+    public static Path dir() {
         String p = System.getProperty("faultline.shared.dir", "../shared");
         return Path.of(p);
     }
 
     /** The path under shared/, or a skipped test (with a message) when it does not exist. */
-    static Path require(String relative) {
+    public static Path require(String relative) {
         Path p = dir().resolve(relative);
         assumeTrue(Files.exists(p), "shared test data not found at " + p.toAbsolutePath()
                 + " (set -Dfaultline.shared.dir); skipping");
