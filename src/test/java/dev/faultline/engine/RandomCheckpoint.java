@@ -17,8 +17,9 @@ import java.util.Random;
 import java.util.stream.Collectors;
 
 /**
- * Writes small random checkpoints in Hugging Face layout (config.json + safetensors written by DJL's
- * {@code NDList.encode(SAFETENSORS)}), for architectures that have no shared reference model.
+ * Writes small random checkpoints in Hugging Face layout (config.json + safetensors: F32 written by DJL's
+ * {@code NDList.encode(SAFETENSORS)}, BF16 by hand; one file or shards with an index), for architectures that have
+ * no shared reference model.
  */
 final class RandomCheckpoint {
 
@@ -27,6 +28,7 @@ final class RandomCheckpoint {
     private long seed = 7;
     private DataType storeAs = DataType.FLOAT32;
     private int shards = 1;
+    private boolean bf16Values;
 
     static RandomCheckpoint llamaLike(String modelType, int layers) {
         return llamaLike(modelType, layers, 32, 4, 2, 48, 50, 64);
@@ -39,8 +41,13 @@ final class RandomCheckpoint {
 
     static RandomCheckpoint llamaLike(String modelType, int layers, int d, int heads, int kv, int ff, int vocab,
             int maxPositions) {
+        return llamaLike(modelType, layers, d, heads, kv, 8, ff, vocab, maxPositions);
+    }
+
+    /** As above with head dimension {@code hd}, which need not be {@code d / heads}. */
+    static RandomCheckpoint llamaLike(String modelType, int layers, int d, int heads, int kv, int hd, int ff,
+            int vocab, int maxPositions) {
         RandomCheckpoint c = new RandomCheckpoint();
-        int hd = 8;
         c.config.put("model_type", modelType);
         c.config.put("vocab_size", vocab);
         c.config.put("hidden_size", d);
@@ -108,6 +115,15 @@ final class RandomCheckpoint {
         return this;
     }
 
+    /**
+     * Rounds the drawn values to bfloat16 whatever the file's dtype, so that an F32 checkpoint holds exactly the
+     * values of the BF16 checkpoint with the same seed.
+     */
+    RandomCheckpoint bf16Values() {
+        bf16Values = true;
+        return this;
+    }
+
     /** Splits the tensors over n files with a {@code model.safetensors.index.json}. */
     RandomCheckpoint shards(int n) {
         shards = n;
@@ -126,6 +142,9 @@ final class RandomCheckpoint {
                 float[] v = new float[(int) new Shape(shape).size()];
                 for (int j = 0; j < v.length; j++) {
                     v[j] = (float) (shape.length == 1 ? 1.0 + 0.2 * r.nextGaussian() : 0.3 * r.nextGaussian());
+                    if (bf16Values) {
+                        v[j] = bf16Round(v[j]);
+                    }
                 }
                 values.put(name, v);
             }
@@ -173,21 +192,17 @@ final class RandomCheckpoint {
     /** A hand-written safetensors file with BF16 tensors (DJL's encoder handles F32/F64). */
     private static byte[] bf16Safetensors(NDList list) {
         StringBuilder header = new StringBuilder("{");
-        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        List<float[]> values = new ArrayList<>();
         long offset = 0;
         for (NDArray a : list) {
             float[] v = a.toFloatArray();
+            values.add(v);
             if (header.length() > 1) {
                 header.append(',');
             }
             header.append('"').append(a.getName()).append("\":{\"dtype\":\"BF16\",\"shape\":")
                     .append(java.util.Arrays.toString(a.getShape().getShape()).replace(" ", ""))
                     .append(",\"data_offsets\":[").append(offset).append(',').append(offset + 2L * v.length).append("]}");
-            for (float f : v) {
-                short b = bf16(f);
-                data.write(b & 0xff);
-                data.write((b >>> 8) & 0xff);
-            }
             offset += 2L * v.length;
         }
         header.append('}');
@@ -195,9 +210,14 @@ final class RandomCheckpoint {
             header.append(' ');
         }
         byte[] h = header.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(8 + h.length + data.size())
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(Math.toIntExact(8 + h.length + offset))
                 .order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        out.putLong(h.length).put(h).put(data.toByteArray());
+        out.putLong(h.length).put(h);
+        for (float[] v : values) {
+            for (float f : v) {
+                out.putShort(bf16(f));
+            }
+        }
         return out.array();
     }
 

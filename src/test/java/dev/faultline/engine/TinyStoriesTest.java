@@ -112,12 +112,14 @@ class TinyStoriesTest {
             assertThat(t.starts()[i]).isBetween(0, text.length());
             assertThat(t.ends()[i]).isBetween(t.starts()[i], text.length());
         }
-        // spans index the Java string: "é" and the 4 byte-fallback pieces of the emoji (2 UTF-16 chars) land on them
+        // spans index the Java string and tile it: the emoji (2 UTF-16 chars) goes to the first of its 4
+        // byte-fallback pieces, the other 3 get empty spans after it
         StringBuilder pieces = new StringBuilder();
         for (int i = 1; i < t.size(); i++) {
             pieces.append(text, t.starts()[i], t.ends()[i]).append('|');
         }
-        assertThat(pieces.toString()).contains("|é|", "|😀|", "| and|", "|.|");
+        assertThat(pieces.toString()).contains("|é|", "|😀||||", "| and|", "|.|");
+        assertThat(pieces.toString().replace("|", "")).isEqualTo(text);
         assertThat(t.ends()[t.size() - 1]).isEqualTo(text.length());
         assertThat(tok.isSpecial(1)).isTrue();
         assertThat(tok.isSpecial(2)).isTrue();

@@ -21,7 +21,8 @@ import java.util.Set;
 /**
  * A {@link TextTokenizer} over DJL's binding of Hugging Face {@code tokenizers}, built from the model directory's
  * {@code tokenizer.json} with truncation off (DJL would otherwise cut inputs at {@code model_max_length}). Character
- * spans are Java {@code String} indices (UTF-16), so {@code text.substring(start, end)} is the token's text.
+ * spans are Java {@code String} indices (UTF-16), so {@code text.substring(start, end)} is the token's text, and
+ * they tile the text: the tokens' substrings, in order, concatenate to it.
  */
 public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
 
@@ -95,25 +96,67 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         long[] specialMask = enc.getSpecialTokenMask();
         int n = ids.length;
         int[] outIds = new int[n];
+        boolean[] flags = new boolean[n];
         int[] starts = new int[n];
         int[] ends = new int[n];
-        boolean[] flags = new boolean[n];
-        // the native spans count Unicode code points; convert to UTF-16 indices for Java strings
-        int cps = text.codePointCount(0, text.length());
         for (int i = 0; i < n; i++) {
             outIds[i] = Math.toIntExact(ids[i]);
             flags[i] = (specialMask != null && specialMask[i] != 0) || special.contains(outIds[i]);
             CharSpan s = spans == null ? null : spans[i];
-            if (s == null || flags[i] && s.getStart() == s.getEnd()) {
-                int at = i == 0 ? 0 : ends[i - 1];
+            starts[i] = s == null ? -1 : s.getStart();
+            ends[i] = s == null ? -1 : s.getEnd();
+        }
+        tile(text, starts, ends);
+        return new TokenizedText(outIds, tokens, starts, ends, flags);
+    }
+
+    /**
+     * Turns the native spans (code-point offsets, -1 for none) into UTF-16 spans that tile {@code text} in token
+     * order. The native spans overlap and leave gaps: byte-level BPE gives every token holding some bytes of a
+     * multi-byte character that whole character, and a normalizer that composes (NFC: {@code e} + U+0301 →
+     * {@code é}) maps the composed character back to its first code point only. Here a character belongs to the
+     * first token that touches it; a token left with no character of its own (the later bytes of a split character,
+     * a special token the template added) gets an empty span at the boundary where it falls; characters no token
+     * covers join the token before them (the first token when they lead the text).
+     */
+    private static void tile(String text, int[] starts, int[] ends) {
+        int[] utf16 = new int[text.codePointCount(0, text.length()) + 1];
+        for (int k = 0, at = 0; at < text.length(); k++) {
+            utf16[k] = at;
+            at += Character.charCount(text.codePointAt(at));
+        }
+        utf16[utf16.length - 1] = text.length();
+        int at = 0; // the text before this UTF-16 index belongs to the tokens seen so far
+        int owner = -1; // the last token that got characters
+        for (int i = 0; i < starts.length; i++) {
+            int start = starts[i] < 0 ? at : utf16[Math.min(starts[i], utf16.length - 1)];
+            int end = ends[i] < 0 ? at : utf16[Math.min(ends[i], utf16.length - 1)];
+            if (end <= at) {
                 starts[i] = at;
                 ends[i] = at;
-            } else {
-                starts[i] = text.offsetByCodePoints(0, Math.min(s.getStart(), cps));
-                ends[i] = text.offsetByCodePoints(0, Math.min(s.getEnd(), cps));
+                continue;
             }
+            if (start > at && owner >= 0) {
+                moveEnd(owner, i, start, starts, ends);
+                at = start;
+            }
+            starts[i] = at;
+            ends[i] = end;
+            owner = i;
+            at = end;
         }
-        return new TokenizedText(outIds, tokens, starts, ends, flags);
+        if (owner >= 0 && at < text.length()) {
+            moveEnd(owner, starts.length, text.length(), starts, ends);
+        }
+    }
+
+    /** Extends token {@code owner} to {@code to}, with the empty spans after it up to {@code before}. */
+    private static void moveEnd(int owner, int before, int to, int[] starts, int[] ends) {
+        ends[owner] = to;
+        for (int j = owner + 1; j < before; j++) {
+            starts[j] = to;
+            ends[j] = to;
+        }
     }
 
     @Override
