@@ -56,8 +56,11 @@ public class EngineProducer {
                 }
             }
         };
+        java.util.Map<String, ModelRegistry.Settings> perModel = new java.util.HashMap<>();
+        config.model().forEach((name, p) -> perModel.put(name,
+                new ModelRegistry.Settings(DType.parse(config.dtypeOf(name)), config.deviceOf(name))));
         return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), loader, DType.parse(config.dtype()),
-                config.device(), config.maxLoaded(), budget, config.retryAfter(), Clock.systemUTC());
+                config.device(), perModel::get, config.maxLoaded(), budget, config.retryAfter(), Clock.systemUTC());
     }
 
     void closeRegistry(@Disposes ModelRegistry registry) {

@@ -39,7 +39,7 @@ public class InputKeys {
 
     /** The input key of an event (lower-case hex). */
     public String of(EvalOutput event) {
-        return of(event, settings());
+        return of(event, settings() + "|dtype=" + models.dtypeOf(event.model() == null ? null : event.model().name()));
     }
 
     /** The settings part of every key: a change of any of them makes every earlier input key miss. */
@@ -47,7 +47,7 @@ public class InputKeys {
         String s = settings;
         if (s == null) {
             s = String.join("|", "method=" + attribution.method(), "softmax=" + attribution.softmax(),
-                    "dtype=" + models.dtype(), "min-logit-diff=" + attribution.minLogitDiff(),
+                    "min-logit-diff=" + attribution.minLogitDiff(),
                     "max-contrast-rank=" + attribution.maxContrastRank().map(String::valueOf).orElse("-"),
                     "max-input-tokens=" + attribution.maxInputTokens().map(String::valueOf).orElse("-"),
                     "faithfulness-k=" + attribution.faithfulnessK(),

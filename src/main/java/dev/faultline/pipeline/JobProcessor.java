@@ -81,7 +81,9 @@ public class JobProcessor {
         Method method = Method.parse(config.method());
         SoftmaxRule softmax = SoftmaxRule.parse(config.softmax());
         ResultBuilder skip = new ResultBuilder(event, job.verdict(), null, null);
-        skip.engine = new AttributionResult.Engine(method.label(), softmax.label(), models.dtype(), models.device(), version);
+        String modelName = event.model() == null ? null : event.model().name();
+        skip.engine = new AttributionResult.Engine(method.label(), softmax.label(), models.dtypeOf(modelName),
+                models.deviceOf(modelName), version);
         LanguageModel model;
         try {
             String name = event.model() == null ? null : event.model().name();

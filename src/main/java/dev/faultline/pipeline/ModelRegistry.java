@@ -41,6 +41,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final Loader loader;
     private final DType dtype;
     private final String device;
+    private final java.util.function.Function<String, Settings> perModel;
     private final int maxLoaded;
     private final long maxBytes;
     private final Duration retryAfter;
@@ -52,6 +53,10 @@ public final class ModelRegistry implements AutoCloseable {
     private record Failure(String reason, long retryAtMillis) {
     }
 
+    /** The compute settings of one model: dtype and device. */
+    public record Settings(DType dtype, String device) {
+    }
+
     public ModelRegistry(Path root, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
             Duration retryAfter, Clock clock) {
         this(root == null ? List.of() : List.of(root), loader, dtype, device, maxLoaded, maxBytes, retryAfter, clock);
@@ -60,6 +65,16 @@ public final class ModelRegistry implements AutoCloseable {
     /** A registry looking in {@code roots} in order (the first directory holding the checkpoint wins). */
     public ModelRegistry(List<Path> roots, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
             Duration retryAfter, Clock clock) {
+        this(roots, loader, dtype, device, name -> null, maxLoaded, maxBytes, retryAfter, clock);
+    }
+
+    /**
+     * A registry whose models compute in {@code dtype} on {@code device}, but for those {@code perModel} (by model
+     * name) returns other settings for.
+     */
+    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, String device,
+            java.util.function.Function<String, Settings> perModel, int maxLoaded, long maxBytes, Duration retryAfter,
+            Clock clock) {
         if (maxLoaded < 1) {
             throw new IllegalArgumentException("faultline.models.max-loaded must be at least 1, got " + maxLoaded);
         }
@@ -67,6 +82,7 @@ public final class ModelRegistry implements AutoCloseable {
         this.loader = loader;
         this.dtype = dtype;
         this.device = device;
+        this.perModel = perModel;
         this.maxLoaded = maxLoaded;
         this.maxBytes = maxBytes;
         this.retryAfter = retryAfter;
@@ -108,9 +124,10 @@ public final class ModelRegistry implements AutoCloseable {
         }
         try {
             Path dir = resolve(name, rev);
-            makeRoom(loader.weightBytes(dir, dtype));
+            Settings s = settings(name);
+            makeRoom(loader.weightBytes(dir, s.dtype()));
             long t0 = System.nanoTime();
-            model = loader.load(dir, dtype, device);
+            model = loader.load(dir, s.dtype(), s.device());
             LOG.infof("loaded model %s from %s in %d ms (%d weight bytes)", key, dir,
                     (System.nanoTime() - t0) / 1_000_000, model.weightBytes());
         } catch (RuntimeException | LinkageError e) {
@@ -124,6 +141,12 @@ public final class ModelRegistry implements AutoCloseable {
         loadedBytes += model.weightBytes();
         evict(key);
         return model;
+    }
+
+    /** The dtype and device model {@code name} is loaded with. */
+    public Settings settings(String name) {
+        Settings s = perModel.apply(name);
+        return s == null ? new Settings(dtype, device) : s;
     }
 
     /** The checkpoint directory for a name and revision, or an exception saying why there is none. */

@@ -1,6 +1,7 @@
 package dev.faultline.pipeline;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -48,4 +49,31 @@ public interface ModelsConfig {
     /** cpu or gpu. */
     @WithDefault("cpu")
     String device();
+
+    /**
+     * Per-model compute settings by model name, over the defaults above, e.g.
+     * {@code faultline.models.model."qwen3-8b".device=gpu} and {@code ...dtype=float16}.
+     */
+    Map<String, PerModel> model();
+
+    /** One model's compute settings; an unset one is the default. */
+    interface PerModel {
+        /** float32, float64 or float16. */
+        Optional<String> dtype();
+
+        /** cpu or gpu. */
+        Optional<String> device();
+    }
+
+    /** The dtype {@code model} computes in. */
+    default String dtypeOf(String model) {
+        PerModel p = model == null ? null : model().get(model);
+        return p == null ? dtype() : p.dtype().orElse(dtype());
+    }
+
+    /** The device {@code model} runs on. */
+    default String deviceOf(String model) {
+        PerModel p = model == null ? null : model().get(model);
+        return p == null ? device() : p.device().orElse(device());
+    }
 }

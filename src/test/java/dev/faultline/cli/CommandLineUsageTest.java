@@ -135,9 +135,12 @@ class CommandLineUsageTest {
         Result notANumber = run(List.of("attribute"), "--k", "many");
         assertThat(notANumber.code()).isEqualTo(Commands.USAGE);
         assertThat(notANumber.err()).contains("Invalid value for option '--k'");
-        Result badEnum = run(List.of("attribute"), "--dtype", "float16");
+        Result badEnum = run(List.of("attribute"), "--dtype", "float8");
         assertThat(badEnum.code()).isEqualTo(Commands.USAGE);
-        assertThat(badEnum.err()).contains("dtype must be float32 or float64");
+        assertThat(badEnum.err()).contains("dtype must be float32, float64 or float16");
+        Result bf16 = run(List.of("attribute"), "--dtype", "bfloat16");
+        assertThat(bf16.code()).isEqualTo(Commands.USAGE);
+        assertThat(bf16.err()).contains("bfloat16 compute is not available");
         Result noSubcommand = run(List.of("topics"));
         assertThat(noSubcommand.code()).isEqualTo(Commands.USAGE);
         assertThat(noSubcommand.err()).contains("apply or strimzi");

@@ -97,10 +97,9 @@ class Qwen3CheckpointTest {
                 .set("use_sliding_window", false)
                 .set("sliding_window", null)
                 .set("use_cache", true)
-                // transformers 5 keeps θ only in rope_parameters; the top-level rope_theta of earlier versions is
-                // written as well, so that a reader of either layout gets θ = 1e6
+                // transformers 5 keeps θ only in rope_parameters: there is no top-level rope_theta to fall back on
                 .set("rope_parameters", rope)
-                .set("rope_theta", 1_000_000.0)
+                .unset("rope_theta")
                 .set("transformers_version", "5.18.0");
     }
 

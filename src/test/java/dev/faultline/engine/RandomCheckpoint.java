@@ -94,6 +94,12 @@ final class RandomCheckpoint {
         return this;
     }
 
+    /** Leaves {@code key} out of config.json. */
+    RandomCheckpoint unset(String key) {
+        config.remove(key);
+        return this;
+    }
+
     RandomCheckpoint remove(String tensor) {
         shapes.remove(tensor);
         return this;

@@ -183,4 +183,20 @@ class ModelRegistryTest {
         assertThat(closed).containsExactly("a");
         assertThat(loadedWhenLoading).containsExactly("a:[]", "b:[a@main]", "c:[b@main]");
     }
+
+    @Test
+    void perModelSettingsOverrideTheDefaults() throws IOException {
+        checkpoint("big");
+        checkpoint("small");
+        List<String> calls = new ArrayList<>();
+        ModelRegistry reg = new ModelRegistry(List.of(root), (dir, dtype, device) -> {
+            calls.add(dir.getFileName() + ":" + dtype.label() + "@" + device);
+            return new FakeModel(dir, 1);
+        }, DType.FLOAT32, "cpu", name -> name.equals("big") ? new ModelRegistry.Settings(DType.FLOAT16, "gpu") : null,
+                4, 1000, Duration.ofSeconds(60), Clock.systemUTC());
+        reg.acquire("big", null);
+        reg.acquire("small", null);
+        assertThat(calls).containsExactly("big:float16@gpu", "small:float32@cpu");
+        assertThat(reg.settings("small")).isEqualTo(new ModelRegistry.Settings(DType.FLOAT32, "cpu"));
+    }
 }
