@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -65,8 +66,12 @@ public final class Pass {
         if (!track) {
             return value;
         }
-        NDArray z = manager.zeros(value.getShape(), value.getDataType(), value.getDevice());
+        // one zero broadcast to the value's shape (a view, no memory of its own): a leaf whose gradient autograd
+        // fills with the gradient at the value, while the zeros themselves cost nothing per element
+        NDArray zero = manager.zeros(new Shape(1), value.getDataType(), value.getDevice());
+        NDArray z = zero.broadcast(value.getShape());
         z.setRequiresGradient(true);
+        NDScope.unregister(zero);
         NDArray out = value.add(z);
         NDScope.unregister(z, out); // outlives the layer's scope: read after the backward pass
         into.add(new Probe(out, z));

@@ -710,10 +710,11 @@ public final class Transformer {
         // uniform rule on Q·Kᵀ, applied to its factors (same gradients, no extra T×T tensors)
         q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
         k = p.half(k);
-        if (kvHeads != heads) { // HF repeat_kv: each key/value head serves heads/kvHeads consecutive query heads
-            k = k.repeat(1, heads / kvHeads);
-            v = v.repeat(1, heads / kvHeads);
-        }
+        // HF repeat_kv: each key/value head serves group = heads/kvHeads consecutive query heads. The group's queries
+        // are stacked against their one key/value head ([B, kvH, G·T, hd] × [B, kvH, hd, T]), so keys and values are
+        // never repeated: the backward pass keeps them once, not once per query head
+        int group = heads / kvHeads;
+        NDArray qg = q.reshape(b, kvHeads, group, t, hd);
         // a chunk of query rows at a time once a score array passes scoreChunkBytes: above glibc's 32 MiB mmap ceiling
         // every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in the backward;
         // chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward 1.6 s -> 0.35 s,
@@ -723,19 +724,22 @@ public final class Transformer {
         NDList parts = new NDList();
         for (int c0 = 0; c0 < t; c0 += n) {
             int c1 = Math.min(t, c0 + n);
+            int tc = c1 - c0;
             boolean whole = c0 == 0 && c1 == t;
-            NDArray qc = whole ? q : q.get(new NDIndex(":, :, {}:{}, :", c0, c1));
+            NDArray qc = (whole ? qg : qg.get(new NDIndex(":, :, :, {}:{}, :", c0, c1))).reshape(b, kvHeads,
+                    (long) group * tc, hd);
             NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", c1));
-            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2));
+            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2)).reshape(b, kvHeads, group, tc, c1);
             NDArray masked = scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, c1)));
             scores.close();
             // softmax=detach: the attention weights are constants (no gradient reaches the scores)
-            NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(3);
+            NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(4);
             masked.close();
-            parts.add(attn.matMul(whole ? v : v.get(new NDIndex(":, :, 0:{}, :", c1))));
+            NDArray vc = whole ? v : v.get(new NDIndex(":, :, 0:{}, :", c1));
+            parts.add(attn.reshape(b, kvHeads, (long) group * tc, c1).matMul(vc).reshape(b, kvHeads, group, tc, hd));
             attn.close();
         }
-        NDArray out = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
+        NDArray out = (parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 3)).reshape(b, heads, t, hd);
         if (!p.detachSoftmax) { // with constant weights A·V is linear in V: V keeps the whole gradient (CP-LRP)
             out = p.half(out);
         }
