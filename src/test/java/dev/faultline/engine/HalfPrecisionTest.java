@@ -31,8 +31,9 @@ class HalfPrecisionTest {
     @BeforeAll
     static void load() {
         Path dir = SharedFiles.require("models/tinystories-260k");
-        f32 = ModelLoader.load(dir, DType.FLOAT32, "cpu");
-        HALF.add(ModelLoader.load(dir, DType.FLOAT16, "cpu"));
+        String device = System.getProperty("engine.test.device", "cpu");
+        f32 = ModelLoader.load(dir, DType.FLOAT32, device);
+        HALF.add(ModelLoader.load(dir, DType.FLOAT16, device));
         engine = new AttributionEngine(2);
     }
 
