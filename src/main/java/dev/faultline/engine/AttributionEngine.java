@@ -18,9 +18,23 @@ import java.util.concurrent.TimeUnit;
 public final class AttributionEngine implements AutoCloseable {
 
     private final ThreadPoolExecutor worker;
+    private final long maxPassBytes;
 
     /** @param queueCapacity how many callers may wait; one more is refused with {@link java.util.concurrent.RejectedExecutionException} */
     public AttributionEngine(int queueCapacity) {
+        this(queueCapacity, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param queueCapacity how many callers may wait
+     * @param maxPassBytes  the most memory one attribution pass may take beyond the weights ({@link PassMemory}); a
+     *                      longer input is refused with {@link InputTooLongException} naming the estimate
+     */
+    public AttributionEngine(int queueCapacity, long maxPassBytes) {
+        if (maxPassBytes <= 0) {
+            throw new IllegalArgumentException("maxPassBytes must be > 0");
+        }
+        this.maxPassBytes = maxPassBytes;
         if (queueCapacity < 0) {
             throw new IllegalArgumentException("queueCapacity must be >= 0");
         }
@@ -57,7 +71,25 @@ public final class AttributionEngine implements AutoCloseable {
         if (request == null) {
             throw new IllegalArgumentException("request must not be null");
         }
+        checkPassMemory(m, request.ids().length);
         return call(() -> Attributor.attribute(m, request));
+    }
+
+    /** Refuses a pass whose estimated memory ({@link PassMemory}) exceeds this engine's budget. */
+    private void checkPassMemory(HfLanguageModel m, int tokens) {
+        long need = PassMemory.attributionBytes(m.hfConfig(), tokens, m.dtype().dataType().getNumOfBytes(),
+                m.transformer().scoreChunkBytes());
+        if (need > maxPassBytes) {
+            int fits = tokens;
+            while (fits > 1 && PassMemory.attributionBytes(m.hfConfig(), fits, m.dtype().dataType().getNumOfBytes(),
+                    m.transformer().scoreChunkBytes()) > maxPassBytes) {
+                fits = fits * 9 / 10;
+            }
+            throw new InputTooLongException(String.format(java.util.Locale.ROOT,
+                    "an attribution of %d tokens on this model needs about %.2f GB for one pass (estimated from its "
+                            + "shape), more than the %.2f GB allowed (faultline.attribution.max-pass-bytes); about %d "
+                            + "tokens fit", tokens, need / 1e9, maxPassBytes / 1e9, fits), tokens, fits);
+        }
     }
 
     /**

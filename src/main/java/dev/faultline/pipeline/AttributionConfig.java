@@ -52,4 +52,11 @@ public interface AttributionConfig {
      * gets the cores of its CPU limit). Unset: the cores available to the JVM (container-aware).
      */
     Optional<Integer> threads();
+
+    /**
+     * The most memory one attribution pass may take beyond the weights (bytes); a longer input gets INPUT_TOO_LONG
+     * with the estimate (engine {@code PassMemory}). Default: 40 % of the memory the JVM sees (the weights' budget,
+     * faultline.models.max-bytes, defaults to half).
+     */
+    Optional<Long> maxPassBytes();
 }

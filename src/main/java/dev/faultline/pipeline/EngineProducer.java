@@ -30,7 +30,8 @@ public class EngineProducer {
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
-        return new AttributionEngine(config.queueCapacity());
+        long passBudget = config.maxPassBytes().orElseGet(() -> ModelsConfig.defaultMaxBytes() * 4 / 5);
+        return new AttributionEngine(config.queueCapacity(), passBudget);
     }
 
     void closeEngine(@Disposes AttributionEngine engine) {
