@@ -25,7 +25,7 @@ class PassMemoryTest {
 
     @Test
     void onePassStaysWithinTheEstimateFromTheShape() throws Exception {
-        Path dir = RandomCheckpoint.llamaLike("llama", 2, 64, 4, 2, 128, 32000, 2048).write(tmp.resolve("m"));
+        Path dir = RandomCheckpoint.llamaLike("llama", 4, 64, 4, 2, 128, 32000, 2048).write(tmp.resolve("m"));
         int t = 1024;
         int[] ids = new int[t];
         for (int i = 0; i < t; i++) {
