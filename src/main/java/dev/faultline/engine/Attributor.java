@@ -205,7 +205,8 @@ final class Attributor {
         Collections.shuffle(shuffled, new Random(r.seed()));
         int[] top = byRelevance.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
         int[] random = shuffled.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
-        int t = ids.length;
+        // positions after the target cannot change its logits (causal attention): the copies stop at the target
+        int t = pos + 1;
         float[] keep = new float[2 * t];
         java.util.Arrays.fill(keep, 1f);
         for (int i : top) {
@@ -215,7 +216,7 @@ final class Attributor {
             keep[t + i] = 0f;
         }
         Transformer tr = m.transformer();
-        NDArray emb = tr.embed(pm, ids);
+        NDArray emb = tr.embed(pm, t == ids.length ? ids : java.util.Arrays.copyOf(ids, t));
         NDArray mask = pm.create(keep, new Shape(2, t, 1)).toType(emb.getDataType(), false);
         NDArray logits = tr.logits(Pass.inference(pm), emb.expandDims(0).mul(mask), pos);
         int w = r.wrong();

@@ -63,6 +63,14 @@ class FaithfulnessTest {
         assertThat(f.dropTop()).isCloseTo(a.logitDiff() - top, within(1e-9));
         assertThat(f.dropRandom()).isCloseTo(a.logitDiff() - random, within(1e-9));
         assertThat(f.informative()).isEqualTo(f.dropTop() - f.dropRandom() > 0.0);
+
+        // a target inside the input: the copies stop at it, and the drops still equal whole-input forwards
+        Attribution inner = run(2, 9L, 0.0, 5);
+        Faithfulness g = inner.faithfulness();
+        assertThat(g.dropTop()).isCloseTo(inner.logitDiff()
+                - Attributor.targetWithZeroed(model, IDS, 5, 4, 7, g.topIndices()), within(1e-9));
+        assertThat(g.dropRandom()).isCloseTo(inner.logitDiff()
+                - Attributor.targetWithZeroed(model, IDS, 5, 4, 7, g.randomIndices()), within(1e-9));
     }
 
     @Test
