@@ -1,6 +1,7 @@
 package dev.faultline.engine;
 
 import dev.faultline.engine.model.HfLanguageModel;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -73,6 +74,42 @@ public final class AttributionEngine implements AutoCloseable {
         }
         checkPassMemory(m, request.ids().length);
         return call(() -> Attributor.attribute(m, request));
+    }
+
+    /**
+     * Several attributions of one model, method and softmax rule in one padded pass (see {@code Attributor}): the
+     * results equal one pass per request. The batch's estimated memory is each input's, summed; a batch over the
+     * budget is refused whole ({@link InputTooLongException}), so callers group by {@link #passBytes}.
+     */
+    public List<Attribution> attributeBatch(LanguageModel model, List<AttributionRequest> requests) {
+        HfLanguageModel m = HfLanguageModel.of(model);
+        if (requests == null || requests.isEmpty()) {
+            throw new IllegalArgumentException("requests must not be empty");
+        }
+        int longest = requests.stream().mapToInt(r -> r.ids().length).max().orElse(0);
+        long need = requests.size() * passBytes(model, longest);
+        if (requests.size() == 1) {
+            checkPassMemory(m, longest);
+        } else if (need > maxPassBytes) {
+            throw new InputTooLongException(String.format(java.util.Locale.ROOT,
+                    "a batch of %d attributions of up to %d tokens needs about %.2f GB, more than the %.2f GB allowed "
+                            + "for one pass (faultline.attribution.max-pass-bytes)", requests.size(), longest,
+                    need / 1e9, maxPassBytes / 1e9), longest, longest);
+        }
+        List<AttributionRequest> copy = List.copyOf(requests);
+        return call(() -> Attributor.attributeBatch(m, copy));
+    }
+
+    /** Estimated memory of one attribution pass of {@code tokens} tokens on {@code model} ({@link PassMemory}). */
+    public long passBytes(LanguageModel model, int tokens) {
+        HfLanguageModel m = HfLanguageModel.of(model);
+        return PassMemory.attributionBytes(m.hfConfig(), tokens, m.dtype().dataType().getNumOfBytes(),
+                m.transformer().scoreChunkBytes());
+    }
+
+    /** The most memory one pass may take beyond the weights. */
+    public long maxPassBytes() {
+        return maxPassBytes;
     }
 
     /** Refuses a pass whose estimated memory ({@link PassMemory}) exceeds this engine's budget. */

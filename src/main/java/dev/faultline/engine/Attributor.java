@@ -61,171 +61,276 @@ final class Attributor {
     }
 
     static Attribution attribute(HfLanguageModel m, AttributionRequest r) {
-        int[] ids = r.ids();
-        m.checkIds(ids);
-        int t = ids.length;
-        int pos = r.resolvedPosition();
-        if (pos < 0 || pos >= t) {
-            throw new IllegalArgumentException("position " + r.position() + " is outside the input of " + t);
+        return attributeBatch(m, List.of(r)).get(0);
+    }
+
+    /**
+     * Attributions of several requests of the same method and softmax rule in one padded pass: the inputs are
+     * right-padded to the longest (causal attention keeps padding out of every real position), one backward pass of
+     * the summed targets gives each example its own relevance (examples do not interact: norms are per token,
+     * attention per sequence), and biases get a leaf per example so that what they absorb splits too. Faithfulness
+     * runs for all examples in one batched forward. Equal to one pass per request up to summation order.
+     */
+    static List<Attribution> attributeBatch(HfLanguageModel m, List<AttributionRequest> rs) {
+        if (rs.isEmpty()) {
+            return List.of();
         }
+        Method method = rs.get(0).method() == null ? Method.ATTNLRP : rs.get(0).method();
+        SoftmaxRule softmax = rs.get(0).softmax() == null ? SoftmaxRule.ATTNLRP : rs.get(0).softmax();
+        int n = rs.size();
         int vocab = m.config().vocabSize();
-        if (r.wrong() < 0 || r.wrong() >= vocab || r.correct() != null && (r.correct() < 0 || r.correct() >= vocab)) {
-            throw new IllegalArgumentException("wrong/correct ids must be in [0, " + vocab + ")");
+        int[] pos = new int[n];
+        int tMax = 0;
+        for (int e = 0; e < n; e++) {
+            AttributionRequest r = rs.get(e);
+            if ((r.method() == null ? Method.ATTNLRP : r.method()) != method
+                    || (r.softmax() == null ? SoftmaxRule.ATTNLRP : r.softmax()) != softmax) {
+                throw new IllegalArgumentException("a batch needs one method and one softmax rule");
+            }
+            m.checkIds(r.ids());
+            pos[e] = r.resolvedPosition();
+            if (pos[e] < 0 || pos[e] >= r.ids().length) {
+                throw new IllegalArgumentException("position " + r.position() + " is outside the input of "
+                        + r.ids().length);
+            }
+            if (r.wrong() < 0 || r.wrong() >= vocab || r.correct() != null && (r.correct() < 0 || r.correct() >= vocab)) {
+                throw new IllegalArgumentException("wrong/correct ids must be in [0, " + vocab + ")");
+            }
+            if (r.correct() != null && r.correct().intValue() == r.wrong()) {
+                throw new IllegalArgumentException("wrong and correct are the same token " + r.wrong());
+            }
+            tMax = Math.max(tMax, r.ids().length);
         }
-        if (r.correct() != null && r.correct() == r.wrong()) {
-            throw new IllegalArgumentException("wrong and correct are the same token " + r.wrong());
-        }
-        Method method = r.method() == null ? Method.ATTNLRP : r.method();
-        SoftmaxRule softmax = r.softmax() == null ? SoftmaxRule.ATTNLRP : r.softmax();
         boolean rules = method == Method.ATTNLRP;
         int layers = m.config().numLayers();
         Transformer tr = m.transformer();
         Map<String, Double> timings = new LinkedHashMap<>();
         try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
             long t0 = System.nanoTime();
-            Pass p = new Pass(pm, rules, softmax == SoftmaxRule.DETACH, true);
-            NDArray emb = tr.embed(pm, ids);
+            Pass p = new Pass(pm, rules, softmax == SoftmaxRule.DETACH, true, n);
+            int[] padded = new int[n * tMax]; // right-padded with the first example's first token
+            for (int e = 0; e < n; e++) {
+                int[] ids = rs.get(e).ids();
+                System.arraycopy(ids, 0, padded, e * tMax, ids.length);
+                java.util.Arrays.fill(padded, e * tMax + ids.length, (e + 1) * tMax, rs.get(0).ids()[0]);
+            }
+            NDArray emb = tr.embed(pm, padded).reshape(n, tMax, -1);
             emb.setRequiresGradient(true);
             NDArray logits;
             long t1;
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                logits = tr.logits(p, emb.expandDims(0), pos).squeeze(0);
-                NDArray target = r.correct() == null ? logits.get(r.wrong())
-                        : logits.get(r.wrong()).sub(logits.get(r.correct()));
+                logits = tr.logitsAtRows(p, emb, pos); // [B, V]
+                NDArray target = null;
+                for (int e = 0; e < n; e++) {
+                    AttributionRequest r = rs.get(e);
+                    NDArray te = r.correct() == null ? logits.get(e, r.wrong())
+                            : logits.get(e, r.wrong()).sub(logits.get(e, r.correct()));
+                    target = target == null ? te : target.add(te);
+                }
                 t1 = System.nanoTime();
                 gc.backward(target);
             }
             long t2 = System.nanoTime();
-            timings.put("forward", (t1 - t0) / 1e6);
-            timings.put("backward", (t2 - t1) / 1e6);
+            double perExample = 1.0 / n;
+            timings.put("forward", (t1 - t0) / 1e6 * perExample);
+            timings.put("backward", (t2 - t1) / 1e6 * perExample);
 
-            // every relevance as one float64 vector, fetched with a single copy
+            // every relevance as one float64 vector, fetched with a single copy; each part is [B, ...] flattened
             List<NDArray> parts = new ArrayList<>();
-            parts.add(rowSum(emb, grad(emb)));
+            parts.add(rowSum(emb, grad(emb))); // [B·T]
             boolean gpt2 = p.positionLeaf != null;
             if (gpt2) {
                 parts.add(rowSum(p.positionLeaf, grad(p.positionLeaf)));
             }
-            // probes of one shape are stacked so the read-out costs a handful of native calls, not a few per layer
             List<Pass.Probe> stream = new ArrayList<>(p.layerInputs);
             stream.addAll(p.postAttention);
-            parts.add(stackedRowSums(stream));
-            parts.add(stackedTotals(p.queries));
-            parts.add(stackedTotals(p.attentionOutputs));
+            parts.add(stackedRowSums(stream)); // probe-major, then [B·T]
+            parts.add(stackedTotals(p.queries, n)); // probe-major, then [B]
+            parts.add(stackedTotals(p.attentionOutputs, n));
             for (Pass.BiasLeaf b : p.biases) {
-                parts.add(total(b.leaf(), grad(b.leaf())));
+                parts.add(total(b.leaf(), grad(b.leaf()), n));
             }
-            parts.add(logits.toType(DataType.FLOAT64, false).flatten());
+            parts.add(logits.toType(DataType.FLOAT64, false).flatten()); // [B·V]
             double[] all = NDArrays.concat(new NDList(parts)).toDoubleArray();
 
+            int bt = n * tMax;
             int at = 0;
-            double[] input = slice(all, at, t);
-            at += t;
-            double[] position = null;
+            int inputAt = at;
+            at += bt;
+            int positionAt = -1;
             if (gpt2) {
-                position = slice(all, at, t);
-                at += t;
+                positionAt = at;
+                at += bt;
             }
-            double[][] layerIn = new double[layers + 1][];
-            for (int l = 0; l <= layers; l++, at += t) {
-                layerIn[l] = slice(all, at, t);
-            }
-            double[][] postAttn = new double[layers][];
-            for (int l = 0; l < layers; l++, at += t) {
-                postAttn[l] = slice(all, at, t);
-            }
-            double[] softIn = new double[layers];
-            double[] softOut = new double[layers];
-            double productShare = rules ? 0.5 : 1.0; // each factor's share of a product's gradient
-            for (int l = 0; l < layers; l++) {
-                // Σ s⊙∂s over the scores = Σ q⊙∂q / share (q only feeds the scores)
-                double v = all[at++];
-                softIn[l] = softmax == SoftmaxRule.DETACH ? 0 : v / productShare;
-            }
-            for (int l = 0; l < layers; l++) {
-                // Σ A⊙∂A = share · Σ O⊙∂O for O = A·V (bilinear)
-                double v = all[at++];
-                softOut[l] = softmax == SoftmaxRule.DETACH ? 0 : v * productShare;
-            }
-            double[] biasPerLayer = new double[layers + 1];
-            for (Pass.BiasLeaf b : p.biases) {
-                biasPerLayer[b.group()] += all[at++];
-            }
-            double[] logitRow = slice(all, at, vocab);
+            int layerInAt = at;
+            at += (layers + 1) * bt;
+            int postAttnAt = at;
+            at += layers * bt;
+            int softInAt = at;
+            at += layers * n;
+            int softOutAt = at;
+            at += layers * n;
+            int biasAt = at;
+            at += p.biases.size() * n;
+            int logitsAt = at;
 
-            double[] softAbsorbed = new double[layers];
-            double softTotal = 0;
-            for (int l = 0; l < layers; l++) {
-                softAbsorbed[l] = softOut[l] - softIn[l];
-                softTotal += softAbsorbed[l];
-            }
-            double biasTotal = sum(biasPerLayer) + (position == null ? 0 : sum(position));
-            double logitWrong = logitRow[r.wrong()];
-            Double logitCorrect = r.correct() == null ? null : logitRow[r.correct()];
-            double diff = logitCorrect == null ? logitWrong : logitWrong - logitCorrect;
-            double residual = diff - sum(input) - biasTotal - softTotal;
-            int rank = -1;
-            if (logitCorrect != null) {
-                rank = 1;
-                for (double v : logitRow) {
-                    if (v > logitCorrect) {
-                        rank++;
+            List<Attribution> out = new ArrayList<>(n);
+            double productShare = rules ? 0.5 : 1.0; // each factor's share of a product's gradient
+            for (int e = 0; e < n; e++) {
+                AttributionRequest r = rs.get(e);
+                int t = r.ids().length;
+                double[] input = slice(all, inputAt + e * tMax, t);
+                double[] position = gpt2 ? slice(all, positionAt + e * tMax, t) : null;
+                double[][] layerIn = new double[layers + 1][];
+                for (int l = 0; l <= layers; l++) {
+                    layerIn[l] = slice(all, layerInAt + l * bt + e * tMax, t);
+                }
+                double[][] postAttn = new double[layers][];
+                for (int l = 0; l < layers; l++) {
+                    postAttn[l] = slice(all, postAttnAt + l * bt + e * tMax, t);
+                }
+                double[] softAbsorbed = new double[layers];
+                double softTotal = 0;
+                for (int l = 0; l < layers; l++) {
+                    // Σ s⊙∂s over the scores = Σ q⊙∂q / share (q only feeds the scores); Σ A⊙∂A = share · Σ O⊙∂O
+                    double in = softmax == SoftmaxRule.DETACH ? 0 : all[softInAt + l * n + e] / productShare;
+                    double o = softmax == SoftmaxRule.DETACH ? 0 : all[softOutAt + l * n + e] * productShare;
+                    softAbsorbed[l] = o - in;
+                    softTotal += softAbsorbed[l];
+                }
+                double[] biasPerLayer = new double[layers + 1];
+                for (int i = 0; i < p.biases.size(); i++) {
+                    biasPerLayer[p.biases.get(i).group()] += all[biasAt + i * n + e];
+                }
+                double[] logitRow = slice(all, logitsAt + e * vocab, vocab);
+                double biasTotal = sum(biasPerLayer) + (position == null ? 0 : sum(position));
+                double logitWrong = logitRow[r.wrong()];
+                Double logitCorrect = r.correct() == null ? null : logitRow[r.correct()];
+                double diff = logitCorrect == null ? logitWrong : logitWrong - logitCorrect;
+                double residual = diff - sum(input) - biasTotal - softTotal;
+                int rank = -1;
+                if (logitCorrect != null) {
+                    rank = 1;
+                    for (double v : logitRow) {
+                        if (v > logitCorrect) {
+                            rank++;
+                        }
                     }
                 }
+                List<TokenLogit> top = topTokens(m, logitRow, Math.max(0, r.topK()));
+                out.add(new Attribution(pos[e], r.wrong(), r.correct(), logitWrong, logitCorrect, diff, rank, input,
+                        position, layerIn, postAttn, layerIn[layers].clone(), biasTotal, biasPerLayer, softTotal,
+                        softAbsorbed, residual, top, null, new LinkedHashMap<>(timings), method, softmax, m.dtype(),
+                        m.device()));
             }
-            List<TokenLogit> top = topTokens(m, logitRow, Math.max(0, r.topK()));
-
-            Faithfulness faith = null;
-            if (r.faithfulnessK() > 0) {
+            if (rs.stream().anyMatch(r -> r.faithfulnessK() > 0)) {
                 long f0 = System.nanoTime();
-                faith = faithfulness(m, pm, ids, pos, r, input, diff);
-                timings.put("faithfulness", (System.nanoTime() - f0) / 1e6);
+                List<Faithfulness> faith = faithfulness(m, pm, rs, pos, out);
+                double ms = (System.nanoTime() - f0) / 1e6 * perExample;
+                for (int e = 0; e < n; e++) {
+                    Attribution a = out.get(e);
+                    if (faith.get(e) != null || rs.get(e).faithfulnessK() > 0) {
+                        a.timingsMs().put("faithfulness", ms);
+                    }
+                    out.set(e, withFaithfulness(a, faith.get(e)));
+                }
             }
-            return new Attribution(pos, r.wrong(), r.correct(), logitWrong, logitCorrect, diff, rank, input,
-                    position, layerIn, postAttn, layerIn[layers].clone(), biasTotal, biasPerLayer, softTotal,
-                    softAbsorbed, residual, top, faith, timings, method, softmax, m.dtype(), m.device());
+            return out;
         }
     }
 
-    private static Faithfulness faithfulness(HfLanguageModel m, NDManager pm, int[] ids, int pos,
-            AttributionRequest r, double[] relevance, double diff) {
-        List<Integer> eligible = new ArrayList<>();
-        for (int i = 1; i <= pos; i++) {
-            if (!(m.hasTokenizer() && m.tokenizer().isSpecial(ids[i]))) {
-                eligible.add(i);
+    private static Attribution withFaithfulness(Attribution a, Faithfulness f) {
+        return new Attribution(a.position(), a.wrong(), a.correct(), a.logitWrong(), a.logitCorrect(), a.logitDiff(),
+                a.contrastRank(), a.inputRelevance(), a.positionRelevance(), a.layerInputRelevance(),
+                a.postAttentionRelevance(), a.finalResidualRelevance(), a.biasTotal(), a.biasPerLayer(),
+                a.softmaxAbsorbedTotal(), a.softmaxAbsorbedPerLayer(), a.identityResidual(), a.topTokens(), f,
+                a.timingsMs(), a.method(), a.softmax(), a.dtype(), a.device());
+    }
+
+    /**
+     * The faithfulness check of every example with k > 0 in one batched forward: per example two copies, the k most
+     * relevant tokens (after the first, not special) zeroed in one and k random ones (seeded) in the other, each copy
+     * stopping at its target (later tokens cannot change its logits) and right-padded to the longest.
+     */
+    private static List<Faithfulness> faithfulness(HfLanguageModel m, NDManager pm, List<AttributionRequest> rs,
+            int[] pos, List<Attribution> as) {
+        List<Faithfulness> out = new ArrayList<>();
+        List<int[]> copies = new ArrayList<>(); // zeroed indices per copy: top, random for each checked example
+        List<Integer> owner = new ArrayList<>();
+        int[][] tops = new int[rs.size()][];
+        int[][] randoms = new int[rs.size()][];
+        int[] ks = new int[rs.size()];
+        for (int e = 0; e < rs.size(); e++) {
+            AttributionRequest r = rs.get(e);
+            out.add(null);
+            if (r.faithfulnessK() <= 0) {
+                continue;
             }
+            int[] ids = r.ids();
+            double[] relevance = as.get(e).inputRelevance();
+            List<Integer> eligible = new ArrayList<>();
+            for (int i = 1; i <= pos[e]; i++) {
+                if (!(m.hasTokenizer() && m.tokenizer().isSpecial(ids[i]))) {
+                    eligible.add(i);
+                }
+            }
+            int k = Math.min(r.faithfulnessK(), eligible.size());
+            if (k == 0) {
+                continue;
+            }
+            List<Integer> byRelevance = new ArrayList<>(eligible);
+            byRelevance.sort((a, b) -> Double.compare(relevance[b], relevance[a]));
+            List<Integer> shuffled = new ArrayList<>(eligible);
+            Collections.shuffle(shuffled, new Random(r.seed()));
+            ks[e] = k;
+            tops[e] = byRelevance.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
+            randoms[e] = shuffled.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
+            copies.add(tops[e]);
+            copies.add(randoms[e]);
+            owner.add(e);
+            owner.add(e);
         }
-        int k = Math.min(r.faithfulnessK(), eligible.size());
-        if (k == 0) {
-            return null;
+        if (copies.isEmpty()) {
+            return out;
         }
-        List<Integer> byRelevance = new ArrayList<>(eligible);
-        byRelevance.sort((a, b) -> Double.compare(relevance[b], relevance[a]));
-        List<Integer> shuffled = new ArrayList<>(eligible);
-        Collections.shuffle(shuffled, new Random(r.seed()));
-        int[] top = byRelevance.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
-        int[] random = shuffled.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
-        // positions after the target cannot change its logits (causal attention): the copies stop at the target
-        int t = pos + 1;
-        float[] keep = new float[2 * t];
-        java.util.Arrays.fill(keep, 1f);
-        for (int i : top) {
-            keep[i] = 0f;
+        int c = copies.size();
+        int t = 0;
+        for (int i = 0; i < c; i++) {
+            t = Math.max(t, pos[owner.get(i)] + 1);
         }
-        for (int i : random) {
-            keep[t + i] = 0f;
+        int[] ids = new int[c * t];
+        float[] keep = new float[c * t];
+        int[] rows = new int[c];
+        for (int i = 0; i < c; i++) {
+            int e = owner.get(i);
+            int len = pos[e] + 1;
+            int[] src = rs.get(e).ids();
+            System.arraycopy(src, 0, ids, i * t, len);
+            java.util.Arrays.fill(ids, i * t + len, (i + 1) * t, src[0]);
+            java.util.Arrays.fill(keep, i * t, i * t + len, 1f);
+            for (int z : copies.get(i)) {
+                keep[i * t + z] = 0f;
+            }
+            rows[i] = pos[e];
         }
         Transformer tr = m.transformer();
-        NDArray emb = tr.embed(pm, t == ids.length ? ids : java.util.Arrays.copyOf(ids, t));
-        NDArray mask = pm.create(keep, new Shape(2, t, 1)).toType(emb.getDataType(), false);
-        NDArray logits = tr.logits(Pass.inference(pm), emb.expandDims(0).mul(mask), pos);
-        int w = r.wrong();
-        NDArray wrongCol = logits.get(":, {}", w);
-        NDArray diffs = r.correct() == null ? wrongCol : wrongCol.sub(logits.get(":, {}", r.correct()));
-        double[] d = diffs.toType(DataType.FLOAT64, false).toDoubleArray();
-        double dropTop = diff - d[0];
-        double dropRandom = diff - d[1];
-        return new Faithfulness(k, dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(), top, random);
+        NDArray emb = tr.embed(pm, ids).reshape(c, t, -1);
+        NDArray mask = pm.create(keep, new Shape(c, t, 1)).toType(emb.getDataType(), false);
+        double[] l = tr.logitsAtRows(Pass.inference(pm), emb.mul(mask), rows).toType(DataType.FLOAT64, false)
+                .toDoubleArray();
+        int vocab = m.config().vocabSize();
+        for (int i = 0; i < c; i += 2) {
+            int e = owner.get(i);
+            AttributionRequest r = rs.get(e);
+            double top = l[i * vocab + r.wrong()] - (r.correct() == null ? 0 : l[i * vocab + r.correct()]);
+            double random = l[(i + 1) * vocab + r.wrong()] - (r.correct() == null ? 0 : l[(i + 1) * vocab + r.correct()]);
+            double diff = as.get(e).logitDiff();
+            double dropTop = diff - top;
+            double dropRandom = diff - random;
+            out.set(e, new Faithfulness(ks[e], dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(),
+                    tops[e], randoms[e]));
+        }
+        return out;
     }
 
     /** Δℓ (or the wrong logit) at {@code pos} with the token embeddings at {@code zeroed} set to zero; for checks. */
@@ -285,12 +390,12 @@ final class Attributor {
         return NDArrays.concat(rows);
     }
 
-    /** Σ of value ⊙ gradient per probe, in float64: one value per probe. */
-    private static NDArray stackedTotals(List<Pass.Probe> probes) {
+    /** Σ of value ⊙ gradient per probe and example, in float64: probe-major, {@code examples} values per probe. */
+    private static NDArray stackedTotals(List<Pass.Probe> probes, int examples) {
         NDList totals = new NDList();
         for (Pass.Probe probe : probes) {
             try (NDScope scope = new NDScope()) {
-                NDArray r = total(probe.value(), grad(probe.leaf()));
+                NDArray r = total(probe.value(), grad(probe.leaf()), examples);
                 NDScope.unregister(r);
                 totals.add(r);
             }
@@ -303,8 +408,10 @@ final class Attributor {
         return r.flatten();
     }
 
-    private static NDArray total(NDArray value, NDArray grad) {
-        return value.toType(DataType.FLOAT64, false).mul(grad.toType(DataType.FLOAT64, false)).sum().reshape(1);
+    /** Σ of value ⊙ gradient per example (the first axis when there are several), in float64: [examples]. */
+    private static NDArray total(NDArray value, NDArray grad, int examples) {
+        NDArray prod = value.toType(DataType.FLOAT64, false).mul(grad.toType(DataType.FLOAT64, false));
+        return examples == 1 ? prod.sum().reshape(1) : prod.reshape(examples, -1).sum(new int[] {1});
     }
 
     private static double[] slice(double[] a, int from, int n) {

@@ -29,6 +29,8 @@ public final class Pass {
     final boolean rules;
     final boolean detachSoftmax;
     final boolean track;
+    /** Examples in this pass's batch; above 1 each bias gets one leaf per example, so its relevance splits. */
+    final int examples;
 
     /** Residual stream entering each layer, then (index L) entering the final norm. */
     public final List<Probe> layerInputs = new ArrayList<>();
@@ -51,10 +53,27 @@ public final class Pass {
      * @param track         create probes and bias leaves (an attribution pass) or not (a plain forward)
      */
     public Pass(NDManager manager, boolean rules, boolean detachSoftmax, boolean track) {
+        this(manager, rules, detachSoftmax, track, 1);
+    }
+
+    /**
+     * A pass over a batch of {@code examples} independent inputs (the first axis): bias leaves are [examples, 1, n],
+     * one copy per example, so that relevance absorbed by biases is read out per example.
+     */
+    public Pass(NDManager manager, boolean rules, boolean detachSoftmax, boolean track, int examples) {
+        if (examples < 1) {
+            throw new IllegalArgumentException("examples must be >= 1");
+        }
         this.manager = manager;
         this.rules = rules;
         this.detachSoftmax = detachSoftmax;
         this.track = track;
+        this.examples = examples;
+    }
+
+    /** Examples in this pass's batch. */
+    public int examples() {
+        return examples;
     }
 
     /** A plain forward: no rules, no probes. */
@@ -82,7 +101,8 @@ public final class Pass {
         if (b == null || !track) {
             return b;
         }
-        NDArray leaf = b.duplicate();
+        NDArray leaf = examples == 1 ? b.duplicate()
+                : b.reshape(1, 1, -1).broadcast(new ai.djl.ndarray.types.Shape(examples, 1, b.size())).duplicate();
         leaf.attach(manager);
         leaf.setRequiresGradient(true);
         NDScope.unregister(leaf);

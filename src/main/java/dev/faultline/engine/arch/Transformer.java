@@ -67,6 +67,26 @@ public final class Transformer {
         return linear(y, weights.head(), null);
     }
 
+    /**
+     * Logits of copy b at position {@code positions[b]} for token embeddings {@code tokens} [B, T, D]: [B, V]. The
+     * copies are independent examples (right-padded to T: causal attention keeps padding out of every real
+     * position), each read at its own target.
+     */
+    public NDArray logitsAtRows(Pass p, NDArray tokens, int[] positions) {
+        NDArray h = hiddenStates(p, tokens);
+        int b = (int) h.getShape().get(0);
+        if (positions.length != b) {
+            throw new IllegalArgumentException(positions.length + " positions for " + b + " copies");
+        }
+        NDList rows = new NDList();
+        for (int c = 0; c < b; c++) {
+            rows.add(h.get(new NDIndex("{}, {}:{}, :", c, positions[c], positions[c] + 1)));
+        }
+        NDArray y = b == 1 ? rows.get(0).expandDims(0) : NDArrays.stack(rows); // [B, 1, D]
+        y = norm(p, y, weights.finalNormW(), weights.finalNormB(), config.numLayers());
+        return linear(y, weights.head(), null).squeeze(1);
+    }
+
     /** The residual stream entering the final norm, [B, T, D]. */
     NDArray hiddenStates(Pass p, NDArray tokens) {
         NDManager m = p.manager;
@@ -77,7 +97,8 @@ public final class Transformer {
             NDArray pos = weights.positions().get(new NDIndex("0:{}", t));
             pos.attach(m);
             if (p.track) {
-                pos = pos.duplicate();
+                pos = p.examples > 1 ? pos.expandDims(0).broadcast(new Shape(p.examples, t, pos.getShape().get(1)))
+                        .duplicate() : pos.duplicate();
                 pos.setRequiresGradient(true);
                 p.positionLeaf = pos;
             }
@@ -784,6 +805,9 @@ public final class Transformer {
     }
 
     private static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        if (b != null && b.getShape().dimension() > 1) { // one bias per example of a batch, [B, 1, out]
+            return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow().add(b);
+        }
         return x.getNDArrayInternal().linear(x, w, b).singletonOrThrow();
     }
 
