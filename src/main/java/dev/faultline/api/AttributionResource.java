@@ -1,15 +1,15 @@
 package dev.faultline.api;
 
-import java.util.Map;
-
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
+import org.jboss.resteasy.reactive.RestResponse;
+
+import dev.faultline.contract.AttributionResult;
 import dev.faultline.store.ResultLookup;
 
 /** {@code GET /api/attributions/{event_id}}: an event's result; 404 until it exists. Event ids may contain slashes. */
@@ -25,10 +25,9 @@ public class AttributionResource {
 
     @GET
     @Path("/{eventId: .+}")
-    public Response get(@PathParam("eventId") String eventId) {
+    public RestResponse<AttributionResult> get(@PathParam("eventId") String eventId) {
         return lookup.find(eventId)
-                .map(f -> Response.ok(f.result()).header(SOURCE_HEADER, f.source().label()).build())
-                .orElseGet(() -> Response.status(Response.Status.NOT_FOUND)
-                        .entity(Map.of("error", "no result for event '" + eventId + "' yet")).build());
+                .map(f -> RestResponse.ResponseBuilder.ok(f.result()).header(SOURCE_HEADER, f.source().label()).build())
+                .orElseThrow(() -> ApiException.notFound("no result for event '" + eventId + "' yet"));
     }
 }

@@ -1,7 +1,6 @@
 package dev.faultline.api;
 
 import java.util.List;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -11,9 +10,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.faultline.demo.DemoConfig;
 import dev.faultline.demo.DemoRuns;
@@ -34,13 +33,13 @@ public class DemoResource {
 
     @POST
     @Operation(summary = "Start a demo run of the bundled demo model")
-    public Response start(@QueryParam("count") @DefaultValue("20") int count, @QueryParam("rate") Double rate,
+    public RestResponse<DemoRuns.DemoRun> start(@QueryParam("count") @DefaultValue("20") int count, @QueryParam("rate") Double rate,
             @QueryParam("seed") Long seed) {
         try {
-            return Response.accepted(demo.start(count, rate == null ? config.rate() : rate,
-                    seed == null ? config.seed() : seed, false)).build();
+            return RestResponse.accepted(demo.start(count, rate == null ? config.rate() : rate,
+                    seed == null ? config.seed() : seed, false));
         } catch (IllegalArgumentException e) {
-            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", e.getMessage())).build();
+            throw ApiException.badRequest(e.getMessage());
         }
     }
 

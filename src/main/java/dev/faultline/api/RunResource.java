@@ -1,7 +1,6 @@
 package dev.faultline.api;
 
 import java.util.List;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -11,7 +10,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.store.RunIndex;
@@ -31,25 +31,22 @@ public class RunResource {
 
     @GET
     @Path("/{runId: .+}/failures")
-    public Response failures(@PathParam("runId") String runId, @QueryParam("page") @DefaultValue("0") int page,
+    public RestResponse<RunIndex.Page<RunIndex.EventSummary>> failures(@PathParam("runId") String runId, @QueryParam("page") @DefaultValue("0") int page,
             @QueryParam("size") @DefaultValue("50") int size, @QueryParam("status") String status) {
         AttributionStatus filter;
         try {
             filter = status == null || status.isBlank() ? null : AttributionStatus.valueOf(status.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            return bad("unknown status '" + status + "'; one of " + java.util.Arrays.toString(AttributionStatus.values()));
+            throw ApiException.badRequest(
+                    "unknown status '" + status + "'; one of " + java.util.Arrays.toString(AttributionStatus.values()));
         }
         if (index.run(runId).isEmpty()) {
-            return Response.status(Response.Status.NOT_FOUND).entity(Map.of("error", "no run '" + runId + "'")).build();
+            throw ApiException.notFound("no run '" + runId + "'");
         }
         try {
-            return Response.ok(index.failures(runId, page, size, filter)).build();
+            return RestResponse.ok(index.failures(runId, page, size, filter));
         } catch (IllegalArgumentException e) {
-            return bad(e.getMessage());
+            throw ApiException.badRequest(e.getMessage());
         }
-    }
-
-    private static Response bad(String message) {
-        return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", message)).build();
     }
 }

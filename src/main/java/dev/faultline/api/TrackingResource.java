@@ -1,7 +1,6 @@
 package dev.faultline.api;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -11,14 +10,17 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.faultline.pipeline.ModelUnavailableException;
 import dev.faultline.tracking.FailureTracker;
+import dev.faultline.tracking.Regression;
+import dev.faultline.tracking.Revision;
 import dev.faultline.tracking.TrackingView;
 
 /**
- * Failures followed across revisions (issue 9): {@code GET /api/models/{model}/revisions}, {@code
+ * Failures followed across revisions: {@code GET /api/models/{model}/revisions}, {@code
  * GET /api/models/{model}/trajectories?benchmark=}, {@code GET /api/models/{model}/regressions?benchmark=} and
  * {@code POST /api/models/{model}/revisions/{revision}/track?step=} (re-attribute the tracked failures there).
  */
@@ -33,58 +35,53 @@ public class TrackingResource {
 
     @GET
     @Path("/{model}/revisions")
-    public Response revisions(@PathParam("model") String model) {
-        if (!view.models().contains(model)) {
-            return notFound(model);
-        }
-        return Response.ok(view.revisions(model)).build();
+    public RestResponse<List<Revision>> revisions(@PathParam("model") String model) {
+        requireModel(model);
+        return RestResponse.ok(view.revisions(model));
     }
 
     @GET
     @Path("/{model}/trajectories")
-    public Response trajectories(@PathParam("model") String model, @QueryParam("benchmark") String benchmark) {
-        if (!view.models().contains(model)) {
-            return notFound(model);
-        }
+    public RestResponse<List<TrackingView.TrackedSet>> trajectories(@PathParam("model") String model,
+            @QueryParam("benchmark") String benchmark) {
+        requireModel(model);
         if (benchmark != null && !benchmark.isBlank() && !view.benchmarks(model).contains(benchmark)) {
-            return Response.status(Response.Status.NOT_FOUND)
-                    .entity(Map.of("error", "no tracked set of " + model + " for benchmark '" + benchmark + "'")).build();
+            throw ApiException.notFound("no tracked set of " + model + " for benchmark '" + benchmark + "'");
         }
-        return Response.ok(view.trackedSets(model, benchmark)).build();
+        return RestResponse.ok(view.trackedSets(model, benchmark));
     }
 
     @GET
     @Path("/{model}/regressions")
-    public Response regressions(@PathParam("model") String model, @QueryParam("benchmark") String benchmark) {
-        if (!view.models().contains(model)) {
-            return notFound(model);
-        }
-        return Response.ok(view.regressions(model, benchmark)).build();
+    public RestResponse<List<Regression>> regressions(@PathParam("model") String model,
+            @QueryParam("benchmark") String benchmark) {
+        requireModel(model);
+        return RestResponse.ok(view.regressions(model, benchmark));
     }
 
     @POST
     @Path("/{model}/revisions/{revision}/track")
-    public Response track(@PathParam("model") String model, @PathParam("revision") String revision,
+    public RestResponse<Tracked> track(@PathParam("model") String model, @PathParam("revision") String revision,
             @QueryParam("step") Long step) {
         if (step != null && step < 0) {
-            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", "step must be >= 0")).build();
+            throw ApiException.badRequest("step must be >= 0");
         }
         int scheduled;
         try {
             scheduled = tracker.track(model, revision, step);
         } catch (ModelUnavailableException e) {
-            return Response.status(Response.Status.NOT_FOUND).entity(Map.of("error", e.getMessage())).build();
+            throw ApiException.notFound(e.getMessage());
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model", model);
-        body.put("revision", revision);
-        body.put("step", step);
-        body.put("scheduled", scheduled);
-        return Response.accepted(body).build();
+        return RestResponse.accepted(new Tracked(model, revision, step, scheduled));
     }
 
-    private static Response notFound(String model) {
-        return Response.status(Response.Status.NOT_FOUND)
-                .entity(Map.of("error", "no revisions or tracked failures of model '" + model + "'")).build();
+    /** Answer to a track request: the revision and how many re-attributions it scheduled. */
+    public record Tracked(String model, String revision, Long step, int scheduled) {
+    }
+
+    private void requireModel(String model) {
+        if (!view.models().contains(model)) {
+            throw ApiException.notFound("no revisions or tracked failures of model '" + model + "'");
+        }
     }
 }

@@ -11,6 +11,8 @@ import dev.faultline.engine.DType;
 import dev.faultline.engine.Faithfulness;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
+import dev.faultline.engine.Device;
+import dev.faultline.engine.EngineOptions;
 import dev.faultline.engine.ModelLoader;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TokenLogit;
@@ -27,7 +29,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -108,9 +109,8 @@ public final class AttributeCommand implements Callable<Integer> {
     DType dtype;
 
     @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = DEFAULT_DEVICE,
-            converter = DeviceConverter.class,
             description = "Where the model runs (default: ${DEFAULT-VALUE}).")
-    String device;
+    Device device;
 
     @Option(names = "--k", paramLabel = "N", defaultValue = DEFAULT_K,
             description = "Faithfulness check: drops the k most relevant tokens against k random ones; 0 skips "
@@ -210,7 +210,7 @@ public final class AttributeCommand implements Callable<Integer> {
         o.put("method", method.label());
         o.put("softmax", softmax.label());
         o.put("dtype", dtype.label());
-        o.put("device", device);
+        o.put("device", device.label());
         o.put("k", Integer.toString(k));
         o.put("seed", Long.toString(seed));
         o.put("margin", Double.toString(margin));
@@ -223,21 +223,6 @@ public final class AttributeCommand implements Callable<Integer> {
 
     private static boolean isUsage(RuntimeException e) {
         return e instanceof IllegalArgumentException && !(e instanceof NumberFormatException);
-    }
-
-    /** {@code cpu} or {@code gpu} ({@code cuda} is taken for gpu), as the model loader names devices. */
-    static final class DeviceConverter implements CommandLine.ITypeConverter<String> {
-
-        @Override
-        public String convert(String value) {
-            String d = value.toLowerCase(Locale.ROOT);
-            return switch (d) {
-                case "cpu", "gpu" -> d;
-                case "cuda" -> "gpu";
-                default -> throw new CommandLine.TypeConversionException(
-                        "device must be cpu or gpu, got '" + value + "'");
-            };
-        }
     }
 
     /** The engine and the models loaded for one run, each model once per dtype and device. */
@@ -289,9 +274,10 @@ public final class AttributeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("model is required");
             }
             DType dtype = DType.parse(or(text(r, "dtype", defaults), DEFAULT_DTYPE));
-            String device = or(text(r, "device", defaults), DEFAULT_DEVICE);
+            Device device = Device.parse(or(text(r, "device", defaults), DEFAULT_DEVICE));
             LanguageModel model = models.computeIfAbsent(modelDir + "|" + dtype + "|" + device,
-                    k -> ModelLoader.load(Path.of(modelDir), dtype, device));
+                    k -> ModelLoader.load(Path.of(modelDir), dtype, device, Long.MAX_VALUE,
+                            EngineOptions.from(System::getProperty)));
             TokenizedText tokens = null;
             int[] ids;
             if (r.hasNonNull("ids")) {

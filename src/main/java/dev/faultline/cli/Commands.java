@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.function.Function;
 
 import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
 import picocli.CommandLine;
@@ -54,6 +55,7 @@ public final class Commands {
         cli.registerConverter(Method.class, parser(Method::parse));
         cli.registerConverter(SoftmaxRule.class, parser(SoftmaxRule::parse));
         cli.registerConverter(DType.class, parser(DType::parse));
+        cli.registerConverter(Device.class, parser(Device::parse));
         cli.setOut(new PrintWriter(terminal.out(), true));
         cli.setErr(new PrintWriter(terminal.err(), true));
         cli.setOverwrittenOptionsAllowed(true); // an option given twice: the last value wins

@@ -7,6 +7,8 @@ import dev.faultline.replay.ReplayCommand;
 import dev.faultline.topics.TopicsCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** The top-level {@code faultline} command: without a sub-command it starts the service, like {@code serve}. */
 @Command(name = "faultline", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -21,8 +23,11 @@ import picocli.CommandLine.HelpCommand;
         exitCodeList = { Commands.EXIT_OK, "1:some items failed (see the command's help)", Commands.EXIT_USAGE })
 public final class FaultlineCommand implements Callable<Integer> {
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        return ServeCommand.serve();
+        return ServeCommand.serve(spec);
     }
 }

@@ -2,7 +2,10 @@ package dev.faultline.cli;
 
 import java.util.concurrent.Callable;
 
+import dev.faultline.config.RoleChannels;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code faultline serve}: runs the service until it is stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -12,16 +15,27 @@ import picocli.CommandLine.Command;
                     + "(KAFKA_BOOTSTRAP_SERVERS, QUARKUS_REDIS_HOSTS). Settings: -D system properties or environment "
                     + "variables (see README, Configuration)." },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = { Commands.EXIT_OK, Commands.EXIT_USAGE })
+        exitCodeList = { Commands.EXIT_OK, Commands.EXIT_USAGE + "; an unknown faultline.role" })
 public final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
-        return serve();
+        return serve(spec);
     }
 
-    /** Runs the service (returns once Quarkus has stopped). */
-    static int serve() {
+    /**
+     * Runs the service (returns once Quarkus has stopped); an unknown {@code faultline.role} is a usage error of
+     * {@code spec}'s command, reported before anything starts.
+     */
+    static int serve(CommandSpec spec) {
+        try {
+            RoleChannels.role(System::getenv, System::getProperty);
+        } catch (IllegalArgumentException e) {
+            throw Commands.usageError(spec, e.getMessage());
+        }
         FaultlineMain.serve();
         return Commands.OK;
     }

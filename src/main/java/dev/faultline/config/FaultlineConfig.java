@@ -1,6 +1,10 @@
 package dev.faultline.config;
 
+import java.util.Locale;
+
+import dev.faultline.triage.ScoringMethod;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /**
@@ -12,6 +16,7 @@ public interface FaultlineConfig {
 
     /** Which part of the flow this process runs: {@code all} (triage + worker), {@code triage} or {@code worker}. */
     @WithDefault("all")
+    @WithConverter(ConfigConverters.RoleConverter.class)
     Role role();
 
     /** Limits on incoming events (HTTP and Kafka). */
@@ -30,11 +35,22 @@ public interface FaultlineConfig {
         java.util.Optional<String> dir();
     }
 
-    /** The roles one jar can play (DESIGN.md section 1). */
+    /** The roles one jar can play. */
     enum Role {
         ALL,
         TRIAGE,
         WORKER;
+
+        /** Parses {@code all} / {@code triage} / {@code worker} (case-insensitive, surrounding blanks ignored). */
+        public static Role parse(String s) {
+            String r = s == null ? "" : s.trim().toUpperCase(Locale.ROOT);
+            for (Role role : values()) {
+                if (role.name().equals(r)) {
+                    return role;
+                }
+            }
+            throw new IllegalArgumentException("faultline.role must be all, triage or worker, got '" + s + "'");
+        }
 
         /** Whether this role consumes {@code eval.outputs} and scores answers. */
         public boolean triages() {
@@ -76,6 +92,7 @@ public interface FaultlineConfig {
 
         /** Scoring method for events that name none ({@code exact|normalized|numeric|choice|contains|regex}). */
         @WithDefault("normalized")
-        String defaultMethod();
+        @WithConverter(ConfigConverters.ScoringMethodConverter.class)
+        ScoringMethod defaultMethod();
     }
 }

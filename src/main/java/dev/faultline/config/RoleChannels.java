@@ -22,19 +22,32 @@ public final class RoleChannels {
     private RoleChannels() {
     }
 
-    /** The {@code enabled=false} settings for the role found in {@code props} ({@code faultline.role}) or {@code env}. */
-    public static Map<String, String> disabledChannels(Function<String, String> env, Function<String, String> props) {
+    /**
+     * The role in {@code props} ({@code faultline.role}) or else {@code env} ({@code FAULTLINE_ROLE}); {@code all}
+     * when neither sets it.
+     *
+     * @throws IllegalArgumentException naming the allowed roles, for an unknown one
+     */
+    public static FaultlineConfig.Role role(Function<String, String> env, Function<String, String> props) {
         String role = props.apply("faultline.role");
         if (role == null) {
             role = env.apply("FAULTLINE_ROLE");
         }
-        String r = role == null ? "all" : role.trim().toLowerCase(Locale.ROOT);
-        Set<String> off = switch (r) {
-            case "triage" -> WORKER_CHANNELS;
-            case "worker" -> TRIAGE_CHANNELS;
-            case "all" -> Set.of();
-            default -> throw new IllegalArgumentException("faultline.role: unknown role '" + role + "' (all|triage|worker)");
+        return role == null ? FaultlineConfig.Role.ALL : FaultlineConfig.Role.parse(role);
+    }
+
+    /** The incoming channels {@code role} does not run. */
+    public static Set<String> channelsOff(FaultlineConfig.Role role) {
+        return switch (role) {
+            case TRIAGE -> WORKER_CHANNELS;
+            case WORKER -> TRIAGE_CHANNELS;
+            case ALL -> Set.of();
         };
+    }
+
+    /** The {@code enabled=false} settings for the role found in {@code props} ({@code faultline.role}) or {@code env}. */
+    public static Map<String, String> disabledChannels(Function<String, String> env, Function<String, String> props) {
+        Set<String> off = channelsOff(role(env, props));
         Map<String, String> settings = new LinkedHashMap<>();
         for (String channel : off) {
             String key = "mp.messaging.incoming." + channel + ".enabled";

@@ -1,6 +1,5 @@
 package dev.faultline.engine;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,7 +13,6 @@ import dev.faultline.engine.model.WeightLayout;
 import dev.faultline.engine.tokenizer.HfTextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 /** Loads Hugging Face checkpoint directories (config.json, safetensors, tokenizer.json). */
@@ -24,30 +22,40 @@ public final class ModelLoader {
     }
 
     /**
-     * Loads {@code dir} with weights cast to {@code dtype} on {@code device} ({@code cpu} or {@code gpu}). A GPU
-     * request on a machine where libtorch sees no GPU fails with a {@link ModelLoadException}.
+     * Loads {@code dir} with weights cast to {@code dtype} on {@code device}. A GPU request on a machine where
+     * libtorch sees no GPU fails with a {@link ModelLoadException}.
      *
      * @throws ModelLoadException naming the problem (missing file or tensor, shape mismatch, unsupported type)
      */
+    public static LanguageModel load(Path dir, DType dtype, Device device) {
+        return load(dir, dtype, device, false, Long.MAX_VALUE, EngineOptions.DEFAULTS);
+    }
+
+    /** As {@link #load(Path, DType, Device)}, with the device by name ({@link Device#parse}). */
     public static LanguageModel load(Path dir, DType dtype, String device) {
-        return load(dir, dtype, device, false);
+        return load(dir, dtype, Device.parse(device));
     }
 
     /**
-     * As {@link #load(Path, DType, String)}; with {@code cpuFallback} a GPU request on a machine without a GPU loads
+     * As {@link #load(Path, DType, Device)}; with {@code cpuFallback} a GPU request on a machine without a GPU loads
      * on the CPU instead (the returned model's {@link LanguageModel#device()} says where it went).
      */
     public static LanguageModel load(Path dir, DType dtype, String device, boolean cpuFallback) {
-        return load(dir, dtype, device, cpuFallback, Long.MAX_VALUE);
+        return load(dir, dtype, Device.parse(device), cpuFallback, Long.MAX_VALUE, EngineOptions.DEFAULTS);
     }
 
     /**
-     * As {@link #load(Path, DType, String)}, refusing before anything is read a checkpoint whose weights at
+     * As {@link #load(Path, DType, Device)}, refusing before anything is read a checkpoint whose weights at
      * {@code dtype} take more than {@code budgetBytes} (a {@link ModelLoadException} that names both sizes), so an
      * oversized model is an unavailable model, never an out-of-memory crash.
      */
     public static LanguageModel load(Path dir, DType dtype, String device, long budgetBytes) {
-        return load(dir, dtype, device, false, budgetBytes);
+        return load(dir, dtype, Device.parse(device), false, budgetBytes, EngineOptions.DEFAULTS);
+    }
+
+    /** As {@link #load(Path, DType, Device)}, with a weight budget (see above) and the passes' {@code options}. */
+    public static LanguageModel load(Path dir, DType dtype, Device device, long budgetBytes, EngineOptions options) {
+        return load(dir, dtype, device, false, budgetBytes, options);
     }
 
     /** Bytes the weights of the checkpoint in {@code dir} take at {@code dtype}, read from its headers only. */
@@ -55,7 +63,8 @@ public final class ModelLoader {
         return SafetensorsReader.weightBytes(dir, dtype.dataType());
     }
 
-    private static LanguageModel load(Path dir, DType dtype, String device, boolean cpuFallback, long budgetBytes) {
+    private static LanguageModel load(Path dir, DType dtype, Device device, boolean cpuFallback, long budgetBytes,
+            EngineOptions options) {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new ModelLoadException("model directory " + dir + " does not exist");
         }
@@ -66,7 +75,7 @@ public final class ModelLoader {
                     "checkpoint %s needs %.2f GB of weights at %s, more than the model-memory budget of %.2f GB "
                             + "(faultline.models.max-bytes)", dir, need / 1e9, dtype.label(), budgetBytes / 1e9));
         }
-        Device djlDevice = device(device, cpuFallback);
+        ai.djl.Device djlDevice = device(device, cpuFallback);
         String deviceLabel = djlDevice.isGpu() ? "gpu" : "cpu";
         HfTextTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? HfTextTokenizer.load(dir)
                 : null;
@@ -76,7 +85,7 @@ public final class ModelLoader {
             Map<String, NDArray> tensors = SafetensorsReader.readDirectory(dir, manager, dt);
             ModelWeights weights = WeightLayout.map(config, tensors);
             return new HfLanguageModel(dir, config, tokenizer, dtype, deviceLabel, manager,
-                    new Transformer(config, weights, dt));
+                    new Transformer(config, weights, dt, options.scoreChunkBytes()));
         } catch (RuntimeException e) {
             manager.close();
             if (tokenizer != null) {
@@ -86,23 +95,18 @@ public final class ModelLoader {
         }
     }
 
-    private static Device device(String device, boolean cpuFallback) {
-        String d = device == null ? "cpu" : device.toLowerCase(Locale.ROOT);
-        switch (d) {
-            case "cpu":
-                return Device.cpu();
-            case "gpu", "cuda":
-                int gpus = Engine.getEngine("PyTorch").getGpuCount();
-                if (gpus > 0) {
-                    return Device.gpu();
-                }
-                if (cpuFallback) {
-                    return Device.cpu();
-                }
-                throw new ModelLoadException("device=gpu requested but libtorch sees no GPU (is the CUDA build of "
-                        + "libtorch on the classpath or PYTORCH_LIBRARY_PATH, and a GPU visible?); use device=cpu");
-            default:
-                throw new ModelLoadException("device must be cpu or gpu, got '" + device + "'");
+    private static ai.djl.Device device(Device device, boolean cpuFallback) {
+        if (device == null || device == Device.CPU) {
+            return ai.djl.Device.cpu();
         }
+        int gpus = Engine.getEngine("PyTorch").getGpuCount();
+        if (gpus > 0) {
+            return ai.djl.Device.gpu();
+        }
+        if (cpuFallback) {
+            return ai.djl.Device.cpu();
+        }
+        throw new ModelLoadException("device=gpu requested but libtorch sees no GPU (is the CUDA build of "
+                + "libtorch on the classpath or PYTORCH_LIBRARY_PATH, and a GPU visible?); use device=cpu");
     }
 }

@@ -2,7 +2,11 @@ package dev.faultline.pipeline;
 
 import java.util.Optional;
 
+import dev.faultline.config.ConfigConverters;
+import dev.faultline.engine.Method;
+import dev.faultline.engine.SoftmaxRule;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /** How failures are attributed: pair selection thresholds and engine settings ({@code faultline.attribution.*}). */
@@ -18,11 +22,13 @@ public interface AttributionConfig {
 
     /** attnlrp or gradxinput. */
     @WithDefault("attnlrp")
-    String method();
+    @WithConverter(ConfigConverters.MethodConverter.class)
+    Method method();
 
     /** Softmax rule: attnlrp or detach. */
     @WithDefault("attnlrp")
-    String softmax();
+    @WithConverter(ConfigConverters.SoftmaxRuleConverter.class)
+    SoftmaxRule softmax();
 
     /** k of the faithfulness perturbation check; 0 skips it. */
     @WithDefault("5")

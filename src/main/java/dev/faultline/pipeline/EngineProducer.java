@@ -8,6 +8,8 @@ import jakarta.enterprise.inject.Produces;
 
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
+import dev.faultline.engine.EngineOptions;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.ModelLoader;
 import java.nio.file.Path;
@@ -40,12 +42,13 @@ public class EngineProducer {
 
     @Produces
     @ApplicationScoped
-    ModelRegistry registry(ModelsConfig config) {
+    ModelRegistry registry(ModelsConfig config, EngineConfig engineConfig) {
+        EngineOptions options = engineConfig.options();
         long budget = config.maxBytes().orElseGet(ModelsConfig::defaultMaxBytes);
         ModelRegistry.Loader loader = new ModelRegistry.Loader() {
             @Override
-            public LanguageModel load(Path dir, DType dtype, String device) {
-                return ModelLoader.load(dir, dtype, device, budget);
+            public LanguageModel load(Path dir, DType dtype, Device device) {
+                return ModelLoader.load(dir, dtype, device, budget, options);
             }
 
             @Override
@@ -59,8 +62,8 @@ public class EngineProducer {
         };
         java.util.Map<String, ModelRegistry.Settings> perModel = new java.util.HashMap<>();
         config.model().forEach((name, p) -> perModel.put(name,
-                new ModelRegistry.Settings(DType.parse(config.dtypeOf(name)), config.deviceOf(name))));
-        return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), loader, DType.parse(config.dtype()),
+                new ModelRegistry.Settings(config.dtypeOf(name), config.deviceOf(name))));
+        return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), loader, config.dtype(),
                 config.device(), perModel::get, config.maxLoaded(), budget, config.retryAfter(), Clock.systemUTC());
     }
 

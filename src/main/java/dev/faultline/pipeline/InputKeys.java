@@ -39,14 +39,14 @@ public class InputKeys {
 
     /** The input key of an event (lower-case hex). */
     public String of(EvalOutput event) {
-        return of(event, settings() + "|dtype=" + models.dtypeOf(event.model() == null ? null : event.model().name()));
+        return of(event, settings() + "|dtype=" + models.dtypeOf(event.model() == null ? null : event.model().name()).label());
     }
 
     /** The settings part of every key: a change of any of them makes every earlier input key miss. */
     String settings() {
         String s = settings;
         if (s == null) {
-            s = String.join("|", "method=" + attribution.method(), "softmax=" + attribution.softmax(),
+            s = String.join("|", "method=" + attribution.method().label(), "softmax=" + attribution.softmax().label(),
                     "min-logit-diff=" + attribution.minLogitDiff(),
                     "max-contrast-rank=" + attribution.maxContrastRank().map(String::valueOf).orElse("-"),
                     "max-input-tokens=" + attribution.maxInputTokens().map(String::valueOf).orElse("-"),

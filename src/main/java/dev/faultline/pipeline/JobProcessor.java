@@ -78,12 +78,12 @@ public class JobProcessor {
         if (known.result() != null) {
             return new Outcome(ResultBuilder.restamp(known.result(), event), null, inputKey, false, known.storedAt());
         }
-        Method method = Method.parse(config.method());
-        SoftmaxRule softmax = SoftmaxRule.parse(config.softmax());
+        Method method = config.method();
+        SoftmaxRule softmax = config.softmax();
         ResultBuilder skip = new ResultBuilder(event, job.verdict(), null, null);
         String modelName = event.model() == null ? null : event.model().name();
-        skip.engine = new AttributionResult.Engine(method.label(), softmax.label(), models.dtypeOf(modelName),
-                models.deviceOf(modelName), version);
+        skip.engine = new AttributionResult.Engine(method.label(), softmax.label(), models.dtypeOf(modelName).label(),
+                models.deviceOf(modelName).label(), version);
         LanguageModel model;
         try {
             String name = event.model() == null ? null : event.model().name();

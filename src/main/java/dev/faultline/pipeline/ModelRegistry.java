@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
 import dev.faultline.engine.LanguageModel;
 
 /**
@@ -25,7 +26,7 @@ public final class ModelRegistry implements AutoCloseable {
     /** Loads one checkpoint directory (ModelLoader::load in production). */
     @FunctionalInterface
     public interface Loader {
-        LanguageModel load(Path dir, DType dtype, String device);
+        LanguageModel load(Path dir, DType dtype, Device device);
 
         /** Bytes the checkpoint will take once loaded, when known before loading (0: unknown). */
         default long weightBytes(Path dir, DType dtype) {
@@ -40,7 +41,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final List<Path> roots;
     private final Loader loader;
     private final DType dtype;
-    private final String device;
+    private final Device device;
     private final java.util.function.Function<String, Settings> perModel;
     private final int maxLoaded;
     private final long maxBytes;
@@ -54,16 +55,16 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /** The compute settings of one model: dtype and device. */
-    public record Settings(DType dtype, String device) {
+    public record Settings(DType dtype, Device device) {
     }
 
-    public ModelRegistry(Path root, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
+    public ModelRegistry(Path root, Loader loader, DType dtype, Device device, int maxLoaded, long maxBytes,
             Duration retryAfter, Clock clock) {
         this(root == null ? List.of() : List.of(root), loader, dtype, device, maxLoaded, maxBytes, retryAfter, clock);
     }
 
     /** A registry looking in {@code roots} in order (the first directory holding the checkpoint wins). */
-    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, String device, int maxLoaded, long maxBytes,
+    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, Device device, int maxLoaded, long maxBytes,
             Duration retryAfter, Clock clock) {
         this(roots, loader, dtype, device, name -> null, maxLoaded, maxBytes, retryAfter, clock);
     }
@@ -72,7 +73,7 @@ public final class ModelRegistry implements AutoCloseable {
      * A registry whose models compute in {@code dtype} on {@code device}, but for those {@code perModel} (by model
      * name) returns other settings for.
      */
-    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, String device,
+    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, Device device,
             java.util.function.Function<String, Settings> perModel, int maxLoaded, long maxBytes, Duration retryAfter,
             Clock clock) {
         if (maxLoaded < 1) {

@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.faultline.config.ConfigConverters;
+import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /** The model registry: where checkpoints live and how many stay loaded ({@code faultline.models.*}). */
@@ -42,13 +46,15 @@ public interface ModelsConfig {
     @WithDefault("60s")
     Duration retryAfter();
 
-    /** dtype the weights are cast to: float32 or float64. */
+    /** dtype the weights are cast to: float32, float64 or float16. */
     @WithDefault("float32")
-    String dtype();
+    @WithConverter(ConfigConverters.DTypeConverter.class)
+    DType dtype();
 
     /** cpu or gpu. */
     @WithDefault("cpu")
-    String device();
+    @WithConverter(ConfigConverters.DeviceConverter.class)
+    Device device();
 
     /**
      * Per-model compute settings by model name, over the defaults above, e.g.
@@ -59,20 +65,20 @@ public interface ModelsConfig {
     /** One model's compute settings; an unset one is the default. */
     interface PerModel {
         /** float32, float64 or float16. */
-        Optional<String> dtype();
+        Optional<@WithConverter(ConfigConverters.DTypeConverter.class) DType> dtype();
 
         /** cpu or gpu. */
-        Optional<String> device();
+        Optional<@WithConverter(ConfigConverters.DeviceConverter.class) Device> device();
     }
 
     /** The dtype {@code model} computes in. */
-    default String dtypeOf(String model) {
+    default DType dtypeOf(String model) {
         PerModel p = model == null ? null : model().get(model);
         return p == null ? dtype() : p.dtype().orElse(dtype());
     }
 
     /** The device {@code model} runs on. */
-    default String deviceOf(String model) {
+    default Device deviceOf(String model) {
         PerModel p = model == null ? null : model().get(model);
         return p == null ? device() : p.device().orElse(device());
     }

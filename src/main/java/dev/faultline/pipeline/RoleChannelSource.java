@@ -2,12 +2,12 @@ package dev.faultline.pipeline;
 
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
+import dev.faultline.config.FaultlineConfig;
 import dev.faultline.config.RoleChannels;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
@@ -27,16 +27,10 @@ public class RoleChannelSource implements ConfigSourceFactory {
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
         ConfigValue value = context.getValue("faultline.role");
-        String role = value == null || value.getValue() == null ? "all" : value.getValue().trim().toLowerCase(Locale.ROOT);
+        FaultlineConfig.Role role = value == null || value.getValue() == null ? FaultlineConfig.Role.ALL
+                : FaultlineConfig.Role.parse(value.getValue());
         Map<String, String> props = new HashMap<>();
-        switch (role) {
-            case "all" -> {
-            }
-            case "triage" -> RoleChannels.WORKER_CHANNELS.forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
-            case "worker" -> RoleChannels.TRIAGE_CHANNELS.forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
-            default -> throw new IllegalArgumentException(
-                    "faultline.role must be all, triage or worker, got '" + value.getValue() + "'");
-        }
+        RoleChannels.channelsOff(role).forEach(c -> props.put("mp.messaging.incoming." + c + ".enabled", "false"));
         return List.of(new MapBackedConfigSource("faultline-role-channels", props, 60) {
         });
     }

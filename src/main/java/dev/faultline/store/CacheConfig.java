@@ -22,7 +22,7 @@ public interface CacheConfig {
     Duration triageTimeout();
 
     /**
-     * Characters of result JSON kept in this process (least recently used first out) in front of Redis, by Redis key:
+     * Characters of result JSON kept in this process (a Caffeine cache weighed in characters) in front of Redis, by Redis key:
      * a repeated input is then answered with one Redis round trip (the event and input links) instead of two. A
      * stored result's key is never rewritten while it lives (the first result of a content key stays; per-event keys
      * belong to one event), so the copies stay right within the TTL. 0 turns it off.

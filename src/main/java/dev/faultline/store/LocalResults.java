@@ -1,58 +1,50 @@
 package dev.faultline.store;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.faultline.contract.AttributionResult;
 
 /**
- * Parsed results by Redis key, least recently used first out, bounded by the characters of their JSON. Only a
- * process-local shortcut in front of Redis (never the record): a miss falls through to Redis.
+ * Parsed results by Redis key, bounded by the characters of their JSON (a Caffeine cache weighed in characters; its
+ * eviction keeps the entries most likely to be asked for again). Only a process-local shortcut in front of Redis
+ * (never the record): a miss falls through to Redis.
  */
 final class LocalResults {
 
     private record Entry(AttributionResult result, long chars) {
     }
 
-    private final long maxChars;
-    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
-    private long chars;
+    private final Cache<String, Entry> entries;
 
     LocalResults(long maxChars) {
-        this.maxChars = maxChars;
+        this.entries = Caffeine.newBuilder()
+                .maximumWeight(Math.max(0, maxChars))
+                .weigher((String key, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.chars()))
+                .executor(Runnable::run) // evict on the caller's thread: no background pool for a small map
+                .build();
     }
 
-    synchronized AttributionResult get(String key) {
-        Entry e = entries.get(key);
+    AttributionResult get(String key) {
+        Entry e = entries.getIfPresent(key);
         return e == null ? null : e.result();
     }
 
-    synchronized void put(String key, AttributionResult result, long size) {
-        if (size > maxChars) {
-            return; // larger than the whole budget: not kept
-        }
-        Entry old = entries.put(key, new Entry(result, size));
-        chars += size - (old == null ? 0 : old.chars());
-        Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
-        while (chars > maxChars && it.hasNext()) {
-            chars -= it.next().getValue().chars();
-            it.remove();
-        }
+    void put(String key, AttributionResult result, long size) {
+        entries.put(key, new Entry(result, size));
     }
 
-    synchronized void remove(String key) {
-        Entry old = entries.remove(key);
-        if (old != null) {
-            chars -= old.chars();
-        }
+    void remove(String key) {
+        entries.invalidate(key);
     }
 
-    synchronized int size() {
-        return entries.size();
+    int size() {
+        entries.cleanUp();
+        return (int) entries.estimatedSize();
     }
 
-    synchronized long chars() {
-        return chars;
+    long chars() {
+        entries.cleanUp();
+        return entries.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 }

@@ -3,6 +3,7 @@ package dev.faultline.store;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -13,8 +14,10 @@ import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -27,6 +30,8 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -36,8 +41,11 @@ import io.smallrye.mutiny.Uni;
  * or segments differ from the content key's first one, live at {@code faultline:result:<event_id>}.
  * {@code faultline:input:<sha256 of the event's inputs and the settings>} (pipeline {@code InputKeys}) holds the key
  * of the result computed for those inputs, so triage answers a repeated input without a job.
- * Redis is a cache: when it fails, callers go on without it; lookups are counted, and after an error Redis is skipped
- * for a back-off period (reported by {@link #degraded()}) so events do not each wait for a timeout.
+ * Redis is a cache: when it fails, callers go on without it; lookups are counted. Every Redis call passes one
+ * SmallRye Fault Tolerance circuit breaker: an error opens it, and for the back-off period
+ * ({@code faultline.cache.backoff}, reported by {@link #degraded()}) calls fail at once instead of each waiting for a
+ * time-out; then one trial call closes it again or re-opens it. A time-out or a full connection pool means slow, not
+ * down, and does not open it. The triage path's calls also have a time-out ({@code faultline.cache.triage-timeout}).
  */
 @ApplicationScoped
 public class ResultCache {
@@ -47,6 +55,10 @@ public class ResultCache {
     public static final String RESULT_PREFIX = "faultline:result:";
     public static final String INPUT_PREFIX = "faultline:input:";
     private static final Logger LOG = Logger.getLogger(ResultCache.class);
+    private static final TypeLiteral<Uni<List<Known>>> KNOWN_LIST = new TypeLiteral<>() {
+    };
+    private static final TypeLiteral<Uni<Void>> VOID = new TypeLiteral<>() {
+    };
 
     private final ValueCommands<String, String> values;
     private final KeyCommands<String> keys;
@@ -55,7 +67,11 @@ public class ResultCache {
     private final CacheConfig config;
     private final PipelineMetrics metrics;
     private final LocalResults local;
-    private volatile long skipUntilMillis;
+    /** The circuit breaker every Redis call goes through. */
+    private final Guard breaker;
+    /** The time-out of the triage path's calls (inside the breaker). */
+    private final Guard triageTimeout;
+    private volatile long openUntilMillis;
     private volatile String lastError;
 
     @Inject
@@ -68,6 +84,19 @@ public class ResultCache {
         this.json = json;
         this.config = config;
         this.metrics = metrics;
+        this.breaker = Guard.create().withDescription("redis")
+                .withCircuitBreaker().requestVolumeThreshold(1).failureRatio(1.0).successThreshold(1)
+                        .delay(Math.max(1, config.backoff().toMillis()), ChronoUnit.MILLIS).when(e -> !busy(e))
+                        .onStateChange(this::breakerState).done()
+                .withThreadOffload(false).build();
+        this.triageTimeout = Guard.create().withDescription("redis-triage")
+                .withTimeout().duration(Math.max(1, config.triageTimeout().toMillis()), ChronoUnit.MILLIS).done()
+                .withThreadOffload(false).build();
+    }
+
+    private void breakerState(CircuitBreakerState state) {
+        openUntilMillis = state == CircuitBreakerState.OPEN
+                ? System.currentTimeMillis() + config.backoff().toMillis() : 0;
     }
 
     /** sha256 over everything that decides an attribution's content (DESIGN.md 2.3), as lower-case hex. */
@@ -103,11 +132,7 @@ public class ResultCache {
      * the triage time-out; one cache request, counted hit or miss.
      */
     public Known findByEventOrInput(String eventId, String inputKey) {
-        if (skipping()) {
-            metrics.cache("error");
-            return Known.NOTHING;
-        }
-        return lookUp(List.of(eventId), List.of(inputKey), null, true).await().indefinitely().get(0);
+        return lookUp(List.of(eventId), List.of(inputKey), false, true).await().indefinitely().get(0);
     }
 
     /**
@@ -115,21 +140,21 @@ public class ResultCache {
      * counted (the worker looks again and counts). Gives up after {@code faultline.cache.triage-timeout}.
      */
     public Uni<List<Known>> findAllForTriage(List<String> eventIds, List<String> inputKeys) {
-        if (skipping() || eventIds.isEmpty()) {
-            return Uni.createFrom().item(java.util.Collections.nCopies(eventIds.size(), Known.NOTHING));
+        if (eventIds.isEmpty()) {
+            return Uni.createFrom().item(List.of());
         }
-        return lookUp(eventIds, inputKeys, config.triageTimeout(), false);
+        return lookUp(eventIds, inputKeys, true, false);
     }
 
     /**
      * What Redis holds for each event, in two round trips whatever their number: {@code MGET} of every event link
      * and input link, then {@code MGET} of the results they point to that this process holds no copy of. An event's
      * own result comes first ({@code published}); when it has none (no link, or the link outlived its result), the
-     * result stored for its input. Hits are counted, and misses when {@code countMisses}. Never fails: after
-     * {@code timeout} (none when null) or an error every event is a miss (counted as errors; an error, not a time-out
-     * or a full pool, starts the back-off).
+     * result stored for its input. Hits are counted, and misses when {@code countMisses}. Never fails: after the
+     * triage time-out (when {@code triage}), an error or while the breaker is open every event is a miss (counted as
+     * errors, the open breaker's only when {@code countMisses}).
      */
-    private Uni<List<Known>> lookUp(List<String> eventIds, List<String> inputKeys, java.time.Duration timeout,
+    private Uni<List<Known>> lookUp(List<String> eventIds, List<String> inputKeys, boolean triage,
             boolean countMisses) {
         int n = eventIds.size();
         String[] links = new String[2 * n]; // event links, then input links
@@ -137,7 +162,7 @@ public class ResultCache {
             links[i] = EVENT_PREFIX + eventIds.get(i);
             links[n + i] = INPUT_PREFIX + inputKeys.get(i);
         }
-        Uni<List<Known>> found = reactiveValues.mget(links).onItem().transformToUni(stored -> {
+        java.util.function.Supplier<Uni<List<Known>>> lookUp = () -> reactiveValues.mget(links).onItem().transformToUni(stored -> {
             Map<String, AttributionResult> parsed = new HashMap<>();
             Set<String> wanted = new LinkedHashSet<>();
             for (String link : links) {
@@ -173,10 +198,14 @@ public class ResultCache {
                 return out;
             });
         });
-        if (timeout != null) {
-            found = found.ifNoItem().after(timeout).fail();
-        }
+        Uni<List<Known>> found = breaker.get(triage ? () -> triageTimeout.get(lookUp, KNOWN_LIST) : lookUp, KNOWN_LIST);
         return found.onFailure().recoverWithItem(e -> {
+            if (e instanceof CircuitBreakerOpenException) {
+                if (countMisses) {
+                    metrics.cache("error");
+                }
+                return java.util.Collections.nCopies(n, Known.NOTHING);
+            }
             metrics.cache("error");
             if (busy(e)) {
                 LOG.debugf("Redis look-up gave up (%s): computing instead", e.toString());
@@ -189,7 +218,8 @@ public class ResultCache {
 
     /** Slow or saturated, not down: a time-out or a full connection pool does not start the back-off. */
     private static boolean busy(Throwable e) {
-        return e instanceof io.smallrye.mutiny.TimeoutException
+        return e instanceof org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException
+                || e instanceof io.smallrye.mutiny.TimeoutException
                 || e.getClass().getSimpleName().equals("ConnectionPoolTooBusyException");
     }
 
@@ -216,15 +246,22 @@ public class ResultCache {
 
     /** The stored result of an event for readers (REST); not counted; empty when Redis is down. */
     public Optional<AttributionResult> read(String eventId) {
-        if (skipping()) {
+        String value;
+        try {
+            value = breaker.call(() -> {
+                String key = values.get(EVENT_PREFIX + eventId);
+                return key == null ? null : values.get(key);
+            }, String.class);
+        } catch (CircuitBreakerOpenException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            failed(e);
             return Optional.empty();
         }
         try {
-            String key = values.get(EVENT_PREFIX + eventId);
-            String value = key == null ? null : values.get(key);
             return Optional.ofNullable(value == null ? null : json.readValue(value, AttributionResult.class));
-        } catch (Exception e) {
-            failed(e);
+        } catch (JsonProcessingException e) {
+            LOG.warnf("unreadable cached result: %s", e.getMessage());
             return Optional.empty();
         }
     }
@@ -238,24 +275,33 @@ public class ResultCache {
                 || result.status() == dev.faultline.contract.AttributionStatus.MODEL_UNAVAILABLE) {
             return false; // transient: a re-delivery (or a later run) should try again
         }
-        if (skipping()) {
+        String value;
+        try {
+            value = json.writeValueAsString(result);
+        } catch (JsonProcessingException e) {
+            LOG.warnf("result %s not cached: %s", result.eventId(), e.getMessage());
             return false;
         }
+        long ttl = Math.max(1, config.ttl().toSeconds());
         try {
-            long ttl = Math.max(1, config.ttl().toSeconds());
-            String value = json.writeValueAsString(result);
-            String key = RESULT_PREFIX + result.eventId();
-            // the first result of a content key is its record; a second one (two inputs raced to the same content)
-            // keeps its own rendering (token spans, segments) under its event id, so the input links stay exact
-            if (contentKey != null && values.setnx(ATTR_PREFIX + contentKey, value)) {
-                key = ATTR_PREFIX + contentKey;
-                keys.expire(key, ttl);
-            } else {
-                values.setex(key, ttl, value);
-            }
-            linkNow(result.eventId(), inputKey, key, ttl);
+            String key = breaker.call(() -> {
+                // the first result of a content key is its record; a second one (two inputs raced to the same
+                // content) keeps its own rendering (token spans, segments) under its event id, so the input links
+                // stay exact
+                String k = RESULT_PREFIX + result.eventId();
+                if (contentKey != null && values.setnx(ATTR_PREFIX + contentKey, value)) {
+                    k = ATTR_PREFIX + contentKey;
+                    keys.expire(k, ttl);
+                } else {
+                    values.setex(k, ttl, value);
+                }
+                linkNow(result.eventId(), inputKey, k, ttl);
+                return k;
+            }, String.class);
             local.put(key, result, value.length());
             return true;
+        } catch (CircuitBreakerOpenException e) {
+            return false;
         } catch (Exception e) {
             failed(e);
             return false;
@@ -268,14 +314,19 @@ public class ResultCache {
      * Blocking (the worker's cache writer); never fails (an error starts the back-off).
      */
     public void link(String eventId, String inputKey, String storedAt) {
-        if (skipping() || storedAt == null) {
+        if (storedAt == null) {
             return;
         }
+        long ttl = Math.max(1, config.ttl().toSeconds());
         try {
-            long ttl = Math.max(1, config.ttl().toSeconds());
-            keys.expire(storedAt, ttl);
-            linkNow(eventId, inputKey, storedAt, ttl);
-        } catch (RuntimeException e) {
+            breaker.call(() -> {
+                keys.expire(storedAt, ttl);
+                linkNow(eventId, inputKey, storedAt, ttl);
+                return null;
+            }, Void.class);
+        } catch (CircuitBreakerOpenException e) {
+            // Redis is being skipped: the event stays unlinked, as when it fails
+        } catch (Exception e) {
             failed(e);
         }
     }
@@ -289,38 +340,32 @@ public class ResultCache {
 
     /** As {@link #link(String, String, String)} for the event only, non-blocking (triage's event loop). */
     public Uni<Void> linkEvent(String eventId, String storedAt) {
-        if (skipping() || storedAt == null) {
+        if (storedAt == null) {
             return Uni.createFrom().voidItem();
         }
-        return reactiveValues.setex(EVENT_PREFIX + eventId, Math.max(1, config.ttl().toSeconds()), storedAt)
-                .ifNoItem().after(config.triageTimeout()).fail()
+        long ttl = Math.max(1, config.ttl().toSeconds());
+        return breaker.get(() -> triageTimeout.get(() -> reactiveValues.setex(EVENT_PREFIX + eventId, ttl, storedAt),
+                VOID), VOID)
                 .onFailure().recoverWithItem(e -> {
-                    failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+                    if (!(e instanceof CircuitBreakerOpenException)) {
+                        failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+                    }
                     return null;
                 });
     }
 
-    /** True while Redis is being skipped after an error. */
+    /** True while Redis is being skipped after an error (the breaker is open and its back-off not over). */
     public boolean degraded() {
-        return skipping();
+        return System.currentTimeMillis() < openUntilMillis;
     }
 
     public String lastError() {
         return lastError;
     }
 
-    @FunctionalInterface
-    private interface Read {
-        String get();
-    }
-
-    private Optional<AttributionResult> counted(Read read) {
-        if (skipping()) {
-            metrics.cache("error");
-            return Optional.empty();
-        }
+    private Optional<AttributionResult> counted(java.util.concurrent.Callable<String> read) {
         try {
-            String value = read.get();
+            String value = breaker.call(read, String.class);
             if (value == null) {
                 metrics.cache("miss");
                 return Optional.empty();
@@ -332,20 +377,23 @@ public class ResultCache {
             metrics.cache("error");
             LOG.warnf("unreadable cached result: %s", e.getMessage());
             return Optional.empty();
-        } catch (RuntimeException e) {
+        } catch (CircuitBreakerOpenException e) {
+            metrics.cache("error");
+            return Optional.empty();
+        } catch (Exception e) {
             metrics.cache("error");
             failed(e);
             return Optional.empty();
         }
     }
 
-    private boolean skipping() {
-        return System.currentTimeMillis() < skipUntilMillis;
-    }
-
+    /** A Redis call failed (the breaker has counted it: an error, not a time-out, has opened it). */
     private void failed(Exception e) {
         lastError = e.toString();
-        skipUntilMillis = System.currentTimeMillis() + config.backoff().toMillis();
-        LOG.warnf("Redis unavailable (%s): going on without the cache for %s", e, config.backoff());
+        if (degraded()) {
+            LOG.warnf("Redis unavailable (%s): going on without the cache for %s", e, config.backoff());
+        } else {
+            LOG.debugf("Redis call gave up (%s)", e);
+        }
     }
 }

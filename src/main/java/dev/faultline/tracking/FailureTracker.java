@@ -16,12 +16,12 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.config.FaultlineConfig;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
@@ -64,8 +64,8 @@ public class FailureTracker {
     ObjectMapper json;
     @Inject
     MeterRegistry meters;
-    @ConfigProperty(name = "faultline.role", defaultValue = "all")
-    String role;
+    @Inject
+    FaultlineConfig faultline;
 
     private final Map<String, Map<String, Revision>> revisions = new HashMap<>();
     /** key model/benchmark → event id → failure, in joining order */
@@ -186,7 +186,7 @@ public class FailureTracker {
     // ---- internals (callers hold the lock) ----
 
     private boolean tracks(AttributionStatus status) {
-        return status != null && config.statuses().stream().anyMatch(s -> s.trim().equalsIgnoreCase(status.name()));
+        return status != null && config.statuses().contains(status);
     }
 
     private static String setKey(String model, String benchmark) {
@@ -281,7 +281,7 @@ public class FailureTracker {
     }
 
     private boolean submit(TrackedFailure f, Revision r) {
-        if (!config.enabled() || "triage".equalsIgnoreCase(role)) {
+        if (!config.enabled() || !faultline.role().attributes()) {
             return false;
         }
         Map<String, TrajectoryPoint> have = points.get(f.key());

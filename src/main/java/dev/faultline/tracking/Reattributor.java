@@ -13,8 +13,6 @@ import dev.faultline.engine.Attribution;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.AttributionRequest;
 import dev.faultline.engine.LanguageModel;
-import dev.faultline.engine.Method;
-import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.pipeline.AttributionConfig;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ResultSummarizer;
@@ -37,7 +35,7 @@ public class Reattributor {
     /** The request a tracked failure is re-attributed with (tests call the engine with the same one). */
     public AttributionRequest request(TrackedFailure f) {
         return new AttributionRequest(f.inputIds(), f.position(), f.wrong(), f.contrast(),
-                Method.parse(config.method()), SoftmaxRule.parse(config.softmax()), 0, 0L, 0.0, 1);
+                config.method(), config.softmax(), 0, 0L, 0.0, 1);
     }
 
     public TrajectoryPoint reattribute(TrackedFailure f, Revision revision) {

@@ -18,16 +18,29 @@ public final class SetPolicy {
         static final Admission YES = new Admission(true, Optional.empty());
     }
 
-    private final String policy;
+    /** The policies: every failure, the first N, or a seeded sample of N. */
+    public enum Kind {
+        ALL, FIRST, SAMPLE;
+
+        /** Parses {@code all} / {@code first} / {@code sample} (case-insensitive). */
+        public static Kind parse(String s) {
+            String k = s == null ? "" : s.trim().toUpperCase(Locale.ROOT);
+            for (Kind kind : values()) {
+                if (kind.name().equals(k)) {
+                    return kind;
+                }
+            }
+            throw new IllegalArgumentException("faultline.tracking.policy must be all, first or sample, got '" + s + "'");
+        }
+    }
+
+    private final Kind policy;
     private final int max;
     private final long seed;
 
-    public SetPolicy(String policy, int max, long seed) {
-        this.policy = policy == null ? "" : policy.trim().toLowerCase(Locale.ROOT);
-        if (!this.policy.equals("all") && !this.policy.equals("first") && !this.policy.equals("sample")) {
-            throw new IllegalArgumentException("faultline.tracking.policy must be all, first or sample, got '" + policy + "'");
-        }
-        if (max < 1 && !this.policy.equals("all")) {
+    public SetPolicy(Kind policy, int max, long seed) {
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
+        if (max < 1 && policy != Kind.ALL) {
             throw new IllegalArgumentException("faultline.tracking.max-per-benchmark must be at least 1, got " + max);
         }
         this.max = max;
@@ -40,9 +53,9 @@ public final class SetPolicy {
             return Admission.NO;
         }
         switch (policy) {
-            case "first":
+            case FIRST:
                 return set.size() < max ? Admission.YES : Admission.NO;
-            case "sample":
+            case SAMPLE:
                 if (set.size() < max) {
                     return Admission.YES;
                 }

@@ -1,9 +1,16 @@
 package dev.faultline.tracking;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
+import org.eclipse.microprofile.config.spi.Converter;
+
+import dev.faultline.contract.AttributionStatus;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 /** Tracked failure sets and their re-attribution at later revisions ({@code faultline.tracking.*}). */
@@ -20,11 +27,12 @@ public interface TrackingConfig {
      * grow at later revisions; tinystories-cloze/186 of CHECKPOINTS.md regresses from such a start).
      */
     @WithDefault("ATTRIBUTED,LOW_LOGIT_DIFF")
-    List<String> statuses();
+    List<@WithConverter(StatusConverter.class) AttributionStatus> statuses();
 
     /** Which failures join: {@code all}, the {@code first} max-per-benchmark in topic order, or a seeded {@code sample}. */
     @WithDefault("all")
-    String policy();
+    @WithConverter(PolicyConverter.class)
+    SetPolicy.Kind policy();
 
     /** Most tracked failures per (model, benchmark) for the first and sample policies. */
     @WithDefault("500")
@@ -45,4 +53,28 @@ public interface TrackingConfig {
     /** Most re-attribution jobs waiting; more are dropped with a warning (a later trigger re-schedules them). */
     @WithDefault("100000")
     int backlogCapacity();
+
+    /** {@code all|first|sample}. */
+    final class PolicyConverter implements Converter<SetPolicy.Kind> {
+        @Override
+        public SetPolicy.Kind convert(String value) {
+            return SetPolicy.Kind.parse(value);
+        }
+    }
+
+    /** A result status by name, case-insensitive ({@code ATTRIBUTED}, {@code low_logit_diff}). */
+    final class StatusConverter implements Converter<AttributionStatus> {
+        @Override
+        public AttributionStatus convert(String value) {
+            String v = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+            for (AttributionStatus s : AttributionStatus.values()) {
+                if (s.name().equals(v)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("faultline.tracking.statuses: status must be one of "
+                    + Arrays.stream(AttributionStatus.values()).map(Enum::name).collect(Collectors.joining(", "))
+                    + ", got '" + value + "'");
+        }
+    }
 }

@@ -24,7 +24,7 @@ import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
 /**
- * Graph jobs over HTTP (issue 7): a real wrong cloze answer of TinyStories-260K is attributed by the pipeline, then
+ * Graph jobs over HTTP: a real wrong cloze answer of TinyStories-260K is attributed by the pipeline, then
  * POST starts its graph (202), the status reaches done, GET returns the graph, it is published on
  * {@code attribution.graphs} keyed by event id, and the plain result route still works.
  */
@@ -48,8 +48,10 @@ class GraphResourceTest {
             given().get("/api/attributions/" + id).then().statusCode(200).body("status", equalTo("ATTRIBUTED"));
 
             given().get("/api/attributions/" + id + "/graph").then().statusCode(404);
-            given().post("/api/attributions/no-such-event/graph").then().statusCode(404);
-            given().post("/api/attributions/" + id + "/graph?edge-mass=2").then().statusCode(400);
+            given().post("/api/attributions/no-such-event/graph").then().statusCode(404)
+                    .body("error", org.hamcrest.Matchers.notNullValue());
+            given().post("/api/attributions/" + id + "/graph?edge-mass=2").then().statusCode(400)
+                    .body("error", org.hamcrest.Matchers.containsString("edge"));
 
             given().post("/api/attributions/" + id + "/graph").then().statusCode(202)
                     .body("event_id", equalTo(id)).body("edge_mass", equalTo(0.85f));
@@ -78,11 +80,8 @@ class GraphResourceTest {
         }
     }
 
-    private static void await(java.util.function.BooleanSupplier condition, int seconds) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        while (!condition.getAsBoolean()) {
-            assertThat(System.currentTimeMillis()).as("waited %d s", seconds).isLessThan(deadline);
-            Thread.sleep(250);
-        }
+    private static void await(java.util.concurrent.Callable<Boolean> condition, int seconds) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(250))
+                .until(condition);
     }
 }

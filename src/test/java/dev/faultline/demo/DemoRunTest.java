@@ -46,17 +46,13 @@ class DemoRunTest {
         assertThat(runId).startsWith("faultline-demo/main/addition-");
         assertThat(started.getInt("count")).isEqualTo(count);
 
-        Map<String, Object> run = null;
-        long deadline = System.currentTimeMillis() + 180_000;
-        while (System.currentTimeMillis() < deadline) {
-            List<Map<String, Object>> runs = given().when().get("/api/runs").then().statusCode(200).extract().jsonPath()
-                    .getList("$");
-            run = runs.stream().filter(r -> runId.equals(r.get("run_id"))).findFirst().orElse(null);
-            if (run != null && ((Number) run.get("events")).intValue() == count) {
-                break;
-            }
-            Thread.sleep(500);
-        }
+        Map<String, Object> run = org.awaitility.Awaitility.await("run " + runId + " in /api/runs with " + count
+                + " results").atMost(java.time.Duration.ofMinutes(3)).pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> {
+                    List<Map<String, Object>> runs = given().when().get("/api/runs").then().statusCode(200).extract()
+                            .jsonPath().getList("$");
+                    return runs.stream().filter(r -> runId.equals(r.get("run_id"))).findFirst().orElse(null);
+                }, r -> r != null && ((Number) r.get("events")).intValue() == count);
         assertThat(run).as("run %s in /api/runs with %d results", runId, count).isNotNull();
         assertThat(((Number) run.get("events")).intValue()).isEqualTo(count);
         @SuppressWarnings("unchecked")

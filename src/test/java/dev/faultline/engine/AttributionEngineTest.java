@@ -72,10 +72,8 @@ class AttributionEngineTest {
             assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
             CompletableFuture<Attribution> queued = CompletableFuture.supplyAsync(
                     () -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7)));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (e.queued() < 1 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(5);
-            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .pollInterval(java.time.Duration.ofMillis(5)).until(() -> e.queued() >= 1);
             assertThat(e.queued()).isEqualTo(1);
             assertThatThrownBy(() -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7)))
                     .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("queue is full");

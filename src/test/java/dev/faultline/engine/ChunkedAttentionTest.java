@@ -3,7 +3,6 @@ package dev.faultline.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
-import dev.faultline.engine.arch.Transformer;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Attention runs a chunk of query rows at a time once a score array passes 16 MiB (8 heads × 800² float64 = 39 MiB
- * here: three chunks). The same checkpoint loaded with chunking off ({@link Transformer#SCORE_CHUNK_PROPERTY} at its
+ * here: three chunks). The same checkpoint loaded with chunking off ({@link EngineOptions#scoreChunkBytes} at its
  * maximum: one block per layer) is the reference: logits, and every relevance the attribution reports (per token,
  * per layer, bias- and softmax-absorbed), under both softmax rules and gradient×input; with GQA, sliding windows
  * shorter and longer than a chunk, and per-head q/k norms.
@@ -25,14 +24,8 @@ class ChunkedAttentionTest {
     Path dir;
 
     private static LanguageModel load(Path model, boolean chunked) {
-        if (!chunked) {
-            System.setProperty(Transformer.SCORE_CHUNK_PROPERTY, Long.toString(Long.MAX_VALUE));
-        }
-        try {
-            return ModelLoader.load(model, DType.FLOAT64, "cpu");
-        } finally {
-            System.clearProperty(Transformer.SCORE_CHUNK_PROPERTY);
-        }
+        EngineOptions options = chunked ? EngineOptions.DEFAULTS : new EngineOptions(Long.MAX_VALUE);
+        return ModelLoader.load(model, DType.FLOAT64, Device.CPU, Long.MAX_VALUE, options);
     }
 
     @ParameterizedTest(name = "{0}, window {1}")

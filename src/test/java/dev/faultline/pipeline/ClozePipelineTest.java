@@ -182,13 +182,10 @@ class ClozePipelineTest {
     void republishingRecomputesNothingAndAddsNoDifferentResult() throws Exception {
         double hitsBefore = counter("faultline.cache.requests", "result", "hit");
         publish(data.eventLines, "");
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (counter("faultline.cache.requests", "result", "hit") - hitsBefore < 74
-                && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(counter("faultline.cache.requests", "result", "hit") - hitsBefore).isGreaterThanOrEqualTo(74);
-        Thread.sleep(1000);
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(counter("faultline.cache.requests", "result", "hit") - hitsBefore)
+                        .isGreaterThanOrEqualTo(74));
+        Thread.sleep(1000); // a quiet second: a recomputation would publish a second result within it
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
             topic.pollUntil(rs -> false, Duration.ofSeconds(5));
             Map<String, List<AttributionResult>> byEvent = topic.results.stream()
@@ -330,11 +327,8 @@ class ClozePipelineTest {
         } finally {
             LocalServicesResource.startRedis();
         }
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (given().when().get("/q/health/ready").statusCode() != 200 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(500);
-        }
-        given().when().get("/q/health/ready").then().statusCode(200);
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .until(() -> given().when().get("/q/health/ready").statusCode() == 200);
     }
 
     @Test
@@ -363,13 +357,11 @@ class ClozePipelineTest {
         }
     }
 
-    static void awaitIndexed(String runId, int events) throws InterruptedException {
-        for (int i = 0; i < 150; i++) {
-            String body = given().when().get("/api/runs").then().extract().asString();
-            if (body.contains("\"run_id\":\"" + runId + "\",") && body.contains("\"events\":" + events)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
+    static void awaitIndexed(String runId, int events) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    String body = given().when().get("/api/runs").then().extract().asString();
+                    return body.contains("\"run_id\":\"" + runId + "\",") && body.contains("\"events\":" + events);
+                });
     }
 }

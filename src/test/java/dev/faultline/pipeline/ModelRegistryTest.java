@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.ModelConfig;
 import dev.faultline.engine.ModelLoadException;
@@ -82,7 +83,7 @@ class ModelRegistryTest {
                 throw new ModelLoadException("missing tensor model.norm.weight");
             }
             return new FakeModel(dir, 100);
-        }, DType.FLOAT32, "cpu", maxLoaded, maxBytes, Duration.ofSeconds(60), clock);
+        }, DType.FLOAT32, Device.CPU, maxLoaded, maxBytes, Duration.ofSeconds(60), clock);
     }
 
     @Test
@@ -167,7 +168,7 @@ class ModelRegistryTest {
         ModelRegistry[] self = new ModelRegistry[1];
         self[0] = new ModelRegistry(root, new ModelRegistry.Loader() {
             @Override
-            public LanguageModel load(Path dir, DType dtype, String device) {
+            public LanguageModel load(Path dir, DType dtype, Device device) {
                 loadedWhenLoading.add(dir.getFileName() + ":" + self[0].loadedKeys());
                 return new FakeModel(dir, 100);
             }
@@ -176,7 +177,7 @@ class ModelRegistryTest {
             public long weightBytes(Path dir, DType dtype) {
                 return 100;
             }
-        }, DType.FLOAT32, "cpu", 10, 250, Duration.ofSeconds(60), Clock.systemUTC());
+        }, DType.FLOAT32, Device.CPU, 10, 250, Duration.ofSeconds(60), Clock.systemUTC());
         self[0].acquire("a", null);
         self[0].acquire("b", null);
         self[0].acquire("c", null); // 300 > 250: a is closed before c is read, not after
@@ -190,13 +191,13 @@ class ModelRegistryTest {
         checkpoint("small");
         List<String> calls = new ArrayList<>();
         ModelRegistry reg = new ModelRegistry(List.of(root), (dir, dtype, device) -> {
-            calls.add(dir.getFileName() + ":" + dtype.label() + "@" + device);
+            calls.add(dir.getFileName() + ":" + dtype.label() + "@" + device.label());
             return new FakeModel(dir, 1);
-        }, DType.FLOAT32, "cpu", name -> name.equals("big") ? new ModelRegistry.Settings(DType.FLOAT16, "gpu") : null,
+        }, DType.FLOAT32, Device.CPU, name -> name.equals("big") ? new ModelRegistry.Settings(DType.FLOAT16, Device.GPU) : null,
                 4, 1000, Duration.ofSeconds(60), Clock.systemUTC());
         reg.acquire("big", null);
         reg.acquire("small", null);
         assertThat(calls).containsExactly("big:float16@gpu", "small:float32@cpu");
-        assertThat(reg.settings("small")).isEqualTo(new ModelRegistry.Settings(DType.FLOAT32, "cpu"));
+        assertThat(reg.settings("small")).isEqualTo(new ModelRegistry.Settings(DType.FLOAT32, Device.CPU));
     }
 }

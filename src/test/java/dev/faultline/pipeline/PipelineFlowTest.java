@@ -80,12 +80,9 @@ class PipelineFlowTest {
         given().when().get("/api/attributions/flow/never-published").then().statusCode(404);
     }
 
-    static void awaitRest(String eventId) throws InterruptedException {
-        for (int i = 0; i < 150; i++) {
-            if (given().when().get("/api/attributions/" + eventId).statusCode() == 200) {
-                return;
-            }
-            Thread.sleep(200);
-        }
+    static void awaitRest(String eventId) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(200))
+                .until(() -> given().when().get("/api/attributions/" + eventId).statusCode() == 200);
     }
 }

@@ -157,13 +157,9 @@ class TopicsApplyTest {
     }
 
     private static void awaitConfig(ConfigResource r, String key, String value) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            if (value.equals(admin.describeConfigs(List.of(r)).all().get().get(r).get(key).value())) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(r + " " + key + " never became " + value);
+        org.awaitility.Awaitility.await(r + " " + key + " = " + value).atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> value.equals(admin.describeConfigs(List.of(r)).all().get().get(r).get(key).value()));
     }
 
     private static TopicsFile capped() {

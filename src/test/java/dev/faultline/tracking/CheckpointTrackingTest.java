@@ -283,13 +283,7 @@ class CheckpointTrackingTest {
         return out;
     }
 
-    static void await(java.util.function.BooleanSupplier done, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeout.toMillis();
-        while (!done.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
+    static void await(java.util.concurrent.Callable<Boolean> done, Duration timeout, String what) {
+        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(200)).until(done);
     }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
 import dev.faultline.pipeline.ModelRegistry;
 
 /** Revision ordering, on-disk revision discovery and regression detection (plain JUnit). */
@@ -47,7 +48,7 @@ class RevisionOrderTest {
         Files.createDirectories(base.resolve("notes"));
         ModelRegistry registry = new ModelRegistry(dir, (p, d, dev) -> {
             throw new UnsupportedOperationException();
-        }, DType.FLOAT32, "cpu", 1, 1L << 30, Duration.ofSeconds(1), Clock.systemUTC());
+        }, DType.FLOAT32, Device.CPU, 1, 1L << 30, Duration.ofSeconds(1), Clock.systemUTC());
         assertThat(registry.revisions("m")).containsExactly("main", "step0100");
         assertThat(registry.revisions("absent")).isEmpty();
         assertThat(registry.revisions("../m")).isEmpty();
@@ -58,7 +59,7 @@ class RevisionOrderTest {
         Path models = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"), "models");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(models.resolve("tinystories-260k")),
                 "shared models not found at " + models.toAbsolutePath() + "; skipping");
-        ModelRegistry registry = new ModelRegistry(models, (p, d, dev) -> null, DType.FLOAT32, "cpu", 1, 1L << 30,
+        ModelRegistry registry = new ModelRegistry(models, (p, d, dev) -> null, DType.FLOAT32, Device.CPU, 1, 1L << 30,
                 Duration.ofSeconds(1), Clock.systemUTC());
         assertThat(registry.revisions("tinystories-260k"))
                 .containsExactlyInAnyOrder("main", "step0050", "step0100", "step0200", "step0380");

@@ -44,21 +44,21 @@ class SetPolicyTest {
     void allKeepsEveryFailureOnce() {
         List<String> ids = new ArrayList<>(ids(100));
         ids.add("bench/3");
-        assertThat(fill(new SetPolicy("all", 10, 0), ids)).hasSize(100);
+        assertThat(fill(new SetPolicy(SetPolicy.Kind.ALL, 10, 0), ids)).hasSize(100);
     }
 
     @Test
     void firstKeepsTheFirstNInArrivalOrder() {
-        assertThat(fill(new SetPolicy("first", 10, 0), ids(100)).keySet()).containsExactlyElementsOf(ids(10));
+        assertThat(fill(new SetPolicy(SetPolicy.Kind.FIRST, 10, 0), ids(100)).keySet()).containsExactlyElementsOf(ids(10));
     }
 
     @Test
     void sampleKeepsTheSameNWhateverTheOrderAndDependsOnTheSeed() {
         List<String> shuffled = new ArrayList<>(ids(200));
         Collections.shuffle(shuffled, new Random(7));
-        var a = fill(new SetPolicy("sample", 20, 42), ids(200)).keySet();
-        var b = fill(new SetPolicy("sample", 20, 42), shuffled).keySet();
-        var c = fill(new SetPolicy("sample", 20, 43), ids(200)).keySet();
+        var a = fill(new SetPolicy(SetPolicy.Kind.SAMPLE, 20, 42), ids(200)).keySet();
+        var b = fill(new SetPolicy(SetPolicy.Kind.SAMPLE, 20, 42), shuffled).keySet();
+        var c = fill(new SetPolicy(SetPolicy.Kind.SAMPLE, 20, 43), ids(200)).keySet();
         assertThat(a).hasSize(20).containsExactlyInAnyOrderElementsOf(b);
         assertThat(c).hasSize(20).isNotEqualTo(a);
         assertThat(a).isNotEqualTo(new java.util.LinkedHashSet<>(ids(20)));
@@ -66,7 +66,8 @@ class SetPolicyTest {
 
     @Test
     void unknownPolicyIsRefusedWithTheChoices() {
-        assertThatThrownBy(() -> new SetPolicy("newest", 10, 0)).hasMessageContaining("all, first or sample");
-        assertThatThrownBy(() -> new SetPolicy("first", 0, 0)).hasMessageContaining("max-per-benchmark");
+        assertThatThrownBy(() -> SetPolicy.Kind.parse("newest")).hasMessageContaining("all, first or sample");
+        assertThatThrownBy(() -> new SetPolicy(SetPolicy.Kind.FIRST, 0, 0)).hasMessageContaining("max-per-benchmark");
+        assertThat(SetPolicy.Kind.parse(" Sample ")).isEqualTo(SetPolicy.Kind.SAMPLE);
     }
 }

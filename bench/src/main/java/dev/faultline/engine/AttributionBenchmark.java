@@ -45,7 +45,8 @@ public class AttributionBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("faultline-bench");
         RandomCheckpoint.tinyStoriesLike(4096).write(dir);
-        model = ModelLoader.load(dir, DType.FLOAT32, System.getProperty("faultline.bench.device", "cpu"));
+        model = ModelLoader.load(dir, DType.FLOAT32, Device.parse(System.getProperty("faultline.bench.device", "cpu")),
+                Long.MAX_VALUE, EngineOptions.from(System::getProperty));
         engine = new AttributionEngine(4);
         Random r = new Random(1);
         ids = new int[tokens];

@@ -11,6 +11,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
 /** {@code /ui/models/{model}}: a model's revisions in training order, optionally for one benchmark. */
 @Path("/ui/models")
 @Produces(MediaType.TEXT_HTML)
@@ -21,6 +23,7 @@ public class CheckpointsPage {
     @Inject
     dev.faultline.tracking.TrackingView tracking;
 
+    @Operation(hidden = true) // an HTML page, not part of the API
     @GET
     @Path("/{model: .+}")
     public Response model(@PathParam("model") String model, @QueryParam("benchmark") String benchmark) {

@@ -8,6 +8,8 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
 import dev.faultline.store.ResultLookup;
 
 /**
@@ -21,6 +23,7 @@ public class FailurePage {
     @Inject
     ResultLookup lookup;
 
+    @Operation(hidden = true) // an HTML page, not part of the API
     @GET
     @Path("/{eventId: .+}")
     public Response failure(@PathParam("eventId") String eventId) {

@@ -14,6 +14,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import dev.faultline.contract.AttributionStatus;
@@ -36,6 +37,7 @@ public class RunsPage {
     @Inject
     CheckpointIndex checkpoints;
 
+    @Operation(hidden = true) // an HTML page, not part of the API
     @GET
     public TemplateInstance runs() {
         long version = updates.version(); // before reading: a change in between is sent again, never lost
@@ -45,6 +47,7 @@ public class RunsPage {
     }
 
     /** Rows of runs changed after version {@code since} (the page's), then live, every half second at most. */
+    @Operation(hidden = true) // an HTML page, not part of the API
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -53,6 +56,7 @@ public class RunsPage {
         return updates.since(since);
     }
 
+    @Operation(hidden = true) // an HTML page, not part of the API
     @GET
     @Path("/runs/{runId: .+}")
     public Response run(@PathParam("runId") String runId, @QueryParam("page") @DefaultValue("0") int page,

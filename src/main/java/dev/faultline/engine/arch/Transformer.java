@@ -27,21 +27,22 @@ public final class Transformer {
     private final HfConfig config;
     private final ModelWeights weights;
     private final DataType dtype;
-    /** Largest score array of one chunk of query rows in {@link #attention} (system property at construction). */
+    /** Largest score array of one chunk of query rows in {@link #attention}. */
     private final long scoreChunkBytes;
 
-    public Transformer(HfConfig config, ModelWeights weights, DataType dtype) {
+    /** A forward pass over {@code weights} in {@code dtype}, attention chunked at {@code scoreChunkBytes}. */
+    public Transformer(HfConfig config, ModelWeights weights, DataType dtype, long scoreChunkBytes) {
         this.config = config;
         this.weights = weights;
         this.dtype = dtype;
-        this.scoreChunkBytes = Long.getLong(SCORE_CHUNK_PROPERTY, SCORE_CHUNK_BYTES);
+        this.scoreChunkBytes = scoreChunkBytes;
     }
 
     public ModelWeights weights() {
         return weights;
     }
 
-    /** Largest score array of one chunk of query rows ({@link #SCORE_CHUNK_BYTES} unless the property set it). */
+    /** Largest score array of one chunk of query rows ({@code EngineOptions.scoreChunkBytes} of the load). */
     public long scoreChunkBytes() {
         return scoreChunkBytes;
     }
@@ -408,13 +409,6 @@ public final class Transformer {
      */
     public record EdgeRows(NDArray edges, NDArray own) {
     }
-
-    /**
-     * Default largest score array of one chunk of query rows in {@link #attention}; the system property
-     * {@value #SCORE_CHUNK_PROPERTY} (bytes, read when a model is loaded) overrides it.
-     */
-    public static final long SCORE_CHUNK_BYTES = 16L << 20;
-    public static final String SCORE_CHUNK_PROPERTY = "faultline.engine.score-chunk-bytes";
 
     /** The additive mask of a hidden key in {@link #attentionEdgeRows}: finite, and far below any score. */
     private static final float HIDDEN = -1e30f;

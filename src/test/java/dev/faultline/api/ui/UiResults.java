@@ -112,13 +112,9 @@ final class UiResults {
         }
     }
 
-    static void awaitServed(String eventId) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            if (given().when().get(Links.rawJson(eventId)).statusCode() == 200) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("result " + eventId + " was never served");
+    static void awaitServed(String eventId) {
+        org.awaitility.Awaitility.await("result " + eventId + " served").atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> given().when().get(Links.rawJson(eventId)).statusCode() == 200);
     }
 }

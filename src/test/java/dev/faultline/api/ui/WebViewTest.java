@@ -170,23 +170,18 @@ class WebViewTest {
         String m = "webview-model-c";
         // main first, and seen before the rest (results of one publish may arrive over several partitions)
         UiResults.publish(UiResults.attributed("webview/c-main-1", "c/main", m, "main", null));
-        for (int i = 0; i < 50 && html(Links.model(m), 200).select("#checkpoints tbody tr").size() < 1; i++) {
-            Thread.sleep(100);
-        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> html(Links.model(m), 200).select("#checkpoints tbody tr").size() >= 1);
         UiResults.publish(
                 UiResults.correct("webview/c-s200-1", "c/step200", m, "step200", null),
                 UiResults.attributed("webview/c-s200-2", "c/step200", m, "step200", null),
                 UiResults.lowLogitDiff("webview/c-s50-1", "c/step50", m, "step50", null, 0.5),
                 UiResults.attributed("webview/c-s50-2", "c/step50", m, "step50", null),
                 UiResults.correct("webview/c-late-1", "c/late", m, "late", 10L));
-        Document doc = null;
-        for (int i = 0; i < 50; i++) {
-            doc = html(Links.model(m), 200);
-            if (doc.select("#checkpoints tbody tr").size() == 4) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        Document doc = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> html(Links.model(m), 200), d -> d.select("#checkpoints tbody tr").size() == 4);
         // main (no number, seen first) first, then step (10) before names with numbers (50, 200)
         assertThat(doc.select("#checkpoints tbody tr").eachAttr("data-revision")).containsExactly("main", "late",
                 "step50", "step200");
