@@ -2,6 +2,7 @@ package dev.faultline.pipeline;
 
 import ai.djl.engine.Engine;
 import dev.faultline.config.FaultlineConfig;
+import dev.faultline.engine.Device;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -27,10 +28,10 @@ public class DeviceCheck {
             return;
         }
         TreeSet<String> onGpu = new TreeSet<>();
-        if (isGpu(models.device())) {
+        if (models.device() == Device.GPU) {
             onGpu.add("faultline.models.device");
         }
-        models.model().forEach((name, m) -> m.device().filter(DeviceCheck::isGpu)
+        models.model().forEach((name, m) -> m.device().filter(d -> d == Device.GPU)
                 .ifPresent(d -> onGpu.add("faultline.models.model.\"" + name + "\".device")));
         if (onGpu.isEmpty()) {
             return;
@@ -42,10 +43,5 @@ public class DeviceCheck {
                     + "installed (docker/Dockerfile.cuda, the Maven profile cuda) and a GPU visible to this container? "
                     + "Set the device to cpu to run on the CPU.");
         }
-    }
-
-    private static boolean isGpu(String device) {
-        String d = device.toLowerCase(Locale.ROOT);
-        return d.equals("gpu") || d.equals("cuda");
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.faultline.config.FaultlineConfig.Role;
+import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -46,23 +48,23 @@ class DeviceCheckTest {
                 return Duration.ofSeconds(60);
             }
 
-            public String dtype() {
-                return "float32";
+            public DType dtype() {
+                return DType.FLOAT32;
             }
 
-            public String device() {
-                return device;
+            public Device device() {
+                return Device.parse(device);
             }
 
             public Map<String, PerModel> model() {
                 Map<String, PerModel> m = new java.util.HashMap<>();
                 perModel.forEach((name, d) -> m.put(name, new PerModel() {
-                    public Optional<String> dtype() {
+                    public Optional<DType> dtype() {
                         return Optional.empty();
                     }
 
-                    public Optional<String> device() {
-                        return Optional.of(d);
+                    public Optional<Device> device() {
+                        return Optional.of(Device.parse(d));
                     }
                 }));
                 return m;
