@@ -50,7 +50,7 @@ public interface AttributionConfig {
      * while each worker loads only the models of its partitions. S = the partition count spreads a run widest; a
      * smaller S keeps a model on fewer workers (fewer loads when many models are in flight).
      */
-    @WithDefault("12")
+    @WithDefault("8")
     int jobShards();
 
     /** Longest input (tokens) attributed; the model's max positions when unset. */
