@@ -63,6 +63,8 @@ public class JobClaims {
 
     @Inject
     CacheConfig cacheConfig;
+    @Inject
+    ResultCache cache;
 
     @Inject
     public JobClaims(RedisDataSource redis) {
@@ -84,6 +86,9 @@ public class JobClaims {
         String mine = workerId + "/" + UUID.randomUUID();
         String key = CLAIM_PREFIX + eventId;
         while (true) {
+            if (cache.degraded()) {
+                return new Owned(null, null); // Redis is being skipped after an error: no claim
+            }
             try {
                 beat();
                 if (values.get(ResultCache.EVENT_PREFIX + eventId) != null) {
@@ -123,6 +128,9 @@ public class JobClaims {
 
     /** Marks the event as being published now (before the result goes to the broker). */
     public void publishing(String eventId) {
+        if (cache.degraded()) {
+            return;
+        }
         try {
             values.setex(PUBLISHING_PREFIX + eventId, Math.max(1, cacheConfig.ttl().toSeconds()),
                     Long.toString(System.currentTimeMillis()));
@@ -133,7 +141,7 @@ public class JobClaims {
 
     /** Gives the claim up (its result is linked, or the attempt failed); a claim since taken by another stays. */
     public void release(String eventId, String claim) {
-        if (claim == null) {
+        if (claim == null || cache.degraded()) {
             return;
         }
         try {
@@ -148,6 +156,9 @@ public class JobClaims {
 
     /** Drops the publishing mark once the event's result is linked. */
     public void published(String eventId) {
+        if (cache.degraded()) {
+            return;
+        }
         try {
             keys.del(PUBLISHING_PREFIX + eventId);
         } catch (RuntimeException e) {
