@@ -271,10 +271,7 @@ class MultiWorkerTest {
             takenOver.addAll(b.partitions);
             assertThat(takenOver).as("the survivors took the dead worker's partitions over").containsAll(hisPartitions);
             Set<String> again = new HashSet<>(c.handled);
-            again.retainAll(a.handled.stream().filter(ids::contains).collect(Collectors.toSet()));
-            Set<String> againB = new HashSet<>(c.handled);
-            againB.retainAll(b.handled);
-            again.addAll(againB);
+            again.removeIf(id -> !a.handled.contains(id) && !b.handled.contains(id));
             assertThat(again).as("jobs of the dead worker delivered again to the survivors").isNotEmpty();
         }
     }
