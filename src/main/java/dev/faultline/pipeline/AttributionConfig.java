@@ -50,6 +50,15 @@ public interface AttributionConfig {
     @WithDefault("64")
     int queueCapacity();
 
+    /**
+     * S, the shards of one model revision's jobs on {@code attribution.jobs} (key {@code model@revision#shard}, shard
+     * = hash(event_id) mod S; {@link JobKeys}): a run spreads over min(S, partitions) partitions, and so workers,
+     * while each worker loads only the models of its partitions. S = the partition count spreads a run widest; a
+     * smaller S keeps a model on fewer workers (fewer loads when many models are in flight).
+     */
+    @WithDefault("8")
+    int jobShards();
+
     /** Longest input (tokens) attributed; the model's max positions when unset. */
     Optional<Integer> maxInputTokens();
 

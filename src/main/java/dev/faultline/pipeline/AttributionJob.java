@@ -7,7 +7,7 @@ import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
 
 /**
- * One failure to explain, as published on {@code attribution.jobs} (key {@code model@revision}): the event, its
+ * One failure to explain, as published on {@code attribution.jobs} (key {@code model@revision#shard}, {@link JobKeys}): the event, its
  * verdict, the answer triage extracted, and when it was enqueued (epoch millis, for queue latency).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)

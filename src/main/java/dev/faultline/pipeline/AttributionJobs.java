@@ -26,8 +26,8 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
  * The pipeline's {@link ScoredEventSink}: correct and unscorable events become results at once; incorrect ones are
  * first looked up in Redis by event id and input key ({@link InputKeys}): an input seen before is answered here, its
  * stored result re-stamped and published without a job, a model or a contrast search, and a re-delivered event whose
- * result exists publishes nothing. The rest become jobs on {@code attribution.jobs} keyed {@code model@revision}, so
- * one model's jobs stay on one worker. The returned stage completes when the broker has acknowledged the result or
+ * result exists publishes nothing. The rest become jobs on {@code attribution.jobs} keyed
+ * {@code model@revision#shard} ({@link JobKeys}): one run spreads over S partitions, and so over S workers. The returned stage completes when the broker has acknowledged the result or
  * job (and Redis has linked an answered event to its result), so triage commits its offset only then.
  */
 @ApplicationScoped
@@ -56,6 +56,9 @@ public class AttributionJobs implements ScoredEventSink {
 
     @Inject
     PipelineMetrics metrics;
+
+    @Inject
+    AttributionConfig config;
 
     @Override
     public CompletionStage<Void> accept(ScoredEvent scored) {
@@ -123,7 +126,7 @@ public class AttributionJobs implements ScoredEventSink {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("job of " + scored.event().eventId() + " is not serialisable", e);
         }
-        String key = scored.event().model() == null ? "unknown@main" : scored.event().model().key();
+        String key = JobKeys.of(scored.event(), config.jobShards());
         return jobs.sendMessage(Message.of(payload)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
                 .subscribeAsCompletionStage();

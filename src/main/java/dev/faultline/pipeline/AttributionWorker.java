@@ -21,8 +21,11 @@ import dev.faultline.store.ResultCache;
 /**
  * Consumes {@code attribution.jobs} (roles {@code worker} and {@code all}) and runs each job on one dedicated thread,
  * the engine's rule (DJL allows one gradient collector per JVM). A job's Kafka record is acknowledged only after its
- * result is on {@code attribution.results} (and then written to Redis), so its offset is committed only then: a
- * crash re-delivers the job, and the event-id lookup in Redis keeps the re-delivery from publishing a second result.
+ * result is on {@code attribution.results} and linked in Redis, so its offset is committed only then: a crash
+ * re-delivers the job. One result per event: the event-id link in Redis ({@code faultline:event:<id>}) answers a
+ * re-delivery of a finished job; a claim ({@link JobClaims}) keeps a second worker from running an event another live
+ * worker is running (a rebalance hands its partition on while the first still works), and a publishing mark lets the
+ * worker that takes over from a dead one find a result that reached the topic before its link did.
  * <p>
  * At most {@code faultline.attribution.queue-capacity} jobs are admitted (one running, the rest queued; gauge
  * {@code faultline_jobs_queued}); beyond that the connector stops receiving (its own bounded buffer, then paused
@@ -49,6 +52,14 @@ public class AttributionWorker {
     ObjectMapper json;
     @Inject
     AttributionConfig config;
+    @Inject
+    JobClaims claims;
+    @Inject
+    InputKeys inputKeys;
+    @Inject
+    dev.faultline.store.ResultTopicReader topic;
+
+    private static final long CLAIM_POLL_MILLIS = 100;
 
     private volatile ThreadPoolExecutor executor;
     private final java.util.concurrent.ExecutorService cacheWriter = java.util.concurrent.Executors
@@ -89,24 +100,90 @@ public class AttributionWorker {
         // acknowledged (offset committable) only after its result is published and cached.
         return admit().thenRun(() -> {
             metrics.jobsQueued().incrementAndGet();
-            ThreadPoolExecutor ex = executor();
-            CompletableFuture.supplyAsync(() -> run(job), ex)
-                    .thenCompose(o -> o.alreadyPublished() ? CompletableFuture.<Void>completedFuture(null)
-                            : publisher.publish(o.result(), true)
-                                    // not on ex: there it would wait behind every admitted job, and a crash
-                                    // meanwhile would leave published results uncached (re-published on restart)
-                                    .thenRunAsync(() -> store(o), cacheWriter))
-                    .handle((v, err) -> err)
-                    .thenCompose(err -> {
-                        metrics.jobsQueued().decrementAndGet();
-                        release();
-                        if (err == null) {
-                            return record.ack();
-                        }
-                        LOG.errorf(err, "result of job %s not published; the record is nacked", job.event().eventId());
-                        return record.nack(err);
-                    });
+            attribute(job).handle((v, err) -> err).thenCompose(err -> {
+                metrics.jobsQueued().decrementAndGet();
+                release();
+                if (err == null) {
+                    return record.ack();
+                }
+                LOG.errorf(err, "result of job %s not published; the record is nacked", job.event().eventId());
+                return record.nack(err);
+            });
         });
+    }
+
+    /**
+     * Runs one job to its end: the event's claim ({@link JobClaims}), the attribution on the engine's thread, the
+     * result on the broker, then in Redis. The stage completes once the result is linked in Redis (or there was
+     * nothing to publish); only then may the job's offset be committed.
+     */
+    public CompletionStage<Void> attribute(AttributionJob job) {
+        String eventId = job.event().eventId();
+        ThreadPoolExecutor ex = executor();
+        return CompletableFuture.supplyAsync(() -> claimAndRun(job), ex)
+                .thenCompose(o -> {
+                    if (o.outcome() == null || o.outcome().alreadyPublished()) {
+                        claims.release(eventId, o.claim());
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    if (o.onTopic()) {
+                        // a dead predecessor's result reached the topic: link it, publish nothing
+                        return CompletableFuture.runAsync(() -> {
+                            store(o.outcome());
+                            claims.published(eventId);
+                            claims.release(eventId, o.claim());
+                        }, cacheWriter);
+                    }
+                    claims.publishing(eventId);
+                    return publisher.publish(o.outcome().result(), true)
+                            // not on ex: there it would wait behind every admitted job, and a crash
+                            // meanwhile would leave published results uncached (re-published on restart)
+                            .thenRunAsync(() -> {
+                                store(o.outcome());
+                                claims.published(eventId);
+                                claims.release(eventId, o.claim());
+                            }, cacheWriter)
+                            .whenComplete((v, err) -> {
+                                if (err != null) {
+                                    claims.release(eventId, o.claim());
+                                }
+                            });
+                });
+    }
+
+    /** What the engine's thread hands on: the outcome (null: nothing to do), the claim, and whether it is on the topic. */
+    private record Claimed(JobProcessor.Outcome outcome, String claim, boolean onTopic) {
+    }
+
+    private Claimed claimAndRun(AttributionJob job) {
+        String eventId = job.event().eventId();
+        JobClaims.Decision d;
+        try {
+            d = claims.acquire(eventId, CLAIM_POLL_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the claim of " + eventId, e);
+        }
+        if (d instanceof JobClaims.Done) {
+            return new Claimed(null, null, false);
+        }
+        JobClaims.Owned owned = (JobClaims.Owned) d;
+        try {
+            if (owned.publishingSince() != null) {
+                // back off a little: the broker's timestamp of a result sent just after the mark may precede it
+                var found = topic.findSince(eventId, owned.publishingSince() - 60_000);
+                if (found.isPresent()) {
+                    LOG.infof("result of %s found on the topic after its worker died: linked, not published again",
+                            eventId);
+                    return new Claimed(JobProcessor.Outcome.computed(found.get(), null, inputKeys.of(job.event())),
+                            owned.claim(), true);
+                }
+            }
+            return new Claimed(run(job), owned.claim(), false);
+        } catch (RuntimeException e) {
+            claims.release(eventId, owned.claim());
+            throw e;
+        }
     }
 
     private int admitted;

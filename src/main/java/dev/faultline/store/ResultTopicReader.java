@@ -37,8 +37,7 @@ public class ResultTopicReader {
 
     private KafkaConsumer<String, String> consumer;
 
-    /** The result of {@code eventId} stored at that position, if it is still there (compaction keeps the latest). */
-    public synchronized Optional<AttributionResult> read(String eventId, int partition, long offset) {
+    private KafkaConsumer<String, String> consumer() {
         if (consumer == null) {
             Properties p = new Properties();
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -47,6 +46,49 @@ public class ResultTopicReader {
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
         }
+        return consumer;
+    }
+
+    /**
+     * The latest result of {@code eventId} published at or after {@code sinceMillis} (broker timestamps), read from
+     * the one partition its key maps to (the producers' default partitioner) up to the current end: a worker taking
+     * over an event whose previous owner died while publishing uses it to tell whether that result got out.
+     */
+    public synchronized Optional<AttributionResult> findSince(String eventId, long sinceMillis) {
+        KafkaConsumer<String, String> c = consumer();
+        int partitions = c.partitionsFor(TOPIC, Duration.ofSeconds(10)).size();
+        TopicPartition tp = new TopicPartition(TOPIC, org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                % partitions);
+        c.assign(List.of(tp));
+        long end = c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
+        var at = c.offsetsForTimes(java.util.Map.of(tp, sinceMillis), Duration.ofSeconds(10)).get(tp);
+        if (at == null) {
+            return Optional.empty(); // nothing written since then
+        }
+        c.seek(tp, at.offset());
+        String found = null;
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                if (r.offset() < end && eventId.equals(r.key()) && r.value() != null) {
+                    found = r.value();
+                }
+            }
+        }
+        if (found == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(json.readValue(found, AttributionResult.class));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The result of {@code eventId} stored at that position, if it is still there (compaction keeps the latest). */
+    public synchronized Optional<AttributionResult> read(String eventId, int partition, long offset) {
+        KafkaConsumer<String, String> consumer = consumer();
         TopicPartition tp = new TopicPartition(TOPIC, partition);
         consumer.assign(List.of(tp));
         consumer.seek(tp, offset);

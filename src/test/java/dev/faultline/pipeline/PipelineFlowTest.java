@@ -75,6 +75,33 @@ class PipelineFlowTest {
         given().when().get("/api/runs/flow/run-b/failures?status=NOPE").then().statusCode(400);
     }
 
+    @Inject
+    io.quarkus.redis.datasource.RedisDataSource redis;
+
+    @Test
+    void theRunIndexLivesInRedisAndItsWriterCommitsSoNoProcessReplaysTheTopic() throws Exception {
+        EvalOutput e = event("flow/indexed-1", "flow/run-idx", "tinystories-260k", "Once upon a time");
+        sink.accept(new ScoredEvent(e, Verdict.CORRECT, "Lily", null)).toCompletableFuture().get();
+        awaitRest(e.eventId());
+        String summary = redis.value(String.class).get("faultline:runs:event:" + e.eventId());
+        assertThat(summary).contains("\"run_id\":\"flow/run-idx\"").contains("\"partition\"");
+        assertThat(redis.hash(String.class).hget("faultline:runs:counts:flow/run-idx", "events")).isEqualTo("1");
+        assertThat(redis.key(String.class).ttl("faultline:runs:run:flow/run-idx")).isPositive();
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", LocalServicesResource.bootstrapServers());
+        long deadline = System.currentTimeMillis() + 30_000;
+        java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed;
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(p)) {
+            do {
+                committed = admin.listConsumerGroupOffsets("faultline-index").partitionsToOffsetAndMetadata()
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+                Thread.sleep(200);
+            } while (committed.isEmpty() && System.currentTimeMillis() < deadline);
+        }
+        assertThat(committed.keySet()).extracting(org.apache.kafka.common.TopicPartition::topic)
+                .contains(ResultPublisher.TOPIC);
+    }
+
     @Test
     void unknownEventIs404() {
         given().when().get("/api/attributions/flow/never-published").then().statusCode(404);

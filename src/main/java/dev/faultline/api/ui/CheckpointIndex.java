@@ -7,23 +7,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
 import dev.faultline.store.RunIndex;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.hash.HashCommands;
+import io.quarkus.redis.datasource.keys.KeyCommands;
+import io.quarkus.redis.datasource.set.SetCommands;
 
 /**
  * Read-model of the checkpoint page: per model, per event the few numbers a revision's row aggregates (verdict,
- * status, Δℓ, normalised relevance per segment). Fed by {@link RunIndex} (so rebuilt from the results topic on
- * restart); a later result for an event replaces the earlier one.
+ * status, Δℓ, normalised relevance per segment), in Redis: written by the {@link RunIndex} writer (group
+ * {@code faultline-index}), read by every pod; a later result for an event replaces the earlier one. Keys (TTL
+ * {@code faultline.index.ttl}): {@code faultline:ckpt:points:<model>} (hash event id → point with its arrival number),
+ * {@code faultline:ckpt:seen:<model>} (hash revision → arrival number of its first result),
+ * {@code faultline:ckpt:steps:<model>} (hash revision → step), {@code faultline:ckpt:models} (set).
  */
 @ApplicationScoped
-public class CheckpointIndex implements RunIndex.Listener {
+public class CheckpointIndex {
 
     /** One event's contribution. */
     public record Point(String eventId, String runId, String revision, Long step, String benchmark, Verdict verdict,
@@ -36,12 +46,31 @@ public class CheckpointIndex implements RunIndex.Listener {
             Map<String, Double> meanSegment, Set<String> runs) {
     }
 
-    private final Map<String, Map<String, Point>> byModel = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Long>> firstSeen = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Long>> steps = new ConcurrentHashMap<>();
-    private final AtomicLong sequence = new AtomicLong();
+    /** A point as stored, with the arrival number of its event's first result. */
+    record Stored(long seq, Point point) {
+    }
 
-    @Override
+    static final String POINTS = "faultline:ckpt:points:";
+    static final String SEEN = "faultline:ckpt:seen:";
+    static final String STEPS = "faultline:ckpt:steps:";
+    static final String MODELS = "faultline:ckpt:models";
+
+    private final HashCommands<String, String, String> hashes;
+    private final SetCommands<String, String> sets;
+    private final KeyCommands<String> keys;
+    @Inject
+    ObjectMapper json;
+    @ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
+    java.time.Duration ttl;
+
+    @Inject
+    public CheckpointIndex(RedisDataSource redis) {
+        this.hashes = redis.hash(String.class);
+        this.sets = redis.set(String.class);
+        this.keys = redis.key(String.class);
+    }
+
+    /** Takes one indexed result (the run index's writer calls it; a Redis error propagates to it). */
     public void indexed(AttributionResult r, RunIndex.EventSummary s) {
         if (r.model() == null || r.model().name() == null) {
             return;
@@ -59,26 +88,51 @@ public class CheckpointIndex implements RunIndex.Listener {
         Point p = new Point(r.eventId(), r.runId(), revision, r.model().step(), r.benchmark(), r.verdict(), r.status(),
                 r.target() == null ? null : r.target().logitDiff(),
                 r.faithfulness() == null ? null : r.faithfulness().informative(), segs);
-        firstSeen.computeIfAbsent(model, k -> new ConcurrentHashMap<>()).putIfAbsent(revision,
-                sequence.incrementAndGet());
+        long seconds = Math.max(1, ttl.toSeconds());
+        sets.sadd(MODELS, model);
+        hashes.hsetnx(SEEN + model, revision, Long.toString(s.sequence()));
+        keys.expire(SEEN + model, seconds);
         if (r.model().step() != null) {
-            steps.computeIfAbsent(model, k -> new ConcurrentHashMap<>()).put(revision, r.model().step());
+            hashes.hset(STEPS + model, revision, Long.toString(r.model().step()));
+            keys.expire(STEPS + model, seconds);
         }
-        byModel.computeIfAbsent(model, k -> new ConcurrentHashMap<>()).put(r.eventId(), p);
+        String old = hashes.hget(POINTS + model, r.eventId());
+        long seq = s.sequence();
+        try {
+            if (old != null) {
+                seq = json.readValue(old, Stored.class).seq(); // keeps its place
+            }
+            hashes.hset(POINTS + model, r.eventId(), json.writeValueAsString(new Stored(seq, p)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        keys.expire(POINTS + model, seconds);
     }
 
     public Set<String> models() {
-        return new TreeSet<>(byModel.keySet());
+        Set<String> out = new TreeSet<>();
+        for (String m : sets.smembers(MODELS)) {
+            if (keys.exists(POINTS + m)) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     public boolean knows(String model) {
-        return byModel.containsKey(model);
+        return keys.exists(POINTS + model);
+    }
+
+    private Map<String, Long> longs(String key) {
+        Map<String, Long> out = new java.util.HashMap<>();
+        hashes.hgetall(key).forEach((k, v) -> out.put(k, Long.parseLong(v)));
+        return out;
     }
 
     /** Benchmarks seen for a model, sorted. */
     public Set<String> benchmarks(String model) {
         Set<String> out = new TreeSet<>();
-        byModel.getOrDefault(model, Map.of()).values().forEach(p -> {
+        points(model, null).forEach(p -> {
             if (p.benchmark() != null) {
                 out.add(p.benchmark());
             }
@@ -101,8 +155,8 @@ public class CheckpointIndex implements RunIndex.Listener {
         for (Point p : points(model, benchmark)) {
             byRevision.computeIfAbsent(p.revision(), k -> new ArrayList<>()).add(p);
         }
-        Map<String, Long> seen = firstSeen.getOrDefault(model, Map.of());
-        Map<String, Long> stepOf = steps.getOrDefault(model, Map.of());
+        Map<String, Long> seen = longs(SEEN + model);
+        Map<String, Long> stepOf = longs(STEPS + model);
         List<RevisionOrder.Revision> order = new ArrayList<>();
         byRevision.keySet().forEach(name -> order.add(new RevisionOrder.Revision(name, stepOf.get(name),
                 seen.getOrDefault(name, Long.MAX_VALUE))));
@@ -114,9 +168,19 @@ public class CheckpointIndex implements RunIndex.Listener {
         return out;
     }
 
+    /** A model's points in the order their events first arrived. */
     private List<Point> points(String model, String benchmark) {
-        return byModel.getOrDefault(model, Map.of()).values().stream()
-                .filter(p -> benchmark == null || benchmark.equals(p.benchmark())).toList();
+        List<Stored> all = new ArrayList<>();
+        for (String v : hashes.hgetall(POINTS + model).values()) {
+            try {
+                all.add(json.readValue(v, Stored.class));
+            } catch (Exception e) {
+                // an unreadable entry is left out
+            }
+        }
+        all.sort(java.util.Comparator.comparingLong(Stored::seq));
+        return all.stream().map(Stored::point).filter(p -> benchmark == null || benchmark.equals(p.benchmark()))
+                .toList();
     }
 
     static Revision aggregate(RevisionOrder.Revision rev, long order, List<Point> points) {

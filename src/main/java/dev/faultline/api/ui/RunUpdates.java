@@ -49,6 +49,8 @@ public class RunUpdates implements RunIndex.Listener {
         return Multi.createFrom().deferred(() -> {
             AtomicLong seen = new AtomicLong(Math.max(0, Math.min(since, clock.get())));
             return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(PERIOD)
+                    // the rows are read from Redis (blocking): off the event loop
+                    .emitOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
                     .onItem().transformToIterable(tick -> changedSince(seen));
         });
     }

@@ -1,0 +1,333 @@
+package dev.faultline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.MethodOrderer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.demo.AdditionProblem;
+import dev.faultline.demo.AdditionSuite;
+import dev.faultline.embedded.LocalServicesResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+
+/**
+ * Several attribution workers and one triage on the embedded broker and Redis. The triage is this Quarkus process's
+ * own (it consumes {@code eval.outputs} and sends jobs to a 6-partition jobs topic); its SmallRye worker is off. The
+ * three workers are separate Kafka consumers in one group, each polling {@code attribution.jobs} and handing every
+ * job to the real worker path ({@link AttributionWorker#attribute}), committing a poll's offsets only once its jobs
+ * are done, as the connector does. They share this JVM's engine thread (DJL allows one per JVM), so the test shows
+ * distribution, rebalancing and one result per event, not speed-up. Model: the bundled faultline-demo (milliseconds per
+ * attribution).
+ */
+@QuarkusTest
+@WithTestResource(LocalServicesResource.class)
+@TestProfile(MultiWorkerTest.Profile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiWorkerTest {
+
+    static final String JOBS = "attribution.jobs.multi";
+    static final int PARTITIONS = 6;
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("mp.messaging.incoming.attribution-jobs.enabled", "false",
+                    "mp.messaging.outgoing.attribution-jobs-out.topic", JOBS,
+                    "faultline.attribution.job-shards", Integer.toString(PARTITIONS),
+                    "faultline.tracking.enabled", "false",
+                    // the random wrong digits are seldom the model's own choice: attribute them all the same
+                    "faultline.attribution.min-logit-diff", "-1000");
+        }
+    }
+
+    @Inject
+    AttributionWorker worker;
+    @Inject
+    ObjectMapper json;
+
+    static KafkaProducer<String, String> producer;
+
+    @BeforeAll
+    static void topic() throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(JOBS)) {
+                admin.createTopics(List.of(new NewTopic(JOBS, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+        Properties pp = new Properties();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+        producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer());
+    }
+
+    @AfterAll
+    static void close() {
+        producer.close();
+    }
+
+    /** One worker instance: its own consumer in the group, jobs handed to the real worker path. */
+    final class Instance implements AutoCloseable {
+        final String name;
+        final Set<String> handled = ConcurrentHashMap.newKeySet();
+        final Set<Integer> partitions = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean killed = new AtomicBoolean();
+        final AtomicBoolean stopped = new AtomicBoolean();
+        final Thread thread;
+        final int dieAfter;
+
+        Instance(String name) {
+            this(name, Integer.MAX_VALUE);
+        }
+
+        /** An instance that dies once it has taken {@code dieAfter} jobs, with that poll's jobs uncommitted. */
+        Instance(String name, int dieAfter) {
+            this.name = name;
+            this.dieAfter = dieAfter;
+            this.thread = new Thread(this::loop, "mw-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "mw-workers");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "8");
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "mw-" + name);
+            KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+            try {
+                c.subscribe(List.of(JOBS));
+                while (!stopped.get() && !killed.get()) {
+                    var records = c.poll(Duration.ofMillis(100));
+                    List<CompletableFuture<Void>> running = new ArrayList<>();
+                    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+                    for (ConsumerRecord<String, String> r : records) {
+                        AttributionJob job = json.readValue(r.value(), AttributionJob.class);
+                        handled.add(job.event().eventId());
+                        partitions.add(r.partition());
+                        running.add(worker.attribute(job).toCompletableFuture());
+                        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                        if (handled.size() >= dieAfter) {
+                            killed.set(true);
+                            break;
+                        }
+                    }
+                    if (killed.get()) {
+                        break; // died with this poll's jobs running: nothing committed
+                    }
+                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+                    if (killed.get()) {
+                        break;
+                    }
+                    if (!offsets.isEmpty()) {
+                        c.commitSync(offsets);
+                    }
+                }
+            } catch (Exception e) {
+                if (!killed.get()) {
+                    throw new IllegalStateException(e);
+                }
+            } finally {
+                // a killed instance leaves without committing; the group hands its partitions to the others
+                c.close(Duration.ZERO);
+            }
+        }
+
+
+        @Override
+        public void close() throws InterruptedException {
+            stopped.set(true);
+            thread.join(30_000);
+        }
+    }
+
+    /** {@code n} wrong answers of distinct addition problems (distinct inputs: no answer from the input cache). */
+    List<EvalOutput> run(String runId, int n, long seed) {
+        Random random = new Random(seed);
+        Set<String> prompts = new HashSet<>();
+        List<EvalOutput> out = new ArrayList<>();
+        while (out.size() < n) {
+            AdditionProblem p = new AdditionProblem(Integer.toString(100 + random.nextInt(899_900)),
+                    Integer.toString(10 + random.nextInt(89_990)));
+            if (!prompts.add(p.prompt())) {
+                continue;
+            }
+            String answer = p.answer();
+            int at = random.nextInt(answer.length());
+            char wrong = (char) ('0' + (answer.charAt(at) - '0' + 1 + random.nextInt(8)) % 10);
+            String output = answer.substring(0, at) + wrong + answer.substring(at + 1);
+            out.add(AdditionSuite.toEvent(p, output, runId, new EvalOutput.ModelRef("faultline-demo", "main", null),
+                    Instant.parse("2026-11-24T00:00:00Z")));
+        }
+        return out;
+    }
+
+    void publish(List<EvalOutput> events) throws Exception {
+        for (EvalOutput e : events) {
+            producer.send(new ProducerRecord<>("eval.outputs", e.runId(), json.writeValueAsString(e)));
+        }
+        producer.flush();
+    }
+
+    /** Results of the run on the topic, by event id, once every event has one (or after the timeout). */
+    Map<String, List<AttributionResult>> results(String runId, Set<String> ids, Duration timeout) {
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().filter(r -> runId.equals(r.runId())).map(AttributionResult::eventId)
+                    .collect(Collectors.toSet()).containsAll(ids), timeout);
+            // a little longer: a duplicate would come right after
+            topic.pollUntil(rs -> false, Duration.ofSeconds(3));
+            return topic.results.stream().filter(r -> runId.equals(r.runId()))
+                    .collect(Collectors.groupingBy(AttributionResult::eventId));
+        }
+    }
+
+    static void assertOneResultEach(Map<String, List<AttributionResult>> byEvent, Set<String> ids) {
+        assertThat(byEvent.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(byEvent.entrySet()).allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).hasSize(1));
+    }
+
+    @Test
+    @Order(1)
+    void oneRunSpreadsOverThreeWorkersWithOneResultPerEvent() throws Exception {
+        List<EvalOutput> events = run("multi/run-1", 240, 1);
+        Set<String> ids = events.stream().map(EvalOutput::eventId).collect(Collectors.toCollection(LinkedHashSet::new));
+        try (Instance a = new Instance("a"); Instance b = new Instance("b"); Instance c = new Instance("c")) {
+            Thread.sleep(3000); // the three join the group before the run starts
+            publish(events);
+            Map<String, List<AttributionResult>> byEvent = results("multi/run-1", ids, Duration.ofMinutes(4));
+            assertOneResultEach(byEvent, ids);
+            for (Instance i : List.of(a, b, c)) {
+                long mine = i.handled.stream().filter(ids::contains).count();
+                assertThat(mine).as("jobs of worker %s", i.name).isGreaterThanOrEqualTo(ids.size() / 5);
+            }
+            assertThat(byEvent.values().stream().filter(l -> l.get(0).status() == AttributionStatus.ATTRIBUTED).count())
+                    .as("attributed by the engine, not skipped").isGreaterThan(ids.size() / 2);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aWorkerKilledMidRunLeavesExactlyOneResultPerEvent() throws Exception {
+        List<EvalOutput> events = run("multi/run-2", 240, 2);
+        Set<String> ids = events.stream().map(EvalOutput::eventId).collect(Collectors.toCollection(LinkedHashSet::new));
+        try (Instance a = new Instance("a2"); Instance b = new Instance("b2")) {
+            // dies after 30 jobs, with its last poll's jobs still running and their offsets not committed
+            Instance c = new Instance("c2", 30);
+            Thread.sleep(3000);
+            publish(events);
+            c.thread.join(120_000);
+            assertThat(c.killed).isTrue();
+            Set<Integer> hisPartitions = Set.copyOf(c.partitions);
+            Map<String, List<AttributionResult>> byEvent = results("multi/run-2", ids, Duration.ofMinutes(4));
+            assertOneResultEach(byEvent, ids);
+            Set<Integer> takenOver = new HashSet<>(a.partitions);
+            takenOver.addAll(b.partitions);
+            assertThat(takenOver).as("the survivors took the dead worker's partitions over").containsAll(hisPartitions);
+            Set<String> again = new HashSet<>(c.handled);
+            again.removeIf(id -> !a.handled.contains(id) && !b.handled.contains(id));
+            assertThat(again).as("jobs of the dead worker delivered again to the survivors").isNotEmpty();
+        }
+    }
+
+    @Inject
+    JobClaims claims;
+    @Inject
+    io.quarkus.redis.datasource.RedisDataSource redis;
+    @Inject
+    ResultPublisher results;
+
+    @Test
+    @Order(3)
+    void theClaimOfADeadWorkerIsTakenOver() throws Exception {
+        redis.value(String.class).set(JobClaims.CLAIM_PREFIX + "multi/dead-1", "dead-worker/attempt-1");
+        JobClaims.Decision d = claims.acquire("multi/dead-1", 10);
+        assertThat(d).isInstanceOfSatisfying(JobClaims.Owned.class,
+                o -> assertThat(o.claim()).startsWith(claims.workerId() + "/"));
+        assertThat(redis.value(String.class).get(JobClaims.CLAIM_PREFIX + "multi/dead-1")).startsWith(claims.workerId());
+    }
+
+    @Test
+    @Order(4)
+    void theClaimOfALiveWorkerIsWaitedForUntilTheResultIsLinked() throws Exception {
+        var values = redis.value(String.class);
+        values.setex(JobClaims.WORKER_PREFIX + "live-worker", 60, "alive");
+        values.set(JobClaims.CLAIM_PREFIX + "multi/live-1", "live-worker/attempt-1");
+        CompletableFuture<JobClaims.Decision> d = CompletableFuture.supplyAsync(() -> {
+            try {
+                return claims.acquire("multi/live-1", 10);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertThat(d).as("still waiting for the live owner").isNotDone();
+        values.set(dev.faultline.store.ResultCache.EVENT_PREFIX + "multi/live-1", "faultline:result:multi/live-1");
+        assertThat(d.get(30, TimeUnit.SECONDS)).isInstanceOf(JobClaims.Done.class);
+    }
+
+    @Test
+    @Order(5)
+    void aResultPublishedByAWorkerThatDiedBeforeLinkingIsNotPublishedAgain() throws Exception {
+        EvalOutput e = run("multi/run-3", 1, 3).get(0);
+        var values = redis.value(String.class);
+        // the dead worker's state: a publishing mark, its result on the topic, no event link, a stale claim
+        values.set(JobClaims.PUBLISHING_PREFIX + e.eventId(), Long.toString(System.currentTimeMillis()));
+        values.set(JobClaims.CLAIM_PREFIX + e.eventId(), "dead-worker/attempt-9");
+        results.publish(new ResultBuilder(e, dev.faultline.contract.Verdict.INCORRECT, AttributionStatus.NO_CONTRAST,
+                "from the dead worker").build(), true).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        worker.attribute(new AttributionJob(e, dev.faultline.contract.Verdict.INCORRECT, null, 0))
+                .toCompletableFuture().get(60, TimeUnit.SECONDS);
+        Map<String, List<AttributionResult>> byEvent = results("multi/run-3", Set.of(e.eventId()), Duration.ofSeconds(30));
+        assertThat(byEvent.get(e.eventId())).singleElement()
+                .satisfies(r -> assertThat(r.reason()).isEqualTo("from the dead worker"));
+        assertThat(values.get(dev.faultline.store.ResultCache.EVENT_PREFIX + e.eventId())).isNotNull();
+        assertThat(values.get(JobClaims.CLAIM_PREFIX + e.eventId())).isNull();
+    }
+}
