@@ -20,6 +20,15 @@ public final class AttributionEngine implements AutoCloseable {
 
     private final ThreadPoolExecutor worker;
     private final long maxPassBytes;
+    /** Most attributions run as one batch when callers wait together ({@link #attribute}); 1 = never batch. */
+    private volatile int maxBatch = 1;
+    private final List<Pending> pending = new java.util.ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** An attribution waiting for a pass: batched with others of the same model and rules when they wait together. */
+    private record Pending(HfLanguageModel model, AttributionRequest request,
+            java.util.concurrent.CompletableFuture<Attribution> result) {
+    }
 
     /** @param queueCapacity how many callers may wait; one more is refused with {@link java.util.concurrent.RejectedExecutionException} */
     public AttributionEngine(int queueCapacity) {
@@ -66,14 +75,124 @@ public final class AttributionEngine implements AutoCloseable {
         return call(() -> Attributor.logitsAt(m, ids, position));
     }
 
-    /** One attribution pass (forward, backward, optional faithfulness), in its own NDManager scope. */
+    /**
+     * One attribution pass (forward, backward, optional faithfulness), in its own NDManager scope. With
+     * {@link #batchUpTo} above 1, callers that wait at the same time for the same model, method and softmax rule
+     * share one padded pass ({@link #attributeBatch}: the same results), up to that many and within the memory
+     * budget: several worker threads calling this is how queued jobs become batches.
+     */
     public Attribution attribute(LanguageModel model, AttributionRequest request) {
         HfLanguageModel m = HfLanguageModel.of(model);
         if (request == null) {
             throw new IllegalArgumentException("request must not be null");
         }
         checkPassMemory(m, request.ids().length);
-        return call(() -> Attributor.attribute(m, request));
+        if (maxBatch <= 1) {
+            return call(() -> {
+                passes.incrementAndGet();
+                return Attributor.attribute(m, request);
+            });
+        }
+        Pending mine = new Pending(m, request, new java.util.concurrent.CompletableFuture<>());
+        synchronized (pending) {
+            pending.add(mine);
+        }
+        try {
+            call(() -> {
+                runPending();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            synchronized (pending) {
+                if (pending.remove(mine)) { // never ran: the queue refused it or the engine is closed
+                    throw e;
+                }
+            }
+        }
+        try {
+            return mine.result().join(); // done by this caller's task or an earlier one that batched it
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Lets up to {@code n} waiting attributions of one model and rules run as one batch ({@code 1}: one pass each,
+     * the default).
+     */
+    public void batchUpTo(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + n);
+        }
+        maxBatch = n;
+    }
+
+    /** Attribution passes run so far (a batch counts once). */
+    public long passes() {
+        return passes.get();
+    }
+
+    /**
+     * On the worker: takes the oldest waiting attribution and those waiting for the same model, method and softmax
+     * rule (up to the batch size and the memory budget), runs them as one batch, and completes each one's result. A
+     * batch that fails is retried one request at a time, so one bad request fails alone.
+     */
+    private void runPending() {
+        List<Pending> batch = new java.util.ArrayList<>();
+        synchronized (pending) {
+            if (pending.isEmpty()) {
+                return; // an earlier task took this caller's request into its batch
+            }
+            Pending first = pending.get(0);
+            long bytes = 0;
+            for (java.util.Iterator<Pending> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch;) {
+                Pending p = it.next();
+                if (p.model() != first.model() || !sameRules(p.request(), first.request())) {
+                    continue;
+                }
+                long need = passBytes(p.model(), p.request().ids().length);
+                if (!batch.isEmpty() && bytes + need > maxPassBytes) {
+                    break;
+                }
+                bytes += need;
+                batch.add(p);
+                it.remove();
+            }
+        }
+        if (batch.size() == 1) {
+            run(batch.get(0));
+            return;
+        }
+        List<Attribution> out;
+        try {
+            passes.incrementAndGet();
+            out = Attributor.attributeBatch(batch.get(0).model(), batch.stream().map(Pending::request).toList());
+        } catch (RuntimeException e) {
+            batch.forEach(this::run);
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(out.get(i));
+        }
+    }
+
+    private void run(Pending p) {
+        try {
+            passes.incrementAndGet();
+            p.result().complete(Attributor.attribute(p.model(), p.request()));
+        } catch (RuntimeException | Error e) {
+            p.result().completeExceptionally(e);
+        }
+    }
+
+    private static boolean sameRules(AttributionRequest a, AttributionRequest b) {
+        return java.util.Objects.equals(a.method() == null ? Method.ATTNLRP : a.method(),
+                b.method() == null ? Method.ATTNLRP : b.method())
+                && java.util.Objects.equals(a.softmax() == null ? SoftmaxRule.ATTNLRP : a.softmax(),
+                        b.softmax() == null ? SoftmaxRule.ATTNLRP : b.softmax());
     }
 
     /**
@@ -97,7 +216,10 @@ public final class AttributionEngine implements AutoCloseable {
                     need / 1e9, maxPassBytes / 1e9), longest, longest);
         }
         List<AttributionRequest> copy = List.copyOf(requests);
-        return call(() -> Attributor.attributeBatch(m, copy));
+        return call(() -> {
+            passes.incrementAndGet();
+            return Attributor.attributeBatch(m, copy);
+        });
     }
 
     /** Estimated memory of one attribution pass of {@code tokens} tokens on {@code model} ({@link PassMemory}). */

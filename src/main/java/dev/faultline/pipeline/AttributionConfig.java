@@ -69,6 +69,15 @@ public interface AttributionConfig {
     Optional<Integer> threads();
 
     /**
+     * Jobs of one model and rules a worker attributes in one padded pass when they are queued together (the engine's
+     * {@code attributeBatch}: the same results as one pass each). 1 = one pass per job. Batches stay within
+     * {@link #maxPassBytes()}. The worker then prepares up to this many jobs at once (contrast search, cache look-up),
+     * so that their attributions meet in the engine's queue.
+     */
+    @WithDefault("1")
+    int batchSize();
+
+    /**
      * The most memory one attribution pass may take beyond the weights (bytes); a longer input gets INPUT_TOO_LONG
      * with the estimate (engine {@code PassMemory}). Default: 40 % of the memory the JVM sees (the weights' budget,
      * faultline.models.max-bytes, defaults to half).

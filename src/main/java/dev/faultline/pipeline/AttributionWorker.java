@@ -73,7 +73,10 @@ public class AttributionWorker {
         if (executor == null) {
             synchronized (this) {
                 if (executor == null) {
-                    executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                    // one thread per job of a batch: each prepares its job (claim, contrast search, cache) and
+                    // waits in the engine, where jobs waiting together share one pass
+                    int threads = Math.max(1, config.batchSize());
+                    executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
                             new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
                                 Thread t = new Thread(r, "faultline-attribution");
                                 t.setDaemon(true);

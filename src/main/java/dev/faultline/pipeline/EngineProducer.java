@@ -33,7 +33,9 @@ public class EngineProducer {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
         long passBudget = config.maxPassBytes().orElseGet(() -> ModelsConfig.defaultMaxBytes() * 4 / 5);
-        return new AttributionEngine(config.queueCapacity(), passBudget);
+        AttributionEngine engine = new AttributionEngine(Math.max(config.queueCapacity(), config.batchSize()), passBudget);
+        engine.batchUpTo(config.batchSize());
+        return engine;
     }
 
     void closeEngine(@Disposes AttributionEngine engine) {
