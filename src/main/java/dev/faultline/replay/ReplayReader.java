@@ -101,7 +101,7 @@ public final class ReplayReader {
         if (e.eventId() == null || e.eventId().isBlank()) {
             throw new IllegalArgumentException("missing event_id");
         }
-        if (e.prompt() == null || e.output() == null) {
+        if ((e.prompt() == null && !e.hasMessages()) || e.output() == null) {
             throw new IllegalArgumentException("missing prompt or output");
         }
         String runId = stamp.runId() != null ? stamp.runId() : e.runId();
@@ -121,6 +121,7 @@ public final class ReplayReader {
         }
         return new EvalOutput(EvalOutput.SCHEMA, e.eventId(), runId, model, e.benchmark(), e.exampleId(), e.prompt(),
                 e.output(), e.references(), e.scoring(), e.correct(), e.segments(), e.error(),
-                e.producedAt() != null ? e.producedAt() : now);
+                e.producedAt() != null ? e.producedAt() : now, e.messages(), e.addGenerationPrompt(),
+                e.chatTemplateKwargs(), e.extractedAnswer(), e.promptTokenIds(), e.outputTokenIds());
     }
 }

@@ -18,6 +18,8 @@ class EventValidatorTest {
         public int maxOutputBytes() { return 1000; }
         public int maxReferences() { return 3; }
         public int maxReferenceBytes() { return 100; }
+        public int maxTokenIds() { return 8; }
+        public int maxMessages() { return 3; }
     };
 
     private final EventValidator validator = new EventValidator(LIMITS);
