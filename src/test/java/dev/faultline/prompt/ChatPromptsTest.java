@@ -1,0 +1,63 @@
+package dev.faultline.prompt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.engine.SharedFiles;
+
+class ChatPromptsTest {
+
+    private static final List<Map<String, Object>> CHAT = List.of(
+            Map.of("role", "system", "content", "You are a helpful assistant."),
+            Map.of("role", "user", "content", "What is the capital of France?"));
+
+    private static EvalOutput event(List<EvalOutput.Segment> segments, Map<String, Object> kwargs) {
+        return new EvalOutput(EvalOutput.SCHEMA, "e", "r", new EvalOutput.ModelRef("qwen3", null, null), "b", "x",
+                null, "Paris", List.of("Paris"), null, null, segments, null, null, CHAT, null, kwargs, null, null, null);
+    }
+
+    @Test
+    void messagesRenderWithTheModelsTemplateAndSegmentsNameMessages() throws Exception {
+        ChatTemplate template = new ChatPrompts().template(SharedFiles.require("tokenizers/qwen3"));
+        EvalOutput rendered = ChatPrompts.render(event(List.of(new EvalOutput.Segment("asked", 0, 0, "user"),
+                new EvalOutput.Segment("persona", 0, 0, "0")), Map.of("enable_thinking", false)), template);
+        // c02 of data/chat-templates/cases.jsonl
+        assertThat(rendered.prompt()).isEqualTo("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                + "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
+                + "<think>\n\n</think>\n\n");
+        assertThat(rendered.segments()).extracting(EvalOutput.Segment::name).containsExactly("asked", "persona");
+        EvalOutput.Segment asked = rendered.segments().get(0);
+        assertThat(rendered.prompt().substring(asked.start(), asked.end())).isEqualTo("What is the capital of France?");
+        EvalOutput.Segment persona = rendered.segments().get(1);
+        assertThat(rendered.prompt().substring(persona.start(), persona.end())).isEqualTo("You are a helpful assistant.");
+        assertThat(rendered.eventId()).isEqualTo("e");
+        assertThat(rendered.output()).isEqualTo("Paris");
+    }
+
+    @Test
+    void withoutSegmentsEachRoleIsOne() throws Exception {
+        ChatTemplate template = new ChatPrompts().template(SharedFiles.require("tokenizers/qwen3"));
+        EvalOutput rendered = ChatPrompts.render(event(null, null), template);
+        assertThat(rendered.segments()).extracting(EvalOutput.Segment::name).containsExactly("system", "user");
+        assertThat(rendered.prompt()).endsWith("<|im_start|>assistant\n");
+    }
+
+    @Test
+    void aModelWithoutTemplateOrABrokenOneIsAnError(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"</s>\"}");
+        assertThatThrownBy(() -> new ChatPrompts().template(dir)).isInstanceOf(ChatTemplateException.class)
+                .hasMessageContaining("no chat_template");
+        ChatTemplate broken = new ChatTemplate("{% for m in messages %}{{ m.content }", Map.of());
+        assertThatThrownBy(() -> ChatPrompts.render(event(null, null), broken))
+                .isInstanceOf(ChatTemplateException.class);
+    }
+}
