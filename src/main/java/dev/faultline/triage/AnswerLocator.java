@@ -13,7 +13,8 @@ import dev.faultline.contract.EvalOutput;
  * <li>{@code extracted_answer} (a harness filter's pick): lm-eval's regex filters take {@code findall(...)[group_select]}
  * - the first match for answer-marker patterns ({@code "#### (...)"}, {@code "The answer is (...)"}), the last match
  * for the flexible number pattern. So the answer right after the first answer marker that it follows wins; without a
- * marker, the last occurrence of the answer that is not part of a longer number or word.</li>
+ * marker, the start of the response when it opens with the answer (first-word filters), else the last occurrence of
+ * the answer that is not part of a longer number or word.</li>
  * <li>{@code regex} scoring: the pattern's first match (group 1 when present), as triage scores it.</li>
  * <li>{@code numeric}: the last number; {@code choice}: the stated letter.</li>
  * </ul>
@@ -110,6 +111,14 @@ public final class AnswerLocator {
                     return new Location(new int[] {i + 1, i + 1 + answer.length()}, null);
                 }
             }
+        }
+        int lead = 0;
+        while (lead < output.length() && Character.isWhitespace(output.charAt(lead))) {
+            lead++;
+        }
+        if (output.startsWith(answer, lead)) {
+            // first-word and whole-response filters: the answer opens the response
+            return new Location(new int[] {lead, lead + answer.length()}, null);
         }
         int fallback = -1;
         for (int at = output.lastIndexOf(answer); at >= 0; at = at == 0 ? -1 : output.lastIndexOf(answer, at - 1)) {

@@ -76,6 +76,28 @@ class PipelineFlowTest {
     }
 
     @Test
+    void chatEventWhoseModelHasNoTemplateFailsWithTheReasonAndOthersGoOn() throws Exception {
+        EvalOutput plain = event("flow/chat-plain-1", "flow/run-c", "tinystories-260k", "Once upon a time, Tom met");
+        EvalOutput chat = new EvalOutput(EvalOutput.SCHEMA, "flow/chat-1", "flow/run-c",
+                new EvalOutput.ModelRef("tinystories-260k", "main", null), "unit", "flow/chat-1", null, " Lily.",
+                List.of("Tom"), new EvalOutput.Scoring("regex", "^\\s*([A-Za-z]+)"), null,
+                List.of(new EvalOutput.Segment("asked", 0, 0, "user")), null, "2026-11-24T00:00:00Z",
+                List.of(java.util.Map.of("role", "user", "content", "Who met Tom?")), true, null, null, null, null);
+        sink.accept(new ScoredEvent(chat, Verdict.INCORRECT, "Lily", null)).toCompletableFuture().get();
+        sink.accept(new ScoredEvent(plain, Verdict.INCORRECT, "Lily", null)).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(plain.eventId()))
+                    && rs.stream().anyMatch(r -> r.eventId().equals(chat.eventId())), Duration.ofSeconds(120));
+            assertThat(topic.of(chat.eventId())).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(AttributionStatus.FAILED);
+                assertThat(r.reason()).contains("chat template").contains("no chat_template");
+            });
+            assertThat(topic.of(plain.eventId())).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isNotEqualTo(AttributionStatus.FAILED));
+        }
+    }
+
+    @Test
     void unknownEventIs404() {
         given().when().get("/api/attributions/flow/never-published").then().statusCode(404);
     }

@@ -29,8 +29,15 @@ class AnswerLocatorTest {
 
     @Test
     void withoutAMarkerTheLastStandaloneOccurrence() {
-        String out = "16 eggs, 116 in all, then 16 again and 160";
+        String out = "Eggs: 16, 116 in all, then 16 again and 160";
         assertThat(located(event(out, "numeric", null, "16"))).isEqualTo(out.indexOf("16 again") + ":16");
+    }
+
+    @Test
+    void aResponseThatOpensWithTheAnswerHasItThere() {
+        // lm-eval's first_word filter on "blue blue": the first word
+        assertThat(located(event("blue blue", "regex", "^\\s*([A-Za-z]+)", "blue"))).isEqualTo("0:blue");
+        assertThat(located(event(" Sam and Sam", "exact", null, "Sam"))).isEqualTo("1:Sam");
     }
 
     @Test
