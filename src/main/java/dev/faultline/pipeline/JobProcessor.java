@@ -124,7 +124,7 @@ public class JobProcessor {
                     throw new InputTooLongException(ids.length, maxTokens);
                 }
                 return engine.logitsAt(model, ids, -1);
-            }, event, job.answer());
+            }, event, job.answer(), !input.hasMessages());
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;
             skip.reason = e.getMessage();

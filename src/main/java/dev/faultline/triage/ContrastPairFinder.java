@@ -44,10 +44,20 @@ public final class ContrastPairFinder {
 
     /** Finds the pair for a wrong answer; {@code answer} is the extracted answer triage scored (may be null). */
     public PairSearch find(TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer) {
+        return find(tokenizer, logits, event, answer, true);
+    }
+
+    /**
+     * As {@link #find(TextTokenizer, Logits, EvalOutput, String)}; {@code addSpecialTokens} false for a prompt a chat
+     * template rendered (the template writes its own BOS; transformers tokenizes it without special tokens).
+     */
+    public PairSearch find(TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer,
+            boolean addSpecialTokens) {
+        final boolean special = addSpecialTokens;
         String prompt = Objects.requireNonNullElse(event.prompt(), "");
         String output = Objects.requireNonNullElse(event.output(), "");
-        TokenizedText full = tokenizer.encode(prompt + output, true);
-        TokenizedText promptOnly = tokenizer.encode(prompt, true);
+        TokenizedText full = tokenizer.encode(prompt + output, special);
+        TokenizedText promptOnly = tokenizer.encode(prompt, special);
         int promptTokens = promptTokens(full, promptOnly, prompt.length());
         boolean mismatch = !isPrefix(promptOnly.ids(), full.ids()) || promptTokens != promptOnly.size();
         AttributionResult.Tokenization tokenization = null;
@@ -91,8 +101,8 @@ public final class ContrastPairFinder {
             for (String c : contrasts) {
                 String continuation = joinContinuation(output.substring(0, startInOutput), c, full.tokens()[k],
                         tokenizer.tokenText(full.ids()[k]));
-                int[] ref = producerIds ? referenceIds(tokenizer, full, k, prompt + continuation)
-                        : tokenizer.encode(prompt + continuation, true).ids();
+                int[] ref = producerIds ? referenceIds(tokenizer, full, k, prompt + continuation, special)
+                        : tokenizer.encode(prompt + continuation, special).ids();
                 if (ref.length > k && prefixEquals(ref, full.ids(), k) && ref[k] != full.ids()[k]) {
                     candidates.add(new Candidate(k, ref[k], c));
                 } else {
@@ -121,8 +131,8 @@ public final class ContrastPairFinder {
             for (String reference : references(event)) {
                 // the answer replaced by the reference, what follows it kept: the first token where the two differ
                 String continuation = joinContinuation(output.substring(0, answerStart), reference, null, null) + after;
-                int[] ref = producerIds ? referenceIds(tokenizer, full, k0, prompt + continuation)
-                        : tokenizer.encode(prompt + continuation, true).ids();
+                int[] ref = producerIds ? referenceIds(tokenizer, full, k0, prompt + continuation, special)
+                        : tokenizer.encode(prompt + continuation, special).ids();
                 int d = firstDifference(full.ids(), ref);
                 if (d < promptTokens) {
                     reasons.add("'" + reference + "' re-tokenizes the prompt differently");
@@ -168,9 +178,10 @@ public final class ContrastPairFinder {
      * text's own tokens of {@code text} from the character where token {@code k} starts (tokenized in context when
      * the text's tokenization has a boundary there, else on their own).
      */
-    static int[] referenceIds(TextTokenizer tokenizer, TokenizedText producer, int k, String text) {
+    static int[] referenceIds(TextTokenizer tokenizer, TokenizedText producer, int k, String text,
+            boolean addSpecialTokens) {
         int from = Math.min(producer.starts()[k], text.length());
-        TokenizedText own = tokenizer.encode(text, true);
+        TokenizedText own = tokenizer.encode(text, addSpecialTokens);
         int[] tail = null;
         for (int i = 0; i < own.size(); i++) {
             if (!own.special()[i] && own.starts()[i] == from && (i == 0 || own.ends()[i - 1] <= from)) {

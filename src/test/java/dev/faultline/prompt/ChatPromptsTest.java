@@ -60,4 +60,24 @@ class ChatPromptsTest {
         assertThatThrownBy(() -> ChatPrompts.render(event(null, null), broken))
                 .isInstanceOf(ChatTemplateException.class);
     }
+
+    @Test
+    void aRenderedChatIsAttributedWithTransformersIds() throws Exception {
+        Path dir = SharedFiles.require("tokenizers/qwen3");
+        EvalOutput chat = new EvalOutput(EvalOutput.SCHEMA, "e", "r", new EvalOutput.ModelRef("qwen3", null, null), "b",
+                "x", null, "The capital of France is Lyon.", List.of("Paris"), null, null, null, null, null, CHAT, null,
+                null, "Lyon", null, null);
+        EvalOutput rendered = ChatPrompts.render(chat, new ChatPrompts().template(dir));
+        try (var tokenizer = dev.faultline.engine.tokenizer.HfTextTokenizer.load(dir)) {
+            var search = new dev.faultline.triage.ContrastPairFinder(null).find(tokenizer,
+                    ids -> new double[tokenizer.vocabularySize()], rendered, null, false);
+            assertThat(search.usable()).as(search.skipReason()).isTrue();
+            // c01 of data/chat-templates/cases.jsonl: transformers' ids of this conversation's rendering
+            int[] c01 = {151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198, 3838,
+                    374, 279, 6722, 315, 9625, 30, 151645, 198, 151644, 77091, 198};
+            assertThat(java.util.Arrays.copyOf(search.pair().inputIds(), c01.length)).containsExactly(c01);
+            assertThat(search.pair().wrongText()).isEqualTo(" Lyon");
+            assertThat(search.pair().contrastText()).isEqualTo(" Paris");
+        }
+    }
 }
