@@ -15,7 +15,8 @@ import dev.faultline.contract.EvalOutput;
  * Turns an event's chat {@code messages} into the prompt text the model saw: rendered with the model's own
  * {@code chat_template} ({@code tokenizer_config.json} in the model folder; templates are compiled once per folder).
  * Segments naming a message ({@code message}: a role or a turn index) become the spans of those messages' contents
- * in the rendering; an event without segments gets one segment per role, so relevance is summed per role.
+ * in the rendering; spans of the event's own {@code prompt} are placed where their text occurs in the rendering; an
+ * event without segments gets one segment per role, so relevance is summed per role.
  * Thread-safe.
  */
 public final class ChatPrompts {
@@ -59,7 +60,10 @@ public final class ChatPrompts {
         } else {
             for (EvalOutput.Segment s : event.segments()) {
                 if (s.message() == null) {
-                    segments.add(s);
+                    EvalOutput.Segment placed = placeInRendering(s, event.prompt(), text);
+                    if (placed != null) {
+                        segments.add(placed);
+                    }
                     continue;
                 }
                 for (int i = 0; i < messages.size(); i++) {
@@ -70,6 +74,23 @@ public final class ChatPrompts {
             }
         }
         return event.with(text, segments.isEmpty() ? null : segments, event.references());
+    }
+
+    /**
+     * A character span of the event's own {@code prompt} (the flattened chat) placed where its text occurs in the
+     * rendering (its last occurrence: the question comes after any examples); without a prompt, the span is taken as
+     * one of the rendering. Null when the text does not occur there.
+     */
+    static EvalOutput.Segment placeInRendering(EvalOutput.Segment s, String prompt, String rendered) {
+        if (prompt == null) {
+            return s.end() <= rendered.length() ? s : null;
+        }
+        if (s.start() < 0 || s.end() > prompt.length() || s.start() >= s.end()) {
+            return null;
+        }
+        String piece = prompt.substring(s.start(), s.end());
+        int at = rendered.lastIndexOf(piece);
+        return at < 0 ? null : new EvalOutput.Segment(s.name(), at, at + piece.length());
     }
 
     private static boolean names(String message, int index, Map<String, Object> m) {

@@ -78,6 +78,7 @@ public final class LmEvalConverter {
             throw new IllegalArgumentException("missing arguments (no request to take the prompt from)");
         }
         String prompt = promptText(requests.get(0)[0]);
+        List<Map<String, Object>> messages = chatMessages(requests.get(0)[0]);
         JsonNode responses = record.has("filtered_resps") ? record.get("filtered_resps") : record.get("resps");
         if (responses == null || !responses.isArray() || responses.isEmpty()) {
             throw new IllegalArgumentException("missing filtered_resps and resps");
@@ -114,7 +115,7 @@ public final class LmEvalConverter {
         return new EvalOutput(EvalOutput.SCHEMA, source.runId() + ":" + example + "/" + filter, source.runId(),
                 source.model(), source.task(), example, prompt, output, references,
                 new EvalOutput.Scoring(method, null), verdict(record), segments(prompt, doc), null,
-                source.producedAt(), null, null, null, extracted, null, null);
+                source.producedAt(), messages, messages == null ? null : Boolean.TRUE, null, extracted, null, null);
     }
 
     /** The requests as {@code [arg_0, arg_1, ...]} arrays, in order. */
@@ -174,6 +175,7 @@ public final class LmEvalConverter {
         }
         String text = node.asText();
         if (arg0.isArray() || text.startsWith("[{\"role\"")) {
+            // API chat models: the text is the message contents (the events also carry the messages themselves)
             try {
                 JsonNode messages = json.readTree(text);
                 if (messages.isArray() && !messages.isEmpty() && messages.get(0).has("content")) {
@@ -194,6 +196,36 @@ public final class LmEvalConverter {
             }
         }
         return text;
+    }
+
+    /**
+     * The chat an API chat model was sent ({@code arg_0} holding a JSON-encoded message list), as role/content
+     * messages for the model's own chat template; null for a plain prompt.
+     */
+    List<Map<String, Object>> chatMessages(JsonNode arg0) {
+        JsonNode node = arg0.isArray() && arg0.size() == 1 ? arg0.get(0) : arg0;
+        if (!node.isTextual() || !node.asText().stripLeading().startsWith("[")) {
+            return null;
+        }
+        try {
+            JsonNode list = json.readTree(node.asText());
+            if (!list.isArray() || list.isEmpty()) {
+                return null;
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (JsonNode m : list) {
+                if (!m.isObject() || !m.path("content").isTextual()) {
+                    return null;
+                }
+                Map<String, Object> message = new java.util.LinkedHashMap<>();
+                message.put("role", m.path("role").asText("user"));
+                message.put("content", m.get("content").asText());
+                out.add(message);
+            }
+            return out;
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     /**

@@ -80,4 +80,19 @@ class ChatPromptsTest {
             assertThat(search.pair().contrastText()).isEqualTo(" Paris");
         }
     }
+
+    @Test
+    void spansOfTheFlattenedPromptArePlacedInTheRendering() throws Exception {
+        String flat = "system: You are a helpful assistant.\n\nuser: What is the capital of France?";
+        int q = flat.indexOf("What");
+        EvalOutput chat = new EvalOutput(EvalOutput.SCHEMA, "e", "r", new EvalOutput.ModelRef("qwen3", null, null), "b",
+                "x", flat, "Lyon", List.of("Paris"), null, null, List.of(new EvalOutput.Segment("question", q,
+                        flat.length()), new EvalOutput.Segment("gone", 0, 7)), null, null, CHAT, null, null, null, null,
+                null);
+        EvalOutput rendered = ChatPrompts.render(chat, new ChatPrompts().template(SharedFiles.require("tokenizers/qwen3")));
+        assertThat(rendered.segments()).singleElement().satisfies(s -> {
+            assertThat(s.name()).isEqualTo("question");
+            assertThat(rendered.prompt().substring(s.start(), s.end())).isEqualTo("What is the capital of France?");
+        });
+    }
 }

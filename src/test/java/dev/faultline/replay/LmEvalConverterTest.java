@@ -62,8 +62,14 @@ class LmEvalConverterTest {
         assertThat(events).extracting(e -> e.references().get(0)).containsExactly("230", "57500", "7");
         assertThat(events).allMatch(e -> e.scoring().method().equals("numeric"));
         EvalOutput first = events.get(0);
-        // arg_0 is a list holding a JSON-encoded chat message list: the prompt is the message content
+        // arg_0 is a list holding a JSON-encoded chat message list: the prompt is the message content, and the
+        // messages themselves are carried for the model's chat template
         assertThat(first.prompt()).startsWith("Question: A ship left a port").endsWith("Answer:");
+        assertThat(first.messages()).singleElement().satisfies(m -> {
+            assertThat(m).containsEntry("role", "user");
+            assertThat(m.get("content")).isEqualTo(first.prompt());
+        });
+        assertThat(first.addGenerationPrompt()).isTrue();
         assertThat(first.benchmark()).isEqualTo("gsm8k");
         assertThat(first.model()).isEqualTo(new EvalOutput.ModelRef("model-x", "rev1", null));
         EvalOutput.Segment question = first.segments().get(1);
