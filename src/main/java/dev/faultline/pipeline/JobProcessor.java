@@ -153,8 +153,11 @@ public class JobProcessor {
             AttributionResult mine = ResultSummarizer.forEvent(hit, event, pair, model.tokenizer());
             mine = ResultBuilder.restamp(mine, event, mine.tokens(), mine.segments(), search.answerSpan(),
                     search.tokenization(), hit.text() == null ? null : skip.text);
-            if (java.util.Objects.equals(mine.tokens(), cached.get().tokens())
-                    && java.util.Objects.equals(mine.segments(), cached.get().segments())) {
+            if (java.util.Objects.equals(mine.tokens(), hit.tokens())
+                    && java.util.Objects.equals(mine.segments(), hit.segments())
+                    && java.util.Objects.equals(mine.answerSpan(), hit.answerSpan())
+                    && java.util.Objects.equals(mine.tokenization(), hit.tokenization())
+                    && java.util.Objects.equals(mine.text(), hit.text())) {
                 return new Outcome(mine, contentKey, inputKey, false, ResultCache.ATTR_PREFIX + contentKey);
             }
             return Outcome.computed(mine, null, inputKey); // its own rendering, stored under its event id
