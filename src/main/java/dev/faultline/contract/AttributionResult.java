@@ -70,11 +70,18 @@ public record AttributionResult(
     /**
      * {@code source}: {@code producer} when the event's token ids were attributed, {@code text} when Faultline
      * tokenized the text; {@code mismatch}: whether the producer's ids differ from Faultline's tokenization of the
-     * same text, first at {@code first_mismatch_index} (an index into prompt ids followed by output ids).
+     * same text, first at {@code first_mismatch_index} (an index into prompt ids followed by output ids);
+     * {@code leading_space_restored}: the output's first word lost its space in the producer's decoding and was
+     * attributed with it (output offsets then count that space).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Tokenization(String source, boolean mismatch,
-            @JsonProperty("first_mismatch_index") Integer firstMismatchIndex) {
+            @JsonProperty("first_mismatch_index") Integer firstMismatchIndex,
+            @JsonProperty("leading_space_restored") Boolean leadingSpaceRestored) {
+
+        public Tokenization(String source, boolean mismatch, Integer firstMismatchIndex) {
+            this(source, mismatch, firstMismatchIndex, null);
+        }
     }
 
     /** The text a skipped failure is shown with; {@code error_char} is the error token's offset in the output. */

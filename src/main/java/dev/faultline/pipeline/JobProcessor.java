@@ -25,6 +25,7 @@ import dev.faultline.prompt.ChatTemplateException;
 import dev.faultline.store.ResultCache;
 import dev.faultline.triage.ContrastPair;
 import dev.faultline.triage.ContrastPairFinder;
+import dev.faultline.triage.LeadingSpace;
 import dev.faultline.triage.PairSearch;
 
 /**
@@ -110,6 +111,9 @@ public class JobProcessor {
                 return finish(skip, null, inputKey, timings, t0);
             }
         }
+        EvalOutput spaced = LeadingSpace.restore(event, model.tokenizer());
+        boolean spaceRestored = spaced != event;
+        event = spaced;
         final EvalOutput input = event;
         int limit = config.maxInputTokens().orElse(Integer.MAX_VALUE);
         if (model.config() != null && model.config().maxPositions() > 0) {
@@ -132,6 +136,9 @@ public class JobProcessor {
             return finish(skip, null, inputKey, timings, t0);
         }
         lap(timings, "contrast", tc);
+        if (spaceRestored) {
+            search = search.withTokenization(new AttributionResult.Tokenization("text", false, null, true));
+        }
         skip.retokenizationMismatch = search.retokenizationMismatch();
         skip.answerSpan = search.answerSpan();
         skip.tokenization = search.tokenization();

@@ -16,6 +16,11 @@ public record PairSearch(ContrastPair pair, String skipReason, boolean retokeniz
         this(pair, skipReason, retokenizationMismatch, inputTokens, null, null);
     }
 
+    /** The same search with another tokenization report. */
+    public PairSearch withTokenization(AttributionResult.Tokenization t) {
+        return new PairSearch(pair, skipReason, retokenizationMismatch, inputTokens, answerSpan, t);
+    }
+
     public boolean usable() {
         return pair != null && skipReason == null;
     }

@@ -54,7 +54,7 @@ class AttributionSchemaTest {
                 List.of(new AttributionResult.TopToken(17, " 71", 12.5)), false,
                 new AttributionResult.Engine("attnlrp", "attnlrp", "float32", "cpu", "0.1.0"),
                 Map.of("tokenize", 1.0, "forward", 10.0), "2026-11-24T12:00:00Z", "2026-11-24T12:00:01Z",
-                new AttributionResult.AnswerSpan(40, 43, 12), new AttributionResult.Tokenization("producer", true, 7),
+                new AttributionResult.AnswerSpan(40, 43, 12), new AttributionResult.Tokenization("producer", true, 7, false),
                 new AttributionResult.Text("Once", " upon", 1));
     }
 

@@ -98,6 +98,39 @@ class PipelineFlowTest {
     }
 
     @Test
+    void lmEvalGenerationsAreAttributedInTheContextTheModelSaw() throws Exception {
+        // the harness's own logs of this model at main: outputs are its greedy generations, decoded without the
+        // first word's space; with the space restored, the wrong token is the model's top choice (Δℓ >= 0)
+        java.nio.file.Path folder = dev.faultline.engine.SharedFiles.require(
+                "data/lm-eval-tinystories/logs/models__tinystories-260k");
+        java.nio.file.Path gen;
+        try (var files = java.nio.file.Files.list(folder)) {
+            gen = files.filter(f -> f.getFileName().toString().contains("cloze_gen")).findFirst().orElseThrow();
+        }
+        List<EvalOutput> failures = new dev.faultline.replay.ReplayReader(new com.fasterxml.jackson.databind.ObjectMapper())
+                .read(gen, dev.faultline.replay.ReplayReader.Format.LM_EVAL,
+                        new dev.faultline.replay.ReplayReader.Stamp("tinystories-260k", "main", "flow/lm-eval", null))
+                .stream().map(dev.faultline.replay.ReplayItem::event)
+                .filter(e -> Boolean.FALSE.equals(e.correct())).limit(6).toList();
+        assertThat(failures).hasSize(6);
+        for (EvalOutput e : failures) {
+            assertThat(e.output()).doesNotStartWith(" ");
+            sink.accept(new ScoredEvent(e, Verdict.INCORRECT, null, "producer verdict")).toCompletableFuture().get();
+        }
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> failures.stream().allMatch(e -> rs.stream().anyMatch(r -> r.eventId()
+                    .equals(e.eventId()))), Duration.ofSeconds(180));
+            for (EvalOutput e : failures) {
+                assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
+                    assertThat(r.target()).as(e.eventId() + ": " + r.reason()).isNotNull();
+                    assertThat(r.target().logitDiff()).as(e.eventId()).isGreaterThanOrEqualTo(0.0);
+                    assertThat(r.tokenization().leadingSpaceRestored()).isTrue();
+                });
+            }
+        }
+    }
+
+    @Test
     void unknownEventIs404() {
         given().when().get("/api/attributions/flow/never-published").then().statusCode(404);
     }
