@@ -85,6 +85,14 @@ public interface FaultlineConfig {
         /** Largest single reference in UTF-8 bytes. */
         @WithDefault("65536")
         int maxReferenceBytes();
+
+        /** Most ids in {@code prompt_token_ids}, and separately in {@code output_token_ids}. */
+        @WithDefault("262144")
+        int maxTokenIds();
+
+        /** Most chat {@code messages}; their contents together are bounded by {@code max-prompt-bytes}. */
+        @WithDefault("1024")
+        int maxMessages();
     }
 
     /** Answer scoring settings. */

@@ -38,9 +38,56 @@ public record AttributionResult(
         Engine engine,
         @JsonProperty("timings_ms") Map<String, Double> timingsMs,
         @JsonProperty("produced_at") String producedAt,
-        @JsonProperty("attributed_at") String attributedAt) {
+        @JsonProperty("attributed_at") String attributedAt,
+        /** Where the scored answer lies in the output (when the event's answer was located there). */
+        @JsonProperty("answer_span") AnswerSpan answerSpan,
+        /** Which ids were attributed (the producer's or the text's) and whether they differ. */
+        Tokenization tokenization,
+        /** The prompt and output of a failure that was not attributed, with the error position when one was found. */
+        Text text) {
 
     public static final String SCHEMA = "faultline.attribution/v1";
+
+    /** A result without answer span, tokenization report and text. */
+    public AttributionResult(String schema, String eventId, String runId, EvalOutput.ModelRef model, String benchmark,
+            String exampleId, AttributionStatus status, String reason, Verdict verdict, Target target,
+            List<Token> tokens, List<IndexedRelevance> topPositive, List<IndexedRelevance> topNegative,
+            List<SegmentRelevance> segments, List<LayerRelevance> layers, Conservation conservation,
+            FaithfulnessSummary faithfulness, List<TopToken> topTokens, Boolean retokenizationMismatch, Engine engine,
+            Map<String, Double> timingsMs, String producedAt, String attributedAt) {
+        this(schema, eventId, runId, model, benchmark, exampleId, status, reason, verdict, target, tokens, topPositive,
+                topNegative, segments, layers, conservation, faithfulness, topTokens, retokenizationMismatch, engine,
+                timingsMs, producedAt, attributedAt, null, null, null);
+    }
+
+    /**
+     * The answer's characters {@code [start, end)} in the output; {@code promptChars} is the length of the prompt, so
+     * {@code promptChars + start} is the answer's offset in the tokens' coordinates (prompt + output).
+     */
+    public record AnswerSpan(int start, int end, @JsonProperty("prompt_chars") int promptChars) {
+    }
+
+    /**
+     * {@code source}: {@code producer} when the event's token ids were attributed, {@code text} when Faultline
+     * tokenized the text; {@code mismatch}: whether the producer's ids differ from Faultline's tokenization of the
+     * same text, first at {@code first_mismatch_index} (an index into prompt ids followed by output ids);
+     * {@code leading_space_restored}: the output's first word lost its space in the producer's decoding and was
+     * attributed with it (output offsets then count that space).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Tokenization(String source, boolean mismatch,
+            @JsonProperty("first_mismatch_index") Integer firstMismatchIndex,
+            @JsonProperty("leading_space_restored") Boolean leadingSpaceRestored) {
+
+        public Tokenization(String source, boolean mismatch, Integer firstMismatchIndex) {
+            this(source, mismatch, firstMismatchIndex, null);
+        }
+    }
+
+    /** The text a skipped failure is shown with; {@code error_char} is the error token's offset in the output. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Text(String prompt, String output, @JsonProperty("error_char") Integer errorChar) {
+    }
 
     /** The explained logit row and the pair of tokens. */
     public record Target(int position, TokenRef wrong, TokenRef contrast, @JsonProperty("logit_diff") double logitDiff,

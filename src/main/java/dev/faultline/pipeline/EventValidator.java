@@ -102,6 +102,12 @@ public final class EventValidator {
             }
             throw new InvalidEventException(InvalidEventException.SCHEMA, field, message.toString());
         }
+        JsonNode prompt = node.get("prompt");
+        JsonNode chat = node.get("messages");
+        if ((prompt == null || prompt.isNull()) && (chat == null || !chat.isArray() || chat.isEmpty())) {
+            throw new InvalidEventException(InvalidEventException.SCHEMA, "$.prompt",
+                    "$.prompt: required property 'prompt' not found (or give messages, a chat to render)");
+        }
         checkSize(node, "prompt", limits.maxPromptBytes(), "faultline.ingest.max-prompt-bytes");
         checkSize(node, "output", limits.maxOutputBytes(), "faultline.ingest.max-output-bytes");
         JsonNode refs = node.get("references");
@@ -119,11 +125,35 @@ public final class EventValidator {
                 }
             }
         }
+        checkCount(node, "prompt_token_ids", limits.maxTokenIds(), "faultline.ingest.max-token-ids");
+        checkCount(node, "output_token_ids", limits.maxTokenIds(), "faultline.ingest.max-token-ids");
+        JsonNode messages = node.get("messages");
+        if (messages != null && messages.isArray()) {
+            checkCount(node, "messages", limits.maxMessages(), "faultline.ingest.max-messages");
+            long bytes = 0;
+            for (JsonNode m : messages) {
+                bytes += m.path("content").isTextual() ? utf8Length(m.get("content").textValue()) : 0;
+                bytes += m.path("reasoning_content").isTextual() ? utf8Length(m.get("reasoning_content").textValue()) : 0;
+            }
+            if (bytes > limits.maxPromptBytes()) {
+                throw new InvalidEventException(InvalidEventException.OVERSIZE, "$.messages",
+                        "$.messages: contents are " + bytes + " bytes, limit faultline.ingest.max-prompt-bytes="
+                                + limits.maxPromptBytes());
+            }
+        }
         try {
             return MAPPER.treeToValue(node, EvalOutput.class);
         } catch (JsonProcessingException e) {
             // the schema admits it, so this is a contract/schema mismatch: report it as a schema error
             throw new InvalidEventException(InvalidEventException.SCHEMA, "$", "$: cannot bind event: " + e.getOriginalMessage());
+        }
+    }
+
+    private static void checkCount(JsonNode node, String name, int limit, String key) throws InvalidEventException {
+        JsonNode value = node.get(name);
+        if (value != null && value.isArray() && value.size() > limit) {
+            throw new InvalidEventException(InvalidEventException.OVERSIZE, "$." + name,
+                    "$." + name + ": " + value.size() + " entries, limit " + key + "=" + limit);
         }
     }
 

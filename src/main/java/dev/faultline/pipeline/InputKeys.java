@@ -85,11 +85,37 @@ public class InputKeys {
         field(sb, e.error() == null || e.error().outputCharIndex() == null ? null
                 : e.error().outputCharIndex().toString());
         field(sb, e.error() == null ? null : e.error().contrastText());
+        if (e.messages() != null || e.extractedAnswer() != null || e.promptTokenIds() != null
+                || e.outputTokenIds() != null || e.addGenerationPrompt() != null || e.chatTemplateKwargs() != null) {
+            // the additions of DESIGN.md 2.1.1; events without them keep their earlier keys
+            field(sb, e.messages() == null ? null : canonicalJson(e.messages()));
+            field(sb, e.addGenerationPrompt() == null ? null : e.addGenerationPrompt().toString());
+            field(sb, e.chatTemplateKwargs() == null ? null : canonicalJson(e.chatTemplateKwargs()));
+            field(sb, e.extractedAnswer());
+            field(sb, e.promptTokenIds() == null ? null : e.promptTokenIds().toString());
+            field(sb, e.outputTokenIds() == null ? null : e.outputTokenIds().toString());
+        }
+        for (EvalOutput.Segment s : segs == null ? List.<EvalOutput.Segment>of() : segs) {
+            if (s.message() != null) {
+                field(sb, s.name() + "@" + s.message());
+            }
+        }
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    private static String canonicalJson(Object value) {
+        try {
+            return CANONICAL.writeValueAsString(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+            return String.valueOf(value);
         }
     }
 

@@ -20,9 +20,12 @@ import dev.faultline.engine.InputTooLongException;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
+import dev.faultline.prompt.ChatPrompts;
+import dev.faultline.prompt.ChatTemplateException;
 import dev.faultline.store.ResultCache;
 import dev.faultline.triage.ContrastPair;
 import dev.faultline.triage.ContrastPairFinder;
+import dev.faultline.triage.LeadingSpace;
 import dev.faultline.triage.PairSearch;
 
 /**
@@ -65,6 +68,8 @@ public class JobProcessor {
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String version;
 
+    private final ChatPrompts chatPrompts = new ChatPrompts();
+
     public Outcome process(AttributionJob job) {
         long t0 = System.nanoTime();
         EvalOutput event = job.event();
@@ -96,6 +101,20 @@ public class JobProcessor {
             skip.reason = e.getMessage();
             return finish(skip, null, inputKey, timings, t0);
         }
+        if (event.hasMessages()) {
+            // the prompt the model saw is its own chat template's rendering of the messages
+            try {
+                event = ChatPrompts.render(event, chatPrompts.template(model.directory()));
+            } catch (ChatTemplateException | RuntimeException e) {
+                skip.status = AttributionStatus.FAILED;
+                skip.reason = "chat template: " + e.getMessage();
+                return finish(skip, null, inputKey, timings, t0);
+            }
+        }
+        EvalOutput spaced = LeadingSpace.restore(event, model.tokenizer());
+        boolean spaceRestored = spaced != event;
+        event = spaced;
+        final EvalOutput input = event;
         int limit = config.maxInputTokens().orElse(Integer.MAX_VALUE);
         if (model.config() != null && model.config().maxPositions() > 0) {
             limit = Math.min(limit, model.config().maxPositions());
@@ -109,15 +128,22 @@ public class JobProcessor {
                     throw new InputTooLongException(ids.length, maxTokens);
                 }
                 return engine.logitsAt(model, ids, -1);
-            }, event, job.answer());
+            }, event, job.answer(), !input.hasMessages());
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;
             skip.reason = e.getMessage();
+            skip.text = text(input, null);
             return finish(skip, null, inputKey, timings, t0);
         }
         lap(timings, "contrast", tc);
+        if (spaceRestored) {
+            search = search.withTokenization(new AttributionResult.Tokenization("text", false, null, true));
+        }
         skip.retokenizationMismatch = search.retokenizationMismatch();
+        skip.answerSpan = search.answerSpan();
+        skip.tokenization = search.tokenization();
         ContrastPair pair = search.pair();
+        skip.text = text(input, pair);
         if (pair == null) {
             skip.status = AttributionStatus.NO_CONTRAST;
             skip.reason = search.skipReason();
@@ -130,9 +156,15 @@ public class JobProcessor {
         Optional<AttributionResult> cached = cache.findByContent(contentKey);
         lap(timings, "cache", tk);
         if (cached.isPresent()) {
-            AttributionResult mine = ResultSummarizer.forEvent(cached.get(), event, pair, model.tokenizer());
-            if (java.util.Objects.equals(mine.tokens(), cached.get().tokens())
-                    && java.util.Objects.equals(mine.segments(), cached.get().segments())) {
+            AttributionResult hit = cached.get();
+            AttributionResult mine = ResultSummarizer.forEvent(hit, event, pair, model.tokenizer());
+            mine = ResultBuilder.restamp(mine, event, mine.tokens(), mine.segments(), search.answerSpan(),
+                    search.tokenization(), hit.text() == null ? null : skip.text);
+            if (java.util.Objects.equals(mine.tokens(), hit.tokens())
+                    && java.util.Objects.equals(mine.segments(), hit.segments())
+                    && java.util.Objects.equals(mine.answerSpan(), hit.answerSpan())
+                    && java.util.Objects.equals(mine.tokenization(), hit.tokenization())
+                    && java.util.Objects.equals(mine.text(), hit.text())) {
                 return new Outcome(mine, contentKey, inputKey, false, ResultCache.ATTR_PREFIX + contentKey);
             }
             return Outcome.computed(mine, null, inputKey); // its own rendering, stored under its event id
@@ -177,10 +209,20 @@ public class JobProcessor {
         timings.put("total", (System.nanoTime() - t0) / 1e6);
         metrics.phase("total", timings.get("total"));
         AttributionResult result = new ResultSummarizer(config.topRelevant(), version).summarize(event, job.verdict(),
-                pair, a, model.tokenizer(), search.retokenizationMismatch(), timings);
+                pair, a, model.tokenizer(), search, timings);
         LOG.debugf("attributed %s: %s vs %s, logit diff %.3f", event.eventId(), pair.wrongText(), pair.contrastText(),
                 a.logitDiff());
         return Outcome.computed(result, contentKey, inputKey);
+    }
+
+    /** The prompt and output a skipped failure is shown with, and where in the output its error token starts. */
+    static AttributionResult.Text text(EvalOutput event, ContrastPair pair) {
+        String prompt = event.prompt() == null ? "" : event.prompt();
+        Integer errorChar = null;
+        if (pair != null && pair.tokenIndex() < pair.text().size()) {
+            errorChar = Math.max(0, pair.text().starts()[pair.tokenIndex()] - prompt.length());
+        }
+        return new AttributionResult.Text(prompt, event.output(), errorChar);
     }
 
     /** A per-event seed for the faithfulness check's random baseline (stable across re-deliveries). */

@@ -28,6 +28,9 @@ public final class ResultBuilder {
     public Boolean retokenizationMismatch;
     public AttributionResult.Engine engine;
     public Map<String, Double> timingsMs;
+    public AttributionResult.AnswerSpan answerSpan;
+    public AttributionResult.Tokenization tokenization;
+    public AttributionResult.Text text;
 
     public ResultBuilder(EvalOutput event, Verdict verdict, AttributionStatus status, String reason) {
         this.event = event;
@@ -40,7 +43,7 @@ public final class ResultBuilder {
         return new AttributionResult(AttributionResult.SCHEMA, event.eventId(), event.runId(), event.model(),
                 event.benchmark(), event.exampleId(), status, reason, verdict, target, tokens, topPositive,
                 topNegative, segments, layers, conservation, faithfulness, topTokens, retokenizationMismatch, engine,
-                timingsMs, event.producedAt(), Instant.now().toString());
+                timingsMs, event.producedAt(), Instant.now().toString(), answerSpan, tokenization, text);
     }
 
     /** The same result re-stamped with another event's identity (a content-cache hit for a different event). */
@@ -51,9 +54,17 @@ public final class ResultBuilder {
     /** As {@link #restamp(AttributionResult, EvalOutput)} with the tokens and segment sums replaced. */
     public static AttributionResult restamp(AttributionResult r, EvalOutput event, List<AttributionResult.Token> tokens,
             List<AttributionResult.SegmentRelevance> segments) {
+        return restamp(r, event, tokens, segments, r.answerSpan(), r.tokenization(), r.text());
+    }
+
+    /** As above, with the event-specific answer span, tokenization report and text replaced too. */
+    public static AttributionResult restamp(AttributionResult r, EvalOutput event, List<AttributionResult.Token> tokens,
+            List<AttributionResult.SegmentRelevance> segments, AttributionResult.AnswerSpan answerSpan,
+            AttributionResult.Tokenization tokenization, AttributionResult.Text text) {
         return new AttributionResult(r.schema(), event.eventId(), event.runId(), event.model(), event.benchmark(),
                 event.exampleId(), r.status(), r.reason(), r.verdict(), r.target(), tokens, r.topPositive(),
                 r.topNegative(), segments, r.layers(), r.conservation(), r.faithfulness(), r.topTokens(),
-                r.retokenizationMismatch(), r.engine(), r.timingsMs(), event.producedAt(), r.attributedAt());
+                r.retokenizationMismatch(), r.engine(), r.timingsMs(), event.producedAt(), r.attributedAt(), answerSpan,
+                tokenization, text);
     }
 }

@@ -15,6 +15,7 @@ import dev.faultline.engine.Attribution;
 import dev.faultline.engine.TextTokenizer;
 import dev.faultline.engine.TokenizedText;
 import dev.faultline.triage.ContrastPair;
+import dev.faultline.triage.PairSearch;
 
 /**
  * Turns an engine {@link Attribution} of one failure into the v1 result (DESIGN.md section 2.3): per-token relevance
@@ -43,10 +44,25 @@ public final class ResultSummarizer {
                 new AttributionResult.TokenRef(pair.contrast(), pair.contrastText()), logitDiff, pair.contrastRank());
     }
 
+    /** An ATTRIBUTED result, with the search's answer span and tokenization report. */
+    public AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
+            TextTokenizer tokenizer, PairSearch search, Map<String, Double> timingsMs) {
+        return summarize(event, verdict, pair, a, tokenizer, search.retokenizationMismatch(), timingsMs,
+                search.answerSpan(), search.tokenization());
+    }
+
     /** An ATTRIBUTED result. */
     public AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
             TextTokenizer tokenizer, boolean retokenizationMismatch, Map<String, Double> timingsMs) {
+        return summarize(event, verdict, pair, a, tokenizer, retokenizationMismatch, timingsMs, null, null);
+    }
+
+    private AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
+            TextTokenizer tokenizer, boolean retokenizationMismatch, Map<String, Double> timingsMs,
+            AttributionResult.AnswerSpan answerSpan, AttributionResult.Tokenization tokenization) {
         ResultBuilder b = new ResultBuilder(event, verdict, AttributionStatus.ATTRIBUTED, null);
+        b.answerSpan = answerSpan;
+        b.tokenization = tokenization;
         TokenizedText t = pair.text();
         int n = pair.tokenIndex();
         double[] rel = a.inputRelevance();

@@ -19,7 +19,8 @@ import dev.faultline.contract.EvalOutput;
  * {@code shared/data/lm-eval/README.md}: {@code arguments} as a {@code gen_args_N.arg_M} dict, a list of
  * {@code [prompt, kwargs]} requests or a flat {@code [context, continuation]}; responses as native values or strings;
  * targets as strings, numbers or lists; {@code filter}/{@code metrics} present or not. The prompt is the first request's
- * {@code arg_0}, the output the filtered response (for log-likelihood multiple choice: the choice with the highest
+ * {@code arg_0}, the output the model's whole generation ({@code resps}) with the filter's pick ({@code filtered_resps})
+ * as {@code extracted_answer} when the two differ (for log-likelihood multiple choice: the choice with the highest
  * log-likelihood), the verdict the stored per-sample metric (carried as written, never re-derived).
  */
 public final class LmEvalConverter {
@@ -77,11 +78,13 @@ public final class LmEvalConverter {
             throw new IllegalArgumentException("missing arguments (no request to take the prompt from)");
         }
         String prompt = promptText(requests.get(0)[0]);
+        List<Map<String, Object>> messages = chatMessages(requests.get(0)[0]);
         JsonNode responses = record.has("filtered_resps") ? record.get("filtered_resps") : record.get("resps");
         if (responses == null || !responses.isArray() || responses.isEmpty()) {
             throw new IllegalArgumentException("missing filtered_resps and resps");
         }
         String output;
+        String extracted = null;
         List<String> references;
         String method;
         double[] logLikelihoods = logLikelihoods(responses, record.has("filtered_resps"));
@@ -99,6 +102,12 @@ public final class LmEvalConverter {
             method = "choice";
         } else {
             output = generatedText(responses);
+            String raw = rawGeneration(record);
+            if (raw != null && record.has("filtered_resps") && !raw.equals(output)) {
+                // the whole generation is what the model wrote; the filter's pick is the scored answer inside it
+                extracted = output;
+                output = raw;
+            }
             references = generativeReferences(record.get("target"), doc);
             method = scoringMethod(references, record.get("target"));
         }
@@ -106,7 +115,7 @@ public final class LmEvalConverter {
         return new EvalOutput(EvalOutput.SCHEMA, source.runId() + ":" + example + "/" + filter, source.runId(),
                 source.model(), source.task(), example, prompt, output, references,
                 new EvalOutput.Scoring(method, null), verdict(record), segments(prompt, doc), null,
-                source.producedAt());
+                source.producedAt(), messages, messages == null ? null : Boolean.TRUE, null, extracted, null, null);
     }
 
     /** The requests as {@code [arg_0, arg_1, ...]} arrays, in order. */
@@ -166,6 +175,7 @@ public final class LmEvalConverter {
         }
         String text = node.asText();
         if (arg0.isArray() || text.startsWith("[{\"role\"")) {
+            // API chat models: the text is the message contents (the events also carry the messages themselves)
             try {
                 JsonNode messages = json.readTree(text);
                 if (messages.isArray() && !messages.isEmpty() && messages.get(0).has("content")) {
@@ -186,6 +196,36 @@ public final class LmEvalConverter {
             }
         }
         return text;
+    }
+
+    /**
+     * The chat an API chat model was sent ({@code arg_0} holding a JSON-encoded message list), as role/content
+     * messages for the model's own chat template; null for a plain prompt.
+     */
+    List<Map<String, Object>> chatMessages(JsonNode arg0) {
+        JsonNode node = arg0.isArray() && arg0.size() == 1 ? arg0.get(0) : arg0;
+        if (!node.isTextual() || !node.asText().stripLeading().startsWith("[")) {
+            return null;
+        }
+        try {
+            JsonNode list = json.readTree(node.asText());
+            if (!list.isArray() || list.isEmpty()) {
+                return null;
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (JsonNode m : list) {
+                if (!m.isObject() || !m.path("content").isTextual()) {
+                    return null;
+                }
+                Map<String, Object> message = new java.util.LinkedHashMap<>();
+                message.put("role", m.path("role").asText("user"));
+                message.put("content", m.get("content").asText());
+                out.add(message);
+            }
+            return out;
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     /**
@@ -282,6 +322,19 @@ public final class LmEvalConverter {
             }
         }
         return -1;
+    }
+
+    /** The unfiltered generation ({@code resps}, first response), or null when the record has no text there. */
+    private static String rawGeneration(JsonNode record) {
+        JsonNode resps = record.get("resps");
+        if (resps == null || !resps.isArray() || resps.isEmpty()) {
+            return null;
+        }
+        JsonNode r = resps.get(0);
+        while (r.isArray() && !r.isEmpty()) {
+            r = r.get(0);
+        }
+        return r.isTextual() ? r.asText() : null;
     }
 
     /** The filtered response text (the first one when a record holds several). */

@@ -42,8 +42,25 @@ public final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Sample logs: v1 JSONL, or lm-eval JSONL/JSON.")
+    @Parameters(paramLabel = "FILE", arity = "0..*",
+            description = "Sample logs: v1 JSONL, or lm-eval JSONL/JSON (or --follow DIR instead).")
     List<Path> files;
+
+    @Option(names = "--follow", paramLabel = "DIR", order = 5,
+            description = "Watch an lm-eval --output_path folder and publish each samples_*.jsonl once the harness "
+                    + "has written it (implies --format lm-eval); runs until stopped and resumes without duplicates "
+                    + "(published files are listed in --state). A log's own model_args (results_*.json beside it) "
+                    + "name the model, revision and step; --model, --revision and --step fill in what it does not say.")
+    Path follow;
+
+    @Option(names = "--state", paramLabel = "FILE", order = 6,
+            description = "With --follow: the list of published files (default: DIR/" + LmEvalFollower.STATE_FILE
+                    + ").")
+    Path state;
+
+    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "2000", order = 7,
+            description = "With --follow: milliseconds between scans (default: ${DEFAULT-VALUE}).")
+    long pollMs;
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Destination (exactly one):%n", order = 0)
     Destination destination;
@@ -59,6 +76,10 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--revision", paramLabel = "REV", order = 12,
             description = "Model revision stamped on the events (v1: replaces the event's; lm-eval default: main).")
     String revision;
+
+    @Option(names = "--step", paramLabel = "N", order = 13,
+            description = "Training step of the revision, stamped on the events (orders the checkpoints view).")
+    Long step;
 
     @Option(names = "--run-id", paramLabel = "ID", order = 13,
             description = "Run id stamped on the events (v1: replaces the event's; lm-eval default: "
@@ -112,10 +133,13 @@ public final class ReplayCommand implements Callable<Integer> {
         PrintStream out = terminal.out();
         PrintStream err = terminal.err();
         boolean dryRun = destination.dryRun;
-        ReplayReader.Stamp stamp = new ReplayReader.Stamp(model, revision, runId, task);
+        ReplayReader.Stamp stamp = new ReplayReader.Stamp(model, revision, runId, task, step);
         quietKafkaLogging();
         ObjectMapper json = new ObjectMapper();
         ReplayReader reader = new ReplayReader(json);
+        if (follow != null) {
+            return follow(json, reader);
+        }
         Map<Path, List<ReplayItem>> items = new LinkedHashMap<>();
         int total = 0;
         int bad = 0;
@@ -203,6 +227,72 @@ public final class ReplayCommand implements Callable<Integer> {
         return bad > 0 || failures.count() > 0 ? Commands.FAILED : Commands.OK;
     }
 
+    /** {@code --follow}: scans until the thread is interrupted (Ctrl-C ends the process). */
+    private Integer follow(ObjectMapper json, ReplayReader reader) {
+        PrintStream out = terminal.out();
+        PrintStream err = terminal.err();
+        PrintStream summary = destination.dryRun ? err : out;
+        Path stateFile = state != null ? state : follow.resolve(LmEvalFollower.STATE_FILE);
+        LmEvalFollower follower;
+        try {
+            follower = new LmEvalFollower(follow, stateFile, json);
+        } catch (IOException e) {
+            err.println("replay: cannot read the state file " + stateFile + ": " + e.getMessage());
+            return Commands.FAILED;
+        }
+        summary.printf("replay: following %s (%d file(s) published before, listed in %s)%n", follow,
+                follower.publishedBefore(), stateFile);
+        int bad = 0;
+        int refused = 0;
+        try (EventSink sink = open(out)) {
+            String target = sink.describe();
+            while (!Thread.currentThread().isInterrupted()) {
+                for (Path file : follower.scan()) {
+                    LmEvalFollower.Checkpoint cp = follower.checkpointOf(file);
+                    String name = cp.name() != null ? cp.name() : model;
+                    String rev = cp.revision() != null ? cp.revision() : revision;
+                    Long st = cp.step() != null ? cp.step() : step != null ? step : LmEvalFollower.stepOf(rev);
+                    List<ReplayItem> items = reader.read(file, ReplayReader.Format.LM_EVAL,
+                            new ReplayReader.Stamp(name, rev, runId, task, st));
+                    int sent = 0;
+                    int refusedBefore = sink.failures().count();
+                    for (ReplayItem item : items) {
+                        if (item.isBad()) {
+                            bad++;
+                            err.println(file + ":" + item.line() + ": skipped: " + item.error());
+                            continue;
+                        }
+                        sink.send(item.event(), json.writeValueAsString(item.event()));
+                        sent++;
+                    }
+                    sink.flush();
+                    refused += sink.failures().count() - refusedBefore;
+                    follower.published(file);
+                    EvalOutput.ModelRef ref = sent > 0 ? items.stream().filter(i -> !i.isBad()).findFirst()
+                            .orElseThrow().event().model() : null;
+                    summary.printf("replay: %s: %d events sent to %s%s%n", follow.relativize(file), sent, target,
+                            ref == null ? "" : " as " + ref.key() + (ref.step() == null ? "" : " (step " + ref.step()
+                                    + ")"));
+                }
+                try {
+                    Thread.sleep(pollMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        } catch (EventSink.SinkUnavailableException e) {
+            err.println("replay: " + e.getMessage() + " (the file being sent is published again on restart)");
+            return Commands.FAILED;
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return bad > 0 || refused > 0 ? Commands.FAILED : Commands.OK;
+            }
+            err.println("replay: " + e.getMessage());
+            return Commands.FAILED;
+        }
+        return bad > 0 || refused > 0 ? Commands.FAILED : Commands.OK;
+    }
+
     private EventSink open(PrintStream out) {
         if (destination.dryRun) {
             return new PrintEventSink(out);
@@ -226,6 +316,25 @@ public final class ReplayCommand implements Callable<Integer> {
 
     /** The checks picocli cannot make: the files exist, the bootstrap list and the URL are well formed. */
     private void validate() {
+        if (files == null) {
+            files = List.of();
+        }
+        if (follow != null) {
+            if (!files.isEmpty()) {
+                throw Commands.usageError(spec, "give FILE... or --follow DIR, not both");
+            }
+            if (!Files.isDirectory(follow)) {
+                throw Commands.usageError(spec, "no such folder: " + follow);
+            }
+            if (format == ReplayReader.Format.V1 && spec.commandLine().getParseResult().hasMatchedOption("--format")) {
+                throw Commands.usageError(spec, "--follow reads lm-eval sample logs (--format lm-eval)");
+            }
+            if (pollMs <= 0) {
+                throw Commands.usageError(spec, "--poll-ms must be positive, got " + pollMs);
+            }
+        } else if (files.isEmpty()) {
+            throw Commands.usageError(spec, "give FILE... or --follow DIR");
+        }
         for (Path f : files) {
             if (!Files.isRegularFile(f)) {
                 throw Commands.usageError(spec, "no such file: " + f);

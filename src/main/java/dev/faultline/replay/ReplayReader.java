@@ -40,8 +40,13 @@ public final class ReplayReader {
      * @param revision   {@code --revision}, or null ({@code main} for lm-eval)
      * @param runId      {@code --run-id}, or null (v1: keep the event's; lm-eval: {@code model/revision/task})
      * @param task       task name for lm-eval files, or null to read it from the file name
+     * @param step       {@code --step}, the revision's training step, or null (v1: keep the event's)
      */
-    public record Stamp(String modelName, String revision, String runId, String task) {
+    public record Stamp(String modelName, String revision, String runId, String task, Long step) {
+
+        public Stamp(String modelName, String revision, String runId, String task) {
+            this(modelName, revision, runId, task, null);
+        }
     }
 
     private final ObjectMapper json;
@@ -68,7 +73,8 @@ public final class ReplayReader {
             String name = stamp.modelName() != null ? stamp.modelName() : "unknown";
             String revision = stamp.revision() != null ? stamp.revision() : "main";
             String runId = stamp.runId() != null ? stamp.runId() : name + "/" + revision + "/" + task;
-            source = new LmEvalConverter.Source(task, runId, new EvalOutput.ModelRef(name, revision, null), now);
+            source = new LmEvalConverter.Source(task, runId, new EvalOutput.ModelRef(name, revision, stamp.step()),
+                    now);
         }
         for (JsonRecords.Raw raw : JsonRecords.split(content, json)) {
             if (raw.error() != null) {
@@ -101,7 +107,7 @@ public final class ReplayReader {
         if (e.eventId() == null || e.eventId().isBlank()) {
             throw new IllegalArgumentException("missing event_id");
         }
-        if (e.prompt() == null || e.output() == null) {
+        if ((e.prompt() == null && !e.hasMessages()) || e.output() == null) {
             throw new IllegalArgumentException("missing prompt or output");
         }
         String runId = stamp.runId() != null ? stamp.runId() : e.runId();
@@ -116,11 +122,15 @@ public final class ReplayReader {
         } else if (stamp.revision() != null && model != null) {
             model = new EvalOutput.ModelRef(model.name(), stamp.revision(), model.step());
         }
+        if (stamp.step() != null && model != null) {
+            model = new EvalOutput.ModelRef(model.name(), model.revision(), stamp.step());
+        }
         if (model == null || model.name() == null) {
             throw new IllegalArgumentException("missing model.name (give --model)");
         }
         return new EvalOutput(EvalOutput.SCHEMA, e.eventId(), runId, model, e.benchmark(), e.exampleId(), e.prompt(),
                 e.output(), e.references(), e.scoring(), e.correct(), e.segments(), e.error(),
-                e.producedAt() != null ? e.producedAt() : now);
+                e.producedAt() != null ? e.producedAt() : now, e.messages(), e.addGenerationPrompt(),
+                e.chatTemplateKwargs(), e.extractedAnswer(), e.promptTokenIds(), e.outputTokenIds());
     }
 }

@@ -53,6 +53,7 @@ public class ResultLookup {
                 s == null ? r.exampleId() : s.exampleId(), r.status(), r.reason(), r.verdict(), r.target(), r.tokens(),
                 r.topPositive(), r.topNegative(), r.segments(), r.layers(), r.conservation(), r.faithfulness(),
                 r.topTokens(), r.retokenizationMismatch(), r.engine(), r.timingsMs(),
-                s == null ? r.producedAt() : s.producedAt(), r.attributedAt());
+                s == null ? r.producedAt() : s.producedAt(), r.attributedAt(), r.answerSpan(), r.tokenization(),
+                r.text());
     }
 }

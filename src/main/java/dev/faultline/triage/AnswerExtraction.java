@@ -42,6 +42,41 @@ public final class AnswerExtraction {
         return digits == null ? null : toNumber(sign, digits);
     }
 
+    /** Characters {@code [start, end)} of the last number in {@code text} (sign included), or null. */
+    public static int[] lastNumberSpan(String text) {
+        if (text == null) {
+            return null;
+        }
+        Matcher m = NUMBER.matcher(text);
+        int[] span = null;
+        while (m.find()) {
+            span = new int[] {m.start(1) >= 0 ? m.start(1) : m.start(2), m.end(2)};
+        }
+        return span;
+    }
+
+    /** Characters {@code [start, end)} of the letter {@link #choiceLetter} takes from {@code output}, or null. */
+    public static int[] choiceLetterSpan(String output) {
+        if (output == null) {
+            return null;
+        }
+        Matcher m = ANSWER_PHRASE.matcher(output);
+        int[] last = null;
+        while (m.find()) {
+            last = new int[] {m.start(1), m.end(1)};
+        }
+        if (last != null) {
+            return last;
+        }
+        for (Pattern p : new Pattern[] {LEADING_LETTER, PAREN_LETTER}) {
+            m = p.matcher(output);
+            if (m.find()) {
+                return new int[] {m.start(1), m.end(1)};
+            }
+        }
+        return null;
+    }
+
     /**
      * The number of a reference: after the last {@code ####} when present (GSM8K), else the last number of the
      * reference text; null when there is none.

@@ -12,7 +12,8 @@ import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
 
 /**
- * Scores one event into a verdict. A producer-given {@code correct} wins. Otherwise the output is compared with each
+ * Scores one event into a verdict. A producer-given {@code correct} wins. Otherwise the output (its
+ * {@code extracted_answer} when the event has one) is compared with each
  * reference under {@code scoring.method} (default: the configured one); any match is CORRECT. UNSCORABLE (with a
  * reason) when the event cannot be judged: no references, an unknown method, a regex that does not compile, a
  * reference without a number (numeric) or letter (choice). An output without a number, a choice letter, or a regex
@@ -44,6 +45,13 @@ public final class AnswerScorer {
             return unscorable(event, "unknown scoring method '" + methodName + "'");
         }
         String output = event.output() == null ? "" : event.output();
+        if (event.extractedAnswer() != null) {
+            // a harness filter already took the answer out of the response: that is what is compared
+            output = event.extractedAnswer();
+            if (method == ScoringMethod.REGEX) {
+                return extracted(event, output, refs);
+            }
+        }
         return switch (method) {
             case EXACT -> exact(event, output, refs);
             case NORMALIZED -> normalized(event, output, refs);
@@ -146,6 +154,16 @@ public final class AnswerScorer {
             return incorrect(e, null, "scoring.pattern does not match the output");
         }
         String extracted = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
+        String answer = TextNormalizer.normalize(extracted);
+        for (String ref : refs) {
+            if (answer.equals(TextNormalizer.normalize(ref))) {
+                return correct(e, extracted);
+            }
+        }
+        return incorrect(e, extracted, "extracted answer differs from every reference");
+    }
+
+    private static ScoredEvent extracted(EvalOutput e, String extracted, List<String> refs) {
         String answer = TextNormalizer.normalize(extracted);
         for (String ref : refs) {
             if (answer.equals(TextNormalizer.normalize(ref))) {

@@ -1,6 +1,7 @@
 package dev.faultline.triage;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
@@ -8,6 +9,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.engine.TextTokenizer;
 import dev.faultline.engine.TokenizedText;
@@ -42,25 +44,56 @@ public final class ContrastPairFinder {
 
     /** Finds the pair for a wrong answer; {@code answer} is the extracted answer triage scored (may be null). */
     public PairSearch find(TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer) {
+        return find(tokenizer, logits, event, answer, true);
+    }
+
+    /**
+     * As {@link #find(TextTokenizer, Logits, EvalOutput, String)}; {@code addSpecialTokens} false for a prompt a chat
+     * template rendered (the template writes its own BOS; transformers tokenizes it without special tokens).
+     */
+    public PairSearch find(TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer,
+            boolean addSpecialTokens) {
+        final boolean special = addSpecialTokens;
         String prompt = Objects.requireNonNullElse(event.prompt(), "");
         String output = Objects.requireNonNullElse(event.output(), "");
-        TokenizedText full = tokenizer.encode(prompt + output, true);
-        TokenizedText promptOnly = tokenizer.encode(prompt, true);
+        TokenizedText full = tokenizer.encode(prompt + output, special);
+        TokenizedText promptOnly = tokenizer.encode(prompt, special);
         int promptTokens = promptTokens(full, promptOnly, prompt.length());
         boolean mismatch = !isPrefix(promptOnly.ids(), full.ids()) || promptTokens != promptOnly.size();
+        AttributionResult.Tokenization tokenization = null;
+        boolean producerIds = false;
+        if (event.promptTokenIds() != null || event.outputTokenIds() != null) {
+            // the producer's ids are attributed as given; the text's own tokenization only tells whether they differ
+            int[] ids = full.ids();
+            int[] promptIds = event.promptTokenIds() != null ? toArray(event.promptTokenIds())
+                    : Arrays.copyOfRange(ids, 0, promptTokens);
+            int[] outputIds = event.outputTokenIds() != null ? toArray(event.outputTokenIds())
+                    : Arrays.copyOfRange(ids, promptTokens, ids.length);
+            int[] seq = concat(promptIds, outputIds);
+            boolean differs = !Arrays.equals(seq, ids);
+            tokenization = new AttributionResult.Tokenization("producer", differs,
+                    differs ? firstDifference(seq, ids) : null);
+            if (differs) {
+                full = spans(tokenizer, seq, prompt + output);
+                producerIds = true;
+            }
+            promptTokens = promptIds.length;
+            mismatch = false;
+        }
         int n = full.size();
         if (n == promptTokens) {
-            return new PairSearch(null, "the output has no tokens", mismatch, n);
+            return new PairSearch(null, "the output has no tokens", mismatch, n, null, tokenization);
         }
 
         List<Candidate> candidates = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
+        AttributionResult.AnswerSpan answerSpan = null;
         EvalOutput.ErrorHint hint = event.error();
         if (hint != null && hint.outputCharIndex() != null) {
             int charIndex = hint.outputCharIndex();
             if (charIndex < 0 || charIndex >= output.length()) {
                 return new PairSearch(null, "error.output_char_index " + charIndex + " is outside the output (length "
-                        + output.length() + ")", mismatch, n);
+                        + output.length() + ")", mismatch, n, null, tokenization);
             }
             int k = tokenAt(full, promptTokens, prompt.length() + charIndex);
             int startInOutput = Math.max(0, full.starts()[k] - prompt.length());
@@ -68,7 +101,8 @@ public final class ContrastPairFinder {
             for (String c : contrasts) {
                 String continuation = joinContinuation(output.substring(0, startInOutput), c, full.tokens()[k],
                         tokenizer.tokenText(full.ids()[k]));
-                int[] ref = tokenizer.encode(prompt + continuation, true).ids();
+                int[] ref = producerIds ? referenceIds(tokenizer, full, k, prompt + continuation, special)
+                        : tokenizer.encode(prompt + continuation, special).ids();
                 if (ref.length > k && prefixEquals(ref, full.ids(), k) && ref[k] != full.ids()[k]) {
                     candidates.add(new Candidate(k, ref[k], c));
                 } else {
@@ -80,10 +114,25 @@ public final class ContrastPairFinder {
                 // a contrast text without a position: treat it as the only reference
                 event = withReferences(event, List.of(hint.contrastText()));
             }
-            int answerStart = answerStart(event, output, answer);
+            AnswerLocator.Location located = AnswerLocator.locate(event, output);
+            if (located.unlocatable()) {
+                return new PairSearch(null, located.reason(), mismatch, n, null, tokenization);
+            }
+            int answerStart;
+            String after = "";
+            if (located.span() != null) {
+                answerSpan = new AttributionResult.AnswerSpan(located.start(), located.end(), prompt.length());
+                answerStart = located.start();
+                after = output.substring(located.end());
+            } else {
+                answerStart = answerStart(event, output, answer);
+            }
+            int k0 = tokenAt(full, promptTokens, prompt.length() + answerStart);
             for (String reference : references(event)) {
-                String continuation = joinContinuation(output.substring(0, answerStart), reference, null, null);
-                int[] ref = tokenizer.encode(prompt + continuation, true).ids();
+                // the answer replaced by the reference, what follows it kept: the first token where the two differ
+                String continuation = joinContinuation(output.substring(0, answerStart), reference, null, null) + after;
+                int[] ref = producerIds ? referenceIds(tokenizer, full, k0, prompt + continuation, special)
+                        : tokenizer.encode(prompt + continuation, special).ids();
                 int d = firstDifference(full.ids(), ref);
                 if (d < promptTokens) {
                     reasons.add("'" + reference + "' re-tokenizes the prompt differently");
@@ -99,7 +148,7 @@ public final class ContrastPairFinder {
         if (candidates.isEmpty()) {
             String reason = reasons.isEmpty() ? "the event has no references and no error.contrast_text"
                     : String.join("; ", reasons);
-            return new PairSearch(null, reason, mismatch, n);
+            return new PairSearch(null, reason, mismatch, n, answerSpan, tokenization);
         }
         int tokenIndex = candidates.stream().mapToInt(Candidate::tokenIndex).max().orElseThrow();
         double[] row = logits.apply(java.util.Arrays.copyOf(full.ids(), tokenIndex));
@@ -121,7 +170,83 @@ public final class ContrastPairFinder {
                 best.contrast(), tokenizer.tokenText(best.contrast()), row[wrong], lc, rank, best.reference());
         String skip = maxContrastRank != null && rank > maxContrastRank
                 ? "contrast rank " + rank + " is beyond max-contrast-rank " + maxContrastRank : null;
-        return new PairSearch(pair, skip, mismatch, tokenIndex);
+        return new PairSearch(pair, skip, mismatch, tokenIndex, answerSpan, tokenization);
+    }
+
+    /**
+     * The ids of a reference continuation after the producer's ids: the producer's first {@code k} ids, then the
+     * text's own tokens of {@code text} from the character where token {@code k} starts (tokenized in context when
+     * the text's tokenization has a boundary there, else on their own).
+     */
+    static int[] referenceIds(TextTokenizer tokenizer, TokenizedText producer, int k, String text,
+            boolean addSpecialTokens) {
+        int from = Math.min(producer.starts()[k], text.length());
+        TokenizedText own = tokenizer.encode(text, addSpecialTokens);
+        int[] tail = null;
+        for (int i = 0; i < own.size(); i++) {
+            if (!own.special()[i] && own.starts()[i] == from && (i == 0 || own.ends()[i - 1] <= from)) {
+                tail = Arrays.copyOfRange(own.ids(), i, own.size());
+                break;
+            }
+        }
+        if (tail == null) {
+            tail = tokenizer.encode(text.substring(from), false).ids();
+        }
+        return concat(Arrays.copyOf(producer.ids(), k), tail);
+    }
+
+    /**
+     * Character spans of given ids over {@code text} (the text they are said to encode): each run of ordinary tokens
+     * is decoded cumulatively, a special token takes its own characters when the text has them there (a chat marker)
+     * and none otherwise (a BOS the template added). Where the ids do not decode to the text, the spans are clamped
+     * to it.
+     */
+    static TokenizedText spans(TextTokenizer tokenizer, int[] ids, String text) {
+        int n = ids.length;
+        int[] starts = new int[n];
+        int[] ends = new int[n];
+        boolean[] special = new boolean[n];
+        String[] tokens = new String[n];
+        int cursor = 0;
+        int runStart = -1;
+        int runChar = 0;
+        for (int i = 0; i < n; i++) {
+            tokens[i] = tokenizer.tokenText(ids[i]);
+            special[i] = tokenizer.isSpecial(ids[i]);
+            if (special[i]) {
+                runStart = -1;
+                String t = tokens[i] == null ? "" : tokens[i];
+                int end = !t.isEmpty() && text.startsWith(t, cursor) ? cursor + t.length() : cursor;
+                starts[i] = cursor;
+                ends[i] = end;
+                cursor = end;
+                continue;
+            }
+            if (runStart < 0) {
+                runStart = i;
+                runChar = cursor;
+            }
+            int decoded = tokenizer.decode(Arrays.copyOfRange(ids, runStart, i + 1), true).length();
+            int end = Math.max(cursor, Math.min(text.length(), runChar + decoded));
+            starts[i] = cursor;
+            ends[i] = end;
+            cursor = end;
+        }
+        return new TokenizedText(ids, tokens, starts, ends, special);
+    }
+
+    private static int[] toArray(List<Integer> ids) {
+        int[] out = new int[ids.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ids.get(i);
+        }
+        return out;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** Where the answer starts in the output: the regex's group (or match), else the first non-space character. */
@@ -168,8 +293,7 @@ public final class ContrastPairFinder {
     }
 
     private static EvalOutput withReferences(EvalOutput e, List<String> refs) {
-        return new EvalOutput(e.schema(), e.eventId(), e.runId(), e.model(), e.benchmark(), e.exampleId(), e.prompt(),
-                e.output(), refs, e.scoring(), e.correct(), e.segments(), e.error(), e.producedAt());
+        return e.with(e.prompt(), e.segments(), refs);
     }
 
     /** Tokens of {@code full} that belong to the prompt: those ending at or before the prompt's last character. */

@@ -53,7 +53,9 @@ class AttributionSchemaTest {
                 new AttributionResult.FaithfulnessSummary(5, 2.1, 0.2, 0.5, true),
                 List.of(new AttributionResult.TopToken(17, " 71", 12.5)), false,
                 new AttributionResult.Engine("attnlrp", "attnlrp", "float32", "cpu", "0.1.0"),
-                Map.of("tokenize", 1.0, "forward", 10.0), "2026-11-24T12:00:00Z", "2026-11-24T12:00:01Z");
+                Map.of("tokenize", 1.0, "forward", 10.0), "2026-11-24T12:00:00Z", "2026-11-24T12:00:01Z",
+                new AttributionResult.AnswerSpan(40, 43, 12), new AttributionResult.Tokenization("producer", true, 7, false),
+                new AttributionResult.Text("Once", " upon", 1));
     }
 
     @Test
@@ -93,7 +95,8 @@ class AttributionSchemaTest {
         JSON.valueToTree(attributed("every field set")).fieldNames().forEachRemaining(serialized::add);
         assertThat(documented).containsExactlyInAnyOrderElementsOf(serialized);
         // and nested objects: every field the record writes is a declared property
-        for (String nested : List.of("target", "conservation", "faithfulness", "engine")) {
+        for (String nested : List.of("target", "conservation", "faithfulness", "engine", "answer_span", "tokenization",
+                "text")) {
             Set<String> fields = new HashSet<>();
             JSON.valueToTree(attributed()).path(nested).fieldNames().forEachRemaining(fields::add);
             Set<String> declared = new HashSet<>();

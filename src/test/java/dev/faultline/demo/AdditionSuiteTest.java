@@ -134,6 +134,16 @@ class AdditionSuiteTest {
                     public int maxReferenceBytes() {
                         return 1 << 10;
                     }
+
+                    @Override
+                    public int maxTokenIds() {
+                        return 1 << 10;
+                    }
+
+                    @Override
+                    public int maxMessages() {
+                        return 16;
+                    }
                 });
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (AdditionProblem p : suite.sample(3, 50, AdditionSuite.Split.HELD_OUT)) {

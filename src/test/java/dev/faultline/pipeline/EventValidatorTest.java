@@ -18,6 +18,8 @@ class EventValidatorTest {
         public int maxOutputBytes() { return 1000; }
         public int maxReferences() { return 3; }
         public int maxReferenceBytes() { return 100; }
+        public int maxTokenIds() { return 8; }
+        public int maxMessages() { return 3; }
     };
 
     private final EventValidator validator = new EventValidator(LIMITS);
@@ -79,5 +81,45 @@ class EventValidatorTest {
         assertThat(rejected("").reason()).isEqualTo(InvalidEventException.INVALID_JSON);
         assertThat(rejected("[1,2]").reason()).isEqualTo(InvalidEventException.SCHEMA);
         assertThat(rejected("{} trailing").reason()).isEqualTo(InvalidEventException.INVALID_JSON);
+    }
+
+    private static final String CHAT = "{\"schema\":\"faultline.eval-output/v1\",\"event_id\":\"c\",\"run_id\":\"r\","
+            + "\"model\":{\"name\":\"m\"},\"benchmark\":\"b\",\"output\":\"Paris\",\"references\":[\"Paris\"],"
+            + "\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"Capital of France?\"}],"
+            + "\"chat_template_kwargs\":{\"enable_thinking\":false},\"segments\":[{\"name\":\"question\",\"message\":1}],"
+            + "\"extracted_answer\":\"Paris\",\"prompt_token_ids\":[1,2,3],\"output_token_ids\":[4]}";
+
+    @Test
+    void chatEventsNeedNoPromptAndBindTheAdditions() throws InvalidEventException {
+        EvalOutput e = validator.validate(json(CHAT));
+        assertThat(e.prompt()).isNull();
+        assertThat(e.messages()).hasSize(2);
+        assertThat(e.messages().get(1)).containsEntry("content", "Capital of France?");
+        assertThat(e.chatTemplateKwargs()).containsEntry("enable_thinking", false);
+        assertThat(e.segments().get(0).message()).isEqualTo("1");
+        assertThat(e.extractedAnswer()).isEqualTo("Paris");
+        assertThat(e.promptTokenIds()).containsExactly(1, 2, 3);
+        assertThat(e.outputTokenIds()).containsExactly(4);
+    }
+
+    @Test
+    void neitherPromptNorMessagesIsRejected() {
+        String noChat = CHAT.substring(0, CHAT.indexOf("\"messages\"")) + CHAT.substring(CHAT.indexOf("\"chat_template_kwargs\""));
+        InvalidEventException e = rejected(noChat);
+        assertThat(e.getMessage()).contains("$.prompt");
+    }
+
+    @Test
+    void tokenIdsAndMessagesHaveSizeLimits() {
+        InvalidEventException ids = rejected(CHAT.replace("[1,2,3]", "[1,2,3,4,5,6,7,8,9]"));
+        assertThat(ids.reason()).isEqualTo(InvalidEventException.OVERSIZE);
+        assertThat(ids.field()).isEqualTo("$.prompt_token_ids");
+        InvalidEventException negative = rejected(CHAT.replace("[4]", "[-4]"));
+        assertThat(negative.field()).startsWith("$.output_token_ids");
+        String many = CHAT.replace("{\"role\":\"system\",\"content\":\"Be brief.\"}",
+                "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}");
+        InvalidEventException messages = rejected(many);
+        assertThat(messages.reason()).isEqualTo(InvalidEventException.OVERSIZE);
+        assertThat(messages.field()).isEqualTo("$.messages");
     }
 }

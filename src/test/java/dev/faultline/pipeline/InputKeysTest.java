@@ -94,4 +94,43 @@ class InputKeysTest {
         assertThat(InputKeys.of(with(set(7, List.of("a,b"))), SETTINGS))
                 .isNotEqualTo(InputKeys.of(with(set(7, List.of("a", "b"))), SETTINGS));
     }
+
+    private static EvalOutput withAdditions(java.util.List<java.util.Map<String, Object>> messages, String extracted,
+            List<Integer> promptIds, List<Integer> outputIds, java.util.Map<String, Object> kwargs) {
+        EvalOutput b = BASE;
+        return new EvalOutput(b.schema(), b.eventId(), b.runId(), b.model(), b.benchmark(), b.exampleId(), b.prompt(),
+                b.output(), b.references(), b.scoring(), b.correct(), b.segments(), b.error(), b.producedAt(), messages,
+                null, kwargs, extracted, promptIds, outputIds);
+    }
+
+    @Test
+    void theWhatTheModelSawAdditionsChangeTheKey() {
+        String key = InputKeys.of(BASE, SETTINGS);
+        assertThat(InputKeys.of(withAdditions(null, null, null, null, null), SETTINGS)).isEqualTo(key);
+        List<EvalOutput> changed = List.of(
+                withAdditions(List.of(java.util.Map.of("role", "user", "content", "hi")), null, null, null, null),
+                withAdditions(null, "Lily", null, null, null),
+                withAdditions(null, null, List.of(1, 2), null, null),
+                withAdditions(null, null, null, List.of(3), null),
+                withAdditions(null, null, List.of(1, 2), List.of(3), null),
+                withAdditions(null, null, List.of(1), List.of(2, 3), null),
+                withAdditions(List.of(java.util.Map.of("role", "user", "content", "hi")), null, null, null,
+                        java.util.Map.of("enable_thinking", false)));
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (EvalOutput e : changed) {
+            String k = InputKeys.of(e, SETTINGS);
+            assertThat(k).isNotEqualTo(key);
+            keys.add(k);
+        }
+        assertThat(keys).hasSize(changed.size());
+        // the same map content in another key order is the same input
+        java.util.Map<String, Object> ab = new java.util.LinkedHashMap<>();
+        ab.put("role", "user");
+        ab.put("content", "hi");
+        java.util.Map<String, Object> ba = new java.util.LinkedHashMap<>();
+        ba.put("content", "hi");
+        ba.put("role", "user");
+        assertThat(InputKeys.of(withAdditions(List.of(ab), null, null, null, null), SETTINGS))
+                .isEqualTo(InputKeys.of(withAdditions(List.of(ba), null, null, null, null), SETTINGS));
+    }
 }

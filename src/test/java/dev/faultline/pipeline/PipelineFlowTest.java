@@ -103,6 +103,61 @@ class PipelineFlowTest {
     }
 
     @Test
+    void chatEventWhoseModelHasNoTemplateFailsWithTheReasonAndOthersGoOn() throws Exception {
+        EvalOutput plain = event("flow/chat-plain-1", "flow/run-c", "tinystories-260k", "Once upon a time, Tom met");
+        EvalOutput chat = new EvalOutput(EvalOutput.SCHEMA, "flow/chat-1", "flow/run-c",
+                new EvalOutput.ModelRef("tinystories-260k", "main", null), "unit", "flow/chat-1", null, " Lily.",
+                List.of("Tom"), new EvalOutput.Scoring("regex", "^\\s*([A-Za-z]+)"), null,
+                List.of(new EvalOutput.Segment("asked", 0, 0, "user")), null, "2026-11-24T00:00:00Z",
+                List.of(java.util.Map.of("role", "user", "content", "Who met Tom?")), true, null, null, null, null);
+        sink.accept(new ScoredEvent(chat, Verdict.INCORRECT, "Lily", null)).toCompletableFuture().get();
+        sink.accept(new ScoredEvent(plain, Verdict.INCORRECT, "Lily", null)).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(plain.eventId()))
+                    && rs.stream().anyMatch(r -> r.eventId().equals(chat.eventId())), Duration.ofSeconds(120));
+            assertThat(topic.of(chat.eventId())).singleElement().satisfies(r -> {
+                assertThat(r.status()).isEqualTo(AttributionStatus.FAILED);
+                assertThat(r.reason()).contains("chat template").contains("no chat_template");
+            });
+            assertThat(topic.of(plain.eventId())).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isNotEqualTo(AttributionStatus.FAILED));
+        }
+    }
+
+    @Test
+    void lmEvalGenerationsAreAttributedInTheContextTheModelSaw() throws Exception {
+        // the harness's own logs of this model at main: outputs are its greedy generations, decoded without the
+        // first word's space; with the space restored, the wrong token is the model's top choice (Δℓ >= 0)
+        java.nio.file.Path folder = dev.faultline.engine.SharedFiles.require(
+                "data/lm-eval-tinystories/logs/models__tinystories-260k");
+        java.nio.file.Path gen;
+        try (var files = java.nio.file.Files.list(folder)) {
+            gen = files.filter(f -> f.getFileName().toString().contains("cloze_gen")).findFirst().orElseThrow();
+        }
+        List<EvalOutput> failures = new dev.faultline.replay.ReplayReader(new com.fasterxml.jackson.databind.ObjectMapper())
+                .read(gen, dev.faultline.replay.ReplayReader.Format.LM_EVAL,
+                        new dev.faultline.replay.ReplayReader.Stamp("tinystories-260k", "main", "flow/lm-eval", null))
+                .stream().map(dev.faultline.replay.ReplayItem::event)
+                .filter(e -> Boolean.FALSE.equals(e.correct())).limit(6).toList();
+        assertThat(failures).hasSize(6);
+        for (EvalOutput e : failures) {
+            assertThat(e.output()).doesNotStartWith(" ");
+            sink.accept(new ScoredEvent(e, Verdict.INCORRECT, null, "producer verdict")).toCompletableFuture().get();
+        }
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.pollUntil(rs -> failures.stream().allMatch(e -> rs.stream().anyMatch(r -> r.eventId()
+                    .equals(e.eventId()))), Duration.ofSeconds(180));
+            for (EvalOutput e : failures) {
+                assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
+                    assertThat(r.target()).as(e.eventId() + ": " + r.reason()).isNotNull();
+                    assertThat(r.target().logitDiff()).as(e.eventId()).isGreaterThanOrEqualTo(0.0);
+                    assertThat(r.tokenization().leadingSpaceRestored()).isTrue();
+                });
+            }
+        }
+    }
+
+    @Test
     void unknownEventIs404() {
         given().when().get("/api/attributions/flow/never-published").then().statusCode(404);
     }

@@ -56,12 +56,20 @@ class LmEvalConverterTest {
                 "model-x/rev1/gsm8k:gsm8k/16/strict-match", "model-x/rev1/gsm8k:gsm8k/17/strict-match",
                 "model-x/rev1/gsm8k:gsm8k/18/strict-match");
         assertThat(events).extracting(EvalOutput::correct).containsExactly(true, false, false);
-        assertThat(events).extracting(EvalOutput::output).containsExactly("230", "59800", "3.5");
+        // output is the whole generation (resps), the filter's pick (filtered_resps) the extracted answer
+        assertThat(events).extracting(EvalOutput::extractedAnswer).containsExactly("230", "59800", "3.5");
+        assertThat(events.get(1).output()).startsWith("Jill's annual salary as a teacher").endsWith("#### 59800");
         assertThat(events).extracting(e -> e.references().get(0)).containsExactly("230", "57500", "7");
         assertThat(events).allMatch(e -> e.scoring().method().equals("numeric"));
         EvalOutput first = events.get(0);
-        // arg_0 is a list holding a JSON-encoded chat message list: the prompt is the message content
+        // arg_0 is a list holding a JSON-encoded chat message list: the prompt is the message content, and the
+        // messages themselves are carried for the model's chat template
         assertThat(first.prompt()).startsWith("Question: A ship left a port").endsWith("Answer:");
+        assertThat(first.messages()).singleElement().satisfies(m -> {
+            assertThat(m).containsEntry("role", "user");
+            assertThat(m.get("content")).isEqualTo(first.prompt());
+        });
+        assertThat(first.addGenerationPrompt()).isTrue();
         assertThat(first.benchmark()).isEqualTo("gsm8k");
         assertThat(first.model()).isEqualTo(new EvalOutput.ModelRef("model-x", "rev1", null));
         EvalOutput.Segment question = first.segments().get(1);
@@ -129,6 +137,16 @@ class LmEvalConverterTest {
 
             public int maxReferenceBytes() {
                 return 1 << 16;
+            }
+
+            @Override
+            public int maxTokenIds() {
+                return 1 << 16;
+            }
+
+            @Override
+            public int maxMessages() {
+                return 64;
             }
         });
         ObjectMapper json = new ObjectMapper();

@@ -117,7 +117,10 @@ class ReplayCommandTest {
                 "llama-3-8b/step1000/gsm8k:gsm8k/0/strict-match", "llama-3-8b/step1000/gsm8k:gsm8k/0/flexible-extract",
                 "llama-3-8b/step1000/gsm8k:gsm8k/1/strict-match");
         assertThat(posted).extracting(e -> e.get("correct").asBoolean()).containsExactly(true, false, false);
-        assertThat(posted).extracting(e -> e.get("output").asText()).containsExactly("18", "15", "40");
+        // the whole generation is the output, each filter's pick its extracted answer
+        assertThat(posted).extracting(e -> e.get("extracted_answer").asText()).containsExactly("18", "15", "40");
+        assertThat(posted).extracting(e -> e.get("output").asText()).containsExactly("He has 3+15=18 apples.\n#### 18",
+                "He has 3+15=18 apples.\n#### 18", "2*21=40\n#### 40");
         assertThat(posted).extracting(e -> e.get("references").get(0).asText()).containsExactly("18", "18", "42");
         assertThat(posted).allMatch(e -> e.get("schema").asText().equals("faultline.eval-output/v1")
                 && e.get("run_id").asText().equals("llama-3-8b/step1000/gsm8k")

@@ -15,11 +15,23 @@ import dev.faultline.contract.AttributionStatus;
 public record FailureView(AttributionResult result, String source, String status, boolean attributed,
         String title, String runHref, String modelHref, String rawHref, String graphHref, Pair pair, Heatmap heatmap,
         SegmentBars segments, LineChart layers, List<TopRow> topTokens, List<Term> conservation, Faith faith,
-        String legendGradient, String paletteName, String engine, String whatHappened) {
+        String legendGradient, String paletteName, String engine, String whatHappened, Plain plain,
+        String answerText) {
 
-    /** The wrong and contrast tokens (visible whitespace) with ids, Δℓ and the contrast's rank. */
+    /**
+     * The wrong and contrast tokens (visible whitespace) with ids, Δℓ and the contrast's rank; {@code preferred}
+     * when Δℓ > 0, i.e. this model itself ranks the output's token above the contrast there.
+     */
     public record Pair(String wrong, int wrongId, String contrast, int contrastId, String logitDiff,
-            Integer contrastRank, int position) {
+            Integer contrastRank, int position, boolean preferred) {
+    }
+
+    /** Prompt and output of a failure shown without a heatmap, cut into pieces so the error and answer are marked. */
+    public record Plain(String prompt, List<Piece> pieces, boolean errorMarked) {
+    }
+
+    /** A run of output text; {@code cssClass} marks the error token ({@code plain-error}) and the answer. */
+    public record Piece(String text, String cssClass) {
     }
 
     /** A row of the top-k table at the error position. */
@@ -39,9 +51,10 @@ public record FailureView(AttributionResult result, String source, String status
         var t = r.target();
         Pair pair = t == null ? null
                 : new Pair(Tokens.visible(t.wrong().text()), t.wrong().id(), Tokens.visible(t.contrast().text()),
-                        t.contrast().id(), Fmt.signed(t.logitDiff(), 3), t.contrastRank(), t.position());
+                        t.contrast().id(), Fmt.signed(t.logitDiff(), 3), t.contrastRank(), t.position(),
+                        t.logitDiff() > 0);
         // LOW_LOGIT_DIFF results carry their tokens without relevance (for the tracker): no heatmap for them
-        Heatmap heatmap = Heatmap.of(attributed ? r.tokens() : null);
+        Heatmap heatmap = Heatmap.of(attributed ? r.tokens() : null, r.answerSpan());
         SegmentBars bars = SegmentBars.of(r.segments(), heatmap.segments(), 640);
         LineChart layers = layerChart(r.layers());
         String title = (r.exampleId() == null ? r.eventId() : r.exampleId());
@@ -53,7 +66,61 @@ public record FailureView(AttributionResult result, String source, String status
                 r.model() == null || r.model().name() == null ? null : Links.model(r.model().name()),
                 Links.rawJson(r.eventId()), Links.graphJson(r.eventId()), pair, heatmap, bars, layers, top(r),
                 conservation(r.conservation()), faith(r.faithfulness()), Palette.legendGradient(), Palette.NAME, engine,
-                whatHappened(r));
+                whatHappened(r), attributed ? null : plain(r), answerText(r));
+    }
+
+    /** The scored answer's text, when the result locates it and carries the output. */
+    static String answerText(AttributionResult r) {
+        var span = r.answerSpan();
+        if (span == null || r.text() == null || r.text().output() == null) {
+            return null;
+        }
+        String out = r.text().output();
+        return span.end() <= out.length() && span.start() <= span.end() ? out.substring(span.start(), span.end()) : null;
+    }
+
+    /**
+     * The prompt and the output of a skipped failure, the output cut at the error token (marked) and at the answer
+     * span (underlined); null when the result carries no text.
+     */
+    static Plain plain(AttributionResult r) {
+        AttributionResult.Text text = r.text();
+        if (text == null || text.output() == null) {
+            return null;
+        }
+        String out = text.output();
+        int errStart = -1;
+        int errEnd = -1;
+        if (text.errorChar() != null && text.errorChar() < out.length()) {
+            errStart = text.errorChar();
+            String wrong = r.target() == null ? null : r.target().wrong().text();
+            int len = wrong == null || wrong.isEmpty() ? 1 : wrong.length();
+            errEnd = Math.min(out.length(), errStart + len);
+        }
+        int ansStart = -1;
+        int ansEnd = -1;
+        if (r.answerSpan() != null && r.answerSpan().end() <= out.length()) {
+            ansStart = r.answerSpan().start();
+            ansEnd = r.answerSpan().end();
+        }
+        java.util.TreeSet<Integer> cuts = new java.util.TreeSet<>(List.of(0, out.length()));
+        for (int c : new int[] {errStart, errEnd, ansStart, ansEnd}) {
+            if (c >= 0) {
+                cuts.add(c);
+            }
+        }
+        List<Piece> pieces = new ArrayList<>();
+        Integer from = null;
+        for (int c : cuts) {
+            if (from != null && c > from) {
+                boolean error = from >= errStart && c <= errEnd && errStart >= 0;
+                boolean answer = from >= ansStart && c <= ansEnd && ansStart >= 0;
+                pieces.add(new Piece(out.substring(from, c),
+                        "plain-out" + (error ? " plain-error" : "") + (answer ? " plain-answer" : "")));
+            }
+            from = c;
+        }
+        return new Plain(text.prompt() == null ? "" : text.prompt(), pieces, errStart >= 0);
     }
 
     private static List<String> nonNull(String... parts) {
@@ -171,8 +238,12 @@ public record FailureView(AttributionResult result, String source, String status
             case CORRECT -> "The answer was scored correct: nothing to explain.";
             case UNSCORABLE -> "The answer could not be scored against the references.";
             case NO_CONTRAST -> "No contrast token could be found that would have kept the answer right.";
-            case LOW_LOGIT_DIFF -> "The wrong token led the contrast by too little for a contrastive attribution "
-                    + "to mean much (Δℓ at or below the configured minimum).";
+            case LOW_LOGIT_DIFF -> r.target() != null && r.target().logitDiff() <= 0
+                    ? "This model would not have chosen the output's token there (Δℓ ≤ 0): the output was not what "
+                            + "it would have produced (sampling, another model or revision, or a mismatched "
+                            + "tokenizer), so there is no preference of this model to explain."
+                    : "The wrong token led the contrast by too little for a contrastive attribution "
+                            + "to mean much (Δℓ at or below the configured minimum).";
             case MODEL_UNAVAILABLE -> "The model or revision is not in the model registry of this deployment.";
             case INPUT_TOO_LONG -> "The input is longer than the model's context or the configured limit.";
             case FAILED -> "The attribution failed.";

@@ -18,12 +18,13 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
 
     /** One token on the page. Text is model text: the template escapes it. */
     public record Cell(int index, String text, int id, double relevance, String relevanceText, String normalizedText,
-            String style, boolean special, boolean clipped, boolean first, boolean lineBreak, String title) {
+            String style, boolean special, boolean clipped, boolean first, boolean lineBreak, String title,
+            boolean answer) {
 
-        /** CSS classes of the cell. */
+        /** CSS classes of the cell; {@code tok-answer} underlines the tokens of the scored answer. */
         public String cssClass() {
             return "tok" + (special ? " tok-special" : "") + (clipped ? " tok-clipped" : "")
-                    + (relevance > 0 ? " tok-pos" : relevance < 0 ? " tok-neg" : "");
+                    + (relevance > 0 ? " tok-pos" : relevance < 0 ? " tok-neg" : "") + (answer ? " tok-answer" : "");
         }
     }
 
@@ -48,6 +49,11 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
     }
 
     public static Heatmap of(List<AttributionResult.Token> tokens) {
+        return of(tokens, null);
+    }
+
+    /** The heatmap with the tokens overlapping the answer span marked. */
+    public static Heatmap of(List<AttributionResult.Token> tokens, AttributionResult.AnswerSpan answer) {
         List<AttributionResult.Token> ts = tokens == null ? List.of() : tokens;
         double max = 0;
         for (int i = 1; i < ts.size(); i++) {
@@ -66,7 +72,14 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
                 current = new Group(seg, colour, new ArrayList<>());
                 groups.add(current);
             }
-            current.cells().add(cell(i, t, max));
+            Cell c = cell(i, t, max);
+            if (answer != null && !t.special() && t.start() < answer.promptChars() + answer.end()
+                    && t.end() > answer.promptChars() + answer.start()) {
+                c = new Cell(c.index(), c.text(), c.id(), c.relevance(), c.relevanceText(), c.normalizedText(),
+                        c.style(), c.special(), c.clipped(), c.first(), c.lineBreak(), c.title() + " · in the answer",
+                        true);
+            }
+            current.cells().add(c);
         }
         List<SegmentKey> keys = new ArrayList<>();
         colours.forEach((k, v) -> keys.add(new SegmentKey(k, v)));
@@ -87,6 +100,6 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
                 excluded ? " · excluded from the normalisation (" + (t.special() ? "special token" : "first token")
                         + ")" + (clipped ? ", clipped to the scale" : "") : "");
         return new Cell(i, shown, t.id(), t.relevance(), Fmt.plain(t.relevance()), Fmt.signed(v, 2), style,
-                t.special(), clipped, i == 0, lineBreak, title);
+                t.special(), clipped, i == 0, lineBreak, title, false);
     }
 }

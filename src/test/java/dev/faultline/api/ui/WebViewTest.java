@@ -21,6 +21,9 @@ import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
 import org.junit.jupiter.api.Test;
 
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
 import dev.faultline.embedded.LocalServicesResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -98,6 +101,23 @@ class WebViewTest {
         assertThat(doc.select("#na-h")).hasSize(1);
         String raw = given().when().get(Links.failure(r.eventId())).then().extract().asString();
         assertThat(raw).contains("&lt;b&gt;Sue").contains("1.0 &lt;i&gt;").doesNotContain("<b>Sue");
+    }
+
+    @Test
+    void failureTheModelWouldNotHaveChosenSaysSoAndShowsTheMarkedText() throws Exception {
+        var s = FailureViewTest.skipped(-0.7, AttributionStatus.LOW_LOGIT_DIFF);
+        var r = new AttributionResult(s.schema(), "webview/negative-1", "webview/run-n",
+                new EvalOutput.ModelRef("webview-model-n", "main", null), s.benchmark(), s.exampleId(), s.status(),
+                s.reason(), s.verdict(), s.target(), null, null, null, null, null, null, null, null, null, null, null,
+                "2026-11-24T11:00:00Z", "2026-11-24T11:00:01Z", s.answerSpan(), null, s.text());
+        UiResults.publish(r);
+        Document doc = html(Links.failure(r.eventId()), 200);
+        assertThat(doc.select(".pair-line").text()).contains("not what this model would have chosen")
+                .doesNotContain("preferred");
+        assertThat(doc.select("#heatmap")).isEmpty();
+        assertThat(doc.select("#plain-text").text()).contains("Q: eggs?").contains("#### 16");
+        assertThat(doc.select("#plain-text .plain-error").text()).isEqualTo("6");
+        assertThat(doc.select("#plain-text .plain-answer").eachText()).containsExactly("1", "6");
     }
 
     @Test
