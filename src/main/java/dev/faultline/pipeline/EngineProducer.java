@@ -44,7 +44,7 @@ public class EngineProducer {
 
     @Produces
     @ApplicationScoped
-    ModelRegistry registry(ModelsConfig config, EngineConfig engineConfig) {
+    ModelRegistry registry(ModelsConfig config, EngineConfig engineConfig, AttributionEngine engine) {
         EngineOptions options = engineConfig.options();
         long budget = config.maxBytes().orElseGet(ModelsConfig::defaultMaxBytes);
         ModelRegistry.Loader loader = new ModelRegistry.Loader() {
@@ -65,8 +65,17 @@ public class EngineProducer {
         java.util.Map<String, ModelRegistry.Settings> perModel = new java.util.HashMap<>();
         config.model().forEach((name, p) -> perModel.put(name,
                 new ModelRegistry.Settings(config.dtypeOf(name), config.deviceOf(name))));
-        return new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), loader, config.dtype(),
-                config.device(), perModel::get, config.maxLoaded(), budget, config.retryAfter(), Clock.systemUTC());
+        ModelRegistry registry = new ModelRegistry(ModelRegistry.roots(config.dir().orElse(null)), loader,
+                config.dtype(), config.device(), perModel::get, config.maxLoaded(), budget, config.retryAfter(),
+                Clock.systemUTC());
+        registry.closeWith(model -> { // never under a pass that another thread queued
+            try {
+                engine.release(model);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                model.close(); // engine closed (shutting down) or its queue full: nothing of ours can be waited for
+            }
+        });
+        return registry;
     }
 
     void closeRegistry(@Disposes ModelRegistry registry) {

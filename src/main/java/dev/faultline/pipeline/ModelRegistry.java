@@ -43,6 +43,8 @@ public final class ModelRegistry implements AutoCloseable {
     private final DType dtype;
     private final Device device;
     private final java.util.function.Function<String, Settings> perModel;
+    /** Closes an evicted model: directly by default; through the engine's queue in the service (see below). */
+    private volatile java.util.function.Consumer<LanguageModel> closer = LanguageModel::close;
     private final int maxLoaded;
     private final long maxBytes;
     private final Duration retryAfter;
@@ -144,6 +146,15 @@ public final class ModelRegistry implements AutoCloseable {
         return model;
     }
 
+    /**
+     * How evicted models are closed. The service closes them on the engine's worker, after the passes already queued
+     * for them ({@code AttributionEngine.release}): several threads (worker jobs of a batch, graphs, re-attribution)
+     * may still be attributing with a model the registry evicts.
+     */
+    public void closeWith(java.util.function.Consumer<LanguageModel> closer) {
+        this.closer = closer;
+    }
+
     /** The dtype and device model {@code name} is loaded with. */
     public Settings settings(String name) {
         Settings s = perModel.apply(name);
@@ -221,7 +232,7 @@ public final class ModelRegistry implements AutoCloseable {
             it.remove();
             loadedBytes -= eldest.getValue().weightBytes();
             LOG.infof("evicting model %s to make room for %d bytes", eldest.getKey(), bytes);
-            eldest.getValue().close();
+            closer.accept(eldest.getValue());
         }
     }
 
@@ -235,7 +246,7 @@ public final class ModelRegistry implements AutoCloseable {
             it.remove();
             loadedBytes -= eldest.getValue().weightBytes();
             LOG.infof("evicting model %s", eldest.getKey());
-            eldest.getValue().close();
+            closer.accept(eldest.getValue());
         }
     }
 

@@ -50,8 +50,8 @@ class SizeLadderBench {
         lines.add("# size ladder " + java.time.Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores, intra-op threads " + System.getProperty("ai.djl.pytorch.num_threads") + ", " + dtype + " on "
                 + device);
-        lines.add("| shape | params | load s | RSS after load GB | load peak GB | tokens | forward s | attribution s "
-                + "| faithfulness s | ratio attr/fwd | attribution peak GB | Δℓ |");
+        lines.add("| shape | params | load s | RSS after load GiB | load peak GiB | tokens | forward s | attribution s "
+                + "| faithfulness s | ratio attr/fwd | attribution peak GiB | Δℓ |");
         lines.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
         print(lines);
         try (AttributionEngine engine = new AttributionEngine(4)) {

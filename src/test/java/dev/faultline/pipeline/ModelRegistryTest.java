@@ -113,11 +113,17 @@ class ModelRegistryTest {
         assertThat(reg.loadedKeys()).containsExactly("a@main", "c@main");
 
         ModelRegistry byBytes = registry(10, 250, Clock.systemUTC());
+        List<String> handedOver = new ArrayList<>();
+        byBytes.closeWith(m -> { // the service closes evicted models on the engine's worker
+            handedOver.add(root.relativize(m.directory()).toString());
+            m.close();
+        });
         closed.clear();
         byBytes.acquire("a", null);
         byBytes.acquire("b", null);
         byBytes.acquire("c", null);
         assertThat(closed).containsExactly("a");
+        assertThat(handedOver).containsExactly("a");
         assertThat(byBytes.loadedBytes()).isEqualTo(200);
     }
 
