@@ -25,6 +25,9 @@ public interface FaultlineConfig {
     /** Answer scoring. */
     Triage triage();
 
+    /** The HTTP API. */
+    Api api();
+
     /** The shared data directory ({@code ../shared}: models, data sets), where one is present. */
     Shared shared();
 
@@ -85,6 +88,17 @@ public interface FaultlineConfig {
         /** Largest single reference in UTF-8 bytes. */
         @WithDefault("65536")
         int maxReferenceBytes();
+    }
+
+    /** HTTP API settings. */
+    interface Api {
+
+        /**
+         * How long {@code POST /api/events} waits for the broker to acknowledge an event before answering 503 with
+         * {@code Retry-After}.
+         */
+        @WithDefault("5s")
+        java.time.Duration publishTimeout();
     }
 
     /** Answer scoring settings. */
