@@ -135,8 +135,8 @@ public final class AnswerScorer {
         if (!compiled.ok()) {
             return unscorable(e, compiled.refusal());
         }
-        Matcher m = compiled.pattern().matcher(output);
-        if (!m.find()) {
+        Matcher m = UserPatterns.find(compiled.pattern(), output);
+        if (m == null) {
             return incorrect(e, null, "scoring.pattern does not match the output");
         }
         String extracted = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();

@@ -130,8 +130,8 @@ public final class ContrastPairFinder {
             // RE2/J, as in triage: linear time, so a hostile pattern cannot hold the attribution thread
             UserPatterns.Compiled compiled = PATTERNS.compile(scoring.pattern());
             if (compiled.ok()) {
-                com.google.re2j.Matcher m = compiled.pattern().matcher(output);
-                if (m.find()) {
+                com.google.re2j.Matcher m = UserPatterns.find(compiled.pattern(), output);
+                if (m != null) {
                     return m.groupCount() >= 1 && m.start(1) >= 0 ? m.start(1) : m.start();
                 }
             }

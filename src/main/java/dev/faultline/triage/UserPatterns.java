@@ -3,6 +3,7 @@ package dev.faultline.triage;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 
@@ -41,6 +42,25 @@ public final class UserPatterns {
             cache.putIfAbsent(source, compiled);
         }
         return compiled;
+    }
+
+    /**
+     * The first match of {@code pattern} in {@code text}, or null. As in {@code java.util.regex}, {@code $} also
+     * matches before a final line terminator: when the text ends with one and the pattern does not match the whole
+     * text, it is tried once more without that terminator (RE2's {@code $} matches at the very end only). Offsets of
+     * the match are offsets in {@code text}.
+     */
+    public static Matcher find(Pattern pattern, String text) {
+        Matcher m = pattern.matcher(text);
+        if (m.find()) {
+            return m;
+        }
+        int cut = text.endsWith("\r\n") ? 2 : text.endsWith("\n") || text.endsWith("\r") ? 1 : 0;
+        if (cut == 0) {
+            return null;
+        }
+        Matcher shorter = pattern.matcher(text.substring(0, text.length() - cut));
+        return shorter.find() ? shorter : null;
     }
 
     private static String refusal(String source, PatternSyntaxException ex) {

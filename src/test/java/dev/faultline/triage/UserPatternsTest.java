@@ -28,6 +28,16 @@ class UserPatternsTest {
     }
 
     @Test
+    void dollarAlsoMatchesBeforeAFinalLineTerminatorAsInJavaRegex() {
+        var pattern = new UserPatterns().compile("is (\\d+)$").pattern();
+        assertThat(UserPatterns.find(pattern, "the answer is 42\n").group(1)).isEqualTo("42");
+        assertThat(UserPatterns.find(pattern, "the answer is 42\r\n").group(1)).isEqualTo("42");
+        assertThat(UserPatterns.find(pattern, "the answer is 42").group(1)).isEqualTo("42");
+        assertThat(UserPatterns.find(pattern, "the answer is 42\n\n")).isNull();
+        assertThat(UserPatterns.find(pattern, "the answer is 42 or so")).isNull();
+    }
+
+    @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void attributionAnswerPositionSurvivesACatastrophicPattern() {
         String output = "x".repeat(40) + "y";
