@@ -25,6 +25,9 @@ public interface FaultlineConfig {
     /** Answer scoring. */
     Triage triage();
 
+    /** The HTTP API. */
+    Api api();
+
     /** The shared data directory ({@code ../shared}: models, data sets), where one is present. */
     Shared shared();
 
@@ -93,6 +96,17 @@ public interface FaultlineConfig {
         /** Most chat {@code messages}; their contents together are bounded by {@code max-prompt-bytes}. */
         @WithDefault("1024")
         int maxMessages();
+    }
+
+    /** HTTP API settings. */
+    interface Api {
+
+        /**
+         * How long {@code POST /api/events} waits for the broker to acknowledge an event before answering 503 with
+         * {@code Retry-After}.
+         */
+        @WithDefault("5s")
+        java.time.Duration publishTimeout();
     }
 
     /** Answer scoring settings. */

@@ -15,6 +15,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
 import dev.faultline.store.ResultCache;
@@ -23,12 +24,21 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
- * The pipeline's {@link ScoredEventSink}: correct and unscorable events become results at once; incorrect ones are
+ * The pipeline's {@link ScoredEventSink}: correct and unscorable events become results at once, unless their event
+ * id is linked to a result already (a re-delivery publishes nothing; the result is then stored and linked in Redis
+ * like the worker's, see {@link ResultCache#storeDirect}); incorrect ones are
  * first looked up in Redis by event id and input key ({@link InputKeys}): an input seen before is answered here, its
  * stored result re-stamped and published without a job, a model or a contrast search, and a re-delivered event whose
  * result exists publishes nothing. The rest become jobs on {@code attribution.jobs} keyed
  * {@code model@revision#shard} ({@link JobKeys}): one run spreads over S partitions, and so over S workers. The returned stage completes when the broker has acknowledged the result or
  * job (and Redis has linked an answered event to its result), so triage commits its offset only then.
+ * <p>
+ * What stays at least once: with Redis unreachable, an event re-delivered to another process (a rebalance, a
+ * restart) than the one that published its result is published again; the process that published it remembers the
+ * id ({@link ResultPublisher#publishedHere}) and publishes nothing. A result published whose Redis link failed is
+ * likewise published again by a re-delivery elsewhere. The results topic is compacted by event id, so a reader of the
+ * compacted topic sees one result per event (the last; both carry the same verdict), a reader that follows the
+ * topic live may see the second copy.
  */
 @ApplicationScoped
 public class AttributionJobs implements ScoredEventSink {
@@ -72,28 +82,32 @@ public class AttributionJobs implements ScoredEventSink {
         List<CompletionStage<Void>> stages = new ArrayList<>(batch.size());
         List<String> eventIds = new ArrayList<>();
         List<String> inputs = new ArrayList<>();
+        List<String> directIds = new ArrayList<>();
         for (ScoredEvent scored : batch) {
             if (scored.verdict() == Verdict.INCORRECT) {
                 eventIds.add(scored.event().eventId());
                 inputs.add(inputKeys.of(scored.event()));
+            } else {
+                directIds.add(scored.event().eventId());
             }
         }
         CompletableFuture<List<ResultCache.Known>> known = eventIds.isEmpty() ? null
                 : cache.findAllForTriage(eventIds, inputs).subscribeAsCompletionStage();
+        CompletableFuture<List<Boolean>> linked = directIds.isEmpty() ? null
+                : cache.linkedForTriage(directIds).subscribeAsCompletionStage();
         int k = 0;
+        int d = 0;
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (ScoredEvent scored : batch) {
+            boolean incorrect = scored.verdict() == Verdict.INCORRECT;
+            int at = incorrect ? k++ : d++;
             try {
-                if (scored.verdict() == Verdict.INCORRECT && !seen.add(scored.event().eventId())) {
-                    k++; // the same event twice in one poll (a producer's retry): its first copy answers for both
+                if (!seen.add(scored.event().eventId())) {
+                    // the same event twice in one poll (a producer's retry): its first copy answers for both
                     stages.add(CompletableFuture.completedFuture(null));
-                } else if (scored.verdict() != Verdict.INCORRECT) {
-                    AttributionStatus status = scored.verdict() == Verdict.CORRECT ? AttributionStatus.CORRECT
-                            : AttributionStatus.UNSCORABLE;
-                    stages.add(results.publish(new ResultBuilder(scored.event(), scored.verdict(), status,
-                            scored.reason()).build(), false));
+                } else if (!incorrect) {
+                    stages.add(linked.thenCompose(all -> direct(scored, all.get(at))));
                 } else {
-                    int at = k++;
                     stages.add(known.thenCompose(all -> answer(scored, all.get(at), t0)));
                 }
             } catch (RuntimeException e) {
@@ -103,9 +117,22 @@ public class AttributionJobs implements ScoredEventSink {
         return stages;
     }
 
+    /** A correct or unscorable event: nothing when its result is out already, else the result, stored and linked. */
+    private CompletionStage<Void> direct(ScoredEvent scored, boolean linked) {
+        if (linked || results.publishedHere(scored.event().eventId())) {
+            return CompletableFuture.completedFuture(null); // a re-delivery: its result is already on the topic
+        }
+        AttributionStatus status = scored.verdict() == Verdict.CORRECT ? AttributionStatus.CORRECT
+                : AttributionStatus.UNSCORABLE;
+        AttributionResult result = new ResultBuilder(scored.event(), scored.verdict(), status, scored.reason())
+                .build();
+        return results.publish(result, false)
+                .thenCompose(v -> cache.storeDirect(result).subscribeAsCompletionStage());
+    }
+
     /** An incorrect event after the look-up: nothing (a re-delivery), the stored result re-stamped, or a job. */
     private CompletionStage<Void> answer(ScoredEvent scored, ResultCache.Known known, long t0) {
-        if (known.published()) {
+        if (known.published() || results.publishedHere(scored.event().eventId())) {
             return CompletableFuture.completedFuture(null); // a re-delivery: its result is already on the topic
         }
         if (known.result() == null) {

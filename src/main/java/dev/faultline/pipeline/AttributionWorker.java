@@ -98,6 +98,10 @@ public class AttributionWorker {
             LOG.errorf("unreadable attribution job skipped: %s", e.getMessage());
             return record.ack();
         }
+        if (publisher.publishedHere(job.event().eventId())) {
+            // a re-delivered job whose result this process published (known even while Redis is down)
+            return record.ack();
+        }
         // The returned stage completes once the job has a slot in the bounded queue, so SmallRye delivers the next
         // record while this one waits or runs (publishing result N overlaps computing N+1); the record itself is
         // acknowledged (offset committable) only after its result is published and cached.

@@ -10,13 +10,21 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-/** Publishes results on {@code attribution.results}, keyed by event id; the stage completes when the broker acks. */
+/**
+ * Publishes results on {@code attribution.results}, keyed by event id; the stage completes when the broker acks (the
+ * channel's producer runs with {@code acks=all} and idempotence, so a retry after a lost ack writes no second
+ * record). The ids of the last {@value #REMEMBERED} events published by this process are kept in memory: with Redis
+ * down, a re-delivery to the same process still publishes nothing again.
+ */
 @ApplicationScoped
 public class ResultPublisher {
 
@@ -29,8 +37,13 @@ public class ResultPublisher {
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<String> emitter;
 
+    /** How many published event ids this process remembers. */
+    static final int REMEMBERED = 100_000;
+
     @Inject
     ObjectMapper json;
+
+    private final Cache<String, Boolean> publishedHere = Caffeine.newBuilder().maximumSize(REMEMBERED).build();
 
     @Inject
     PipelineMetrics metrics;
@@ -46,6 +59,21 @@ public class ResultPublisher {
         Message<String> message = Message.of(payload).addMetadata(
                 OutgoingKafkaRecordMetadata.<String>builder().withKey(result.eventId()).build());
         return emitter.sendMessage(message).subscribeAsCompletionStage()
-                .thenRun(() -> metrics.published(result, fromWorker));
+                .thenRun(() -> {
+                    if (isFinal(result)) {
+                        publishedHere.put(result.eventId(), Boolean.TRUE);
+                    }
+                    metrics.published(result, fromWorker);
+                });
+    }
+
+    /** Whether a result is final: FAILED and MODEL_UNAVAILABLE are transient, a re-delivery tries again. */
+    private static boolean isFinal(AttributionResult result) {
+        return result.status() != AttributionStatus.FAILED && result.status() != AttributionStatus.MODEL_UNAVAILABLE;
+    }
+
+    /** Whether this process has published a final a result of {@code eventId} (among the last {@value #REMEMBERED}). */
+    public boolean publishedHere(String eventId) {
+        return publishedHere.getIfPresent(eventId) != null;
     }
 }

@@ -24,21 +24,35 @@ public final class KafkaEventSink implements EventSink {
     private final AtomicReference<Exception> unreachable = new AtomicReference<>();
 
     public KafkaEventSink(String bootstrap, String topic) {
+        this(bootstrap, topic, new Properties());
+    }
+
+    /**
+     * @param clientConfig Kafka client properties (a {@code --command-config} file: security settings, timeouts),
+     *        applied under the producer's own bootstrap, serializers and delivery guarantees
+     */
+    public KafkaEventSink(String bootstrap, String topic, Properties clientConfig) {
         this.bootstrap = bootstrap;
         this.topic = topic;
+        this.producer = new KafkaProducer<>(producerConfig(bootstrap, clientConfig));
+    }
+
+    /** The producer's properties: {@code clientConfig}, then bootstrap, serializers, acks=all and idempotence. */
+    public static Properties producerConfig(String bootstrap, Properties clientConfig) {
         Properties p = new Properties();
+        p.putAll(clientConfig);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 * 1024 * 1024));
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "faultline-replay");
-        this.producer = new KafkaProducer<>(p);
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+        p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+        p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(8 * 1024 * 1024));
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "faultline-replay");
+        return p;
     }
 
     @Override

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.cli.Commands;
 import dev.faultline.cli.Terminal;
 import dev.faultline.cli.Version;
+import dev.faultline.config.KafkaClients;
 import dev.faultline.contract.EvalOutput;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -97,6 +98,11 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = DEFAULT_TOPIC, order = 16,
             description = "Kafka topic for --bootstrap (default: ${DEFAULT-VALUE}).")
     String topic;
+
+    @Option(names = "--command-config", paramLabel = "FILE", order = 17,
+            description = "Kafka producer properties for --bootstrap (security.protocol, sasl.*, ssl.*, timeouts), "
+                    + "as Kafka's own tools take them.")
+    Path commandConfig;
 
     /** Where the events go. */
     static final class Destination {
@@ -297,7 +303,8 @@ public final class ReplayCommand implements Callable<Integer> {
         if (destination.dryRun) {
             return new PrintEventSink(out);
         }
-        return destination.bootstrap != null ? new KafkaEventSink(destination.bootstrap, topic)
+        return destination.bootstrap != null
+                ? new KafkaEventSink(destination.bootstrap, topic, KafkaClients.commandConfig(commandConfig))
                 : new HttpEventSink(destination.url);
     }
 
@@ -343,6 +350,14 @@ public final class ReplayCommand implements Callable<Integer> {
         if (destination.bootstrap != null && !destination.bootstrap.matches("[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*")) {
             throw Commands.usageError(spec,
                     "--bootstrap must be HOST:PORT[,HOST:PORT...], got " + destination.bootstrap);
+        }
+        if (commandConfig != null) {
+            if (destination.bootstrap == null) {
+                throw Commands.usageError(spec, "--command-config applies to --bootstrap only");
+            }
+            if (!Files.isReadable(commandConfig)) {
+                throw Commands.usageError(spec, "cannot read --command-config " + commandConfig);
+            }
         }
         if (destination.url != null) {
             try {

@@ -59,6 +59,8 @@ public class ResultCache {
     };
     private static final TypeLiteral<Uni<Void>> VOID = new TypeLiteral<>() {
     };
+    private static final TypeLiteral<Uni<List<Boolean>>> BOOLEAN_LIST = new TypeLiteral<>() {
+    };
 
     private final ValueCommands<String, String> values;
     private final KeyCommands<String> keys;
@@ -348,6 +350,60 @@ public class ResultCache {
                 VOID), VOID)
                 .onFailure().recoverWithItem(e -> {
                     if (!(e instanceof CircuitBreakerOpenException)) {
+                        failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+                    }
+                    return null;
+                });
+    }
+
+    /**
+     * Which of {@code eventIds} are linked to a result already (triage's check before publishing a CORRECT or
+     * UNSCORABLE result: a re-delivered event publishes nothing again). One {@code MGET}, non-blocking; after the
+     * triage time-out, an error or while the breaker is open, none is (the caller falls back to what it knows).
+     */
+    public Uni<List<Boolean>> linkedForTriage(List<String> eventIds) {
+        int n = eventIds.size();
+        if (n == 0) {
+            return Uni.createFrom().item(List.of());
+        }
+        String[] links = eventIds.stream().map(id -> EVENT_PREFIX + id).toArray(String[]::new);
+        java.util.function.Supplier<Uni<List<Boolean>>> lookUp = () -> reactiveValues.mget(links)
+                .map(stored -> {
+                    List<Boolean> out = new ArrayList<>(n);
+                    for (String link : links) {
+                        out.add(stored.get(link) != null);
+                    }
+                    return out;
+                });
+        return breaker.get(() -> triageTimeout.get(lookUp, BOOLEAN_LIST), BOOLEAN_LIST)
+                .onFailure().recoverWithItem(e -> {
+                    if (!(e instanceof CircuitBreakerOpenException) && !busy(e)) {
+                        failed(e instanceof Exception ex ? ex : new RuntimeException(e));
+                    }
+                    return java.util.Collections.nCopies(n, false);
+                });
+    }
+
+    /**
+     * Stores a result triage published itself (CORRECT, UNSCORABLE) under {@code faultline:result:<event_id>} and
+     * links the event to it, so a re-delivery publishes nothing and readers find it. Non-blocking; never fails (an
+     * error starts the back-off, and the event stays unlinked).
+     */
+    public Uni<Void> storeDirect(AttributionResult result) {
+        String value;
+        try {
+            value = json.writeValueAsString(result);
+        } catch (JsonProcessingException e) {
+            LOG.warnf("result %s not cached: %s", result.eventId(), e.getMessage());
+            return Uni.createFrom().voidItem();
+        }
+        long ttl = Math.max(1, config.ttl().toSeconds());
+        String key = RESULT_PREFIX + result.eventId();
+        java.util.function.Supplier<Uni<Void>> write = () -> reactiveValues.setex(key, ttl, value)
+                .chain(() -> reactiveValues.setex(EVENT_PREFIX + result.eventId(), ttl, key));
+        return breaker.get(() -> triageTimeout.get(write, VOID), VOID)
+                .onFailure().recoverWithItem(e -> {
+                    if (!(e instanceof CircuitBreakerOpenException) && !busy(e)) {
                         failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     }
                     return null;

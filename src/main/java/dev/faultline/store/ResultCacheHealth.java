@@ -3,27 +3,39 @@ package dev.faultline.store;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+
+import io.smallrye.health.api.AsyncHealthCheck;
+import io.smallrye.health.api.HealthGroup;
+import io.smallrye.mutiny.Uni;
 
 /**
- * Readiness of the result cache: DOWN (with {@code degraded=true}) while Redis is being skipped after errors.
- * Attribution goes on without Redis (the results topic is the record), so this signals degradation, not data loss.
+ * {@code faultline-result-cache} in the {@code dependencies} group ({@code /q/health/group/dependencies}): DOWN, with
+ * {@code degraded=true} and the error, while Redis does not answer or is being skipped after errors. Not a readiness
+ * check: attribution goes on without Redis (the results topic is the record), so a pod without Redis still serves;
+ * readiness carries the same state as {@link RedisReadiness} (UP, degraded).
  */
-@Readiness
+@HealthGroup(ResultCacheHealth.GROUP)
 @ApplicationScoped
-public class ResultCacheHealth implements HealthCheck {
+public class ResultCacheHealth implements AsyncHealthCheck {
+
+    /** The health group of the service's dependencies. */
+    public static final String GROUP = "dependencies";
 
     @Inject
-    ResultCache cache;
+    RedisProbe probe;
 
     @Override
-    public HealthCheckResponse call() {
-        boolean degraded = cache.degraded();
-        var b = HealthCheckResponse.named("faultline-result-cache").status(!degraded).withData("degraded", degraded);
-        if (degraded && cache.lastError() != null) {
-            b.withData("error", cache.lastError());
+    public Uni<HealthCheckResponse> call() {
+        return probe.probe().map(ResultCacheHealth::response);
+    }
+
+    static HealthCheckResponse response(RedisProbe.State s) {
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("faultline-result-cache").status(s.up())
+                .withData("degraded", !s.up());
+        if (!s.up() && s.error() != null) {
+            b.withData("error", s.error());
         }
         return b.build();
     }

@@ -2,6 +2,7 @@ package dev.faultline.store;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -14,10 +15,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.config.KafkaClients;
 import dev.faultline.contract.AttributionResult;
 
 /**
@@ -29,8 +31,8 @@ public class ResultTopicReader {
 
     public static final String TOPIC = "attribution.results";
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @Inject
+    Config config;
 
     @Inject
     ObjectMapper json;
@@ -39,14 +41,19 @@ public class ResultTopicReader {
 
     private KafkaConsumer<String, String> consumer() {
         if (consumer == null) {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+            consumer = new KafkaConsumer<>(consumerConfig(KafkaClients.fromConfig(config)), new StringDeserializer(),
+                    new StringDeserializer());
         }
         return consumer;
+    }
+
+    /** The consumer's properties: the shared {@code kafka.*} connection and security settings, no group, no commits. */
+    public static Properties consumerConfig(Map<String, String> kafka) {
+        return KafkaClients.properties(kafka, Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.CLIENT_ID_CONFIG, "faultline-result-reader"));
     }
 
     /**

@@ -1,7 +1,5 @@
 package dev.faultline.topics;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +13,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import dev.faultline.cli.Commands;
 import dev.faultline.cli.Terminal;
 import dev.faultline.cli.Version;
+import dev.faultline.config.KafkaClients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -183,14 +182,7 @@ public final class TopicsCommand implements Callable<Integer> {
     }
 
     static Properties adminConfig(String bootstrap, Path commandConfig) {
-        Properties p = new Properties();
-        if (commandConfig != null) {
-            try (InputStream in = Files.newInputStream(commandConfig)) {
-                p.load(in);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage());
-            }
-        }
+        Properties p = KafkaClients.commandConfig(commandConfig);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "faultline-topics");
         p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");

@@ -3,6 +3,7 @@ package dev.faultline.tracking;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -24,6 +25,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+import dev.faultline.config.KafkaClients;
 
 /**
  * Publishes each trajectory, whole, on {@code attribution.trajectories} keyed {@code <model>/<benchmark>/<event_id>}
@@ -44,8 +47,8 @@ public class TrajectoryPublisher {
     MutinyEmitter<String> emitter;
     @Inject
     ObjectMapper json;
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    Optional<String> bootstrap;
+    @Inject
+    Config config;
 
     private volatile boolean topicChecked;
 
@@ -64,11 +67,15 @@ public class TrajectoryPublisher {
     }
 
     private void ensureTopic() {
-        if (topicChecked || bootstrap.isEmpty()) {
+        if (topicChecked) {
+            return;
+        }
+        Map<String, String> kafka = KafkaClients.fromConfig(config);
+        if (!kafka.containsKey(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)) {
             return;
         }
         topicChecked = true;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap.get()))) {
+        try (Admin admin = Admin.create(adminConfig(kafka))) {
             if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(TOPIC)) {
                 return;
             }
@@ -79,5 +86,13 @@ public class TrajectoryPublisher {
                 LOG.warnf("could not create %s compacted (it will be auto-created): %s", TOPIC, e.getMessage());
             }
         }
+    }
+
+    /** The admin client's properties: the shared {@code kafka.*} connection and security settings. */
+    public static Properties adminConfig(Map<String, String> kafka) {
+        return KafkaClients.properties(kafka, Map.of(
+                AdminClientConfig.CLIENT_ID_CONFIG, "faultline-trajectory-topic",
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
     }
 }

@@ -2,11 +2,8 @@ package dev.faultline.triage;
 
 import java.math.BigDecimal;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+
+import com.google.re2j.Matcher;
 
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
@@ -15,16 +12,15 @@ import dev.faultline.contract.Verdict;
  * Scores one event into a verdict. A producer-given {@code correct} wins. Otherwise the output (its
  * {@code extracted_answer} when the event has one) is compared with each
  * reference under {@code scoring.method} (default: the configured one); any match is CORRECT. UNSCORABLE (with a
- * reason) when the event cannot be judged: no references, an unknown method, a regex that does not compile, a
+ * reason) when the event cannot be judged: no references, an unknown method, a regex that does not compile or needs
+ * what the linear-time RE2 matcher lacks (backreferences, lookaround; see {@link UserPatterns}), a
  * reference without a number (numeric) or letter (choice). An output without a number, a choice letter, or a regex
  * match is INCORRECT (the model did not give an answer in the asked form), with the reason saying so. Thread-safe.
  */
 public final class AnswerScorer {
 
-    private static final int MAX_CACHED_PATTERNS = 1024;
-
     private final ScoringMethod defaultMethod;
-    private final Map<String, Pattern> patterns = new ConcurrentHashMap<>();
+    private final UserPatterns patterns = new UserPatterns();
 
     public AnswerScorer(ScoringMethod defaultMethod) {
         this.defaultMethod = defaultMethod == null ? ScoringMethod.NORMALIZED : defaultMethod;
@@ -143,14 +139,12 @@ public final class AnswerScorer {
         if (source == null || source.isEmpty()) {
             return unscorable(e, "scoring.method regex needs scoring.pattern");
         }
-        Pattern pattern;
-        try {
-            pattern = compile(source);
-        } catch (PatternSyntaxException ex) {
-            return unscorable(e, "scoring.pattern does not compile: " + ex.getDescription());
+        UserPatterns.Compiled compiled = patterns.compile(source);
+        if (!compiled.ok()) {
+            return unscorable(e, compiled.refusal());
         }
-        Matcher m = pattern.matcher(output);
-        if (!m.find()) {
+        Matcher m = UserPatterns.find(compiled.pattern(), output);
+        if (m == null) {
             return incorrect(e, null, "scoring.pattern does not match the output");
         }
         String extracted = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
@@ -171,18 +165,6 @@ public final class AnswerScorer {
             }
         }
         return incorrect(e, extracted, "extracted answer differs from every reference");
-    }
-
-    private Pattern compile(String source) {
-        Pattern cached = patterns.get(source);
-        if (cached != null) {
-            return cached;
-        }
-        Pattern compiled = Pattern.compile(source);
-        if (patterns.size() < MAX_CACHED_PATTERNS) {
-            patterns.putIfAbsent(source, compiled);
-        }
-        return compiled;
     }
 
     private static ScoredEvent correct(EvalOutput e, String answer) {

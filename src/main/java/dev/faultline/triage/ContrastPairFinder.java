@@ -5,9 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.EvalOutput;
@@ -26,6 +23,8 @@ import dev.faultline.engine.TokenizedText;
  * top-k is never searched for string prefixes of the reference: the bare space token would win.
  */
 public final class ContrastPairFinder {
+
+    private static final UserPatterns PATTERNS = new UserPatterns();
 
     /** Logits ([V]) of the last position for the given ids; the engine's forward pass in production. */
     @FunctionalInterface
@@ -253,14 +252,15 @@ public final class ContrastPairFinder {
     static int answerStart(EvalOutput event, String output, String answer) {
         EvalOutput.Scoring scoring = event.scoring();
         if (scoring != null && "regex".equalsIgnoreCase(scoring.method()) && scoring.pattern() != null) {
-            try {
-                Matcher m = Pattern.compile(scoring.pattern()).matcher(output);
-                if (m.find()) {
+            // RE2/J, as in triage: linear time, so a hostile pattern cannot hold the attribution thread
+            UserPatterns.Compiled compiled = PATTERNS.compile(scoring.pattern());
+            if (compiled.ok()) {
+                com.google.re2j.Matcher m = UserPatterns.find(compiled.pattern(), output);
+                if (m != null) {
                     return m.groupCount() >= 1 && m.start(1) >= 0 ? m.start(1) : m.start();
                 }
-            } catch (PatternSyntaxException e) {
-                // fall through: triage rejects bad patterns; here the answer's own position is used
             }
+            // a refused pattern falls through (triage makes such events UNSCORABLE): the answer's own position
         }
         if (answer != null && !answer.isBlank()) {
             int at = output.indexOf(answer);

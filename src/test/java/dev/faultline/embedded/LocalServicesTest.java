@@ -2,6 +2,7 @@ package dev.faultline.embedded;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
 
@@ -40,6 +41,27 @@ class LocalServicesTest {
     @Test
     void readinessIsUpWithKafkaAndRedisChecks() {
         String body = given().when().get("/q/health/ready").then().statusCode(200).extract().asString();
-        assertThat(body).contains("Kafka").containsIgnoringCase("redis");
+        assertThat(body).contains("Kafka broker").contains("faultline-redis");
+        given().when().get("/q/health/group/dependencies").then().statusCode(200)
+                .body("checks.find { it.name == 'faultline-result-cache' }.status", equalTo("UP"));
+    }
+
+    @Test
+    void redisDownIsDegradedNotUnready() {
+        LocalServicesResource.stopRedis();
+        try {
+            given().when().get("/q/health/ready").then().statusCode(200)
+                    .body("checks.find { it.name == 'faultline-redis' }.data.redis", equalTo("DOWN"))
+                    .body("checks.find { it.name == 'faultline-redis' }.data.degraded", equalTo(true));
+            given().when().get("/q/health/live").then().statusCode(200);
+            given().when().get("/q/health/group/dependencies").then().statusCode(503)
+                    .body("checks.find { it.name == 'faultline-result-cache' }.status", equalTo("DOWN"));
+        } finally {
+            LocalServicesResource.startRedis();
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> given().when().get("/q/health/group/dependencies").statusCode() == 200);
+        given().when().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'faultline-redis' }.data.degraded", equalTo(false));
     }
 }

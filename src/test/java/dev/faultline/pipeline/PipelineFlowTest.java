@@ -45,6 +45,10 @@ class PipelineFlowTest {
                     .satisfies(r -> assertThat(r.status()).isEqualTo(AttributionStatus.CORRECT));
             assertThat(all).isNotEmpty();
         }
+        // triage stores and links its own results too: drop the link so that REST falls back to the topic
+        assertThat(redis.value(String.class).get("faultline:event:" + e.eventId()))
+                .isEqualTo("faultline:result:" + e.eventId());
+        redis.key(String.class).del("faultline:event:" + e.eventId());
         awaitRest(e.eventId());
         given().when().get("/api/attributions/" + e.eventId()).then().statusCode(200)
                 .header("X-Faultline-Source", "topic").body("status", equalTo("CORRECT"))
@@ -154,6 +158,51 @@ class PipelineFlowTest {
                     assertThat(r.tokenization().leadingSpaceRestored()).isTrue();
                 });
             }
+        }
+    }
+
+    @Test
+    void redeliveredCorrectAndUnscorableEventsPublishNothingAgain() throws Exception {
+        ScoredEvent correct = new ScoredEvent(event("flow/again-correct", "flow/run-again", "tinystories-260k",
+                "Once upon a time"), Verdict.CORRECT, "Lily", null);
+        ScoredEvent unscorable = new ScoredEvent(event("flow/again-unscorable", "flow/run-again", "tinystories-260k",
+                "Once upon a time"), Verdict.UNSCORABLE, null, "no references and no producer verdict");
+        for (int delivery = 0; delivery < 3; delivery++) {
+            for (var stage : sink.acceptAll(List.of(correct, unscorable))) {
+                stage.toCompletableFuture().get();
+            }
+        }
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.readToEnd(Duration.ofSeconds(30));
+            assertThat(topic.of("flow/again-correct")).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isEqualTo(AttributionStatus.CORRECT));
+            assertThat(topic.of("flow/again-unscorable")).singleElement()
+                    .satisfies(r -> assertThat(r.status()).isEqualTo(AttributionStatus.UNSCORABLE));
+        }
+    }
+
+    @Test
+    void aResultLinkedInRedisByAnotherProcessIsNotPublishedHere() throws Exception {
+        String id = "flow/linked-elsewhere";
+        redis.value(String.class).setex("faultline:event:" + id, 600, "faultline:result:" + id);
+        sink.accept(new ScoredEvent(event(id, "flow/run-elsewhere", "tinystories-260k", "Once upon a time"),
+                Verdict.CORRECT, "Lily", null)).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.readToEnd(Duration.ofSeconds(30));
+            assertThat(topic.of(id)).isEmpty();
+        }
+    }
+
+    @Test
+    void withoutTheRedisLinkTheProcessThatPublishedStillPublishesNothingAgain() throws Exception {
+        ScoredEvent correct = new ScoredEvent(event("flow/link-lost", "flow/run-lost", "tinystories-260k",
+                "Once upon a time"), Verdict.CORRECT, "Lily", null);
+        sink.accept(correct).toCompletableFuture().get();
+        redis.key(String.class).del("faultline:event:flow/link-lost");
+        sink.accept(correct).toCompletableFuture().get();
+        try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
+            topic.readToEnd(Duration.ofSeconds(30));
+            assertThat(topic.of("flow/link-lost")).hasSize(1);
         }
     }
 

@@ -55,6 +55,13 @@ final class ResultsTopic implements AutoCloseable {
         return results;
     }
 
+    /** Reads every record written up to now (the end offsets at the call), then returns everything read. */
+    List<AttributionResult> readToEnd(Duration timeout) {
+        var end = consumer.endOffsets(consumer.assignment());
+        return pollUntil(rs -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
+                timeout);
+    }
+
     List<AttributionResult> of(String eventId) {
         return results.stream().filter(r -> eventId.equals(r.eventId())).toList();
     }

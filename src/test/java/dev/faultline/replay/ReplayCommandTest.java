@@ -217,6 +217,15 @@ class ReplayCommandTest {
         assertThat(replay(file.toString(), "--dry-run", "--rate", "fast").exitCode()).isEqualTo(2);
         assertThat(replay(file.toString(), "--bootstrap", "not a host").exitCode()).isEqualTo(2);
         assertThat(replay(file.toString(), "--url", "ftp://h").exitCode()).isEqualTo(2);
+        Path config = dir.resolve("client.properties");
+        Files.writeString(config, "security.protocol=SASL_SSL\n");
+        Run configWithoutKafka = replay(file.toString(), "--url", "http://h:1", "--command-config", config.toString());
+        assertThat(configWithoutKafka.exitCode()).isEqualTo(2);
+        assertThat(configWithoutKafka.err()).contains("--command-config applies to --bootstrap only");
+        Run missingConfig = replay(file.toString(), "--bootstrap", "h:9092", "--command-config",
+                dir.resolve("missing.properties").toString());
+        assertThat(missingConfig.exitCode()).isEqualTo(2);
+        assertThat(missingConfig.err()).contains("cannot read --command-config");
         Run unknownTask = replay(file.toString(), "--dry-run", "--format", "lm-eval");
         assertThat(unknownTask.exitCode()).isEqualTo(1);
         assertThat(unknownTask.err()).contains("give --task");

@@ -3,8 +3,10 @@ package dev.faultline.triage;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
@@ -110,6 +112,27 @@ class AnswerScorerTest {
         ScoredEvent broken = scorer.score(event("regex", "([a-z", "abc", null, "abc"));
         assertThat(broken.verdict()).isEqualTo(Verdict.UNSCORABLE);
         assertThat(broken.reason()).contains("does not compile");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void catastrophicBacktrackingPatternCompletesWithTheRightVerdict() {
+        String output = "x".repeat(40) + "y";
+        ScoredEvent noMatch = scorer.score(event("regex", "^(.*x){12}$", output, null, "x"));
+        assertThat(noMatch.verdict()).isEqualTo(Verdict.INCORRECT);
+        assertThat(noMatch.reason()).contains("does not match");
+        ScoredEvent match = scorer.score(event("regex", "^(?:.*x){12}(y)$", output, null, "Y"));
+        assertThat(match.verdict()).isEqualTo(Verdict.CORRECT);
+        assertThat(match.answer()).isEqualTo("y");
+    }
+
+    @Test
+    void patternsRe2CannotRunAreUnscorableWithTheReason() {
+        for (String pattern : new String[] {"(a)\\1", "foo(?=bar)", "(?<!x)y", "(?>ab)", "a++"}) {
+            ScoredEvent refused = scorer.score(event("regex", pattern, "aa foobar y ab", null, "a"));
+            assertThat(refused.verdict()).as(pattern).isEqualTo(Verdict.UNSCORABLE);
+            assertThat(refused.reason()).as(pattern).contains("linear-time (RE2)");
+        }
     }
 
     @Test

@@ -1,0 +1,89 @@
+package dev.faultline.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import org.eclipse.microprofile.config.Config;
+
+/**
+ * The connection settings every Kafka client shares, channel or hand-built: where the cluster is
+ * ({@code bootstrap.servers}, {@code client.dns.lookup}) and how to authenticate and encrypt ({@code security.protocol},
+ * {@code sasl.*}, {@code ssl.*}). Channels get them from the connector's {@code kafka.*} configuration; clients built
+ * by hand (the result reader, the trajectory topic check, {@code replay}, {@code topics}) take them from here, so a
+ * SASL or TLS cluster configured once works for all of them.
+ */
+public final class KafkaClients {
+
+    private KafkaClients() {
+    }
+
+    /** Whether {@code key} (a Kafka client setting, without the {@code kafka.} prefix) is shared by every client. */
+    public static boolean isShared(String key) {
+        return key.equals("bootstrap.servers") || key.equals("security.protocol") || key.equals("client.dns.lookup")
+                || key.startsWith("sasl.") || key.startsWith("ssl.");
+    }
+
+    /**
+     * The {@code kafka.*} settings of {@code config} as Kafka client keys, read the way the Kafka connector reads
+     * them: {@code kafka.sasl.mechanism} and the environment's {@code KAFKA_SASL_MECHANISM} both give
+     * {@code sasl.mechanism}.
+     */
+    public static Map<String, String> fromConfig(Config config) {
+        Map<String, String> out = new TreeMap<>();
+        for (String name : config.getPropertyNames()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!(lower.startsWith("kafka.") || lower.startsWith("kafka_")) || lower.length() <= 6) {
+                continue;
+            }
+            String key = lower.substring(6).replace('_', '.');
+            try {
+                config.getOptionalValue(name, String.class).ifPresent(v -> out.put(key, v));
+            } catch (RuntimeException e) {
+                // a value that does not resolve (an undefined ${...}) is left out, as if absent
+            }
+        }
+        return out;
+    }
+
+    /** The shared settings among {@code settings} (Kafka client keys). */
+    public static Map<String, String> shared(Map<?, ?> settings) {
+        Map<String, String> out = new TreeMap<>();
+        settings.forEach((k, v) -> {
+            String key = String.valueOf(k);
+            if (v != null && isShared(key)) {
+                out.put(key, String.valueOf(v));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Properties for one hand-built client: the shared settings of {@code settings}, then the client's own
+     * {@code clientSpecific} ones (serializers, timeouts) on top.
+     */
+    public static Properties properties(Map<?, ?> settings, Map<String, ?> clientSpecific) {
+        Properties p = new Properties();
+        p.putAll(shared(settings));
+        clientSpecific.forEach((k, v) -> p.put(k, String.valueOf(v)));
+        return p;
+    }
+
+    /** The properties of a Kafka CLI style {@code --command-config} file (every key kept), empty for null. */
+    public static Properties commandConfig(Path file) {
+        Properties p = new Properties();
+        if (file != null) {
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read --command-config " + file + ": " + e.getMessage());
+            }
+        }
+        return p;
+    }
+}
