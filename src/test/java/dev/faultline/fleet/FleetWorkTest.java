@@ -46,6 +46,9 @@ import dev.faultline.pipeline.AttributionJob;
 import dev.faultline.pipeline.AttributionWorker;
 import dev.faultline.pipeline.GraphJobs;
 import dev.faultline.tracking.FailureTracker;
+import dev.faultline.tracking.Revision;
+import dev.faultline.tracking.TrackedFailure;
+import dev.faultline.tracking.TrackingStore;
 import dev.faultline.tracking.Trajectory;
 import dev.faultline.tracking.TrajectoryPoint;
 import dev.faultline.triage.ClozeData;
@@ -279,6 +282,48 @@ class FleetWorkTest {
         List<String> expected = ts.stream().map(t -> t.eventId() + "@step0050").toList();
         assertThat(taken).as("each failure re-attributed once at step0050, by one of the two workers")
                 .containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Inject
+    TrackingStore store;
+
+    @Test
+    @Order(3)
+    void theTrackingGroupCommitsItsOffsetsAndReadersServeWhatRedisHolds() throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("faultline-tracking")
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertThat(committed.entrySet()).as("a restarted pod resumes from the group's offsets")
+                    .anySatisfy(e -> {
+                        assertThat(e.getKey().topic()).isEqualTo("attribution.results");
+                        assertThat(e.getValue().offset()).isPositive();
+                    });
+        }
+        // state another pod wrote (no result of this model was ever on the topic) is what this pod serves
+        TrackedFailure f = tracker.tracked(MODEL, BENCHMARK).get(0);
+        String other = "fleet-other-model";
+        TrackedFailure copy = new TrackedFailure(f.eventId(), other, "main", null, BENCHMARK, f.exampleId(),
+                f.inputIds(), f.position(), f.wrong(), f.wrongText(), f.contrast(), f.contrastText(), f.logitDiff(),
+                f.tokens(), f.segmentNames());
+        store.putRevision(other, new Revision("main", null, store.nextSeq(), Revision.rankAfter(null, null)));
+        assertThat(store.putTrackedIfAbsent(copy)).isTrue();
+        assertThat(store.putTrackedIfAbsent(copy)).as("added once").isFalse();
+        given().get("/api/models/" + other + "/revisions").then().statusCode(200).body("name", equalTo(List.of("main")));
+        given().get("/api/models/" + other + "/trajectories?benchmark=" + BENCHMARK).then().statusCode(200)
+                .body("[0].tracked", equalTo(1)).body("[0].trajectories[0].event_id", equalTo(f.eventId()));
+    }
+
+    @Test
+    @Order(4)
+    void aReattributionClaimIsTakenOnceUntilFreed() {
+        TrackedFailure f = tracker.tracked(MODEL, BENCHMARK).get(0);
+        assertThat(store.claimRetrack(f, "step9000", 60)).isTrue();
+        assertThat(store.claimRetrack(f, "step9000", 60)).as("a second worker or trigger").isFalse();
+        store.releaseRetrack(f, "step9000");
+        assertThat(store.claimRetrack(f, "step9000", 60)).as("freed after a failed job").isTrue();
+        store.releaseRetrack(f, "step9000");
     }
 
     static boolean has(Trajectory t, String revision) {
