@@ -178,7 +178,7 @@ public class FailureTracker {
         return store.benchmarks(model);
     }
 
-    /** The tracked failures of one set. */
+    /** The tracked failures of one set, by event id. */
     public List<TrackedFailure> tracked(String model, String benchmark) {
         return store.tracked(model, benchmark);
     }

@@ -105,13 +105,14 @@ public class TrackingStore {
         return b == null ? List.of() : b.stream().sorted().toList();
     }
 
-    /** The failures of one set (insertion order where Redis keeps it). */
+    /** The failures of one set, by event id (Redis hashes keep no order: this one is stable across pods). */
     public List<TrackedFailure> tracked(String model, String benchmark) {
         List<TrackedFailure> t = quietly(() -> {
             List<TrackedFailure> out = new ArrayList<>();
             for (String v : hashes.hgetall(SET + model + "/" + benchmark).values()) {
                 out.add(json.readValue(v, TrackedFailure.class));
             }
+            out.sort(java.util.Comparator.comparing(TrackedFailure::eventId));
             return out;
         });
         return t == null ? List.of() : t;
