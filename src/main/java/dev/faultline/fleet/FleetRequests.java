@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.pipeline.GraphJobs;
 import dev.faultline.pipeline.ModelUnavailableException;
 import dev.faultline.tracking.FailureTracker;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
@@ -64,6 +65,7 @@ public class FleetRequests {
     }
 
     @Incoming(CHANNEL)
+    @Blocking
     public CompletionStage<Void> onRequest(String payload) {
         return handle(payload);
     }

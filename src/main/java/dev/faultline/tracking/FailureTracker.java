@@ -31,6 +31,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
 
 /**
  * Follows failures across a model's revisions. One consumer group for the whole fleet ({@code faultline-tracking},
@@ -96,6 +97,7 @@ public class FailureTracker {
     }
 
     @Incoming(CHANNEL)
+    @Blocking
     public void onResult(ConsumerRecord<String, String> record) {
         if (record.value() == null || !config.enabled()) {
             return;
@@ -268,8 +270,10 @@ public class FailureTracker {
         if (own == null) {
             return;
         }
+        Sends sends = new Sends();
         revs.values().stream().filter(r -> Revision.ORDER.compare(r, own) > 0).sorted(Revision.ORDER)
-                .forEach(r -> submit(f, r));
+                .forEach(r -> sends.add(submit(f, r)));
+        sends.await();
     }
 
     private int scheduleRevision(String model, String rev) {
@@ -278,33 +282,63 @@ public class FailureTracker {
         if (target == null) {
             return 0;
         }
-        int n = 0;
+        Sends sends = new Sends();
         for (String benchmark : store.benchmarks(model)) {
             for (TrackedFailure f : store.tracked(model, benchmark)) {
                 Revision own = revs.get(f.revision());
-                if (own != null && Revision.ORDER.compare(target, own) > 0 && submit(f, target)) {
-                    n++;
+                if (own != null && Revision.ORDER.compare(target, own) > 0) {
+                    sends.add(submit(f, target));
                 }
             }
         }
+        sends.await();
+        int n = sends.queued;
         if (n > 0) {
             LOG.infof("queued the re-attribution of %d tracked failures of %s at %s", n, model, rev);
         }
         return n;
     }
 
-    /** Queues (failure, revision) for the fleet unless its point exists or another trigger queued it already. */
-    private boolean submit(TrackedFailure f, Revision r) {
+    /**
+     * Queues (failure, revision) for the fleet unless its point exists or another trigger queued it already; null when
+     * not queued, else the send (a failed send frees the claim).
+     */
+    private CompletableFuture<Void> submit(TrackedFailure f, Revision r) {
         if (!config.enabled() || store.hasPoint(f, r.name())
                 || !store.claimRetrack(f, r.name(), config.claimTtl().toSeconds())) {
-            return false;
+            return null;
         }
-        requests.send(FleetRequest.retrack(f, r)).exceptionally(e -> {
+        return requests.send(FleetRequest.retrack(f, r)).toCompletableFuture().exceptionally(e -> {
             LOG.warnf("re-attribution of %s at %s not queued: %s", f.key(), r.name(), e.getMessage());
             store.releaseRetrack(f, r.name());
             return null;
         });
-        return true;
+    }
+
+    /**
+     * The sends of one trigger: at most {@value #IN_FLIGHT} wait for the broker at a time, so that a revision of a large
+     * tracked set does not overflow the emitter's buffer.
+     */
+    private static final class Sends {
+        private static final int IN_FLIGHT = 1024;
+        private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+        int queued;
+
+        void add(CompletableFuture<Void> send) {
+            if (send == null) {
+                return;
+            }
+            queued++;
+            pending.add(send);
+            if (pending.size() >= IN_FLIGHT) {
+                await();
+            }
+        }
+
+        void await() {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            pending.clear();
+        }
     }
 
     /** Runs on the re-attribution thread: the engine call, then the point into Redis. */
