@@ -21,7 +21,8 @@ import dev.faultline.pipeline.GraphJobs;
 /**
  * Attribution graphs of attributed events: {@code POST /api/attributions/{event_id}/graph} starts a job
  * (202 with its status), {@code GET .../graph/status} reports progress, {@code GET .../graph} returns the graph (404
- * with the status until it is done).
+ * with the status until it is done). On a pod with {@code faultline.role=triage} the POST forwards the job to the
+ * workers (same answer, {@code phase} {@code forwarded}); the status and graph GETs answer from Redis on any pod.
  */
 @Path("/api/attributions")
 @Produces(MediaType.APPLICATION_JSON)

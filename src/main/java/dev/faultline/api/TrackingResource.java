@@ -1,5 +1,6 @@
 package dev.faultline.api;
 
+import java.net.URI;
 import java.util.List;
 
 import jakarta.inject.Inject;
@@ -13,6 +14,12 @@ import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.RestResponse;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import dev.faultline.config.FaultlineConfig;
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequests;
+
 import dev.faultline.pipeline.ModelUnavailableException;
 import dev.faultline.tracking.FailureTracker;
 import dev.faultline.tracking.Regression;
@@ -22,7 +29,10 @@ import dev.faultline.tracking.TrackingView;
 /**
  * Failures followed across revisions: {@code GET /api/models/{model}/revisions}, {@code
  * GET /api/models/{model}/trajectories?benchmark=}, {@code GET /api/models/{model}/regressions?benchmark=} and
- * {@code POST /api/models/{model}/revisions/{revision}/track?step=} (re-attribute the tracked failures there).
+ * {@code POST /api/models/{model}/revisions/{revision}/track?step=} (re-attribute the tracked failures there). On a
+ * pod that runs no attributions ({@code faultline.role=triage}, no checkpoints) the track request is forwarded to the
+ * workers on {@code attribution.requests}: 202 with {@code forwarded} true, {@code scheduled} 0 and, in {@code poll}
+ * and the Location header, the trajectories to poll.
  */
 @Path("/api/models")
 @Produces(MediaType.APPLICATION_JSON)
@@ -32,6 +42,10 @@ public class TrackingResource {
     TrackingView view;
     @Inject
     FailureTracker tracker;
+    @Inject
+    FaultlineConfig faultline;
+    @Inject
+    FleetRequests requests;
 
     @GET
     @Path("/{model}/revisions")
@@ -66,17 +80,27 @@ public class TrackingResource {
         if (step != null && step < 0) {
             throw ApiException.badRequest("step must be >= 0");
         }
+        if (!faultline.role().attributes()) {
+            requests.send(FleetRequest.track(model, revision, step)).toCompletableFuture().join();
+            String poll = "/api/models/" + model + "/trajectories";
+            return RestResponse.ResponseBuilder.accepted(new Tracked(model, revision, step, 0, true, poll))
+                    .location(URI.create(poll)).build();
+        }
         int scheduled;
         try {
             scheduled = tracker.track(model, revision, step);
         } catch (ModelUnavailableException e) {
             throw ApiException.notFound(e.getMessage());
         }
-        return RestResponse.accepted(new Tracked(model, revision, step, scheduled));
+        return RestResponse.accepted(new Tracked(model, revision, step, scheduled, null, null));
     }
 
-    /** Answer to a track request: the revision and how many re-attributions it scheduled. */
-    public record Tracked(String model, String revision, Long step, int scheduled) {
+    /**
+     * Answer to a track request: the revision and how many re-attributions it scheduled; when forwarded to the
+     * workers, {@code forwarded} and where to {@code poll} (both absent otherwise).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Tracked(String model, String revision, Long step, int scheduled, Boolean forwarded, String poll) {
     }
 
     private void requireModel(String model) {

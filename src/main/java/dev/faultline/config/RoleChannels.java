@@ -17,7 +17,8 @@ public final class RoleChannels {
     /** Incoming channels only the triage part runs (role {@code all} or {@code triage}). */
     public static final Set<String> TRIAGE_CHANNELS = Set.of("eval-outputs-in");
     /** Incoming channels only the attribution worker runs (role {@code all} or {@code worker}); pipeline: add yours. */
-    public static final Set<String> WORKER_CHANNELS = Set.of(dev.faultline.pipeline.AttributionWorker.CHANNEL);
+    public static final Set<String> WORKER_CHANNELS = Set.of(dev.faultline.pipeline.AttributionWorker.CHANNEL,
+            dev.faultline.fleet.FleetRequests.CHANNEL);
 
     private RoleChannels() {
     }

@@ -7,6 +7,8 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +25,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.config.FaultlineConfig;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.engine.AttributionEngine;
@@ -32,6 +35,8 @@ import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.graph.AttributionGraph;
 import dev.faultline.engine.graph.AttributionGraphs;
 import dev.faultline.engine.graph.GraphRequest;
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequests;
 import dev.faultline.store.CacheConfig;
 import dev.faultline.store.ResultCache;
 import dev.faultline.store.ResultLookup;
@@ -45,6 +50,9 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
  * runs on the engine's single worker between live attributions (low priority, see {@link AttributionGraphs}). A
  * finished graph is cached in Redis at {@code faultline:graph:<content key>} (the attribution's content key plus the
  * thresholds; {@code faultline:graph-event:<event_id>} links the event) and published on {@value #TOPIC}, key event id.
+ * A process that runs no attributions ({@code faultline.role=triage}) forwards the job to the workers on
+ * {@code attribution.requests} ({@link FleetRequests}); the job's status is kept in Redis at
+ * {@code faultline:graph-status:<event_id>} (TTL of the result cache) as well, so any pod answers the status poll.
  */
 @ApplicationScoped
 public class GraphJobs {
@@ -54,6 +62,9 @@ public class GraphJobs {
     public static final String TOPIC = "attribution.graphs";
     public static final String GRAPH_PREFIX = "faultline:graph:";
     public static final String EVENT_PREFIX = "faultline:graph-event:";
+    public static final String STATUS_PREFIX = "faultline:graph-status:";
+    /** Phase of a job queued for the workers by a triage pod. */
+    public static final String FORWARDED = "forwarded";
     private static final Logger LOG = Logger.getLogger(GraphJobs.class);
 
     /** Where an event's graph job stands; {@code progress} in [0, 1]. */
@@ -86,6 +97,10 @@ public class GraphJobs {
     ObjectMapper json;
     @Inject
     CacheConfig cacheConfig;
+    @Inject
+    FaultlineConfig faultline;
+    @Inject
+    FleetRequests requests;
     @Inject
     @Channel(CHANNEL)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
@@ -124,10 +139,46 @@ public class GraphJobs {
             jobs.put(eventId, done);
             return done;
         }
+        if (!faultline.role().attributes()) {
+            Status known = storedStatus(eventId);
+            if (known != null && (known.state().equals("queued") || known.state().equals("running"))) {
+                return known;
+            }
+            Status forwarded = new Status(eventId, "queued", FORWARDED, 0, nodeThreshold, edgeMass, null);
+            putStatus(forwarded);
+            requests.send(FleetRequest.graph(eventId, nodeThreshold, edgeMass)).toCompletableFuture().join();
+            return forwarded;
+        }
         Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
         jobs.put(eventId, queued);
         runner.submit(() -> run(eventId, r, request, key));
         return queued;
+    }
+
+    /**
+     * Runs a job forwarded by another pod on this worker; completes when the graph is stored (or the job failed, its
+     * status saying why).
+     */
+    public CompletionStage<Void> runForwarded(String eventId, double nodeThreshold, double edgeMass) {
+        Optional<AttributionResult> found = lookup.find(eventId).map(ResultLookup.Found::result);
+        if (found.isEmpty() || found.get().status() != AttributionStatus.ATTRIBUTED || found.get().tokens() == null
+                || found.get().target() == null) {
+            putStatus(new Status(eventId, "failed", "failed", 0, nodeThreshold, edgeMass,
+                    "no attributed result for event '" + eventId + "' on this worker"));
+            return CompletableFuture.completedFuture(null);
+        }
+        AttributionResult r = found.get();
+        String key = GRAPH_PREFIX + graphKey(r, nodeThreshold, edgeMass);
+        if (redis.get(key) != null) {
+            redis.setex(EVENT_PREFIX + eventId, ttl(), key);
+            putStatus(new Status(eventId, "done", "done", 1.0, nodeThreshold, edgeMass, null));
+            return CompletableFuture.completedFuture(null);
+        }
+        GraphRequest request = request(r, nodeThreshold, edgeMass);
+        Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
+        jobs.put(eventId, queued);
+        putStatus(queued);
+        return CompletableFuture.runAsync(() -> run(eventId, r, request, key), runner);
     }
 
     private void run(String eventId, AttributionResult r, GraphRequest request, String key) {
@@ -135,6 +186,7 @@ public class GraphJobs {
         double em = request.edgeMass();
         try {
             LanguageModel model = registry.acquire(r.model().name(), r.model().revision());
+            putStatus(new Status(eventId, "running", "running", 0, nt, em, null));
             AttributionGraph graph = AttributionGraphs.build(engine, model, request, p -> jobs.put(eventId,
                     new Status(eventId, "running", p.phase(), Math.min(p.fraction(), 0.999), nt, em, null)));
             String payload = json.writeValueAsString(graph);
@@ -143,11 +195,15 @@ public class GraphJobs {
             emitter.sendMessage(Message.of(payload).addMetadata(
                     OutgoingKafkaRecordMetadata.<String>builder().withKey(eventId).build()))
                     .subscribeAsCompletionStage().toCompletableFuture().join();
-            jobs.put(eventId, new Status(eventId, "done", "done", 1.0, nt, em, null));
+            Status done = new Status(eventId, "done", "done", 1.0, nt, em, null);
+            jobs.put(eventId, done);
+            putStatus(done);
         } catch (Exception e) {
             LOG.warnf(e, "graph of %s failed", eventId);
-            jobs.put(eventId, new Status(eventId, "failed", "failed", 0, nt, em, e.getClass().getSimpleName() + ": "
-                    + e.getMessage()));
+            Status failed = new Status(eventId, "failed", "failed", 0, nt, em, e.getClass().getSimpleName() + ": "
+                    + e.getMessage());
+            jobs.put(eventId, failed);
+            putStatus(failed);
         }
     }
 
@@ -157,13 +213,37 @@ public class GraphJobs {
         return Optional.ofNullable(key == null ? null : redis.get(key));
     }
 
-    /** The job's status (this process's jobs), or "done" when only the cached graph is known. */
+    /**
+     * The job's status: this process's job, else the one stored in Redis (a job forwarded to or run by another pod),
+     * else "done" when only the cached graph is known.
+     */
     public Optional<Status> status(String eventId) {
         Status s = jobs.get(eventId);
+        if (s == null) {
+            s = storedStatus(eventId);
+        }
         if (s == null && graph(eventId).isPresent()) {
             s = new Status(eventId, "done", "done", 1.0, Double.NaN, Double.NaN, null);
         }
         return Optional.ofNullable(s);
+    }
+
+    private void putStatus(Status s) {
+        try {
+            redis.setex(STATUS_PREFIX + s.eventId(), ttl(), json.writeValueAsString(s));
+        } catch (Exception e) {
+            LOG.warnf("graph status of %s not stored: %s", s.eventId(), e.getMessage());
+        }
+    }
+
+    private Status storedStatus(String eventId) {
+        try {
+            String v = redis.get(STATUS_PREFIX + eventId);
+            return v == null ? null : json.readValue(v, Status.class);
+        } catch (Exception e) {
+            LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage());
+            return null;
+        }
     }
 
     static GraphRequest request(AttributionResult r, double nodeThreshold, double edgeMass) {

@@ -7,9 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,30 +20,35 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.faultline.config.FaultlineConfig;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequests;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ModelUnavailableException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Blocking;
 
 /**
- * Follows failures across a model's revisions. Reads {@code attribution.results} from the beginning (a group id of
- * its own per process, like the run index, so a restart rebuilds the tracked sets from the topic): every result
- * makes its revision known (ordered by step, name number, first appearance: {@link Revision}); failures with a pair
- * (statuses in {@code faultline.tracking.statuses}) join their (model, benchmark) set under the configured policy.
- * A failure is re-attributed at every known revision newer than its own, both when it joins and when a newer revision
- * appears (its first result, {@link #track}, or disk discovery at startup), through the low-priority
- * {@link RetrackQueue}; each new point extends its {@link Trajectory}, which is stored in Redis and published.
+ * Follows failures across a model's revisions. One consumer group for the whole fleet ({@code faultline-tracking},
+ * offsets committed: a pod resumes where the group stands, it never replays the topic) reads
+ * {@code attribution.results}: every result makes its revision known (ordered by step, name number, first appearance:
+ * {@link Revision}); failures with a pair (statuses in {@code faultline.tracking.statuses}) join their (model,
+ * benchmark) set under the configured policy. A failure is re-attributed at every known revision newer than its own,
+ * both when it joins and when a newer revision appears (its first result, {@link #track}, or disk discovery at
+ * startup): each (failure, revision) is claimed in Redis ({@link TrackingStore#claimRetrack}) and queued once on
+ * {@code attribution.requests}, where one worker of the fleet takes it ({@link #execute}); each new point extends its
+ * {@link Trajectory}, which is stored in Redis and published. All state lives in Redis ({@link TrackingStore}): the
+ * readers ({@link TrackingView}, REST) read it from there, so no process holds the history in memory.
  */
 @ApplicationScoped
 public class FailureTracker {
 
-    /** Incoming channel reading {@code attribution.results} from the start. */
+    /** Incoming channel reading {@code attribution.results} in the fleet's tracking group. */
     public static final String CHANNEL = "attribution-results-tracking";
     private static final Logger LOG = Logger.getLogger(FailureTracker.class);
 
@@ -65,15 +69,8 @@ public class FailureTracker {
     @Inject
     MeterRegistry meters;
     @Inject
-    FaultlineConfig faultline;
+    FleetRequests requests;
 
-    private final Map<String, Map<String, Revision>> revisions = new HashMap<>();
-    /** key model/benchmark → event id → failure, in joining order */
-    private final Map<String, LinkedHashMap<String, TrackedFailure>> sets = new TreeMap<>();
-    /** failure key → revision → point */
-    private final Map<String, Map<String, TrajectoryPoint>> points = new HashMap<>();
-    private final Set<String> countedRegressions = ConcurrentHashMap.newKeySet();
-    private long seq;
     private SetPolicy policy;
 
     void onStart(@Observes StartupEvent ev) {
@@ -82,35 +79,25 @@ public class FailureTracker {
         if (!config.enabled()) {
             return;
         }
-        TrackingStore.Snapshot s = store.load();
-        synchronized (this) {
-            s.revisions().forEach((model, revs) -> revs.forEach(r -> {
-                revisions.computeIfAbsent(model, k -> new HashMap<>()).putIfAbsent(r.name(), r);
-                seq = Math.max(seq, r.seq() + 1);
-            }));
-            s.tracked().forEach(f -> sets.computeIfAbsent(setKey(f.model(), f.benchmark()), k -> new LinkedHashMap<>())
-                    .putIfAbsent(f.eventId(), f));
-            s.trajectories().forEach(t -> t.points().forEach(p -> points
-                    .computeIfAbsent(t.model() + "/" + t.benchmark() + "/" + t.eventId(), k -> new HashMap<>())
-                    .putIfAbsent(p.revision(), p)));
-            if (config.discoverOnStartup()) {
-                for (String model : List.copyOf(revisions.keySet())) {
+        // one read per tracked set (not per result): the regression counters are exported from the start
+        for (String model : store.models()) {
+            store.benchmarks(model).forEach(b -> regressionCounter(model, b));
+        }
+        if (config.discoverOnStartup()) {
+            synchronized (this) {
+                for (String model : store.models()) {
                     for (String rev : registry.revisions(model)) {
-                        observe(model, rev, null);
+                        if (observe(model, rev, null)) {
+                            scheduleRevision(model, rev);
+                        }
                     }
                 }
             }
-            sets.forEach((key, set) -> set.values().forEach(f -> {
-                regressionCounter(f.model(), f.benchmark());
-                // regressions found before the restart are not counted again
-                TrajectoryStats.regressions(trajectory(f))
-                        .forEach(r -> countedRegressions.add(f.key() + "@" + r.wrongAgainAt()));
-            }));
-            sets.values().forEach(set -> set.values().forEach(this::scheduleNewer));
         }
     }
 
     @Incoming(CHANNEL)
+    @Blocking
     public void onResult(ConsumerRecord<String, String> record) {
         if (record.value() == null || !config.enabled()) {
             return;
@@ -146,8 +133,8 @@ public class FailureTracker {
     }
 
     /**
-     * Registers a revision (it must exist under the models dir) and re-attributes every tracked failure of the model
-     * whose own revision is older; returns how many jobs were queued.
+     * Registers a revision (it must exist under the models dir) and queues the re-attribution of every tracked
+     * failure of the model whose own revision is older; returns how many jobs were queued by this call.
      *
      * @throws ModelUnavailableException when no checkpoint of that revision is on disk
      */
@@ -157,90 +144,118 @@ public class FailureTracker {
         return scheduleRevision(model, revision);
     }
 
+    /**
+     * Runs one queued re-attribution on this worker (behind live jobs, {@link RetrackQueue}); completes with true once
+     * its point is stored, false when the point was there already or the job failed for good (its claim is then freed,
+     * so a later trigger queues it again).
+     */
+    public CompletionStage<Boolean> execute(TrackedFailure f, Revision r) {
+        if (store.hasPoint(f, r.name())) {
+            return CompletableFuture.completedFuture(false);
+        }
+        CompletableFuture<Boolean> done = queue.submit(new RetrackQueue.Job(f, r), this::run);
+        if (done == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return done.thenApply(ok -> {
+            if (!ok) {
+                store.releaseRetrack(f, r.name());
+            }
+            return ok;
+        });
+    }
+
     /** The model's revisions in training order. */
-    public synchronized List<Revision> revisions(String model) {
-        return revisions.getOrDefault(model, Map.of()).values().stream().sorted(Revision.ORDER).toList();
+    public List<Revision> revisions(String model) {
+        return store.revisions(model).stream().sorted(Revision.ORDER).toList();
     }
 
     /** Models with known revisions or tracked sets. */
-    public synchronized List<String> models() {
-        return revisions.keySet().stream().sorted().toList();
+    public List<String> models() {
+        return store.models().stream().sorted().toList();
     }
 
     /** Benchmarks with a tracked set for the model. */
-    public synchronized List<String> benchmarks(String model) {
-        return sets.keySet().stream().filter(k -> k.startsWith(model + "/")).map(k -> k.substring(model.length() + 1))
-                .toList();
+    public List<String> benchmarks(String model) {
+        return store.benchmarks(model);
     }
 
-    /** The tracked failures of one set, in joining order. */
-    public synchronized List<TrackedFailure> tracked(String model, String benchmark) {
-        return List.copyOf(sets.getOrDefault(setKey(model, benchmark), new LinkedHashMap<>()).values());
+    /** The tracked failures of one set, by event id. */
+    public List<TrackedFailure> tracked(String model, String benchmark) {
+        return store.tracked(model, benchmark);
     }
 
     /** The trajectories of one set, points in training order. */
-    public synchronized List<Trajectory> trajectories(String model, String benchmark) {
-        return tracked(model, benchmark).stream().map(this::trajectory).toList();
+    public List<Trajectory> trajectories(String model, String benchmark) {
+        Map<String, Revision> revs = revisionMap(model);
+        Map<String, Trajectory> stored = store.trajectories(model, benchmark);
+        return tracked(model, benchmark).stream().map(f -> {
+            Trajectory t = stored.get(f.eventId());
+            return trajectory(f, t == null ? List.of() : t.points(), revs);
+        }).toList();
     }
 
-    // ---- internals (callers hold the lock) ----
+    // ---- internals ----
 
     private boolean tracks(AttributionStatus status) {
         return status != null && config.statuses().contains(status);
     }
 
-    private static String setKey(String model, String benchmark) {
-        return model + "/" + benchmark;
+    private Map<String, Revision> revisionMap(String model) {
+        Map<String, Revision> revs = new HashMap<>();
+        store.revisions(model).forEach(r -> revs.put(r.name(), r));
+        return revs;
     }
 
     /** Makes a revision known (updating a step learnt later); true when it is new. */
     private boolean observe(String model, String rev, Long step) {
-        Map<String, Revision> revs = revisions.computeIfAbsent(model, k -> new HashMap<>());
+        Map<String, Revision> revs = revisionMap(model);
         Revision known = revs.get(rev);
         if (known != null && (step == null || step.equals(known.step()))) {
             return false;
         }
-        long s = known != null ? known.seq() : seq++;
+        long s = known != null ? known.seq() : store.nextSeq();
         Long order = Revision.orderStep(rev, step);
         // no number: right after the revision that appeared just before it (main, seen first, comes first)
         double rank = Revision.rankAfter(order, order != null ? null
                 : revs.values().stream().filter(r -> r.seq() < s).max(Comparator.comparingLong(Revision::seq))
                         .map(Revision::rank).orElse(null));
         Revision r = new Revision(rev, step != null ? step : known != null ? known.step() : null, s, rank);
-        revs.put(rev, r);
         store.putRevision(model, r);
         return known == null;
     }
 
     private void join(TrackedFailure f, AttributionResult r) {
-        String key = setKey(f.model(), f.benchmark());
-        LinkedHashMap<String, TrackedFailure> set = sets.computeIfAbsent(key, k -> {
+        if (store.addSet(f.model(), f.benchmark())) {
             regressionCounter(f.model(), f.benchmark()); // exported at 0 from the set's start (alert rules need it)
-            return new LinkedHashMap<>();
-        });
-        if (set.containsKey(f.eventId())) {
+        }
+        if (store.isTracked(f.model(), f.benchmark(), f.eventId())) {
             return;
+        }
+        // the policies with a bound look at the set; "all" admits without reading it
+        LinkedHashMap<String, TrackedFailure> set = new LinkedHashMap<>();
+        if (config.policy() != SetPolicy.Kind.ALL) {
+            store.tracked(f.model(), f.benchmark()).forEach(t -> set.put(t.eventId(), t));
         }
         SetPolicy.Admission admission = policy().admit(set, f);
         if (!admission.admitted()) {
             return;
         }
-        admission.evicted().ifPresent(out -> {
-            set.remove(out.eventId());
-            store.removeTracked(out);
-        });
-        set.put(f.eventId(), f);
-        store.putTracked(f);
-        Revision own = revisions.get(f.model()).get(f.revision());
-        if (!points.containsKey(f.key()) || !points.get(f.key()).containsKey(f.revision())) {
+        admission.evicted().ifPresent(store::removeTracked);
+        if (!store.putTrackedIfAbsent(f)) {
+            return;
+        }
+        Map<String, Revision> revs = revisionMap(f.model());
+        Revision own = revs.get(f.revision());
+        if (own != null && !store.hasPoint(f, own.name())) {
             TrajectoryPoint p = Reattributor.ownPoint(f, own, r);
             if (p != null) {
-                addPointLocked(f, p);
+                addPoint(f, p);
             } else {
                 submit(f, own); // LOW_LOGIT_DIFF: no relevance yet at its own revision
             }
         }
-        scheduleNewer(f);
+        scheduleNewer(f, revs);
     }
 
     private SetPolicy policy() {
@@ -250,48 +265,83 @@ public class FailureTracker {
         return policy;
     }
 
-    private void scheduleNewer(TrackedFailure f) {
-        Map<String, Revision> revs = revisions.getOrDefault(f.model(), Map.of());
+    private void scheduleNewer(TrackedFailure f, Map<String, Revision> revs) {
         Revision own = revs.get(f.revision());
         if (own == null) {
             return;
         }
+        Sends sends = new Sends();
         revs.values().stream().filter(r -> Revision.ORDER.compare(r, own) > 0).sorted(Revision.ORDER)
-                .forEach(r -> submit(f, r));
+                .forEach(r -> sends.add(submit(f, r)));
+        sends.await();
     }
 
     private int scheduleRevision(String model, String rev) {
-        Revision target = revisions.get(model).get(rev);
-        int n = 0;
-        for (Map.Entry<String, LinkedHashMap<String, TrackedFailure>> e : sets.entrySet()) {
-            if (!e.getKey().startsWith(model + "/")) {
-                continue;
-            }
-            for (TrackedFailure f : e.getValue().values()) {
-                Revision own = revisions.get(model).get(f.revision());
-                if (own != null && Revision.ORDER.compare(target, own) > 0 && submit(f, target)) {
-                    n++;
+        Map<String, Revision> revs = revisionMap(model);
+        Revision target = revs.get(rev);
+        if (target == null) {
+            return 0;
+        }
+        Sends sends = new Sends();
+        for (String benchmark : store.benchmarks(model)) {
+            for (TrackedFailure f : store.tracked(model, benchmark)) {
+                Revision own = revs.get(f.revision());
+                if (own != null && Revision.ORDER.compare(target, own) > 0) {
+                    sends.add(submit(f, target));
                 }
             }
         }
+        sends.await();
+        int n = sends.queued;
         if (n > 0) {
-            LOG.infof("re-attributing %d tracked failures of %s at %s", n, model, rev);
+            LOG.infof("queued the re-attribution of %d tracked failures of %s at %s", n, model, rev);
         }
         return n;
     }
 
-    private boolean submit(TrackedFailure f, Revision r) {
-        if (!config.enabled() || !faultline.role().attributes()) {
-            return false;
+    /**
+     * Queues (failure, revision) for the fleet unless its point exists or another trigger queued it already; null when
+     * not queued, else the send (a failed send frees the claim).
+     */
+    private CompletableFuture<Void> submit(TrackedFailure f, Revision r) {
+        if (!config.enabled() || store.hasPoint(f, r.name())
+                || !store.claimRetrack(f, r.name(), config.claimTtl().toSeconds())) {
+            return null;
         }
-        Map<String, TrajectoryPoint> have = points.get(f.key());
-        if (have != null && have.containsKey(r.name())) {
-            return false;
-        }
-        return queue.submit(new RetrackQueue.Job(f, r), this::run);
+        return requests.send(FleetRequest.retrack(f, r)).toCompletableFuture().exceptionally(e -> {
+            LOG.warnf("re-attribution of %s at %s not queued: %s", f.key(), r.name(), e.getMessage());
+            store.releaseRetrack(f, r.name());
+            return null;
+        });
     }
 
-    /** Runs on the re-attribution thread: the engine call outside the lock, the bookkeeping inside. */
+    /**
+     * The sends of one trigger: at most {@value #IN_FLIGHT} wait for the broker at a time, so that a revision of a large
+     * tracked set does not overflow the emitter's buffer.
+     */
+    private static final class Sends {
+        private static final int IN_FLIGHT = 1024;
+        private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+        int queued;
+
+        void add(CompletableFuture<Void> send) {
+            if (send == null) {
+                return;
+            }
+            queued++;
+            pending.add(send);
+            if (pending.size() >= IN_FLIGHT) {
+                await();
+            }
+        }
+
+        void await() {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            pending.clear();
+        }
+    }
+
+    /** Runs on the re-attribution thread: the engine call, then the point into Redis. */
     private void run(RetrackQueue.Job job) {
         TrajectoryPoint p;
         try {
@@ -301,9 +351,7 @@ public class FailureTracker {
             counter("faultline.retrack", "outcome", "failed").increment();
             throw e;
         }
-        synchronized (this) {
-            addPointLocked(job.failure(), p);
-        }
+        addPoint(job.failure(), p);
     }
 
     private Counter counter(String name, String tag, String value) {
@@ -311,16 +359,20 @@ public class FailureTracker {
                 .register(meters);
     }
 
-    private void addPointLocked(TrackedFailure f, TrajectoryPoint p) {
-        points.computeIfAbsent(f.key(), k -> new HashMap<>()).put(p.revision(), p);
-        Trajectory t = trajectory(f);
+    /**
+     * Stores a point and rewrites the failure's trajectory from all its stored points (one failure's re-attributions
+     * run in order on one consumer: their requests share the failure's key).
+     */
+    private void addPoint(TrackedFailure f, TrajectoryPoint p) {
+        store.putPoint(f, p);
+        Trajectory t = trajectory(f, List.copyOf(store.points(f).values()), revisionMap(f.model()));
         store.putTrajectory(t);
         publisher.publish(t).exceptionally(e -> {
             LOG.warnf("trajectory of %s not published: %s", f.key(), e.getMessage());
             return null;
         });
         for (Regression reg : TrajectoryStats.regressions(t)) {
-            if (countedRegressions.add(f.key() + "@" + reg.wrongAgainAt())) {
+            if (store.countRegression(f, reg.wrongAgainAt())) {
                 regressionCounter(f.model(), f.benchmark()).increment();
                 LOG.infof("regression: %s fixed at %s (%.3f), wrong again at %s (%.3f)", f.key(), reg.fixedAt(),
                         reg.fixedLogitDiff(), reg.wrongAgainAt(), reg.logitDiff());
@@ -334,9 +386,8 @@ public class FailureTracker {
                 .tag("model", model).tag("benchmark", benchmark).register(meters);
     }
 
-    private Trajectory trajectory(TrackedFailure f) {
-        Map<String, Revision> revs = revisions.getOrDefault(f.model(), Map.of());
-        List<TrajectoryPoint> ps = new ArrayList<>(points.getOrDefault(f.key(), Map.of()).values());
+    private static Trajectory trajectory(TrackedFailure f, List<TrajectoryPoint> points, Map<String, Revision> revs) {
+        List<TrajectoryPoint> ps = new ArrayList<>(points);
         ps.sort(Comparator.comparing((TrajectoryPoint p) -> Optional.ofNullable(revs.get(p.revision()))
                 .orElse(new Revision(p.revision(), null, Long.MAX_VALUE, Double.MAX_VALUE)), Revision.ORDER));
         return new Trajectory(f.model(), f.benchmark(), f.eventId(), f.exampleId(), f.revision(), f.wrongText(),

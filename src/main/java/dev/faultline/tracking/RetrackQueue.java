@@ -1,6 +1,7 @@
 package dev.faultline.tracking;
 
-import java.util.Set;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ import dev.faultline.pipeline.PipelineMetrics;
  * the next only when no live attribution job has been in flight on this worker for {@code faultline.tracking.live-grace}
  * ({@code faultline_jobs_queued} is 0), so live failures go first; a live job that arrives while one re-attribution
  * pass runs waits for that pass only (passes are not pre-empted). Duplicate (failure, revision) jobs are dropped.
+ * Each accepted job has a future that completes with true once it ran, or false when it failed for good or was
+ * cleared (the consumer of {@code attribution.requests} acknowledges the request then).
  */
 @ApplicationScoped
 public class RetrackQueue {
@@ -50,25 +53,29 @@ public class RetrackQueue {
     PipelineMetrics pipelineMetrics;
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-    private final Set<String> pending = ConcurrentHashMap.newKeySet();
+    private final Map<String, CompletableFuture<Boolean>> pending = new ConcurrentHashMap<>();
     private volatile Thread thread;
     private volatile Runner runner;
     private volatile boolean paused;
     private volatile boolean running;
 
-    /** Queues a job unless the same (failure, revision) is already waiting; false when dropped. */
-    public boolean submit(Job job, Runner runner) {
+    /**
+     * Queues a job unless the same (failure, revision) is already waiting; null when dropped, else the future of its
+     * outcome (true: ran; false: failed for good or cleared).
+     */
+    public CompletableFuture<Boolean> submit(Job job, Runner runner) {
         this.runner = runner;
         if (pending.size() >= config.backlogCapacity()) {
             LOG.warnf("re-attribution backlog full (%d): %s dropped", pending.size(), job.key());
-            return false;
+            return null;
         }
-        if (!pending.add(job.key())) {
-            return false;
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        if (pending.putIfAbsent(job.key(), done) != null) {
+            return null;
         }
         queue.add(job);
         start();
-        return true;
+        return done;
     }
 
     /** Jobs waiting plus the one running. */
@@ -93,6 +100,7 @@ public class RetrackQueue {
         while (running && System.currentTimeMillis() < deadline) {
             Thread.sleep(10);
         }
+        pending.values().forEach(f -> f.complete(false));
         pending.clear();
         return !running;
     }
@@ -129,12 +137,14 @@ public class RetrackQueue {
                 Thread.currentThread().interrupt();
                 return;
             }
-            if (!pending.contains(job.key())) {
+            if (!pending.containsKey(job.key())) {
                 continue; // cleared while it waited
             }
             running = true;
+            boolean ok = false;
             try {
                 runner.run(job);
+                ok = true;
             } catch (RuntimeException | LinkageError e) {
                 if (job.attempt() < MAX_ATTEMPTS) {
                     // e.g. its model was evicted by a live job's load between acquire and pass: try again later
@@ -146,7 +156,10 @@ public class RetrackQueue {
             } finally {
                 running = false;
             }
-            pending.remove(job.key());
+            CompletableFuture<Boolean> done = pending.remove(job.key());
+            if (done != null) {
+                done.complete(ok);
+            }
         }
     }
 

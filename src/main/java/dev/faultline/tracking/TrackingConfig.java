@@ -54,6 +54,13 @@ public interface TrackingConfig {
     @WithDefault("100000")
     int backlogCapacity();
 
+    /**
+     * How long a queued (failure, revision) re-attribution blocks another one ({@code faultline:retrack:*} keys): a
+     * trigger after that queues it again when its point is still missing.
+     */
+    @WithDefault("1d")
+    Duration claimTtl();
+
     /** {@code all|first|sample}. */
     final class PolicyConverter implements Converter<SetPolicy.Kind> {
         @Override

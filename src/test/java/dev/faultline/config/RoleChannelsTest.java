@@ -11,6 +11,7 @@ class RoleChannelsTest {
 
     private static final String EVAL_IN = "mp.messaging.incoming.eval-outputs-in.enabled";
     private static final String JOBS_IN = "mp.messaging.incoming.attribution-jobs.enabled";
+    private static final String REQUESTS_IN = "mp.messaging.incoming.attribution-requests.enabled";
 
     @Test
     void workerDoesNotConsumeEvalOutputs() {
@@ -19,9 +20,10 @@ class RoleChannelsTest {
     }
 
     @Test
-    void triageDoesNotConsumeJobsAndAllConsumesBoth() {
+    void triageDoesNotConsumeJobsOrFleetRequestsAndAllConsumesBoth() {
         Map<String, String> props = Map.of("faultline.role", "triage");
-        assertThat(RoleChannels.disabledChannels(k -> null, props::get)).containsExactly(Map.entry(JOBS_IN, "false"));
+        assertThat(RoleChannels.disabledChannels(k -> null, props::get))
+                .containsOnly(Map.entry(JOBS_IN, "false"), Map.entry(REQUESTS_IN, "false"));
         assertThat(RoleChannels.disabledChannels(k -> null, k -> null)).isEmpty();
     }
 

@@ -19,7 +19,7 @@ class TopicsFileTest {
     @Test
     void declaresEveryTopicTheServiceUses() {
         assertThat(FILE.names()).containsExactlyInAnyOrder("eval.outputs", "eval.outputs.dlq", "attribution.jobs",
-                "attribution.results", "attribution.graphs", "attribution.trajectories");
+                "attribution.results", "attribution.graphs", "attribution.trajectories", "attribution.requests");
     }
 
     @Test
@@ -27,7 +27,8 @@ class TopicsFileTest {
         for (String compacted : new String[] { "attribution.results", "attribution.graphs", "attribution.trajectories" }) {
             assertThat(FILE.topic(compacted).config()).containsEntry("cleanup.policy", "compact");
         }
-        for (String stream : new String[] { "eval.outputs", "eval.outputs.dlq", "attribution.jobs" }) {
+        for (String stream : new String[] { "eval.outputs", "eval.outputs.dlq", "attribution.jobs",
+                "attribution.requests" }) {
             assertThat(FILE.topic(stream).config()).containsEntry("cleanup.policy", "delete").containsKey("retention.ms");
         }
     }

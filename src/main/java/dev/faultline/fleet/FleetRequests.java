@@ -1,0 +1,109 @@
+package dev.faultline.fleet;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.faultline.pipeline.GraphJobs;
+import dev.faultline.pipeline.ModelUnavailableException;
+import dev.faultline.tracking.FailureTracker;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Work done once per fleet: {@link FleetRequest}s go to {@value #TOPIC}, which the workers read in one consumer group
+ * ({@code faultline-requests}), so each request is done by one worker whatever the number of workers (and whichever
+ * pod received the trigger: a triage pod forwards graph and track requests here instead of failing them). A request is
+ * acknowledged once done, so a worker that dies mid-request leaves it to the next owner of its partition. Requests
+ * are done one at a time per worker, behind live attributions (re-attributions wait for an idle engine, see
+ * {@link dev.faultline.tracking.RetrackQueue}).
+ */
+@ApplicationScoped
+public class FleetRequests {
+
+    /** Incoming channel (workers only). */
+    public static final String CHANNEL = "attribution-requests";
+    /** Outgoing channel (every role). */
+    public static final String OUT = "attribution-requests-out";
+    public static final String TOPIC = "attribution.requests";
+    private static final Logger LOG = Logger.getLogger(FleetRequests.class);
+
+    @Inject
+    @Channel(OUT)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
+    MutinyEmitter<String> emitter;
+    @Inject
+    ObjectMapper json;
+    @Inject
+    FailureTracker tracker;
+    @Inject
+    GraphJobs graphs;
+
+    /** Publishes a request; completes once the broker has it. */
+    public CompletionStage<Void> send(FleetRequest request) {
+        String payload;
+        try {
+            payload = json.writeValueAsString(request);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("request " + request.key() + " is not serialisable", e);
+        }
+        return emitter.sendMessage(Message.of(payload)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.key()).build()))
+                .subscribeAsCompletionStage();
+    }
+
+    @Incoming(CHANNEL)
+    @Blocking
+    public CompletionStage<Void> onRequest(String payload) {
+        return handle(payload);
+    }
+
+    /**
+     * Does one request (the connector's consumer calls it; tests hand records to it the same way); completes when it
+     * is done or failed for good (a failure is logged: requests are not retried from the topic).
+     */
+    public CompletionStage<Void> handle(String payload) {
+        FleetRequest r;
+        try {
+            r = json.readValue(payload, FleetRequest.class);
+        } catch (Exception e) {
+            LOG.warnf("unreadable request skipped: %s", e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletionStage<?> done;
+        try {
+            done = switch (r.kind()) {
+                case RETRACK -> tracker.execute(r.failure(), r.revision());
+                case GRAPH -> graphs.runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
+                case TRACK -> {
+                    tracker.track(r.model(), r.revisionName(), r.step());
+                    yield CompletableFuture.completedFuture(null);
+                }
+            };
+        } catch (ModelUnavailableException e) {
+            LOG.warnf("request %s %s dropped: %s", r.kind(), r.key(), e.getMessage());
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "request %s %s failed", r.kind(), r.key());
+            return CompletableFuture.completedFuture(null);
+        }
+        return done.handle((v, e) -> {
+            if (e != null) {
+                LOG.warnf("request %s %s failed: %s", r.kind(), r.key(), e.getMessage());
+            }
+            return (Void) null;
+        });
+    }
+}
