@@ -59,24 +59,9 @@ class EngineBatchingTest {
         try (LanguageModel m = ModelLoader.load(SharedFiles.require("models/tinystories-260k"), DType.FLOAT32, "cpu");
                 AttributionEngine batched = new AttributionEngine(32)) {
             batched.batchUpTo(8);
-            CountDownLatch hold = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(rs.size() + 1);
             try {
-                CountDownLatch running = new CountDownLatch(1);
-                pool.submit(() -> batched.execute(() -> {
-                    running.countDown();
-                    hold.await();
-                    return null;
-                }));
-                running.await();
-                List<Future<Attribution>> fs = new ArrayList<>();
-                for (AttributionRequest r : rs) {
-                    fs.add(pool.submit(() -> batched.attribute(m, r)));
-                }
-                while (batched.queued() < rs.size()) {
-                    Thread.onSpinWait();
-                }
-                hold.countDown();
+                List<Future<Attribution>> fs = submitWhileBusy(batched, m, rs, pool);
                 assertThat(fs.get(0).get().inputRelevance()).hasSize(ok.ids().length);
                 assertThat(fs.get(2).get().inputRelevance()).hasSize(rs.get(2).ids().length);
                 assertThatThrownBy(() -> fs.get(1).get()).hasCauseInstanceOf(IllegalArgumentException.class)
@@ -90,32 +75,41 @@ class EngineBatchingTest {
     /** Runs {@code rs} from as many threads while the engine's worker is held, then lets it go. */
     private static List<Attribution> runWhileBusy(AttributionEngine engine, LanguageModel m, List<AttributionRequest> rs)
             throws Exception {
-        CountDownLatch hold = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(rs.size() + 1);
         try {
-            CountDownLatch running = new CountDownLatch(1);
-            pool.submit(() -> engine.execute(() -> {
-                running.countDown();
-                hold.await();
-                return null;
-            }));
-            running.await();
-            List<Future<Attribution>> fs = new ArrayList<>();
-            for (AttributionRequest r : rs) {
-                fs.add(pool.submit(() -> engine.attribute(m, r)));
-            }
-            while (engine.queued() < rs.size()) { // every caller has queued its task behind the held one
-                Thread.onSpinWait();
-            }
-            hold.countDown();
             List<Attribution> out = new ArrayList<>();
-            for (Future<Attribution> f : fs) {
+            for (Future<Attribution> f : submitWhileBusy(engine, m, rs, pool)) {
                 out.add(f.get());
             }
             return out;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Holds the engine's worker with a task, submits every request from its own thread of {@code pool}, waits until
+     * all of them are queued behind the held task, then lets the worker go: the callers wait together.
+     */
+    private static List<Future<Attribution>> submitWhileBusy(AttributionEngine engine, LanguageModel m,
+            List<AttributionRequest> rs, ExecutorService pool) throws InterruptedException {
+        CountDownLatch hold = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        pool.submit(() -> engine.execute(() -> {
+            running.countDown();
+            hold.await();
+            return null;
+        }));
+        running.await();
+        List<Future<Attribution>> fs = new ArrayList<>();
+        for (AttributionRequest r : rs) {
+            fs.add(pool.submit(() -> engine.attribute(m, r)));
+        }
+        while (engine.queued() < rs.size()) { // every caller has queued its task behind the held one
+            Thread.onSpinWait();
+        }
+        hold.countDown();
+        return fs;
     }
 
     private static List<AttributionRequest> clozeFailures(int n) throws Exception {

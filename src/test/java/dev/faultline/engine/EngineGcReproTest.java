@@ -64,9 +64,13 @@ class EngineGcReproTest {
             AtomicBoolean done = new AtomicBoolean();
             Thread collector = new Thread(() -> {
                 while (!done.get()) {
+                    long t0 = System.nanoTime();
                     System.gc();
+                    // at least 5 ms apart, and never more than half the time in collections: in a JVM whose heap
+                    // earlier tests filled, one full collection takes ~0.5 s and back-to-back ones starve the passes
+                    long pause = Math.max(5, (System.nanoTime() - t0) / 1_000_000);
                     try {
-                        Thread.sleep(5);
+                        Thread.sleep(pause);
                     } catch (InterruptedException e) {
                         return;
                     }
