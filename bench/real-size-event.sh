@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One event through the running service (role all, embedded Kafka + Redis) on a random-weight checkpoint of
+# Three events through the running service (different outputs, so none is a cache hit; the first also loads
+# the model) (role all, embedded Kafka + Redis) on a random-weight checkpoint of
 # Qwen3-0.6B's published shape, from POST /api/events to the stored result: the wall time a user waits and the
 # engine's own phases from the result's timings_ms. The checkpoint comes from the size ladder's scratch folder
 # (SizeLadderBench writes it). Needs target/quarkus-app (./mvnw -B -q package -DskipTests).
@@ -20,7 +21,7 @@ for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$PORT/q/health/ready" >/dev
 prompt="Tom had three apples and Sue gave him four more. Then he ate two of them and gave one to his friend Ben, who was hungry after the long walk home from school. How many apples does Tom have now? Answer:"
 for i in 1 2 3; do
   id="real-size-$(date +%s%N)-$i"
-  body=$(printf '{"schema":"faultline.eval-output/v1","event_id":"%s","run_id":"bench/qwen3-0.6b","model":{"name":"qwen3-0.6b","revision":"main"},"benchmark":"bench","example_id":"ex/%s","prompt":"%s","output":" 5 apples","references":["4 apples"],"scoring":{"method":"normalized","pattern":null},"correct":null,"produced_at":"2026-12-07T12:00:00Z"}' "$id" "$i" "$prompt")
+  body=$(printf '{"schema":"faultline.eval-output/v1","event_id":"%s","run_id":"bench/qwen3-0.6b","model":{"name":"qwen3-0.6b","revision":"main"},"benchmark":"bench","example_id":"ex/%s","prompt":"%s","output":" %s apples","references":["4 apples"],"scoring":{"method":"normalized","pattern":null},"correct":null,"produced_at":"2026-12-07T12:00:00Z"}' "$id" "$i" "$prompt" "$((4 + i))")
   t0=$(date +%s%N)
   curl -fs -X POST -H 'Content-Type: application/json' --data "$body" "http://127.0.0.1:$PORT/api/events" >/dev/null
   for _ in $(seq 1 600); do
