@@ -46,7 +46,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
- * Attribution-graph jobs on request (issue 7): one at a time on their own thread, whose every step (one backward pass)
+ * Attribution-graph jobs on request: one at a time on their own thread, whose every step (one backward pass)
  * runs on the engine's single worker between live attributions (low priority, see {@link AttributionGraphs}). A
  * finished graph is cached in Redis at {@code faultline:graph:<content key>} (the attribution's content key plus the
  * thresholds; {@code faultline:graph-event:<event_id>} links the event) and published on {@value #TOPIC}, key event id.

@@ -31,7 +31,7 @@ class DemoLlamaGoldenTest {
         assumeThat(shared).as("faultline.shared.dir").isNotNull();
         Path golden = Path.of(shared, "golden");
         Path casePath = golden.resolve("cases/" + caseName + "-attnlrp-attnlrp-float64.json");
-        assumeThat(Files.exists(casePath)).as("../shared/golden is absent: skipped").isTrue();
+        assumeThat(Files.exists(casePath)).as("test data golden/ is absent (faultline.shared.dir): skipped").isTrue();
         JsonNode c = new ObjectMapper().readTree(casePath.toFile());
         long[] ids = Stream.of(c.get("ids")).flatMap(n -> java.util.stream.StreamSupport.stream(n.spliterator(), false))
                 .mapToLong(JsonNode::asLong).toArray();

@@ -53,7 +53,7 @@ class MetricNamesExportedTest {
                             && l.contains("model=\"tinystories-260k\"")));
         });
         String scrape = scrape();
-        // the cloze event is ATTRIBUTED once the engine works; until then (or without ../shared) it is not
+        // the cloze event is ATTRIBUTED once the engine works; until then (or without the test data) it is not
         boolean attributed = scrape.lines().anyMatch(l -> l.startsWith("faultline_attributions_total{")
                 && l.contains("status=\"ATTRIBUTED\""));
         Files.writeString(Path.of("target/ops-metrics-scrape.txt"), scrape);

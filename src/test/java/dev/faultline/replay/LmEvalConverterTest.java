@@ -23,7 +23,7 @@ class LmEvalConverterTest {
     private static Path lmEvalDir() {
         String shared = System.getProperty("faultline.shared.dir");
         Path dir = shared == null ? null : Path.of(shared, "data", "lm-eval");
-        assumeTrue(dir != null && Files.isDirectory(dir), "../shared/data/lm-eval is absent: skipped");
+        assumeTrue(dir != null && Files.isDirectory(dir), "test data data/lm-eval is absent (faultline.shared.dir): skipped");
         return dir;
     }
 

@@ -26,7 +26,7 @@ class TinyStoriesScoringTest {
         String shared = System.getProperty("faultline.shared.dir");
         Path dir = shared == null ? null : Path.of(shared, "data", "tinystories-cloze");
         assumeTrue(dir != null && Files.isRegularFile(dir.resolve("events.jsonl")),
-                "skipped: ../shared/data/tinystories-cloze not present (system property faultline.shared.dir)");
+                "skipped: data/tinystories-cloze not present under faultline.shared.dir");
         ObjectMapper mapper = new ObjectMapper();
         Map<String, Boolean> expected = new HashMap<>();
         for (String line : Files.readAllLines(dir.resolve("expected.jsonl"))) {

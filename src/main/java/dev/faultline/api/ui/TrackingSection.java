@@ -12,7 +12,7 @@ import dev.faultline.tracking.TrajectoryPoint;
 import dev.faultline.tracking.TrackingView;
 
 /**
- * The checkpoint page's section on tracked failures (issue 9): per tracked set a table of revisions (tracked, mean and
+ * The checkpoint page's section on tracked failures: per tracked set a table of revisions (tracked, mean and
  * median Δℓ, share fixed, mean normalised relevance per segment), a chart of Δℓ by revision for every tracked failure
  * with the mean on top, a chart of segment relevance by revision, and the regressions.
  */

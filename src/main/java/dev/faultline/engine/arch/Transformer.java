@@ -145,7 +145,7 @@ public final class Transformer {
         return h.add(f);
     }
 
-    // ---- Sub-layers one at a time (attribution graph, issue 7): the same ops as hiddenStates, block by block ----
+    // ---- Sub-layers one at a time (attribution graph): the same ops as hiddenStates, block by block ----
 
     /** The residual stream entering layer 0 for token embeddings {@code tokens} [B, T, D]: plus positions (GPT-2). */
     public NDArray residualInput(NDArray tokens) {

@@ -1,5 +1,5 @@
 /**
- * Cross-layer attribution graphs (DESIGN.md §3, issue 7): nodes are (layer, token) states of the residual stream,
+ * Cross-layer attribution graphs (docs/engine.md): nodes are (layer, token) states of the residual stream,
  * edges the gradient×input of one sub-layer's output row, computed B rows per pass (in closed form for attention
  * blocks, equal to one backward pass over the input repeated B times) and pruned while they are computed, so a graph
  * over thousands of tokens never holds a dense T×T matrix — neither of edges nor, once the input outgrows the memory

@@ -39,7 +39,7 @@ class GraphBench {
         return Method.parse(System.getProperty("bench.method", "attnlrp"));
     }
 
-    /** TinyStories-260K (the real checkpoint in ../shared) at its full 512 positions: B rows per pass vs 1. */
+    /** TinyStories-260K (the real checkpoint in the test data) at its full 512 positions: B rows per pass vs 1. */
     @Test
     void batchPackedVsRowByRow512() throws IOException {
         enabled();
@@ -400,7 +400,7 @@ class GraphBench {
         return Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"));
     }
 
-    /** The real TinyStories-260K checkpoint in ../shared (skips without it). */
+    /** The real TinyStories-260K checkpoint in the test data (skips without it). */
     private static Path tinyStories() {
         Path modelDir = shared().resolve("models/tinystories-260k");
         assumeTrue(Files.isDirectory(modelDir), "no " + modelDir);
