@@ -104,7 +104,7 @@ public final class AttributeCommand implements Callable<Integer> {
             description = "Relevance through the attention softmax (default: ${DEFAULT-VALUE}).")
     SoftmaxRule softmax;
 
-    @Option(names = "--dtype", paramLabel = "float32|float64", defaultValue = DEFAULT_DTYPE,
+    @Option(names = "--dtype", paramLabel = "float32|float64|float16", defaultValue = DEFAULT_DTYPE,
             description = "Floating-point type of the passes (default: ${DEFAULT-VALUE}).")
     DType dtype;
 

@@ -236,12 +236,10 @@ public final class AttributionEngine implements AutoCloseable {
 
     /** Refuses a pass whose estimated memory ({@link PassMemory}) exceeds this engine's budget. */
     private void checkPassMemory(HfLanguageModel m, int tokens) {
-        long need = PassMemory.attributionBytes(m.hfConfig(), tokens, m.dtype().dataType().getNumOfBytes(),
-                m.transformer().scoreChunkBytes());
+        long need = passBytes(m, tokens);
         if (need > maxPassBytes) {
             int fits = tokens;
-            while (fits > 1 && PassMemory.attributionBytes(m.hfConfig(), fits, m.dtype().dataType().getNumOfBytes(),
-                    m.transformer().scoreChunkBytes()) > maxPassBytes) {
+            while (fits > 1 && passBytes(m, fits) > maxPassBytes) {
                 fits = fits * 9 / 10;
             }
             throw new InputTooLongException(String.format(java.util.Locale.ROOT,
