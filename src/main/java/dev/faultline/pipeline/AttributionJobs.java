@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
+import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.store.ResultCache;
 import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;

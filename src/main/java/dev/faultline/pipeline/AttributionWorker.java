@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionStatus;
+import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.store.ResultCache;
 
 /**

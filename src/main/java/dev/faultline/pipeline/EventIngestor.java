@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import dev.faultline.metrics.IngestMetrics;
 import dev.faultline.triage.AnswerScorer;
 import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;

@@ -20,6 +20,7 @@ import dev.faultline.engine.InputTooLongException;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
+import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.prompt.ChatPrompts;
 import dev.faultline.prompt.ChatTemplateException;
 import dev.faultline.store.ResultCache;

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
+import dev.faultline.metrics.PipelineMetrics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 

@@ -13,7 +13,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.faultline.pipeline.PipelineMetrics;
+import dev.faultline.metrics.PipelineMetrics;
 
 /**
  * Low-priority re-attribution jobs in front of the engine's single worker: one thread takes them in order and starts

@@ -1,4 +1,4 @@
-package dev.faultline.pipeline;
+package dev.faultline.metrics;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
