@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
-import dev.faultline.pipeline.EventIngestor;
+import dev.faultline.channels.Topics;
 
 /**
  * Starts the embedded Kafka broker and Redis server that are missing from the configuration and stops them again;
@@ -28,8 +28,8 @@ public final class LocalServices implements AutoCloseable {
 
     /** Topics of this component created (with their partition counts) when the embedded broker starts. */
     public static final Map<String, Integer> TOPICS = Map.of(
-            EventIngestor.TOPIC, 2,
-            EventIngestor.DLQ_TOPIC, 1);
+            Topics.EVAL_OUTPUTS, 2,
+            Topics.EVAL_OUTPUTS_DLQ, 1);
 
     /** Partitions per topic on the one-node embedded broker (the declared counts are for clusters). */
     public static final int EMBEDDED_MAX_PARTITIONS = 2;

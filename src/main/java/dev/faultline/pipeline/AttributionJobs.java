@@ -15,6 +15,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
@@ -44,12 +45,8 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class AttributionJobs implements ScoredEventSink {
 
-    /** Outgoing channel of jobs (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-jobs-out";
-    public static final String TOPIC = "attribution.jobs";
-
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_JOBS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<String> jobs;
 

@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.store.ResultCache;
@@ -37,8 +38,6 @@ import dev.faultline.store.ResultCache;
 @ApplicationScoped
 public class AttributionWorker {
 
-    /** Incoming channel of jobs (topic {@value AttributionJobs#TOPIC}). */
-    public static final String CHANNEL = "attribution-jobs";
     private static final Logger LOG = Logger.getLogger(AttributionWorker.class);
 
     @Inject
@@ -89,7 +88,7 @@ public class AttributionWorker {
         return executor;
     }
 
-    @Incoming(CHANNEL)
+    @Incoming(Channels.ATTRIBUTION_JOBS_IN)
     public CompletionStage<Void> onJob(Message<String> record) {
         AttributionJob job;
         try {

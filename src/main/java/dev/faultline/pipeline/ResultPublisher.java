@@ -14,6 +14,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.metrics.PipelineMetrics;
@@ -29,12 +30,8 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class ResultPublisher {
 
-    /** Outgoing channel of results (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-results-out";
-    public static final String TOPIC = "attribution.results";
-
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_RESULTS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<String> emitter;
 

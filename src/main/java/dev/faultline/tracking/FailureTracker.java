@@ -20,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
@@ -48,8 +49,6 @@ import io.smallrye.common.annotation.Blocking;
 @ApplicationScoped
 public class FailureTracker {
 
-    /** Incoming channel reading {@code attribution.results} in the fleet's tracking group. */
-    public static final String CHANNEL = "attribution-results-tracking";
     private static final Logger LOG = Logger.getLogger(FailureTracker.class);
 
     @Inject
@@ -96,7 +95,7 @@ public class FailureTracker {
         }
     }
 
-    @Incoming(CHANNEL)
+    @Incoming(Channels.ATTRIBUTION_RESULTS_TRACKING)
     @Blocking
     public void onResult(ConsumerRecord<String, String> record) {
         if (record.value() == null || !config.enabled()) {

@@ -26,6 +26,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.channels.Topics;
 import dev.faultline.config.KafkaClients;
 
 /**
@@ -36,13 +38,10 @@ import dev.faultline.config.KafkaClients;
 @ApplicationScoped
 public class TrajectoryPublisher {
 
-    /** Outgoing channel (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-trajectories-out";
-    public static final String TOPIC = "attribution.trajectories";
     private static final Logger LOG = Logger.getLogger(TrajectoryPublisher.class);
 
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_TRAJECTORIES_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<String> emitter;
     @Inject
@@ -76,14 +75,14 @@ public class TrajectoryPublisher {
         }
         topicChecked = true;
         try (Admin admin = Admin.create(adminConfig(kafka))) {
-            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(TOPIC)) {
+            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(Topics.ATTRIBUTION_TRAJECTORIES)) {
                 return;
             }
-            admin.createTopics(List.of(new NewTopic(TOPIC, Optional.empty(), Optional.empty())
+            admin.createTopics(List.of(new NewTopic(Topics.ATTRIBUTION_TRAJECTORIES, Optional.empty(), Optional.empty())
                     .configs(Map.of("cleanup.policy", "compact")))).all().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.warnf("could not create %s compacted (it will be auto-created): %s", TOPIC, e.getMessage());
+                LOG.warnf("could not create %s compacted (it will be auto-created): %s", Topics.ATTRIBUTION_TRAJECTORIES, e.getMessage());
             }
         }
     }
