@@ -17,7 +17,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionStatus;
-import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.store.ResultCache;
 
 /**
@@ -47,7 +46,7 @@ public class AttributionWorker {
     @Inject
     ResultCache cache;
     @Inject
-    PipelineMetrics metrics;
+    LiveJobCounter liveJobs;
     @Inject
     ObjectMapper json;
     @Inject
@@ -106,9 +105,9 @@ public class AttributionWorker {
         // record while this one waits or runs (publishing result N overlaps computing N+1); the record itself is
         // acknowledged (offset committable) only after its result is published and cached.
         return admit().thenRun(() -> {
-            metrics.jobsQueued().incrementAndGet();
+            liveJobs.started();
             attribute(job).handle((v, err) -> err).thenCompose(err -> {
-                metrics.jobsQueued().decrementAndGet();
+                liveJobs.finished();
                 release();
                 if (err == null) {
                     return record.ack();
