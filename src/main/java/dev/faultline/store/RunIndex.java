@@ -97,7 +97,7 @@ public class RunIndex {
     @All
     List<Listener> listeners;
     @Inject
-    dev.faultline.api.ui.CheckpointIndex checkpoints;
+    CheckpointIndex checkpoints;
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 

@@ -1,4 +1,4 @@
-package dev.faultline.api.ui;
+package dev.faultline.store;
 
 import java.util.Comparator;
 import java.util.IdentityHashMap;
