@@ -59,7 +59,41 @@ public final class LocalServices implements AutoCloseable {
         return start(needKafka, needRedis);
     }
 
+    /** A class of the embedded broker's libraries (kafka_2.13 and the SmallRye companion); absent in a -Pprod build. */
+    static final String KAFKA_BROKER_CLASS = "io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker";
+    /** A class of embedded-redis; absent in a -Pprod build. */
+    static final String REDIS_SERVER_CLASS = "redis.embedded.RedisServer";
+
+    /** Whether this build carries the embedded broker (the production image's does not). */
+    public static boolean kafkaAvailable() {
+        return present(KAFKA_BROKER_CLASS) && present("kafka.server.KafkaConfig");
+    }
+
+    /** Whether this build carries the embedded Redis server (the production image's does not). */
+    public static boolean redisAvailable() {
+        return present(REDIS_SERVER_CLASS);
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, LocalServices.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
     private static LocalServices start(boolean withKafka, boolean withRedis) {
+        // checked before anything starts, and before EmbeddedKafka/EmbeddedRedis (which link against those
+        // libraries) are loaded at all
+        if (withKafka && !kafkaAvailable()) {
+            throw new IllegalStateException("Kafka is not configured (set " + KAFKA_ENV + " or -D" + KAFKA_PROPERTY
+                    + ") and this build has no embedded broker (it was packaged with -Pprod)");
+        }
+        if (withRedis && !redisAvailable()) {
+            throw new IllegalStateException("Redis is not configured (set " + REDIS_ENV + " or -D" + REDIS_PROPERTY
+                    + ") and this build has no embedded Redis server (it was packaged with -Pprod)");
+        }
         EmbeddedKafka kafka = null;
         EmbeddedRedis redis = null;
         try {
