@@ -54,9 +54,23 @@ public final class LocalServices implements AutoCloseable {
      * {@value #REDIS_PROPERTY} is set.
      */
     public static LocalServices startMissing(Function<String, String> env, Function<String, String> props) {
-        boolean needKafka = blank(env.apply(KAFKA_ENV)) && blank(props.apply(KAFKA_PROPERTY));
-        boolean needRedis = blank(env.apply(REDIS_ENV)) && blank(props.apply(REDIS_PROPERTY));
-        return start(needKafka, needRedis);
+        return start(needsKafka(env, props), needsRedis(env, props));
+    }
+
+    /**
+     * Why {@link #startMissing} cannot start what the configuration lacks (this build has no embedded stack), or
+     * null when it can.
+     */
+    public static String cannotStartMissing(Function<String, String> env, Function<String, String> props) {
+        return unavailable(needsKafka(env, props), needsRedis(env, props));
+    }
+
+    private static boolean needsKafka(Function<String, String> env, Function<String, String> props) {
+        return blank(env.apply(KAFKA_ENV)) && blank(props.apply(KAFKA_PROPERTY));
+    }
+
+    private static boolean needsRedis(Function<String, String> env, Function<String, String> props) {
+        return blank(env.apply(REDIS_ENV)) && blank(props.apply(REDIS_PROPERTY));
     }
 
     /** A class of the embedded broker's libraries (kafka_2.13 and the SmallRye companion); absent in a -Pprod build. */
@@ -74,6 +88,18 @@ public final class LocalServices implements AutoCloseable {
         return present(REDIS_SERVER_CLASS);
     }
 
+    private static String unavailable(boolean withKafka, boolean withRedis) {
+        if (withKafka && !kafkaAvailable()) {
+            return "Kafka is not configured (set " + KAFKA_ENV + " or -D" + KAFKA_PROPERTY
+                    + ") and this build has no embedded broker (it was packaged with -Pprod)";
+        }
+        if (withRedis && !redisAvailable()) {
+            return "Redis is not configured (set " + REDIS_ENV + " or -D" + REDIS_PROPERTY
+                    + ") and this build has no embedded Redis server (it was packaged with -Pprod)";
+        }
+        return null;
+    }
+
     private static boolean present(String className) {
         try {
             Class.forName(className, false, LocalServices.class.getClassLoader());
@@ -86,13 +112,9 @@ public final class LocalServices implements AutoCloseable {
     private static LocalServices start(boolean withKafka, boolean withRedis) {
         // checked before anything starts, and before EmbeddedKafka/EmbeddedRedis (which link against those
         // libraries) are loaded at all
-        if (withKafka && !kafkaAvailable()) {
-            throw new IllegalStateException("Kafka is not configured (set " + KAFKA_ENV + " or -D" + KAFKA_PROPERTY
-                    + ") and this build has no embedded broker (it was packaged with -Pprod)");
-        }
-        if (withRedis && !redisAvailable()) {
-            throw new IllegalStateException("Redis is not configured (set " + REDIS_ENV + " or -D" + REDIS_PROPERTY
-                    + ") and this build has no embedded Redis server (it was packaged with -Pprod)");
+        String unavailable = unavailable(withKafka, withRedis);
+        if (unavailable != null) {
+            throw new IllegalStateException(unavailable);
         }
         EmbeddedKafka kafka = null;
         EmbeddedRedis redis = null;

@@ -98,6 +98,18 @@ class EmbeddedAbsentTest {
     }
 
     @Test
+    void theServeCommandIsToldBeforeAnythingStarts() throws Exception {
+        Class<?> local = new WithoutEmbeddedStack().loadClass(LocalServices.class.getName());
+        Method check = local.getMethod("cannotStartMissing", Function.class, Function.class);
+        Map<String, String> both = Map.of(LocalServices.KAFKA_ENV, "kafka:9092", LocalServices.REDIS_ENV, "redis://r");
+        assertThat(check.invoke(null, (Function<String, String>) both::get, (Function<String, String>) k -> null))
+                .isNull();
+        assertThat((String) check.invoke(null, (Function<String, String>) k -> null,
+                (Function<String, String>) k -> null)).contains(LocalServices.KAFKA_ENV);
+        assertThat(LocalServices.cannotStartMissing(k -> null, k -> null)).as("with the embedded stack").isNull();
+    }
+
+    @Test
     void missingRedisFailsNamingTheSetting() {
         Throwable t = catchThrowable(() -> startMissing(new WithoutEmbeddedStack(),
                 Map.of(LocalServices.KAFKA_ENV, "kafka:9092"), Map.of()));
