@@ -40,7 +40,7 @@ import dev.faultline.engine.graph.GraphRequest;
 import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequests;
 import dev.faultline.store.CacheConfig;
-import dev.faultline.store.ResultCache;
+import dev.faultline.store.CacheKeys;
 import dev.faultline.store.ResultLookup;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -257,7 +257,7 @@ public class GraphJobs {
     static String graphKey(AttributionResult r, double nodeThreshold, double edgeMass) {
         int[] ids = r.tokens().stream().mapToInt(AttributionResult.Token::id).toArray();
         AttributionResult.Engine e = r.engine();
-        String content = ResultCache.contentKey(r.model().name(), r.model().revision() == null ? "main"
+        String content = CacheKeys.contentKey(r.model().name(), r.model().revision() == null ? "main"
                 : r.model().revision(), e == null ? "attnlrp" : e.rules(), e == null ? "attnlrp" : e.softmax(),
                 e == null ? "float32" : e.dtype(), ids, r.target().position(), r.target().wrong().id(),
                 r.target().contrast().id());
