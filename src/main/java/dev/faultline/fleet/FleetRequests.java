@@ -12,7 +12,6 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.channels.Channels;
@@ -40,7 +39,7 @@ public class FleetRequests {
     @Inject
     @Channel(Channels.ATTRIBUTION_REQUESTS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> emitter;
+    MutinyEmitter<FleetRequest> emitter;
     @Inject
     ObjectMapper json;
     @Inject
@@ -50,13 +49,7 @@ public class FleetRequests {
 
     /** Publishes a request; completes once the broker has it. */
     public CompletionStage<Void> send(FleetRequest request) {
-        String payload;
-        try {
-            payload = json.writeValueAsString(request);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("request " + request.key() + " is not serialisable", e);
-        }
-        return emitter.sendMessage(Message.of(payload)
+        return emitter.sendMessage(Message.of(request)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.key()).build()))
                 .subscribeAsCompletionStage();
     }

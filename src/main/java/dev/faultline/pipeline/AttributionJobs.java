@@ -12,9 +12,6 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
@@ -48,13 +45,10 @@ public class AttributionJobs implements ScoredEventSink {
     @Inject
     @Channel(Channels.ATTRIBUTION_JOBS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> jobs;
+    MutinyEmitter<AttributionJob> jobs;
 
     @Inject
     ResultPublisher results;
-
-    @Inject
-    ObjectMapper json;
 
     @Inject
     InputKeys inputKeys;
@@ -145,14 +139,8 @@ public class AttributionJobs implements ScoredEventSink {
     private CompletionStage<Void> sendJob(ScoredEvent scored) {
         AttributionJob job = new AttributionJob(scored.event(), scored.verdict(), scored.answer(),
                 System.currentTimeMillis());
-        String payload;
-        try {
-            payload = json.writeValueAsString(job);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("job of " + scored.event().eventId() + " is not serialisable", e);
-        }
         String key = JobKeys.of(scored.event(), config.jobShards());
-        return jobs.sendMessage(Message.of(payload)
+        return jobs.sendMessage(Message.of(job)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
                 .subscribeAsCompletionStage();
     }

@@ -20,9 +20,6 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
@@ -43,9 +40,7 @@ public class TrajectoryPublisher {
     @Inject
     @Channel(Channels.ATTRIBUTION_TRAJECTORIES_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> emitter;
-    @Inject
-    ObjectMapper json;
+    MutinyEmitter<Trajectory> emitter;
     @Inject
     Config config;
 
@@ -53,14 +48,8 @@ public class TrajectoryPublisher {
 
     public CompletionStage<Void> publish(Trajectory t) {
         ensureTopic();
-        String payload;
-        try {
-            payload = json.writeValueAsString(t);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("trajectory of " + t.eventId() + " is not serialisable", e);
-        }
         String key = t.model() + "/" + t.benchmark() + "/" + t.eventId();
-        return emitter.sendMessage(Message.of(payload)
+        return emitter.sendMessage(Message.of(t)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
                 .subscribeAsCompletionStage();
     }
