@@ -101,6 +101,16 @@ class ArchitectureTest {
         }
     }
 
+    @Test
+    void storeDoesNotReachPipelineThroughOtherPackages() {
+        Map<String, Set<String>> edges = new TreeMap<>();
+        for (Use u : uses(ROOT)) {
+            edges.computeIfAbsent(u.from(), k -> new TreeSet<>()).add(u.to());
+        }
+        assertThat(reachable(edges, "store")).as("packages store depends on, directly or not, via " + edges)
+                .doesNotContain("pipeline");
+    }
+
     private static Set<String> reachable(Map<String, Set<String>> edges, String start) {
         Set<String> seen = new TreeSet<>();
         List<String> todo = new ArrayList<>(edges.getOrDefault(start, Set.of()));
