@@ -3,6 +3,7 @@ package dev.faultline.cli;
 import java.util.concurrent.Callable;
 
 import dev.faultline.config.RoleChannels;
+import dev.faultline.embedded.LocalServices;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Spec;
                     + "(KAFKA_BOOTSTRAP_SERVERS, QUARKUS_REDIS_HOSTS). Settings: -D system properties or environment "
                     + "variables (see README, Configuration)." },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = { Commands.EXIT_OK, Commands.EXIT_USAGE + "; an unknown faultline.role" })
+        exitCodeList = { Commands.EXIT_OK, Commands.EXIT_USAGE
+                + "; an unknown faultline.role; Kafka or Redis not configured in a build without the embedded ones" })
 public final class ServeCommand implements Callable<Integer> {
 
     @Spec
@@ -35,6 +37,10 @@ public final class ServeCommand implements Callable<Integer> {
             RoleChannels.role(System::getenv, System::getProperty);
         } catch (IllegalArgumentException e) {
             throw Commands.usageError(spec, e.getMessage());
+        }
+        String cannotStart = LocalServices.cannotStartMissing(System::getenv, System::getProperty);
+        if (cannotStart != null) {
+            throw Commands.usageError(spec, cannotStart);
         }
         FaultlineMain.serve();
         return Commands.OK;

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
+import dev.faultline.channels.Channels;
+
 /**
  * Switches incoming channels off by {@code faultline.role} (env {@code FAULTLINE_ROLE}): a {@code worker} does not
  * consume {@code eval.outputs}, a {@code triage} process does not consume attribution jobs. {@code FaultlineMain}
@@ -15,10 +17,10 @@ import java.util.function.Function;
 public final class RoleChannels {
 
     /** Incoming channels only the triage part runs (role {@code all} or {@code triage}). */
-    public static final Set<String> TRIAGE_CHANNELS = Set.of("eval-outputs-in");
-    /** Incoming channels only the attribution worker runs (role {@code all} or {@code worker}); pipeline: add yours. */
-    public static final Set<String> WORKER_CHANNELS = Set.of(dev.faultline.pipeline.AttributionWorker.CHANNEL,
-            dev.faultline.fleet.FleetRequests.CHANNEL);
+    public static final Set<String> TRIAGE_CHANNELS = Set.of(Channels.EVAL_OUTPUTS_IN);
+    /** Incoming channels only the attribution worker runs (role {@code all} or {@code worker}). */
+    public static final Set<String> WORKER_CHANNELS = Set.of(Channels.ATTRIBUTION_JOBS_IN,
+            Channels.ATTRIBUTION_REQUESTS_IN);
 
     private RoleChannels() {
     }

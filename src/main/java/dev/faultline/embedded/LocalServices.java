@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
-import dev.faultline.pipeline.EventIngestor;
+import dev.faultline.channels.Topics;
 
 /**
  * Starts the embedded Kafka broker and Redis server that are missing from the configuration and stops them again;
@@ -28,8 +28,8 @@ public final class LocalServices implements AutoCloseable {
 
     /** Topics of this component created (with their partition counts) when the embedded broker starts. */
     public static final Map<String, Integer> TOPICS = Map.of(
-            EventIngestor.TOPIC, 2,
-            EventIngestor.DLQ_TOPIC, 1);
+            Topics.EVAL_OUTPUTS, 2,
+            Topics.EVAL_OUTPUTS_DLQ, 1);
 
     /** Partitions per topic on the one-node embedded broker (the declared counts are for clusters). */
     public static final int EMBEDDED_MAX_PARTITIONS = 2;
@@ -54,12 +54,68 @@ public final class LocalServices implements AutoCloseable {
      * {@value #REDIS_PROPERTY} is set.
      */
     public static LocalServices startMissing(Function<String, String> env, Function<String, String> props) {
-        boolean needKafka = blank(env.apply(KAFKA_ENV)) && blank(props.apply(KAFKA_PROPERTY));
-        boolean needRedis = blank(env.apply(REDIS_ENV)) && blank(props.apply(REDIS_PROPERTY));
-        return start(needKafka, needRedis);
+        return start(needsKafka(env, props), needsRedis(env, props));
+    }
+
+    /**
+     * Why {@link #startMissing} cannot start what the configuration lacks (this build has no embedded stack), or
+     * null when it can.
+     */
+    public static String cannotStartMissing(Function<String, String> env, Function<String, String> props) {
+        return unavailable(needsKafka(env, props), needsRedis(env, props));
+    }
+
+    private static boolean needsKafka(Function<String, String> env, Function<String, String> props) {
+        return blank(env.apply(KAFKA_ENV)) && blank(props.apply(KAFKA_PROPERTY));
+    }
+
+    private static boolean needsRedis(Function<String, String> env, Function<String, String> props) {
+        return blank(env.apply(REDIS_ENV)) && blank(props.apply(REDIS_PROPERTY));
+    }
+
+    /** A class of the embedded broker's libraries (kafka_2.13 and the SmallRye companion); absent in a -Pprod build. */
+    static final String KAFKA_BROKER_CLASS = "io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker";
+    /** A class of embedded-redis; absent in a -Pprod build. */
+    static final String REDIS_SERVER_CLASS = "redis.embedded.RedisServer";
+
+    /** Whether this build carries the embedded broker (the production image's does not). */
+    public static boolean kafkaAvailable() {
+        return present(KAFKA_BROKER_CLASS) && present("kafka.server.KafkaConfig");
+    }
+
+    /** Whether this build carries the embedded Redis server (the production image's does not). */
+    public static boolean redisAvailable() {
+        return present(REDIS_SERVER_CLASS);
+    }
+
+    private static String unavailable(boolean withKafka, boolean withRedis) {
+        if (withKafka && !kafkaAvailable()) {
+            return "Kafka is not configured (set " + KAFKA_ENV + " or -D" + KAFKA_PROPERTY
+                    + ") and this build has no embedded broker (it was packaged with -Pprod)";
+        }
+        if (withRedis && !redisAvailable()) {
+            return "Redis is not configured (set " + REDIS_ENV + " or -D" + REDIS_PROPERTY
+                    + ") and this build has no embedded Redis server (it was packaged with -Pprod)";
+        }
+        return null;
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, LocalServices.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static LocalServices start(boolean withKafka, boolean withRedis) {
+        // checked before anything starts, and before EmbeddedKafka/EmbeddedRedis (which link against those
+        // libraries) are loaded at all
+        String unavailable = unavailable(withKafka, withRedis);
+        if (unavailable != null) {
+            throw new IllegalStateException(unavailable);
+        }
         EmbeddedKafka kafka = null;
         EmbeddedRedis redis = null;
         try {

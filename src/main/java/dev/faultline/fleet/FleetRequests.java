@@ -12,9 +12,10 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.channels.Topics;
 import dev.faultline.pipeline.GraphJobs;
 import dev.faultline.pipeline.ModelUnavailableException;
 import dev.faultline.tracking.FailureTracker;
@@ -23,7 +24,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
- * Work done once per fleet: {@link FleetRequest}s go to {@value #TOPIC}, which the workers read in one consumer group
+ * Work done once per fleet: {@link FleetRequest}s go to {@value Topics#ATTRIBUTION_REQUESTS}, which the workers read in one consumer group
  * ({@code faultline-requests}), so each request is done by one worker whatever the number of workers (and whichever
  * pod received the trigger: a triage pod forwards graph and track requests here instead of failing them). A request is
  * acknowledged once done, so a worker that dies mid-request leaves it to the next owner of its partition. Requests
@@ -33,17 +34,12 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class FleetRequests {
 
-    /** Incoming channel (workers only). */
-    public static final String CHANNEL = "attribution-requests";
-    /** Outgoing channel (every role). */
-    public static final String OUT = "attribution-requests-out";
-    public static final String TOPIC = "attribution.requests";
     private static final Logger LOG = Logger.getLogger(FleetRequests.class);
 
     @Inject
-    @Channel(OUT)
+    @Channel(Channels.ATTRIBUTION_REQUESTS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> emitter;
+    MutinyEmitter<FleetRequest> emitter;
     @Inject
     ObjectMapper json;
     @Inject
@@ -53,18 +49,12 @@ public class FleetRequests {
 
     /** Publishes a request; completes once the broker has it. */
     public CompletionStage<Void> send(FleetRequest request) {
-        String payload;
-        try {
-            payload = json.writeValueAsString(request);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("request " + request.key() + " is not serialisable", e);
-        }
-        return emitter.sendMessage(Message.of(payload)
+        return emitter.sendMessage(Message.of(request)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.key()).build()))
                 .subscribeAsCompletionStage();
     }
 
-    @Incoming(CHANNEL)
+    @Incoming(Channels.ATTRIBUTION_REQUESTS_IN)
     @Blocking
     public CompletionStage<Void> onRequest(String payload) {
         return handle(payload);

@@ -12,12 +12,11 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
+import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.store.ResultCache;
 import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -43,20 +42,13 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class AttributionJobs implements ScoredEventSink {
 
-    /** Outgoing channel of jobs (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-jobs-out";
-    public static final String TOPIC = "attribution.jobs";
-
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_JOBS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> jobs;
+    MutinyEmitter<AttributionJob> jobs;
 
     @Inject
     ResultPublisher results;
-
-    @Inject
-    ObjectMapper json;
 
     @Inject
     InputKeys inputKeys;
@@ -147,14 +139,8 @@ public class AttributionJobs implements ScoredEventSink {
     private CompletionStage<Void> sendJob(ScoredEvent scored) {
         AttributionJob job = new AttributionJob(scored.event(), scored.verdict(), scored.answer(),
                 System.currentTimeMillis());
-        String payload;
-        try {
-            payload = json.writeValueAsString(job);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("job of " + scored.event().eventId() + " is not serialisable", e);
-        }
         String key = JobKeys.of(scored.event(), config.jobShards());
-        return jobs.sendMessage(Message.of(payload)
+        return jobs.sendMessage(Message.of(job)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
                 .subscribeAsCompletionStage();
     }

@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.store.ResultCache;
 
@@ -36,8 +37,6 @@ import dev.faultline.store.ResultCache;
 @ApplicationScoped
 public class AttributionWorker {
 
-    /** Incoming channel of jobs (topic {@value AttributionJobs#TOPIC}). */
-    public static final String CHANNEL = "attribution-jobs";
     private static final Logger LOG = Logger.getLogger(AttributionWorker.class);
 
     @Inject
@@ -47,7 +46,7 @@ public class AttributionWorker {
     @Inject
     ResultCache cache;
     @Inject
-    PipelineMetrics metrics;
+    LiveJobCounter liveJobs;
     @Inject
     ObjectMapper json;
     @Inject
@@ -88,7 +87,7 @@ public class AttributionWorker {
         return executor;
     }
 
-    @Incoming(CHANNEL)
+    @Incoming(Channels.ATTRIBUTION_JOBS_IN)
     public CompletionStage<Void> onJob(Message<String> record) {
         AttributionJob job;
         try {
@@ -106,9 +105,9 @@ public class AttributionWorker {
         // record while this one waits or runs (publishing result N overlaps computing N+1); the record itself is
         // acknowledged (offset committable) only after its result is published and cached.
         return admit().thenRun(() -> {
-            metrics.jobsQueued().incrementAndGet();
+            liveJobs.started();
             attribute(job).handle((v, err) -> err).thenCompose(err -> {
-                metrics.jobsQueued().decrementAndGet();
+                liveJobs.finished();
                 release();
                 if (err == null) {
                     return record.ack();

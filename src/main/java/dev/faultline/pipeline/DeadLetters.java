@@ -11,6 +11,8 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.metrics.IngestMetrics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
@@ -21,9 +23,6 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
  */
 @ApplicationScoped
 public class DeadLetters {
-
-    /** Outgoing channel bound to {@code eval.outputs.dlq}. */
-    public static final String CHANNEL = "eval-outputs-dlq";
 
     public static final String REASON = "dead-letter-reason";
     public static final String REASON_CODE = "faultline-reason";
@@ -36,7 +35,7 @@ public class DeadLetters {
     private final MutinyEmitter<byte[]> emitter;
     private final IngestMetrics metrics;
 
-    public DeadLetters(@Channel(CHANNEL) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+    public DeadLetters(@Channel(Channels.EVAL_OUTPUTS_DLQ) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
             MutinyEmitter<byte[]> emitter, IngestMetrics metrics) {
         this.emitter = emitter;
         this.metrics = metrics;

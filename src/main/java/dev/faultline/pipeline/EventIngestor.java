@@ -10,6 +10,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.metrics.IngestMetrics;
 import dev.faultline.triage.AnswerScorer;
 import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -25,12 +27,6 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 @ApplicationScoped
 public class EventIngestor {
 
-    /** Topic of incoming evaluation events (key = run_id). */
-    public static final String TOPIC = "eval.outputs";
-    /** Dead-letter topic for records that cannot be processed, with the reason in headers. */
-    public static final String DLQ_TOPIC = "eval.outputs.dlq";
-    /** Incoming channel bound to {@value #TOPIC}. */
-    public static final String CHANNEL = "eval-outputs-in";
     /** DLQ reason code when the sink fails on a valid event. */
     public static final String PROCESSING = "processing";
 
@@ -51,7 +47,7 @@ public class EventIngestor {
         this.metrics = metrics;
     }
 
-    @Incoming(CHANNEL)
+    @Incoming(Channels.EVAL_OUTPUTS_IN)
     public CompletionStage<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
         List<KafkaRecord<String, byte[]>> records = batch.getRecords();
         CompletableFuture<?>[] stages = new CompletableFuture<?>[records.size()];

@@ -25,6 +25,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.channels.Topics;
 import dev.faultline.config.FaultlineConfig;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
@@ -38,7 +40,7 @@ import dev.faultline.engine.graph.GraphRequest;
 import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequests;
 import dev.faultline.store.CacheConfig;
-import dev.faultline.store.ResultCache;
+import dev.faultline.store.CacheKeys;
 import dev.faultline.store.ResultLookup;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -49,7 +51,7 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
  * Attribution-graph jobs on request: one at a time on their own thread, whose every step (one backward pass)
  * runs on the engine's single worker between live attributions (low priority, see {@link AttributionGraphs}). A
  * finished graph is cached in Redis at {@code faultline:graph:<content key>} (the attribution's content key plus the
- * thresholds; {@code faultline:graph-event:<event_id>} links the event) and published on {@value #TOPIC}, key event id.
+ * thresholds; {@code faultline:graph-event:<event_id>} links the event) and published on {@value Topics#ATTRIBUTION_GRAPHS}, key event id.
  * A process that runs no attributions ({@code faultline.role=triage}) forwards the job to the workers on
  * {@code attribution.requests} ({@link FleetRequests}); the job's status is kept in Redis at
  * {@code faultline:graph-status:<event_id>} (TTL of the result cache) as well, so any pod answers the status poll.
@@ -57,9 +59,6 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class GraphJobs {
 
-    /** Outgoing channel of graphs (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-graphs-out";
-    public static final String TOPIC = "attribution.graphs";
     public static final String GRAPH_PREFIX = "faultline:graph:";
     public static final String EVENT_PREFIX = "faultline:graph-event:";
     public static final String STATUS_PREFIX = "faultline:graph-status:";
@@ -102,7 +101,7 @@ public class GraphJobs {
     @Inject
     FleetRequests requests;
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_GRAPHS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
     MutinyEmitter<String> emitter;
 
@@ -258,7 +257,7 @@ public class GraphJobs {
     static String graphKey(AttributionResult r, double nodeThreshold, double edgeMass) {
         int[] ids = r.tokens().stream().mapToInt(AttributionResult.Token::id).toArray();
         AttributionResult.Engine e = r.engine();
-        String content = ResultCache.contentKey(r.model().name(), r.model().revision() == null ? "main"
+        String content = CacheKeys.contentKey(r.model().name(), r.model().revision() == null ? "main"
                 : r.model().revision(), e == null ? "attnlrp" : e.rules(), e == null ? "attnlrp" : e.softmax(),
                 e == null ? "float32" : e.dtype(), ids, r.target().position(), r.target().wrong().id(),
                 r.target().contrast().id());

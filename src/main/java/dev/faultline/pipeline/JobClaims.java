@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.faultline.store.CacheConfig;
+import dev.faultline.store.CacheKeys;
 import dev.faultline.store.ResultCache;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyCommands;
@@ -91,7 +92,7 @@ public class JobClaims {
             }
             try {
                 beat();
-                if (values.get(ResultCache.EVENT_PREFIX + eventId) != null) {
+                if (values.get(CacheKeys.EVENT_PREFIX + eventId) != null) {
                     return new Done();
                 }
                 boolean owned = values.setnx(key, mine);
@@ -110,7 +111,7 @@ public class JobClaims {
                 }
                 if (owned) {
                     keys.expire(key, Math.max(1, cacheConfig.ttl().toSeconds()));
-                    if (values.get(ResultCache.EVENT_PREFIX + eventId) != null) {
+                    if (values.get(CacheKeys.EVENT_PREFIX + eventId) != null) {
                         release(eventId, mine); // linked while we were taking it
                         return new Done();
                     }

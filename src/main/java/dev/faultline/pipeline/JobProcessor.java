@@ -20,8 +20,10 @@ import dev.faultline.engine.InputTooLongException;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
+import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.prompt.ChatPrompts;
 import dev.faultline.prompt.ChatTemplateException;
+import dev.faultline.store.CacheKeys;
 import dev.faultline.store.ResultCache;
 import dev.faultline.triage.ContrastPair;
 import dev.faultline.triage.ContrastPairFinder;
@@ -149,7 +151,7 @@ public class JobProcessor {
             skip.reason = search.skipReason();
             return finish(skip, null, inputKey, timings, t0);
         }
-        String contentKey = ResultCache.contentKey(event.model().name(),
+        String contentKey = CacheKeys.contentKey(event.model().name(),
                 event.model().revision() == null ? "main" : event.model().revision(), method.label(), softmax.label(),
                 model.dtype().label(), pair.inputIds(), pair.position(), pair.wrong(), pair.contrast());
         long tk = System.nanoTime();
@@ -165,7 +167,7 @@ public class JobProcessor {
                     && java.util.Objects.equals(mine.answerSpan(), hit.answerSpan())
                     && java.util.Objects.equals(mine.tokenization(), hit.tokenization())
                     && java.util.Objects.equals(mine.text(), hit.text())) {
-                return new Outcome(mine, contentKey, inputKey, false, ResultCache.ATTR_PREFIX + contentKey);
+                return new Outcome(mine, contentKey, inputKey, false, CacheKeys.ATTR_PREFIX + contentKey);
             }
             return Outcome.computed(mine, null, inputKey); // its own rendering, stored under its event id
         }

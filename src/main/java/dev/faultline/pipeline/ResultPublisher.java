@@ -9,13 +9,13 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
+import dev.faultline.metrics.PipelineMetrics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
@@ -28,20 +28,13 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 @ApplicationScoped
 public class ResultPublisher {
 
-    /** Outgoing channel of results (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-results-out";
-    public static final String TOPIC = "attribution.results";
-
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_RESULTS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> emitter;
+    MutinyEmitter<AttributionResult> emitter;
 
     /** How many published event ids this process remembers. */
     static final int REMEMBERED = 100_000;
-
-    @Inject
-    ObjectMapper json;
 
     private final Cache<String, Boolean> publishedHere = Caffeine.newBuilder().maximumSize(REMEMBERED).build();
 
@@ -50,13 +43,8 @@ public class ResultPublisher {
 
     /** Sends the result; {@code fromWorker} marks results of incorrect events (for the coverage metric). */
     public CompletionStage<Void> publish(AttributionResult result, boolean fromWorker) {
-        String payload;
-        try {
-            payload = json.writeValueAsString(result);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("result of " + result.eventId() + " is not serialisable", e);
-        }
-        Message<String> message = Message.of(payload).addMetadata(
+        // JSON by Quarkus' auto-detected Jackson serializer (the application's ObjectMapper)
+        Message<AttributionResult> message = Message.of(result).addMetadata(
                 OutgoingKafkaRecordMetadata.<String>builder().withKey(result.eventId()).build());
         return emitter.sendMessage(message).subscribeAsCompletionStage()
                 .thenRun(() -> {

@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.cli.Commands;
 import dev.faultline.cli.Terminal;
 import dev.faultline.cli.Version;
@@ -36,9 +37,6 @@ import picocli.CommandLine.Spec;
         exitCodeList = { Commands.EXIT_OK, "1:bad records were skipped, or the destination refused events",
             Commands.EXIT_USAGE })
 public final class ReplayCommand implements Callable<Integer> {
-
-    /** The default topic (DESIGN.md section 1). */
-    public static final String DEFAULT_TOPIC = "eval.outputs";
 
     @Spec
     CommandSpec spec;
@@ -95,7 +93,7 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Events per second at most (default: as fast as the destination takes them).")
     double rate;
 
-    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = DEFAULT_TOPIC, order = 16,
+    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.EVAL_OUTPUTS, order = 16,
             description = "Kafka topic for --bootstrap (default: ${DEFAULT-VALUE}).")
     String topic;
 

@@ -1,12 +1,7 @@
 package dev.faultline.store;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -24,13 +19,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionResult;
-import dev.faultline.pipeline.PipelineMetrics;
+import dev.faultline.metrics.PipelineMetrics;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
-import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
 
@@ -41,19 +35,13 @@ import io.smallrye.mutiny.Uni;
  * or segments differ from the content key's first one, live at {@code faultline:result:<event_id>}.
  * {@code faultline:input:<sha256 of the event's inputs and the settings>} (pipeline {@code InputKeys}) holds the key
  * of the result computed for those inputs, so triage answers a repeated input without a job.
- * Redis is a cache: when it fails, callers go on without it; lookups are counted. Every Redis call passes one
- * SmallRye Fault Tolerance circuit breaker: an error opens it, and for the back-off period
- * ({@code faultline.cache.backoff}, reported by {@link #degraded()}) calls fail at once instead of each waiting for a
- * time-out; then one trial call closes it again or re-opens it. A time-out or a full connection pool means slow, not
- * down, and does not open it. The triage path's calls also have a time-out ({@code faultline.cache.triage-timeout}).
+ * Redis is a cache: when it fails, callers go on without it; lookups are counted. Keys: {@link CacheKeys}. Every
+ * Redis call passes the circuit breaker of {@link RedisBreaker} (open: {@link #degraded()}), and the triage path's
+ * calls its time-out.
  */
 @ApplicationScoped
 public class ResultCache {
 
-    public static final String ATTR_PREFIX = "faultline:attr:";
-    public static final String EVENT_PREFIX = "faultline:event:";
-    public static final String RESULT_PREFIX = "faultline:result:";
-    public static final String INPUT_PREFIX = "faultline:input:";
     private static final Logger LOG = Logger.getLogger(ResultCache.class);
     private static final TypeLiteral<Uni<List<Known>>> KNOWN_LIST = new TypeLiteral<>() {
     };
@@ -69,12 +57,11 @@ public class ResultCache {
     private final CacheConfig config;
     private final PipelineMetrics metrics;
     private final LocalResults local;
+    private final RedisBreaker guards;
     /** The circuit breaker every Redis call goes through. */
     private final Guard breaker;
     /** The time-out of the triage path's calls (inside the breaker). */
     private final Guard triageTimeout;
-    private volatile long openUntilMillis;
-    private volatile String lastError;
 
     @Inject
     public ResultCache(RedisDataSource redis, ReactiveRedisDataSource reactive, ObjectMapper json, CacheConfig config,
@@ -86,37 +73,9 @@ public class ResultCache {
         this.json = json;
         this.config = config;
         this.metrics = metrics;
-        this.breaker = Guard.create().withDescription("redis")
-                .withCircuitBreaker().requestVolumeThreshold(1).failureRatio(1.0).successThreshold(1)
-                        .delay(Math.max(1, config.backoff().toMillis()), ChronoUnit.MILLIS).when(e -> !busy(e))
-                        .onStateChange(this::breakerState).done()
-                .withThreadOffload(false).build();
-        this.triageTimeout = Guard.create().withDescription("redis-triage")
-                .withTimeout().duration(Math.max(1, config.triageTimeout().toMillis()), ChronoUnit.MILLIS).done()
-                .withThreadOffload(false).build();
-    }
-
-    private void breakerState(CircuitBreakerState state) {
-        openUntilMillis = state == CircuitBreakerState.OPEN
-                ? System.currentTimeMillis() + config.backoff().toMillis() : 0;
-    }
-
-    /** sha256 over everything that decides an attribution's content (DESIGN.md 2.3), as lower-case hex. */
-    public static String contentKey(String model, String revision, String rules, String softmax, String dtype,
-            int[] ids, int position, int wrong, int contrast) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            StringBuilder sb = new StringBuilder();
-            sb.append(model).append('\n').append(revision).append('\n').append(rules).append('\n').append(softmax)
-                    .append('\n').append(dtype).append('\n');
-            for (int id : ids) {
-                sb.append(id).append(',');
-            }
-            sb.append('\n').append(position).append('\n').append(wrong).append('\n').append(contrast);
-            return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        this.guards = new RedisBreaker(config);
+        this.breaker = guards.breaker;
+        this.triageTimeout = guards.triageTimeout;
     }
 
     /**
@@ -161,8 +120,8 @@ public class ResultCache {
         int n = eventIds.size();
         String[] links = new String[2 * n]; // event links, then input links
         for (int i = 0; i < n; i++) {
-            links[i] = EVENT_PREFIX + eventIds.get(i);
-            links[n + i] = INPUT_PREFIX + inputKeys.get(i);
+            links[i] = CacheKeys.EVENT_PREFIX + eventIds.get(i);
+            links[n + i] = CacheKeys.INPUT_PREFIX + inputKeys.get(i);
         }
         java.util.function.Supplier<Uni<List<Known>>> lookUp = () -> reactiveValues.mget(links).onItem().transformToUni(stored -> {
             Map<String, AttributionResult> parsed = new HashMap<>();
@@ -209,20 +168,13 @@ public class ResultCache {
                 return java.util.Collections.nCopies(n, Known.NOTHING);
             }
             metrics.cache("error");
-            if (busy(e)) {
+            if (RedisBreaker.busy(e)) {
                 LOG.debugf("Redis look-up gave up (%s): computing instead", e.toString());
             } else {
                 failed(e instanceof Exception ex ? ex : new RuntimeException(e));
             }
             return java.util.Collections.nCopies(n, Known.NOTHING);
         });
-    }
-
-    /** Slow or saturated, not down: a time-out or a full connection pool does not start the back-off. */
-    private static boolean busy(Throwable e) {
-        return e instanceof org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException
-                || e instanceof io.smallrye.mutiny.TimeoutException
-                || e.getClass().getSimpleName().equals("ConnectionPoolTooBusyException");
     }
 
     /** A stored result, or null when absent or unreadable (counted as an error); kept locally under its key. */
@@ -243,7 +195,7 @@ public class ResultCache {
 
     /** The result stored under a content key, counted as a cache request. */
     public Optional<AttributionResult> findByContent(String contentKey) {
-        return counted(() -> values.get(ATTR_PREFIX + contentKey));
+        return counted(() -> values.get(CacheKeys.ATTR_PREFIX + contentKey));
     }
 
     /** The stored result of an event for readers (REST); not counted; empty when Redis is down. */
@@ -251,7 +203,7 @@ public class ResultCache {
         String value;
         try {
             value = breaker.call(() -> {
-                String key = values.get(EVENT_PREFIX + eventId);
+                String key = values.get(CacheKeys.EVENT_PREFIX + eventId);
                 return key == null ? null : values.get(key);
             }, String.class);
         } catch (CircuitBreakerOpenException e) {
@@ -290,9 +242,9 @@ public class ResultCache {
                 // the first result of a content key is its record; a second one (two inputs raced to the same
                 // content) keeps its own rendering (token spans, segments) under its event id, so the input links
                 // stay exact
-                String k = RESULT_PREFIX + result.eventId();
-                if (contentKey != null && values.setnx(ATTR_PREFIX + contentKey, value)) {
-                    k = ATTR_PREFIX + contentKey;
+                String k = CacheKeys.RESULT_PREFIX + result.eventId();
+                if (contentKey != null && values.setnx(CacheKeys.ATTR_PREFIX + contentKey, value)) {
+                    k = CacheKeys.ATTR_PREFIX + contentKey;
                     keys.expire(k, ttl);
                 } else {
                     values.setex(k, ttl, value);
@@ -334,9 +286,9 @@ public class ResultCache {
     }
 
     private void linkNow(String eventId, String inputKey, String storedAt, long ttl) {
-        values.setex(EVENT_PREFIX + eventId, ttl, storedAt);
+        values.setex(CacheKeys.EVENT_PREFIX + eventId, ttl, storedAt);
         if (inputKey != null) {
-            values.setex(INPUT_PREFIX + inputKey, ttl, storedAt);
+            values.setex(CacheKeys.INPUT_PREFIX + inputKey, ttl, storedAt);
         }
     }
 
@@ -346,7 +298,7 @@ public class ResultCache {
             return Uni.createFrom().voidItem();
         }
         long ttl = Math.max(1, config.ttl().toSeconds());
-        return breaker.get(() -> triageTimeout.get(() -> reactiveValues.setex(EVENT_PREFIX + eventId, ttl, storedAt),
+        return breaker.get(() -> triageTimeout.get(() -> reactiveValues.setex(CacheKeys.EVENT_PREFIX + eventId, ttl, storedAt),
                 VOID), VOID)
                 .onFailure().recoverWithItem(e -> {
                     if (!(e instanceof CircuitBreakerOpenException)) {
@@ -366,7 +318,7 @@ public class ResultCache {
         if (n == 0) {
             return Uni.createFrom().item(List.of());
         }
-        String[] links = eventIds.stream().map(id -> EVENT_PREFIX + id).toArray(String[]::new);
+        String[] links = eventIds.stream().map(id -> CacheKeys.EVENT_PREFIX + id).toArray(String[]::new);
         java.util.function.Supplier<Uni<List<Boolean>>> lookUp = () -> reactiveValues.mget(links)
                 .map(stored -> {
                     List<Boolean> out = new ArrayList<>(n);
@@ -377,7 +329,7 @@ public class ResultCache {
                 });
         return breaker.get(() -> triageTimeout.get(lookUp, BOOLEAN_LIST), BOOLEAN_LIST)
                 .onFailure().recoverWithItem(e -> {
-                    if (!(e instanceof CircuitBreakerOpenException) && !busy(e)) {
+                    if (!(e instanceof CircuitBreakerOpenException) && !RedisBreaker.busy(e)) {
                         failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     }
                     return java.util.Collections.nCopies(n, false);
@@ -398,12 +350,12 @@ public class ResultCache {
             return Uni.createFrom().voidItem();
         }
         long ttl = Math.max(1, config.ttl().toSeconds());
-        String key = RESULT_PREFIX + result.eventId();
+        String key = CacheKeys.RESULT_PREFIX + result.eventId();
         java.util.function.Supplier<Uni<Void>> write = () -> reactiveValues.setex(key, ttl, value)
-                .chain(() -> reactiveValues.setex(EVENT_PREFIX + result.eventId(), ttl, key));
+                .chain(() -> reactiveValues.setex(CacheKeys.EVENT_PREFIX + result.eventId(), ttl, key));
         return breaker.get(() -> triageTimeout.get(write, VOID), VOID)
                 .onFailure().recoverWithItem(e -> {
-                    if (!(e instanceof CircuitBreakerOpenException) && !busy(e)) {
+                    if (!(e instanceof CircuitBreakerOpenException) && !RedisBreaker.busy(e)) {
                         failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     }
                     return null;
@@ -412,11 +364,11 @@ public class ResultCache {
 
     /** True while Redis is being skipped after an error (the breaker is open and its back-off not over). */
     public boolean degraded() {
-        return System.currentTimeMillis() < openUntilMillis;
+        return guards.degraded();
     }
 
     public String lastError() {
-        return lastError;
+        return guards.lastError();
     }
 
     private Optional<AttributionResult> counted(java.util.concurrent.Callable<String> read) {
@@ -443,13 +395,7 @@ public class ResultCache {
         }
     }
 
-    /** A Redis call failed (the breaker has counted it: an error, not a time-out, has opened it). */
     private void failed(Exception e) {
-        lastError = e.toString();
-        if (degraded()) {
-            LOG.warnf("Redis unavailable (%s): going on without the cache for %s", e, config.backoff());
-        } else {
-            LOG.debugf("Redis call gave up (%s)", e);
-        }
+        guards.failed(e);
     }
 }

@@ -19,6 +19,7 @@ import org.eclipse.microprofile.config.Config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.config.KafkaClients;
 import dev.faultline.contract.AttributionResult;
 
@@ -28,8 +29,6 @@ import dev.faultline.contract.AttributionResult;
  */
 @ApplicationScoped
 public class ResultTopicReader {
-
-    public static final String TOPIC = "attribution.results";
 
     @Inject
     Config config;
@@ -63,8 +62,8 @@ public class ResultTopicReader {
      */
     public synchronized Optional<AttributionResult> findSince(String eventId, long sinceMillis) {
         KafkaConsumer<String, String> c = consumer();
-        int partitions = c.partitionsFor(TOPIC, Duration.ofSeconds(10)).size();
-        TopicPartition tp = new TopicPartition(TOPIC, org.apache.kafka.common.utils.Utils.toPositive(
+        int partitions = c.partitionsFor(Topics.ATTRIBUTION_RESULTS, Duration.ofSeconds(10)).size();
+        TopicPartition tp = new TopicPartition(Topics.ATTRIBUTION_RESULTS, org.apache.kafka.common.utils.Utils.toPositive(
                 org.apache.kafka.common.utils.Utils.murmur2(eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 % partitions);
         c.assign(List.of(tp));
@@ -96,7 +95,7 @@ public class ResultTopicReader {
     /** The result of {@code eventId} stored at that position, if it is still there (compaction keeps the latest). */
     public synchronized Optional<AttributionResult> read(String eventId, int partition, long offset) {
         KafkaConsumer<String, String> consumer = consumer();
-        TopicPartition tp = new TopicPartition(TOPIC, partition);
+        TopicPartition tp = new TopicPartition(Topics.ATTRIBUTION_RESULTS, partition);
         consumer.assign(List.of(tp));
         consumer.seek(tp, offset);
         long deadline = System.currentTimeMillis() + 5000;

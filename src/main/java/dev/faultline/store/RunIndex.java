@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
@@ -51,10 +52,6 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 @ApplicationScoped
 public class RunIndex {
 
-    /** Incoming channel writing the index (group {@code faultline-index}, offsets committed). */
-    public static final String CHANNEL = "attribution-results-index";
-    /** Incoming channel of results published while this process runs (own group, from the end). */
-    public static final String LIVE_CHANNEL = "attribution-results-live";
     static final String EVENT = "faultline:runs:event:";
     static final String RUN = "faultline:runs:run:";
     static final String COUNTS = "faultline:runs:counts:";
@@ -100,7 +97,7 @@ public class RunIndex {
     @All
     List<Listener> listeners;
     @Inject
-    dev.faultline.api.ui.CheckpointIndex checkpoints;
+    CheckpointIndex checkpoints;
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
@@ -115,7 +112,7 @@ public class RunIndex {
         this.keys = redis.key(String.class);
     }
 
-    @Incoming(CHANNEL)
+    @Incoming(Channels.ATTRIBUTION_RESULTS_INDEX)
     @Blocking
     public void onResult(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
@@ -132,7 +129,7 @@ public class RunIndex {
         add(r, record.partition(), record.offset()); // a Redis error fails the record: the consumer retries it
     }
 
-    @Incoming(LIVE_CHANNEL)
+    @Incoming(Channels.ATTRIBUTION_RESULTS_LIVE)
     @Blocking
     public void onLive(ConsumerRecord<String, String> record) {
         if (record.value() == null || listeners == null || listeners.isEmpty()) {

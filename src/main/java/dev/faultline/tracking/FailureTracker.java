@@ -14,33 +14,26 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
-import dev.faultline.fleet.FleetRequest;
-import dev.faultline.fleet.FleetRequests;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ModelUnavailableException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Blocking;
 
 /**
- * Follows failures across a model's revisions. One consumer group for the whole fleet ({@code faultline-tracking},
- * offsets committed: a pod resumes where the group stands, it never replays the topic) reads
- * {@code attribution.results}: every result makes its revision known (ordered by step, name number, first appearance:
+ * Follows failures across a model's revisions: the tracking state. {@link TrackingConsumer} (one consumer group for
+ * the whole fleet, {@code faultline-tracking}, offsets committed: a pod resumes where the group stands, it never replays
+ * the topic) hands it every result of {@code attribution.results}: every result makes its revision known (ordered by step, name number, first appearance:
  * {@link Revision}); failures with a pair (statuses in {@code faultline.tracking.statuses}) join their (model,
  * benchmark) set under the configured policy. A failure is re-attributed at every known revision newer than its own,
  * both when it joins and when a newer revision appears (its first result, {@link #track}, or disk discovery at
- * startup): each (failure, revision) is claimed in Redis ({@link TrackingStore#claimRetrack}) and queued once on
+ * startup): {@link RetrackScheduler} claims each (failure, revision) in Redis and queues it once on
  * {@code attribution.requests}, where one worker of the fleet takes it ({@link #execute}); each new point extends its
  * {@link Trajectory}, which is stored in Redis and published. All state lives in Redis ({@link TrackingStore}): the
  * readers ({@link TrackingView}, REST) read it from there, so no process holds the history in memory.
@@ -48,8 +41,6 @@ import io.smallrye.common.annotation.Blocking;
 @ApplicationScoped
 public class FailureTracker {
 
-    /** Incoming channel reading {@code attribution.results} in the fleet's tracking group. */
-    public static final String CHANNEL = "attribution-results-tracking";
     private static final Logger LOG = Logger.getLogger(FailureTracker.class);
 
     @Inject
@@ -65,11 +56,9 @@ public class FailureTracker {
     @Inject
     ModelRegistry registry;
     @Inject
-    ObjectMapper json;
-    @Inject
     MeterRegistry meters;
     @Inject
-    FleetRequests requests;
+    RetrackScheduler scheduler;
 
     private SetPolicy policy;
 
@@ -88,29 +77,12 @@ public class FailureTracker {
                 for (String model : store.models()) {
                     for (String rev : registry.revisions(model)) {
                         if (observe(model, rev, null)) {
-                            scheduleRevision(model, rev);
+                            scheduler.scheduleRevision(model, rev, revisionMap(model));
                         }
                     }
                 }
             }
         }
-    }
-
-    @Incoming(CHANNEL)
-    @Blocking
-    public void onResult(ConsumerRecord<String, String> record) {
-        if (record.value() == null || !config.enabled()) {
-            return;
-        }
-        AttributionResult r;
-        try {
-            r = json.readValue(record.value(), AttributionResult.class);
-        } catch (Exception e) {
-            LOG.warnf("unreadable result at %s-%d@%d skipped: %s", record.topic(), record.partition(), record.offset(),
-                    e.getMessage());
-            return;
-        }
-        accept(r);
     }
 
     /** Takes one result: its revision becomes known; a failure with a pair may join its tracked set. */
@@ -128,7 +100,7 @@ public class FailureTracker {
             }
         }
         if (isNew) {
-            scheduleRevision(model, rev);
+            scheduler.scheduleRevision(model, rev, revisionMap(model));
         }
     }
 
@@ -141,7 +113,7 @@ public class FailureTracker {
     public synchronized int track(String model, String revision, Long step) {
         registry.resolve(model, revision);
         observe(model, revision, step);
-        return scheduleRevision(model, revision);
+        return scheduler.scheduleRevision(model, revision, revisionMap(model));
     }
 
     /**
@@ -252,10 +224,10 @@ public class FailureTracker {
             if (p != null) {
                 addPoint(f, p);
             } else {
-                submit(f, own); // LOW_LOGIT_DIFF: no relevance yet at its own revision
+                scheduler.submit(f, own); // LOW_LOGIT_DIFF: no relevance yet at its own revision
             }
         }
-        scheduleNewer(f, revs);
+        scheduler.scheduleNewer(f, revs);
     }
 
     private SetPolicy policy() {
@@ -263,82 +235,6 @@ public class FailureTracker {
             policy = new SetPolicy(config.policy(), config.maxPerBenchmark(), config.seed());
         }
         return policy;
-    }
-
-    private void scheduleNewer(TrackedFailure f, Map<String, Revision> revs) {
-        Revision own = revs.get(f.revision());
-        if (own == null) {
-            return;
-        }
-        Sends sends = new Sends();
-        revs.values().stream().filter(r -> Revision.ORDER.compare(r, own) > 0).sorted(Revision.ORDER)
-                .forEach(r -> sends.add(submit(f, r)));
-        sends.await();
-    }
-
-    private int scheduleRevision(String model, String rev) {
-        Map<String, Revision> revs = revisionMap(model);
-        Revision target = revs.get(rev);
-        if (target == null) {
-            return 0;
-        }
-        Sends sends = new Sends();
-        for (String benchmark : store.benchmarks(model)) {
-            for (TrackedFailure f : store.tracked(model, benchmark)) {
-                Revision own = revs.get(f.revision());
-                if (own != null && Revision.ORDER.compare(target, own) > 0) {
-                    sends.add(submit(f, target));
-                }
-            }
-        }
-        sends.await();
-        int n = sends.queued;
-        if (n > 0) {
-            LOG.infof("queued the re-attribution of %d tracked failures of %s at %s", n, model, rev);
-        }
-        return n;
-    }
-
-    /**
-     * Queues (failure, revision) for the fleet unless its point exists or another trigger queued it already; null when
-     * not queued, else the send (a failed send frees the claim).
-     */
-    private CompletableFuture<Void> submit(TrackedFailure f, Revision r) {
-        if (!config.enabled() || store.hasPoint(f, r.name())
-                || !store.claimRetrack(f, r.name(), config.claimTtl().toSeconds())) {
-            return null;
-        }
-        return requests.send(FleetRequest.retrack(f, r)).toCompletableFuture().exceptionally(e -> {
-            LOG.warnf("re-attribution of %s at %s not queued: %s", f.key(), r.name(), e.getMessage());
-            store.releaseRetrack(f, r.name());
-            return null;
-        });
-    }
-
-    /**
-     * The sends of one trigger: at most {@value #IN_FLIGHT} wait for the broker at a time, so that a revision of a large
-     * tracked set does not overflow the emitter's buffer.
-     */
-    private static final class Sends {
-        private static final int IN_FLIGHT = 1024;
-        private final List<CompletableFuture<Void>> pending = new ArrayList<>();
-        int queued;
-
-        void add(CompletableFuture<Void> send) {
-            if (send == null) {
-                return;
-            }
-            queued++;
-            pending.add(send);
-            if (pending.size() >= IN_FLIGHT) {
-                await();
-            }
-        }
-
-        void await() {
-            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
-            pending.clear();
-        }
     }
 
     /** Runs on the re-attribution thread: the engine call, then the point into Redis. */

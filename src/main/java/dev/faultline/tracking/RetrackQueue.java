@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntSupplier;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,12 +12,12 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.faultline.pipeline.PipelineMetrics;
+import dev.faultline.pipeline.LiveJobs;
 
 /**
  * Low-priority re-attribution jobs in front of the engine's single worker: one thread takes them in order and starts
  * the next only when no live attribution job has been in flight on this worker for {@code faultline.tracking.live-grace}
- * ({@code faultline_jobs_queued} is 0), so live failures go first; a live job that arrives while one re-attribution
+ * ({@link LiveJobs#inFlight()} is 0), so live failures go first; a live job that arrives while one re-attribution
  * pass runs waits for that pass only (passes are not pre-empted). Duplicate (failure, revision) jobs are dropped.
  * Each accepted job has a future that completes with true once it ran, or false when it failed for good or was
  * cleared (the consumer of {@code attribution.requests} acknowledges the request then).
@@ -50,7 +49,7 @@ public class RetrackQueue {
     @Inject
     TrackingConfig config;
     @Inject
-    PipelineMetrics pipelineMetrics;
+    LiveJobs liveJobs;
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final Map<String, CompletableFuture<Boolean>> pending = new ConcurrentHashMap<>();
@@ -114,7 +113,6 @@ public class RetrackQueue {
     }
 
     private void loop() {
-        IntSupplier live = () -> pipelineMetrics.jobsQueued().get();
         long graceNanos = config.liveGrace().toNanos();
         while (!Thread.currentThread().isInterrupted()) {
             Job job;
@@ -123,7 +121,7 @@ public class RetrackQueue {
                 long idleSince = -1;
                 while (true) {
                     long now = System.nanoTime();
-                    if (paused || live.getAsInt() > 0) {
+                    if (paused || liveJobs.inFlight() > 0) {
                         idleSince = -1;
                     } else if (idleSince < 0) {
                         idleSince = now;

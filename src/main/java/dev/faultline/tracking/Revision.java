@@ -1,8 +1,8 @@
 package dev.faultline.tracking;
 
 import java.util.Comparator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import dev.faultline.store.RevisionOrder;
 
 /**
  * A model revision and where it sits in training order: its {@code model.step} when events give one, else the number
@@ -12,42 +12,22 @@ import java.util.regex.Pattern;
  */
 public record Revision(String name, Long step, long seq, double rank) {
 
-    private static final Pattern NUMBER = Pattern.compile("(\\d+)(?!.*\\d)");
-
     /** Training order: rank, then first appearance. */
     public static final Comparator<Revision> ORDER = Comparator.comparingDouble(Revision::rank)
             .thenComparingLong(Revision::seq);
 
     /** The number a revision name carries (its last run of digits), or null: {@code step_0500} gives 500. */
     public static Long nameNumber(String name) {
-        if (name == null) {
-            return null;
-        }
-        Matcher m = NUMBER.matcher(name);
-        if (!m.find()) {
-            return null;
-        }
-        try {
-            return Long.parseLong(m.group(1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return RevisionOrder.nameNumber(name);
     }
 
-    /**
-     * The sort key of a revision whose order step ({@link #orderStep}) is {@code orderStep}: that step when known,
-     * else just after {@code previousRank}, the rank of the revision that appeared just before it (null when it is
-     * the first: then before every numbered revision).
-     */
+    /** {@link RevisionOrder#rankAfter}: the sort key after {@code previousRank} when {@code orderStep} is null. */
     public static double rankAfter(Long orderStep, Double previousRank) {
-        if (orderStep != null) {
-            return orderStep;
-        }
-        return (previousRank == null ? -1.0 : previousRank) + 1e-6;
+        return RevisionOrder.rankAfter(orderStep, previousRank);
     }
 
     /** The step to order by: the event's step, else the name's number, else null. */
     public static Long orderStep(String name, Long step) {
-        return step != null ? step : nameNumber(name);
+        return RevisionOrder.orderStep(name, step);
     }
 }

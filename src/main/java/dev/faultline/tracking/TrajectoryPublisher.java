@@ -20,12 +20,11 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.channels.Topics;
 import dev.faultline.config.KafkaClients;
 
 /**
@@ -36,17 +35,12 @@ import dev.faultline.config.KafkaClients;
 @ApplicationScoped
 public class TrajectoryPublisher {
 
-    /** Outgoing channel (topic {@value #TOPIC}). */
-    public static final String CHANNEL = "attribution-trajectories-out";
-    public static final String TOPIC = "attribution.trajectories";
     private static final Logger LOG = Logger.getLogger(TrajectoryPublisher.class);
 
     @Inject
-    @Channel(CHANNEL)
+    @Channel(Channels.ATTRIBUTION_TRAJECTORIES_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
-    MutinyEmitter<String> emitter;
-    @Inject
-    ObjectMapper json;
+    MutinyEmitter<Trajectory> emitter;
     @Inject
     Config config;
 
@@ -54,14 +48,8 @@ public class TrajectoryPublisher {
 
     public CompletionStage<Void> publish(Trajectory t) {
         ensureTopic();
-        String payload;
-        try {
-            payload = json.writeValueAsString(t);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("trajectory of " + t.eventId() + " is not serialisable", e);
-        }
         String key = t.model() + "/" + t.benchmark() + "/" + t.eventId();
-        return emitter.sendMessage(Message.of(payload)
+        return emitter.sendMessage(Message.of(t)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
                 .subscribeAsCompletionStage();
     }
@@ -76,14 +64,14 @@ public class TrajectoryPublisher {
         }
         topicChecked = true;
         try (Admin admin = Admin.create(adminConfig(kafka))) {
-            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(TOPIC)) {
+            if (admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(Topics.ATTRIBUTION_TRAJECTORIES)) {
                 return;
             }
-            admin.createTopics(List.of(new NewTopic(TOPIC, Optional.empty(), Optional.empty())
+            admin.createTopics(List.of(new NewTopic(Topics.ATTRIBUTION_TRAJECTORIES, Optional.empty(), Optional.empty())
                     .configs(Map.of("cleanup.policy", "compact")))).all().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.warnf("could not create %s compacted (it will be auto-created): %s", TOPIC, e.getMessage());
+                LOG.warnf("could not create %s compacted (it will be auto-created): %s", Topics.ATTRIBUTION_TRAJECTORIES, e.getMessage());
             }
         }
     }

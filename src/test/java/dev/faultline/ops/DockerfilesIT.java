@@ -52,6 +52,16 @@ class DockerfilesIT {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = { "docker/Dockerfile.jvm", "docker/Dockerfile.cuda", "docker/docker-compose.yml" })
+    void imagesAreBuiltWithoutTheEmbeddedStack(String file) throws IOException {
+        // the package command each file documents uses the prod profile, which leaves the embedded Kafka broker,
+        // Scala and embedded-redis out of target/quarkus-app
+        List<String> builds = Files.readString(Path.of(file)).lines().filter(l -> l.contains("mvnw") && l.contains(" package"))
+                .toList();
+        assertThat(builds).isNotEmpty().allMatch(l -> l.contains("-Pprod"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = { "docker/Dockerfile.jvm", "docker/Dockerfile.cuda" })
     void imageRunsAsNonRootWithDjlOffline(String dockerfile) throws IOException {
         String text = Files.readString(Path.of(dockerfile));

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -82,19 +83,19 @@ class IngestionTest {
     @Test
     void eventProducedToTopicIsScoredAndCounted() {
         companion.produceStrings()
-                .fromRecords(new ProducerRecord<>(EventIngestor.TOPIC, "run-topic-bench", event("topic-1", "topic-bench", "71", "#### 72")))
+                .fromRecords(new ProducerRecord<>(Topics.EVAL_OUTPUTS, "run-topic-bench", event("topic-1", "topic-bench", "71", "#### 72")))
                 .awaitCompletion();
         awaitCounted("topic-bench", "INCORRECT", 1);
     }
 
     @Test
     void malformedRecordGoesToDlqWithReasonAndNextRecordIsProcessed() {
-        ConsumerTask<String, String> dlq = companion.consumeStrings().fromTopics(EventIngestor.DLQ_TOPIC);
+        ConsumerTask<String, String> dlq = companion.consumeStrings().fromTopics(Topics.EVAL_OUTPUTS_DLQ);
         try {
             companion.produceStrings().fromRecords(
-                    new ProducerRecord<>(EventIngestor.TOPIC, "bad-json", "{\"schema\": 1"),
-                    new ProducerRecord<>(EventIngestor.TOPIC, "bad-schema", "{\"schema\": \"faultline.eval-output/v1\"}"),
-                    new ProducerRecord<>(EventIngestor.TOPIC, "run-after-bad", event("after-1", "after-bad", "72", "#### 72")))
+                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "bad-json", "{\"schema\": 1"),
+                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "bad-schema", "{\"schema\": \"faultline.eval-output/v1\"}"),
+                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "run-after-bad", event("after-1", "after-bad", "72", "#### 72")))
                     .awaitCompletion();
             awaitCounted("after-bad", "CORRECT", 1);
             await().atMost(Duration.ofSeconds(60)).until(() -> find(dlq, "bad-json").isPresent() && find(dlq, "bad-schema").isPresent());
@@ -103,7 +104,7 @@ class IngestionTest {
             assertThat(badJson.value()).isEqualTo("{\"schema\": 1");
             assertThat(header(badJson, DeadLetters.REASON_CODE)).isEqualTo(InvalidEventException.INVALID_JSON);
             assertThat(header(badJson, DeadLetters.REASON)).contains("invalid JSON");
-            assertThat(header(badJson, DeadLetters.TOPIC)).isEqualTo(EventIngestor.TOPIC);
+            assertThat(header(badJson, DeadLetters.TOPIC)).isEqualTo(Topics.EVAL_OUTPUTS);
             assertThat(Integer.parseInt(header(badJson, DeadLetters.PARTITION))).isGreaterThanOrEqualTo(0);
             assertThat(Long.parseLong(header(badJson, DeadLetters.OFFSET))).isGreaterThanOrEqualTo(0);
 

@@ -49,6 +49,7 @@ import dev.faultline.contract.EvalOutput;
 import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
 import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.store.CacheKeys;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -308,7 +309,7 @@ class MultiWorkerTest {
         });
         Thread.sleep(300);
         assertThat(d).as("still waiting for the live owner").isNotDone();
-        values.set(dev.faultline.store.ResultCache.EVENT_PREFIX + "multi/live-1", "faultline:result:multi/live-1");
+        values.set(dev.faultline.store.CacheKeys.EVENT_PREFIX + "multi/live-1", "faultline:result:multi/live-1");
         assertThat(d.get(30, TimeUnit.SECONDS)).isInstanceOf(JobClaims.Done.class);
     }
 
@@ -327,7 +328,7 @@ class MultiWorkerTest {
         Map<String, List<AttributionResult>> byEvent = results("multi/run-3", Set.of(e.eventId()), Duration.ofSeconds(30));
         assertThat(byEvent.get(e.eventId())).singleElement()
                 .satisfies(r -> assertThat(r.reason()).isEqualTo("from the dead worker"));
-        assertThat(values.get(dev.faultline.store.ResultCache.EVENT_PREFIX + e.eventId())).isNotNull();
+        assertThat(values.get(dev.faultline.store.CacheKeys.EVENT_PREFIX + e.eventId())).isNotNull();
         assertThat(values.get(JobClaims.CLAIM_PREFIX + e.eventId())).isNull();
     }
 }

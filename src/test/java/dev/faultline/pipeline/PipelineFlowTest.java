@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
@@ -103,7 +104,7 @@ class PipelineFlowTest {
             } while (committed.isEmpty() && System.currentTimeMillis() < deadline);
         }
         assertThat(committed.keySet()).extracting(org.apache.kafka.common.TopicPartition::topic)
-                .contains(ResultPublisher.TOPIC);
+                .contains(Topics.ATTRIBUTION_RESULTS);
     }
 
     @Test

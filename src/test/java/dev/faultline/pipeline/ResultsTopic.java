@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.triage.ClozeData;
 
@@ -30,7 +31,7 @@ final class ResultsTopic implements AutoCloseable {
         List<TopicPartition> parts = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 30_000;
         while (parts.isEmpty() && System.currentTimeMillis() < deadline) {
-            var infos = consumer.partitionsFor(ResultPublisher.TOPIC, Duration.ofSeconds(5));
+            var infos = consumer.partitionsFor(Topics.ATTRIBUTION_RESULTS, Duration.ofSeconds(5));
             if (infos != null) {
                 infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
             }

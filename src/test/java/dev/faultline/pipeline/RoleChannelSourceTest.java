@@ -8,6 +8,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import dev.faultline.channels.Channels;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -27,7 +28,7 @@ class RoleChannelSourceTest {
     @Test
     void triageRoleDoesNotConsumeJobs() {
         SmallRyeConfig c = config(Map.of("faultline.role", "triage"));
-        assertThat(enabled(c, AttributionWorker.CHANNEL)).contains(false);
+        assertThat(enabled(c, Channels.ATTRIBUTION_JOBS_IN)).contains(false);
         assertThat(enabled(c, "eval-outputs-in")).isEmpty();
     }
 
@@ -35,15 +36,15 @@ class RoleChannelSourceTest {
     void workerRoleDoesNotConsumeEvents() {
         SmallRyeConfig c = config(Map.of("faultline.role", "WORKER"));
         assertThat(enabled(c, "eval-outputs-in")).contains(false);
-        assertThat(enabled(c, AttributionWorker.CHANNEL)).isEmpty();
+        assertThat(enabled(c, Channels.ATTRIBUTION_JOBS_IN)).isEmpty();
     }
 
     @Test
     void allRoleChangesNothingAndExplicitSettingsWin() {
-        assertThat(enabled(config(Map.of()), AttributionWorker.CHANNEL)).isEmpty();
+        assertThat(enabled(config(Map.of()), Channels.ATTRIBUTION_JOBS_IN)).isEmpty();
         SmallRyeConfig c = config(Map.of("faultline.role", "triage",
-                "mp.messaging.incoming." + AttributionWorker.CHANNEL + ".enabled", "true"));
-        assertThat(enabled(c, AttributionWorker.CHANNEL)).contains(true);
+                "mp.messaging.incoming." + Channels.ATTRIBUTION_JOBS_IN + ".enabled", "true"));
+        assertThat(enabled(c, Channels.ATTRIBUTION_JOBS_IN)).contains(true);
     }
 
     @Test

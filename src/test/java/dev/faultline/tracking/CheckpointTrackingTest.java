@@ -31,6 +31,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.AttributionRequest;
@@ -241,7 +242,7 @@ class CheckpointTrackingTest {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, Trajectory> latest = new HashMap<>();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(TrajectoryPublisher.TOPIC, Duration.ofSeconds(10)).stream()
+            List<TopicPartition> parts = c.partitionsFor(Topics.ATTRIBUTION_TRAJECTORIES, Duration.ofSeconds(10)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);

@@ -13,6 +13,8 @@ import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
+import dev.faultline.store.CheckpointIndex;
+
 /** {@code /ui/models/{model}}: a model's revisions in training order, optionally for one benchmark. */
 @Path("/ui/models")
 @Produces(MediaType.TEXT_HTML)

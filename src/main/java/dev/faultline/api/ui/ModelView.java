@@ -3,6 +3,8 @@ package dev.faultline.api.ui;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.faultline.store.CheckpointIndex;
+
 /**
  * The checkpoint page of one model: one row per revision in training order with accuracy, median Δℓ of the failures
  * and the mean normalised relevance per segment of the attributed ones, and the same as small trend charts.

@@ -18,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import dev.faultline.contract.AttributionStatus;
+import dev.faultline.store.CheckpointIndex;
 import dev.faultline.store.RunIndex;
 import io.quarkus.qute.TemplateInstance;
 import io.smallrye.mutiny.Multi;

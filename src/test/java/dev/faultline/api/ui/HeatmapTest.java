@@ -7,6 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.faultline.contract.AttributionResult;
+import dev.faultline.store.RevisionOrder;
 
 /** Heatmap normalisation, colours and segment runs; the palette; revision order; links (plain JUnit). */
 class HeatmapTest {

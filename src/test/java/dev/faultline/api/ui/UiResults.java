@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.channels.Topics;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
@@ -103,7 +104,7 @@ final class UiResults {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new StringSerializer())) {
             for (AttributionResult r : results) {
-                producer.send(new ProducerRecord<>(ResultPublisher.TOPIC, r.eventId(), JSON.writeValueAsString(r)))
+                producer.send(new ProducerRecord<>(Topics.ATTRIBUTION_RESULTS, r.eventId(), JSON.writeValueAsString(r)))
                         .get(30, TimeUnit.SECONDS);
             }
         }

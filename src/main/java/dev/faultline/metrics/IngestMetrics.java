@@ -1,4 +1,4 @@
-package dev.faultline.pipeline;
+package dev.faultline.metrics;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

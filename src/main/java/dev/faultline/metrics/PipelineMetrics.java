@@ -1,9 +1,8 @@
-package dev.faultline.pipeline;
+package dev.faultline.metrics;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -29,7 +28,6 @@ public class PipelineMetrics {
     private static final Pattern LABEL_SAFE = Pattern.compile("[A-Za-z0-9_.:/@-]{1,80}");
 
     private final MeterRegistry registry;
-    private final AtomicInteger jobsQueued = new AtomicInteger();
     private final AtomicLong incorrect = new AtomicLong();
     private final AtomicLong attributed = new AtomicLong();
     private final Set<String> benchmarks = ConcurrentHashMap.newKeySet();
@@ -39,18 +37,12 @@ public class PipelineMetrics {
     @Inject
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder("faultline.jobs.queued", jobsQueued, AtomicInteger::get)
-                .description("Attribution jobs taken from attribution.jobs by this worker and not finished").register(registry);
         Gauge.builder("faultline.contrast.coverage", this, m -> m.incorrect.get() == 0 ? 0.0
                 : (double) m.attributed.get() / m.incorrect.get())
                 .description("Attributed failures / incorrect events processed by this worker").register(registry);
         for (String r : new String[] {"hit", "miss", "error"}) {
             cacheCounter(r);
         }
-    }
-
-    public AtomicInteger jobsQueued() {
-        return jobsQueued;
     }
 
     private Counter cacheCounter(String result) {
