@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import dev.faultline.engine.model.HfConfig;
 import dev.faultline.engine.model.Rope;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,6 +89,59 @@ public final class Transformer {
         return linear(y, weights.head(), null).squeeze(1);
     }
 
+    /**
+     * The logits of the vocabulary entries {@code vocab} at the last row of a copy whose positions 0..f-1 are those
+     * of a forward already run and whose positions f..f+S-1 have the token embeddings {@code suffix} [1, S, D]:
+     * [1, vocab.length]. {@code prefix} holds, per layer, the keys and values of positions 0..f-1 ([1, kvHeads, f,
+     * head_dim], from {@link #attentionKeysValues} of that forward's layer inputs). Only the S new rows go through the blocks, and the
+     * head only for the asked entries: equal, to rounding, to {@link #logits} of the whole copy at its last
+     * position, as long as no position before f differs from the forward that made the prefix.
+     */
+    public NDArray logitsAfterPrefix(Pass p, NDArray suffix, List<NDArray[]> prefix, int[] vocab) {
+        if (prefix.size() != config.numLayers()) {
+            throw new IllegalArgumentException(prefix.size() + " prefix layers for " + config.numLayers());
+        }
+        NDManager m = p.manager;
+        int s = (int) suffix.getShape().get(1);
+        int f = (int) prefix.get(0)[0].getShape().get(2);
+        int t = f + s;
+        NDArray h = suffix;
+        if (weights.positions() != null) {
+            NDArray pos = weights.positions().get(new NDIndex("{}:{}", f, t));
+            pos.attach(m);
+            h = h.add(pos);
+        }
+        Map<Integer, NDArray> masks = new HashMap<>(); // the rows' rows of the whole copy's masks and RoPE tables
+        Map<Rope, NDArray[]> ropes = new HashMap<>();
+        for (int l = 0; l < config.numLayers(); l++) {
+            masks.computeIfAbsent(weights.layers().get(l).slidingWindow(),
+                    win -> mask(m, t, win).get(new NDIndex("{}:{}, :", f, t)));
+            if (weights.positions() == null) {
+                ropes.computeIfAbsent(ropeOf(l), r -> {
+                    NDArray[] cs = rope(m, t, r);
+                    return new NDArray[] {cs[0].get(new NDIndex("{}:{}, :", f, t)),
+                        cs[1].get(new NDIndex("{}:{}, :", f, t))};
+                });
+            }
+        }
+        for (int l = 0; l < config.numLayers(); l++) {
+            try (NDScope layerScope = new NDScope()) {
+                h = layer(p, l, h, masks.get(weights.layers().get(l).slidingWindow()),
+                        weights.positions() == null ? ropes.get(ropeOf(l)) : new NDArray[2], 1, s, prefix.get(l));
+                NDScope.unregister(h);
+            }
+        }
+        NDArray y = norm(p, h.get(new NDIndex(":, {}, :", s - 1)), weights.finalNormW(), weights.finalNormB(),
+                config.numLayers());
+        NDList rows = new NDList();
+        for (int id : vocab) {
+            NDArray row = weights.head().get(id);
+            row.attach(m);
+            rows.add(row);
+        }
+        return linear(y, NDArrays.stack(rows), null);
+    }
+
     /** The residual stream entering the final norm, [B, T, D]. */
     NDArray hiddenStates(Pass p, NDArray tokens) {
         NDManager m = p.manager;
@@ -119,19 +173,22 @@ public final class Transformer {
             // of every layer until the pass ends. Autograd keeps its own references to what the backward needs
             try (NDScope layerScope = new NDScope()) {
                 h = layer(p, l, h, masks.get(weights.layers().get(l).slidingWindow()),
-                        weights.positions() == null ? ropes.get(ropeOf(l)) : new NDArray[2], b, t);
+                        weights.positions() == null ? ropes.get(ropeOf(l)) : new NDArray[2], b, t, null);
                 NDScope.unregister(h);
             }
         }
         return p.probe(h, p.layerInputs);
     }
 
-    /** Layer {@code l} on the residual stream {@code h}: attention block, then MLP block, each with its residual. */
-    private NDArray layer(Pass p, int l, NDArray h, NDArray mask, NDArray[] cs, long b, int t) {
+    /**
+     * Layer {@code l} on the residual stream {@code h}: attention block, then MLP block, each with its residual.
+     * {@code prefix}: null, or the keys and values of the positions before h's rows (see {@link #attention}).
+     */
+    private NDArray layer(Pass p, int l, NDArray h, NDArray mask, NDArray[] cs, long b, int t, NDArray[] prefix) {
         LayerWeights w = weights.layers().get(l);
         h = p.probe(h, p.layerInputs);
         NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), l);
-        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l);
+        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l, prefix);
         if (w.postAttnNorm() != null) {
             a = norm(p, a, w.postAttnNorm(), null, l);
         }
@@ -167,7 +224,7 @@ public final class Transformer {
         NDArray[] cs = weights.positions() == null ? rope(m, t, ropeOf(layer)) : new NDArray[2];
         NDArray mask = mask(m, t, w.slidingWindow());
         NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), w.attnNormB(), layer);
-        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, layer);
+        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, layer, null);
         if (w.postAttnNorm() != null) {
             a = norm(p, a, w.postAttnNorm(), null, layer);
         }
@@ -697,8 +754,14 @@ public final class Transformer {
         return m.create(f, shape).toType(dtype, false);
     }
 
+    /**
+     * Attention of the {@code t} rows of {@code x} [B, t, D] (normed). {@code prefix}: null (the rows are positions
+     * 0..t-1), or the keys and values {K, V} ([B, kvHeads, f, head_dim], as {@link #attentionKeysValues} makes them) of
+     * positions 0..f-1 that the rows (positions f..f+t-1) attend to besides themselves; {@code cos} and {@code sin}
+     * are then the rows' ([t, head_dim]) and {@code mask} is [t, f+t].
+     */
     private NDArray attention(Pass p, LayerWeights w, NDArray x, NDArray cos, NDArray sin, NDArray mask, long b,
-            int t, int layer) {
+            int t, int layer, NDArray[] prefix) {
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
@@ -725,6 +788,12 @@ public final class Transformer {
         // uniform rule on Q·Kᵀ, applied to its factors (same gradients, no extra T×T tensors)
         q = p.scale(p.half(q), 1.0 / Math.sqrt(hd)); // never mul(Number) on the gradient path: Pass.scale
         k = p.half(k);
+        int f = 0;
+        if (prefix != null) {
+            f = (int) prefix[0].getShape().get(2);
+            k = prefix[0].concat(k, 2);
+            v = prefix[1].concat(v, 2);
+        }
         // HF repeat_kv: each key/value head serves group = heads/kvHeads consecutive query heads. The group's queries
         // are stacked against their one key/value head ([B, kvH, G·T, hd] × [B, kvH, hd, T]), so keys and values are
         // never repeated: the backward pass keeps them once, not once per query head
@@ -734,7 +803,7 @@ public final class Transformer {
         // every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in the backward;
         // chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward 1.6 s -> 0.35 s,
         // attribution 3.9 s -> 0.9 s). Same values; autograd sees the chunks and their concat
-        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * t * dtype.getNumOfBytes());
+        long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * (f + t) * dtype.getNumOfBytes());
         int n = rowsPerChunk < t ? (int) Math.max(16, rowsPerChunk) : t;
         NDList parts = new NDList();
         for (int c0 = 0; c0 < t; c0 += n) {
@@ -743,15 +812,16 @@ public final class Transformer {
             boolean whole = c0 == 0 && c1 == t;
             NDArray qc = (whole ? qg : qg.get(new NDIndex(":, :, :, {}:{}, :", c0, c1))).reshape(b, kvHeads,
                     (long) group * tc, hd);
-            NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", c1));
-            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2)).reshape(b, kvHeads, group, tc, c1);
-            NDArray masked = scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, c1)));
+            NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", f + c1));
+            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2)).reshape(b, kvHeads, group, tc, f + c1);
+            NDArray masked = scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, f + c1)));
             scores.close();
             // softmax=detach: the attention weights are constants (no gradient reaches the scores)
             NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(4);
             masked.close();
-            NDArray vc = whole ? v : v.get(new NDIndex(":, :, 0:{}, :", c1));
-            parts.add(attn.reshape(b, kvHeads, (long) group * tc, c1).matMul(vc).reshape(b, kvHeads, group, tc, hd));
+            NDArray vc = whole ? v : v.get(new NDIndex(":, :, 0:{}, :", f + c1));
+            parts.add(attn.reshape(b, kvHeads, (long) group * tc, f + c1).matMul(vc)
+                    .reshape(b, kvHeads, group, tc, hd));
             attn.close();
         }
         NDArray out = (parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 3)).reshape(b, heads, t, hd);
