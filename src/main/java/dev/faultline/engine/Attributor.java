@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -225,7 +226,7 @@ final class Attributor {
             }
             if (rs.stream().anyMatch(r -> r.faithfulnessK() > 0)) {
                 long f0 = System.nanoTime();
-                List<Faithfulness> faith = faithfulness(m, pm, rs, pos, out);
+                List<Faithfulness> faith = faithfulness(m, pm, p.layerInputs, rs, pos, out);
                 double ms = (System.nanoTime() - f0) / 1e6 * perExample;
                 for (int e = 0; e < n; e++) {
                     Attribution a = out.get(e);
@@ -248,18 +249,18 @@ final class Attributor {
     }
 
     /**
-     * The faithfulness check of every example with k > 0 in one batched forward: per example two copies, the k most
-     * relevant tokens (after the first, not special) zeroed in one and k random ones (seeded) in the other, each copy
-     * stopping at its target (later tokens cannot change its logits) and right-padded to the longest.
+     * The faithfulness check of every example with k > 0: per example two copies, the k most relevant tokens (after
+     * the first, not special) zeroed in one and k random ones (seeded) in the other. A copy equals its example up to
+     * its first zeroed position f, so it starts there: positions 0..f-1 enter as keys and values made from the
+     * attribution pass's layer inputs ({@code layerInputs}, [B, T, D] per layer; one projection per layer for both
+     * copies), and only positions f..target run through the blocks (later tokens cannot change the target's
+     * logits), without rules, probes or autograd, to the two target logits alone. Equal, to rounding, to a forward
+     * of the whole copy ({@link #targetWithZeroed}).
      */
-    private static List<Faithfulness> faithfulness(HfLanguageModel m, NDManager pm, List<AttributionRequest> rs,
-            int[] pos, List<Attribution> as) {
+    private static List<Faithfulness> faithfulness(HfLanguageModel m, NDManager pm, List<Pass.Probe> layerInputs,
+            List<AttributionRequest> rs, int[] pos, List<Attribution> as) {
         List<Faithfulness> out = new ArrayList<>();
-        List<int[]> copies = new ArrayList<>(); // zeroed indices per copy: top, random for each checked example
-        List<Integer> owner = new ArrayList<>();
-        int[][] tops = new int[rs.size()][];
-        int[][] randoms = new int[rs.size()][];
-        int[] ks = new int[rs.size()];
+        Transformer tr = m.transformer();
         for (int e = 0; e < rs.size(); e++) {
             AttributionRequest r = rs.get(e);
             out.add(null);
@@ -282,55 +283,76 @@ final class Attributor {
             byRelevance.sort((a, b) -> Double.compare(relevance[b], relevance[a]));
             List<Integer> shuffled = new ArrayList<>(eligible);
             Collections.shuffle(shuffled, new Random(r.seed()));
-            ks[e] = k;
-            tops[e] = byRelevance.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
-            randoms[e] = shuffled.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
-            copies.add(tops[e]);
-            copies.add(randoms[e]);
-            owner.add(e);
-            owner.add(e);
-        }
-        if (copies.isEmpty()) {
-            return out;
-        }
-        int c = copies.size();
-        int t = 0;
-        for (int i = 0; i < c; i++) {
-            t = Math.max(t, pos[owner.get(i)] + 1);
-        }
-        int[] ids = new int[c * t];
-        float[] keep = new float[c * t];
-        int[] rows = new int[c];
-        for (int i = 0; i < c; i++) {
-            int e = owner.get(i);
-            int len = pos[e] + 1;
-            int[] src = rs.get(e).ids();
-            System.arraycopy(src, 0, ids, i * t, len);
-            java.util.Arrays.fill(ids, i * t + len, (i + 1) * t, src[0]);
-            java.util.Arrays.fill(keep, i * t, i * t + len, 1f);
-            for (int z : copies.get(i)) {
-                keep[i * t + z] = 0f;
-            }
-            rows[i] = pos[e];
-        }
-        Transformer tr = m.transformer();
-        NDArray emb = tr.embed(pm, ids).reshape(c, t, -1);
-        NDArray mask = pm.create(keep, new Shape(c, t, 1)).toType(emb.getDataType(), false);
-        double[] l = tr.logitsAtRows(Pass.inference(pm), emb.mul(mask), rows).toType(DataType.FLOAT64, false)
-                .toDoubleArray();
-        int vocab = m.config().vocabSize();
-        for (int i = 0; i < c; i += 2) {
-            int e = owner.get(i);
-            AttributionRequest r = rs.get(e);
-            double top = l[i * vocab + r.wrong()] - (r.correct() == null ? 0 : l[i * vocab + r.correct()]);
-            double random = l[(i + 1) * vocab + r.wrong()] - (r.correct() == null ? 0 : l[(i + 1) * vocab + r.correct()]);
+            int[] top = byRelevance.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
+            int[] random = shuffled.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
             double diff = as.get(e).logitDiff();
-            double dropTop = diff - top;
-            double dropRandom = diff - random;
-            out.set(e, new Faithfulness(ks[e], dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(),
-                    tops[e], randoms[e]));
+            double targetTop;
+            double targetRandom;
+            List<NDArray[]> prefix = prefixKeysValues(tr, pm, layerInputs, e, Math.max(top[0], random[0]));
+            try {
+                targetTop = targetAfterPrefix(tr, pm, prefix, r, pos[e], top, top[0]);
+                targetRandom = targetAfterPrefix(tr, pm, prefix, r, pos[e], random, random[0]);
+            } finally {
+                prefix.forEach(kv -> new NDList(kv).close());
+            }
+            double dropTop = diff - targetTop;
+            double dropRandom = diff - targetRandom;
+            out.set(e, new Faithfulness(k, dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(), top,
+                    random));
         }
         return out;
+    }
+
+    /**
+     * Per layer, the keys and values ([1, kvHeads, f, head_dim]) of positions 0..f-1 of example {@code e} of a pass,
+     * from its layer inputs {@code layerInputs} ([B, T, D] each, in layer order; the last one, entering the final
+     * norm, is not needed). Owned by {@code pm}, outside any scope: the caller closes them.
+     */
+    static List<NDArray[]> prefixKeysValues(Transformer tr, NDManager pm, List<Pass.Probe> layerInputs, int e, int f) {
+        List<NDArray[]> prefix = new ArrayList<>(layerInputs.size() - 1);
+        Pass plain = Pass.inference(pm);
+        for (int l = 0; l < layerInputs.size() - 1; l++) {
+            try (NDScope scope = new NDScope()) {
+                NDArray h = layerInputs.get(l).value().get(new NDIndex("{}:{}, 0:{}, :", e, e + 1, f));
+                NDArray[] kv = tr.attentionKeysValues(plain, l, h);
+                NDScope.unregister(kv);
+                prefix.add(kv);
+            }
+        }
+        return prefix;
+    }
+
+    /**
+     * Δℓ (or the wrong logit) of request {@code r} at {@code pos} with the token embeddings at {@code zeroed}
+     * (sorted, none before {@code from}) set to zero: positions 0..from-1 from {@code prefix} (per layer, keys and
+     * values of at least those positions, as {@link #prefixKeysValues} makes them), from..pos computed.
+     */
+    static double targetAfterPrefix(Transformer tr, NDManager pm, List<NDArray[]> prefix, AttributionRequest r,
+            int pos, int[] zeroed, int from) {
+        if (from < 1 || from > pos || zeroed.length > 0 && zeroed[0] < from
+                || from > prefix.get(0)[0].getShape().get(2)) {
+            throw new IllegalArgumentException("the copy starts at " + from + ", before position " + pos
+                    + ", not after its first zeroed token and within the prefix");
+        }
+        try (NDScope scope = new NDScope()) {
+            int s = pos + 1 - from;
+            float[] keep = new float[s];
+            java.util.Arrays.fill(keep, 1f);
+            for (int z : zeroed) {
+                keep[z - from] = 0f;
+            }
+            NDArray emb = tr.embed(pm, java.util.Arrays.copyOfRange(r.ids(), from, pos + 1)).expandDims(0);
+            NDArray mask = pm.create(keep, new Shape(1, s, 1)).toType(emb.getDataType(), false);
+            List<NDArray[]> kv = new ArrayList<>(prefix.size());
+            NDIndex rows = new NDIndex(":, :, 0:{}, :", from);
+            for (NDArray[] layer : prefix) {
+                kv.add(new NDArray[] {layer[0].get(rows), layer[1].get(rows)});
+            }
+            int[] vocab = r.correct() == null ? new int[] {r.wrong()} : new int[] {r.wrong(), r.correct()};
+            double[] l = tr.logitsAfterPrefix(Pass.inference(pm), emb.mul(mask), kv, vocab)
+                    .toType(DataType.FLOAT64, false).toDoubleArray();
+            return r.correct() == null ? l[0] : l[0] - l[1];
+        }
     }
 
     /** Δℓ (or the wrong logit) at {@code pos} with the token embeddings at {@code zeroed} set to zero; for checks. */

@@ -51,8 +51,9 @@ class SizeLadderBench {
                 + " cores, intra-op threads " + System.getProperty("ai.djl.pytorch.num_threads") + ", " + dtype + " on "
                 + device);
         lines.add("| shape | params | load s | RSS after load GiB | load peak GiB | tokens | forward s | attribution s "
-                + "| faithfulness s | ratio attr/fwd | attribution peak GiB | Δℓ |");
-        lines.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "| faithfulness s | ratio attr/fwd | ratio faith/attr | attribution peak GiB "
+                + "| first zeroed (top/random) | Δℓ |");
+        lines.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         print(lines);
         try (AttributionEngine engine = new AttributionEngine(4)) {
             for (String name : System.getProperty("bench.shapes", "qwen3-0.6b,qwen3-1.7b,olmo2-1b").split(",")) {
@@ -74,15 +75,16 @@ class SizeLadderBench {
                         for (int i = 0; i < t; i++) {
                             ids[i] = 1000 + rnd.nextInt(50_000);
                         }
-                        double fwd = Double.MAX_VALUE;
-                        double attr = Double.MAX_VALUE;
-                        double faith = Double.MAX_VALUE;
+                        double[] fwds = new double[runs];
+                        double[] attrs = new double[runs];
+                        double[] faiths = new double[runs];
                         double peak = 0;
                         double diff = 0;
+                        String firstZeroed = "";
                         for (int r = 0; r < runs; r++) {
                             long f0 = System.nanoTime();
                             engine.logitsAt(model, ids, t - 1);
-                            fwd = Math.min(fwd, (System.nanoTime() - f0) / 1e9);
+                            fwds[r] = (System.nanoTime() - f0) / 1e9;
                             resetPeak();
                             long a0 = System.nanoTime();
                             Attribution a = engine.attribute(model, new AttributionRequest(ids, t - 1, 11, 13,
@@ -90,13 +92,20 @@ class SizeLadderBench {
                             double total = (System.nanoTime() - a0) / 1e9;
                             peak = Math.max(peak, peakGb());
                             double f = a.timingsMs().getOrDefault("faithfulness", 0.0) / 1e3;
-                            faith = Math.min(faith, f);
-                            attr = Math.min(attr, total - f);
+                            faiths[r] = f;
+                            attrs[r] = total - f;
                             diff = a.logitDiff();
+                            firstZeroed = a.faithfulness() == null ? "-" : a.faithfulness().topIndices()[0] + "/"
+                                    + a.faithfulness().randomIndices()[0];
+                            System.out.printf("run %d: forward %.2f s, attribution %.2f s, faithfulness %.2f s (%.2f x)%n",
+                                    r, fwds[r], attrs[r], faiths[r], faiths[r] / attrs[r]);
                         }
+                        double fwd = median(fwds);
+                        double attr = median(attrs);
+                        double faith = median(faiths);
                         String line = String.format("| %s | %.2fB | %.1f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f "
-                                + "| %.2f | %.3f |", name, shape.parameters() / 1e9, loadS, afterLoad, loadPeak, t, fwd,
-                                attr, faith, attr / fwd, peak, diff);
+                                + "| %.2f | %.2f | %s | %.3f |", name, shape.parameters() / 1e9, loadS, afterLoad,
+                                loadPeak, t, fwd, attr, faith, attr / fwd, faith / attr, peak, firstZeroed, diff);
                         lines.add(line);
                         print(List.of(line));
                     }
@@ -106,6 +115,13 @@ class SizeLadderBench {
         Path out = Path.of("target/size-ladder.txt");
         Files.createDirectories(out.getParent());
         Files.write(out, lines, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    /** The median of {@code xs} (the mean of the middle two for an even count). */
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static void print(List<String> lines) {

@@ -32,6 +32,21 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         GPT2
     }
 
+    /** Whether the q and k norms act per head over head_dim (Qwen3) rather than over the whole projection (OLMo). */
+    public boolean perHeadQkNorm() {
+        return family == Family.QWEN3;
+    }
+
+    /** Whether the norms are LayerNorms, each row centred first (GPT-2), rather than RMSNorms. */
+    public boolean centredNorm() {
+        return family == Family.GPT2;
+    }
+
+    /** Whether the MLP is one gelu_new projection (GPT-2) rather than a gated SwiGLU. */
+    public boolean geluMlp() {
+        return family == Family.GPT2;
+    }
+
     /** Reads and validates {@code dir/config.json}. */
     public static HfConfig read(Path dir) {
         Path file = dir.resolve("config.json");

@@ -98,7 +98,7 @@ class AttributionGraphTest {
     private static double[][] dense(GraphBuilder b, int k, int batch) {
         double[][] out = new double[T][];
         if (k % 2 == 1) {
-            return b.fullRows(k, allRows());
+            return FullRows.of(b, k, allRows());
         }
         for (int from = 0; from < T; from += batch) {
             int[] rs = Arrays.copyOfRange(allRows(), from, Math.min(T, from + batch));
@@ -274,7 +274,7 @@ class AttributionGraphTest {
             assertThat(windows).as("windows per layer").containsExactly(window > 0 ? new int[] {4, 4, 4,
                     type.equals("olmo3") ? 0 : 4} : new int[4]);
             for (int l = 0; l < 4; l++) {
-                assertThat(hm.transformer().edgeRowsClosedForm(l))
+                assertThat(hm.transformer().rows().edgeRowsClosedForm(l))
                         .as("%s layer %d takes the closed form", type, l).isTrue();
                 int win = windows[l];
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (win == 0 || i > j - win));
@@ -290,7 +290,7 @@ class AttributionGraphTest {
             java.util.function.BiPredicate<Integer, Integer> seen) {
         double[] closed = b.attentionRowsClosedForm(l, rs);
         double[] repeated = b.attentionRowsRepeated(l, rs);
-        double[][] definition = b.fullRows(2 * l, rs);
+        double[][] definition = FullRows.of(b, 2 * l, rs);
         // the edges from other positions on their own scale: the own position's residual can dwarf them (under
         // gradient×input the norm's gradient leaves them ~ε/ms of it)
         double scale = maxAbs(repeated);
@@ -347,7 +347,7 @@ class AttributionGraphTest {
                 GraphBuilder b = globalOnly(m, request(Method.GRADXINPUT, softmax, 0, 5))) {
             var tr = HfLanguageModel.of(m).transformer();
             for (int l = 0; l < 3; l++) {
-                assertThat(tr.edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
+                assertThat(tr.rows().edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (window == 0 || i > j - window));
             }
         }
@@ -368,9 +368,9 @@ class AttributionGraphTest {
                 GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
             var tr = dev.faultline.engine.model.HfLanguageModel.of(m).transformer();
             for (int l = 0; l < 3; l++) {
-                assertThat(tr.attentionHasConstantTerms(l)).as("%s layer %d has biases", type, l).isTrue();
-                assertThat(tr.edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
-                assertThat(tr.edgeRowsClosedForm(l)).as("gradient×input takes it too").isTrue();
+                assertThat(tr.rows().attentionHasConstantTerms(l)).as("%s layer %d has biases", type, l).isTrue();
+                assertThat(tr.rows().edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
+                assertThat(tr.rows().edgeRowsClosedForm(l)).as("gradient×input takes it too").isTrue();
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j);
             }
         }
@@ -394,7 +394,7 @@ class AttributionGraphTest {
                 }
                 double[][] definition = new double[T][];
                 for (int j = 0; j < T; j++) {
-                    definition[j] = b.fullRows(k, new int[] {j})[0];
+                    definition[j] = FullRows.of(b, k, new int[] {j})[0];
                 }
                 double scale = 0;
                 for (double[] row : definition) {
@@ -410,7 +410,7 @@ class AttributionGraphTest {
                     }
                 }
                 // the plain definition batch-packed too (full block, copies seeded with G_b)
-                double[][] fullPacked = b.fullRows(k, allRows());
+                double[][] fullPacked = FullRows.of(b, k, allRows());
                 for (int j = 0; j < T; j++) {
                     for (int i = 0; i < T; i++) {
                         assertThat(fullPacked[j][i]).isCloseTo(definition[j][i], offset(1e-12 * scale));

@@ -77,8 +77,8 @@ class GoldenGraphTest {
             int position = g.get("position").asInt(); // later rows see no gradient: zero either way
             int[] all = java.util.stream.IntStream.rangeClosed(0, position).toArray();
             for (int l = 0; l < layers; l++) {
-                assertThat(hm.transformer().edgeRowsClosedForm(l)).isTrue();
-                assertThat(hm.transformer().attentionHasConstantTerms(l)).as("%s has biases", model)
+                assertThat(hm.transformer().rows().edgeRowsClosedForm(l)).isTrue();
+                assertThat(hm.transformer().rows().attentionHasConstantTerms(l)).as("%s has biases", model)
                         .isEqualTo(!model.equals("tiny-llama-gqa"));
                 double[][] closed = new double[(all.length + 7) / 8][];
                 double[][] repeated = new double[closed.length][];
