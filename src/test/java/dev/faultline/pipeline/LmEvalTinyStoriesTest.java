@@ -2,6 +2,7 @@ package dev.faultline.pipeline;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,6 +18,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
 
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
@@ -34,8 +37,15 @@ import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
 import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.engine.Attribution;
+import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.AttributionRequest;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.engine.Method;
 import dev.faultline.engine.SharedFiles;
+import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.replay.ReplayCommand;
+import dev.faultline.tracking.TrackedFailure;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -60,8 +70,9 @@ import io.quarkus.test.junit.TestProfile;
  * <li>{@code /ui/models/tinystories-260k} and {@code GET /api/models/tinystories-260k/revisions} list the five
  * revisions in training order, learnt from these logs alone.</li>
  * </ul>
- * Failure tracking is limited to the first 10 failures per task (re-attributed at later revisions in the background,
- * which {@code CheckpointTrackingTest} covers) to keep the suite's time.
+ * The worker batches up to {@value #BATCH} jobs per pass, and the attributed failures' relevances equal one unbatched
+ * pass each. Failure tracking is limited to the first 2 failures per task (re-attributed at later revisions in the
+ * background, which {@code CheckpointTrackingTest} covers) to keep the suite's time.
  */
 @QuarkusTest
 @WithTestResource(LocalServicesResource.class)
@@ -72,13 +83,20 @@ class LmEvalTinyStoriesTest {
     static final String MODEL = "tinystories-260k";
     static final List<String> REVISIONS = List.of("main", "step0050", "step0100", "step0200", "step0380");
     static final ObjectMapper JSON = new ObjectMapper();
+    static final int BATCH = 8;
+
+    @Inject
+    AttributionEngine engine;
+    @Inject
+    ModelRegistry registry;
 
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("faultline.models.dir", SharedFiles.dir().resolve("models").toAbsolutePath().toString(),
+                    "faultline.attribution.batch-size", Integer.toString(BATCH),
                     "faultline.tracking.policy", "first",
-                    "faultline.tracking.max-per-benchmark", "10");
+                    "faultline.tracking.max-per-benchmark", "2");
         }
     }
 
@@ -91,6 +109,7 @@ class LmEvalTinyStoriesTest {
     static Map<String, Double> harnessAccuracy; // by revision + " " + task, from results_*.json
     static List<Path> files;
     static Map<String, List<AttributionResult>> byItem;
+    static long passesDuringReplay;
 
     @BeforeAll
     static void readLogs() throws Exception {
@@ -149,6 +168,7 @@ class LmEvalTinyStoriesTest {
         args.addAll(List.of("--format", "lm-eval", "--bootstrap", LocalServicesResource.bootstrapServers()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long passesBefore = engine.passes();
         int rc = ReplayCommand.run(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8), false, args.toArray(String[]::new));
         assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
@@ -161,6 +181,7 @@ class LmEvalTinyStoriesTest {
             byItem = topic.results.stream().filter(LmEvalTinyStoriesTest::mine)
                     .collect(Collectors.groupingBy(r -> r.model().revision() + " " + r.exampleId()));
         }
+        passesDuringReplay = engine.passes() - passesBefore;
         assertThat(byItem.keySet()).containsExactlyInAnyOrderElementsOf(samples.keySet());
         byItem.forEach((item, rs) -> assertThat(rs).as(item).hasSize(1));
         assertThat(byItem.values().stream().map(rs -> rs.get(0).eventId()).distinct()).hasSize(samples.size());
@@ -262,6 +283,47 @@ class LmEvalTinyStoriesTest {
         });
         assertThat(names).containsExactlyElementsOf(REVISIONS);
         assertThat(steps).containsExactly("-", "50", "100", "200", "380");
+    }
+
+    /**
+     * The worker ran with batches of up to {@value #BATCH} jobs: fewer engine passes than attributions (a batch counts
+     * once; the few re-attributions of tracked failures count too), and every attributed failure's relevances and Δℓ
+     * equal one unbatched pass over the same ids within 1e-4 of the largest |relevance| (float32).
+     */
+    @Test
+    @Order(5)
+    void batchedAttributionsEqualOnePassEach() {
+        List<AttributionResult> attributed = results().stream()
+                .filter(r -> r.status() == AttributionStatus.ATTRIBUTED).toList();
+        assertThat(attributed).hasSizeGreaterThan(100);
+        assertThat(passesDuringReplay).as(attributed.size() + " attributions").isLessThan(attributed.size());
+        engine.batchUpTo(1); // one pass per call, as a worker with batch-size 1 runs them
+        try {
+            for (String rev : REVISIONS) {
+                LanguageModel model = registry.acquire(MODEL, rev);
+                for (AttributionResult r : attributed) {
+                    if (!r.model().revision().equals(rev)) {
+                        continue;
+                    }
+                    TrackedFailure f = TrackedFailure.of(r);
+                    Attribution one = engine.attribute(model, new AttributionRequest(f.inputIds(), f.position(),
+                            f.wrong(), f.contrast(), Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 1));
+                    double max = 0;
+                    for (double v : one.inputRelevance()) {
+                        max = Math.max(max, Math.abs(v));
+                    }
+                    assertThat(r.tokens()).as(r.eventId()).hasSize(one.inputRelevance().length);
+                    for (int i = 0; i < one.inputRelevance().length; i++) {
+                        assertThat(r.tokens().get(i).relevance()).as(r.eventId() + " token " + i)
+                                .isCloseTo(one.inputRelevance()[i], within(1e-4 * max));
+                    }
+                    assertThat(r.target().logitDiff()).as(r.eventId())
+                            .isCloseTo(one.logitDiff(), within(1e-4 * Math.max(1, Math.abs(one.logitDiff()))));
+                }
+            }
+        } finally {
+            engine.batchUpTo(BATCH);
+        }
     }
 
     static Document html(String path) {
