@@ -71,10 +71,10 @@ public interface AttributionConfig {
     /**
      * Jobs of one model and rules a worker attributes in one padded pass when they are queued together (the engine's
      * {@code attributeBatch}: the same results as one pass each). 1 = one pass per job. Batches stay within
-     * {@link #maxPassBytes()}. The worker then prepares up to this many jobs at once (contrast search, cache look-up),
-     * so that their attributions meet in the engine's queue.
+     * {@link #maxPassBytes()}, so long inputs make smaller batches (down to one). The worker then prepares up to this
+     * many jobs at once (contrast search, cache look-up), so that their attributions meet in the engine's queue.
      */
-    @WithDefault("1")
+    @WithDefault("8")
     int batchSize();
 
     /**

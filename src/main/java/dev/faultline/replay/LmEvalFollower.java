@@ -33,6 +33,8 @@ final class LmEvalFollower {
     static final String STATE_FILE = ".faultline-replay-published";
 
     private static final Pattern SAMPLES = Pattern.compile("^samples_.+\\.jsonl$");
+    /** The harness's time stamp at the end of a samples file name ({@code _2026-12-07T09-42-24.912893.jsonl}). */
+    private static final Pattern TIME_STAMP = Pattern.compile("_(\\d{4}-\\d{2}-\\d{2}T[\\d\\-.:]+)\\.jsonl?$");
     private static final Pattern STEP = Pattern.compile("(?i)(?:^|[^a-z])step[-_]?(\\d+)");
 
     private final Path dir;
@@ -116,20 +118,34 @@ final class LmEvalFollower {
         }
     }
 
+    /** The checkpoint a samples file belongs to: {@link #checkpointBeside(Path, ObjectMapper)}. */
+    Checkpoint checkpointOf(Path samplesFile) {
+        return checkpointBeside(samplesFile, json);
+    }
+
     /**
      * The checkpoint a samples file belongs to, from the {@code results_*.json} beside it when there is one:
      * {@code model_args} {@code pretrained} (its last path part, the revision folder dropped) and {@code revision},
-     * else {@code model_name}; the training step read from the revision ({@code step0050} → 50). Fields it cannot
-     * tell are null.
+     * else {@code model_name}; the training step read from the revision ({@code step0050} → 50). The harness gives a
+     * run's samples and results files the same time stamp, and a sweep over a hub model's revisions writes every run
+     * into one folder, so the results file of the samples file's own run is read first; without one, the newest.
+     * Fields it cannot tell are null.
      */
-    Checkpoint checkpointOf(Path samplesFile) {
-        Path folder = samplesFile.getParent();
+    static Checkpoint checkpointBeside(Path samplesFile, ObjectMapper json) {
+        Path folder = samplesFile.toAbsolutePath().getParent();
         List<Path> results;
         try (Stream<Path> files = Files.list(folder)) {
-            results = files.filter(p -> p.getFileName().toString().matches("^results_.+\\.json$"))
-                    .sorted(Comparator.comparing(Path::toString).reversed()).toList();
+            results = new ArrayList<>(files.filter(p -> p.getFileName().toString().matches("^results_.+\\.json$"))
+                    .sorted(Comparator.comparing(Path::toString).reversed()).toList());
         } catch (IOException e) {
             return new Checkpoint(null, null, null);
+        }
+        Matcher stamp = TIME_STAMP.matcher(samplesFile.getFileName().toString());
+        if (stamp.find()) {
+            Path own = folder.resolve("results_" + stamp.group(1) + ".json");
+            if (results.remove(own)) {
+                results.add(0, own);
+            }
         }
         for (Path r : results) {
             try {

@@ -69,11 +69,13 @@ public final class ReplayCommand implements Callable<Integer> {
     ReplayReader.Format format;
 
     @Option(names = "--model", paramLabel = "NAME", order = 11,
-            description = "Model name stamped on the events (v1: replaces the event's; lm-eval default: unknown).")
+            description = "Model name stamped on the events (v1: replaces the event's; lm-eval default: the "
+                    + "model_args of the results_*.json beside the log, else unknown).")
     String model;
 
     @Option(names = "--revision", paramLabel = "REV", order = 12,
-            description = "Model revision stamped on the events (v1: replaces the event's; lm-eval default: main).")
+            description = "Model revision stamped on the events (v1: replaces the event's; lm-eval default: the "
+                    + "log's model_args, else main).")
     String revision;
 
     @Option(names = "--step", paramLabel = "N", order = 13,
@@ -149,7 +151,8 @@ public final class ReplayCommand implements Callable<Integer> {
         int bad = 0;
         for (Path file : files) {
             try {
-                List<ReplayItem> list = reader.read(file, format, stamp);
+                List<ReplayItem> list = reader.read(file, format, format == ReplayReader.Format.LM_EVAL
+                        ? stampOf(file, json) : stamp);
                 items.put(file, list);
                 for (ReplayItem item : list) {
                     if (item.isBad()) {
@@ -295,6 +298,21 @@ public final class ReplayCommand implements Callable<Integer> {
             return Commands.FAILED;
         }
         return bad > 0 || refused > 0 ? Commands.FAILED : Commands.OK;
+    }
+
+    /**
+     * The stamp of one lm-eval file: {@code --model}, {@code --revision} and {@code --step} as given, and what they
+     * leave open from the log's own {@code model_args} (the {@code results_*.json} of its run, beside it), so that
+     * replaying a checkpoint sweep's folders stamps each log with its own revision.
+     */
+    private ReplayReader.Stamp stampOf(Path file, ObjectMapper json) {
+        LmEvalFollower.Checkpoint cp = model != null && revision != null && step != null
+                ? new LmEvalFollower.Checkpoint(null, null, null)
+                : LmEvalFollower.checkpointBeside(file, json);
+        String name = model != null ? model : cp.name();
+        String rev = revision != null ? revision : cp.revision();
+        Long st = step != null ? step : LmEvalFollower.stepOf(rev);
+        return new ReplayReader.Stamp(name, rev, runId, task, st);
     }
 
     private EventSink open(PrintStream out) {

@@ -87,6 +87,52 @@ class ReplayCommandTest {
         return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A revision sweep over a hub model: every run's files land in one folder ({@code pretrained} sanitized), told
+     * apart by the time stamp that a run's samples and results files share. Without flags each log is stamped with its
+     * own run's model_args; flags given win, and the log fills in only what they leave open.
+     */
+    @Test
+    void lmEvalFilesAreStampedWithTheirOwnRunsModelArgs(@TempDir Path dir) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("EleutherAI__pythia-70m"));
+        String good = CURRENT_GSM8K.lines().limit(2).reduce((a, b) -> a + "\n" + b).orElseThrow() + "\n";
+        String[] stamps = { "2026-11-01T10-00-00.000001", "2026-11-02T09-00-00.000002" };
+        String[] revisions = { "step1000", "step2000" };
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path samples = folder.resolve("samples_gsm8k_" + stamps[i] + ".jsonl");
+            Files.writeString(samples, good);
+            Files.writeString(folder.resolve("results_" + stamps[i] + ".json"), "{\"config\": {\"model_args\": "
+                    + "\"pretrained=EleutherAI/pythia-70m,revision=" + revisions[i] + ",dtype=float32\"}, "
+                    + "\"model_name\": \"EleutherAI/pythia-70m\"}");
+            files.add(samples.toString());
+        }
+        List<String> args = new ArrayList<>(files);
+        args.addAll(List.of("--dry-run", "--format", "lm-eval"));
+        Run own = replay(args.toArray(String[]::new));
+        assertThat(own.exitCode()).as(own.err()).isZero();
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : own.out().split("\n")) {
+            events.add(JSON.readTree(line));
+        }
+        assertThat(events).extracting(e -> e.get("model").get("name").asText() + "@"
+                + e.get("model").get("revision").asText() + "#" + e.get("model").get("step").asLong())
+                .containsExactly("pythia-70m@step1000#1000", "pythia-70m@step1000#1000", "pythia-70m@step2000#2000",
+                        "pythia-70m@step2000#2000");
+        assertThat(events.get(0).get("run_id").asText()).isEqualTo("pythia-70m/step1000/gsm8k");
+
+        args.addAll(List.of("--model", "my-pythia"));
+        Run named = replay(args.toArray(String[]::new));
+        assertThat(named.out().lines().map(l -> {
+            try {
+                JsonNode m = JSON.readTree(l).get("model");
+                return m.get("name").asText() + "@" + m.get("revision").asText();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).distinct()).containsExactly("my-pythia@step1000", "my-pythia@step2000");
+    }
+
     @Test
     void lmEvalFilePostedToTheServiceGivesOneEventPerDocAndFilterAndSkipsBadLines(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("samples_gsm8k_2026-11-01T10-00-00.000001.jsonl");
