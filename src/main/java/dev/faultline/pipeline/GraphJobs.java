@@ -240,6 +240,7 @@ public class GraphJobs {
     private void run(String eventId, AttributionResult r, GraphRequest request, String key) {
         double nt = request.nodeThreshold();
         double em = request.edgeMass();
+        jobs.put(eventId, new Status(eventId, "running", "starting", 0, nt, em, null));
         try {
             LanguageModel model = registry.acquire(r.model().name(), r.model().revision());
             putStatus(new Status(eventId, "running", "running", 0, nt, em, null));
