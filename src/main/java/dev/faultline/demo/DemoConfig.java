@@ -1,5 +1,7 @@
 package dev.faultline.demo;
 
+import java.util.Optional;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -46,7 +48,7 @@ public interface DemoConfig {
      * Whether {@code /api/demo/runs} exists (404 otherwise). Unset: in the default local run (embedded Kafka) or when
      * {@code faultline.demo.enabled}; never against an external cluster by default.
      */
-    java.util.Optional<Boolean> endpoints();
+    Optional<Boolean> endpoints();
 
     /** Most demo runs queued or running at once; one more is refused with 429. */
     @WithDefault("2")

@@ -6,7 +6,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -78,7 +80,7 @@ public class DemoRuns {
         volatile String error;
         volatile boolean cancelled;
         /** Counted down by a cancel: wakes the run from its wait between events. */
-        final java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch stop = new CountDownLatch(1);
 
         Progress(String runId, int count, double rate, long seed) {
             this.runId = runId;
@@ -128,7 +130,7 @@ public class DemoRuns {
     }
 
     /** The rule of {@link #endpointsOn()}: the explicit setting, else the embedded broker or the demo on. */
-    public static boolean endpointsOn(java.util.Optional<Boolean> endpoints, boolean embeddedKafka, boolean demoOn) {
+    public static boolean endpointsOn(Optional<Boolean> endpoints, boolean embeddedKafka, boolean demoOn) {
         return endpoints.orElse(embeddedKafka || demoOn);
     }
 
@@ -182,10 +184,10 @@ public class DemoRuns {
      * @return the run, or empty when this process has no such run
      * @throws IllegalStateException when the run has already ended
      */
-    public java.util.Optional<DemoRun> cancel(String runId) {
+    public Optional<DemoRun> cancel(String runId) {
         Progress p = runs.get(runId);
         if (p == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         synchronized (runs) {
             if (!p.cancelled && !active(p)) {
@@ -197,7 +199,7 @@ public class DemoRuns {
                 p.state = "cancelled";
             }
         }
-        return java.util.Optional.of(view(p));
+        return Optional.of(view(p));
     }
 
     private static boolean active(Progress p) {

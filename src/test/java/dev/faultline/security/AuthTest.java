@@ -43,10 +43,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.api.ui.UiResults;
 import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.EvalOutput;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.pipeline.GraphJobs;
 import dev.faultline.pipeline.ResultPublisher;
+import dev.faultline.replay.HttpEventSink;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -232,10 +234,25 @@ class AuthTest {
     }
 
     @Test
+    void replayPostsWithTheTokenItIsGiven() throws Exception {
+        String json = EVENT.replace("auth-1", "auth-replay-1");
+        EvalOutput event = new ObjectMapper().readValue(json, EvalOutput.class);
+        HttpEventSink withToken = new HttpEventSink(root.toString(), token(Access.PRODUCER));
+        withToken.send(event, json);
+        assertThat(withToken.failures().count()).as(String.valueOf(withToken.failures().firstReason())).isZero();
+        HttpEventSink without = new HttpEventSink(root.toString(), null);
+        without.send(event, json);
+        assertThat(without.failures().count()).isEqualTo(1);
+        assertThat(without.failures().firstReason()).contains("HTTP 401");
+    }
+
+    @Test
     void healthMetricsAndTheApiDescriptionStayOpen() {
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/metrics").then().statusCode(200);
-        given().get("/q/openapi?format=json").then().statusCode(200);
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("components.securitySchemes.SecurityScheme.type", equalTo("http"))
+                .body("components.securitySchemes.SecurityScheme.scheme", equalTo("bearer"));
     }
 
     @Test
