@@ -7,11 +7,22 @@ public final class ApiException extends RuntimeException {
 
     private final Response.Status status;
     private final transient Object detail;
+    private final Integer retryAfterSeconds;
 
     public ApiException(Response.Status status, String message, Object detail) {
+        this(status, message, detail, null);
+    }
+
+    private ApiException(Response.Status status, String message, Object detail, Integer retryAfterSeconds) {
         super(message, null, false, false);
         this.status = status;
         this.detail = detail;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 429: a quota is full; {@code Retry-After} says when a slot is expected to free. */
+    public static ApiException tooManyRequests(String message, int retryAfterSeconds) {
+        return new ApiException(Response.Status.TOO_MANY_REQUESTS, message, null, Math.max(1, retryAfterSeconds));
     }
 
     public static ApiException notFound(String message) {
@@ -24,6 +35,11 @@ public final class ApiException extends RuntimeException {
 
     public Response.Status status() {
         return status;
+    }
+
+    /** Seconds for the {@code Retry-After} header, or null for none. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** The body: the message, and the resource's state where there is one. */

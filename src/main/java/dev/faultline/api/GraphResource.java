@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.Map;
 
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -21,12 +22,16 @@ import dev.faultline.pipeline.GraphJobs;
 /**
  * Attribution graphs of attributed events: {@code POST /api/attributions/{event_id}/graph} starts a job
  * (202 with its status), {@code GET .../graph/status} reports progress, {@code GET .../graph} returns the graph (404
- * with the status until it is done). On a pod with {@code faultline.role=triage} the POST forwards the job to the
+ * with the status until it is done), {@code DELETE .../graph} cancels a job still queued. At most
+ * {@code faultline.graph.max-queued} jobs wait: one more is answered 429 with {@code Retry-After}. On a pod with {@code faultline.role=triage} the POST forwards the job to the
  * workers (same answer, {@code phase} {@code forwarded}); the status and graph GETs answer from Redis on any pod.
  */
 @Path("/api/attributions")
 @Produces(MediaType.APPLICATION_JSON)
 public class GraphResource {
+
+    /** Seconds a client should wait after a 429 before starting a graph again (a small graph takes about that). */
+    static final int RETRY_AFTER_SECONDS = 10;
 
     @Inject
     GraphJobs jobs;
@@ -41,11 +46,28 @@ public class GraphResource {
             return RestResponse.ResponseBuilder.accepted(s)
                     .location(URI.create("/api/attributions/" + eventId + "/graph/status")).build();
         } catch (GraphJobs.Refused e) {
-            throw new ApiException(e.notFound() ? Response.Status.NOT_FOUND : Response.Status.CONFLICT, e.getMessage(),
-                    null);
+            throw refused(e);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
+    }
+
+    @DELETE
+    @Path("/{eventId: .+}/graph")
+    public RestResponse<GraphJobs.Status> cancel(@PathParam("eventId") String eventId) {
+        try {
+            return RestResponse.ok(jobs.cancel(eventId));
+        } catch (GraphJobs.Refused e) {
+            throw refused(e);
+        }
+    }
+
+    private static ApiException refused(GraphJobs.Refused e) {
+        return switch (e.reason()) {
+            case NOT_FOUND -> ApiException.notFound(e.getMessage());
+            case CONFLICT -> new ApiException(Response.Status.CONFLICT, e.getMessage(), null);
+            case QUEUE_FULL -> ApiException.tooManyRequests(e.getMessage(), RETRY_AFTER_SECONDS);
+        };
     }
 
     @GET

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import dev.faultline.config.RoleChannels;
 import dev.faultline.embedded.LocalServices;
+import dev.faultline.security.LocalBinding;
 import io.quarkus.runtime.Application;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -42,6 +43,9 @@ public class FaultlineMain {
             // system properties (ordinal 400) win over application.properties
             System.setProperty(e.getKey(), e.getValue());
         }
+        // the open default run (embedded broker) listens on the loopback interface only, unless a host is configured
+        LocalBinding.host(System::getenv, System::getProperty, local.kafkaBootstrapServers() != null)
+                .ifPresent(h -> System.setProperty(LocalBinding.HOST_PROPERTY, h));
         if (local.startedAnything()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAfterQuarkus(local), "faultline-embedded-stop"));
             System.out.println("Faultline embedded services: Kafka "

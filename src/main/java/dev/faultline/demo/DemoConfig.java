@@ -1,5 +1,7 @@
 package dev.faultline.demo;
 
+import java.util.Optional;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -41,6 +43,24 @@ public interface DemoConfig {
     /** Seed of the held-out problems of the first run (later runs of a loop add 1 each). */
     @WithDefault("1000004")
     long seed();
+
+    /**
+     * Whether {@code /api/demo/runs} exists (404 otherwise). Unset: in the default local run (embedded Kafka) or when
+     * {@code faultline.demo.enabled}; never against an external cluster by default.
+     */
+    Optional<Boolean> endpoints();
+
+    /** Most demo runs queued or running at once; one more is refused with 429. */
+    @WithDefault("2")
+    int maxRuns();
+
+    /** Largest {@code count} of one run. */
+    @WithDefault("10000")
+    int maxCount();
+
+    /** Largest {@code rate} of one run, events/s. */
+    @WithDefault("200")
+    double maxRate();
 
     /** Answers generated ahead of publishing (small: the engine serialises passes with the attributions). */
     @WithDefault("8")

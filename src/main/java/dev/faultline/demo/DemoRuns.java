@@ -6,7 +6,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,7 +38,9 @@ import io.quarkus.runtime.StartupEvent;
  * Demo runs: the demo model (from the model registry) answers held-out problems of {@link AdditionSuite} greedily
  * through the engine, a few at a time, and each answer is published to {@code eval.outputs} as a v1 event at a steady
  * rate, so it flows through the real pipeline. Runs execute one after another on their own thread; the startup hook
- * starts one when {@code faultline.demo.enabled}, {@code POST /api/demo/runs} starts one on demand.
+ * starts one when {@code faultline.demo.enabled}, {@code POST /api/demo/runs} starts one on demand. At most
+ * {@code faultline.demo.max-runs} are queued or running at once ({@link Full} beyond), with count and rate capped;
+ * a queued or running run can be cancelled.
  */
 @ApplicationScoped
 public class DemoRuns {
@@ -45,12 +49,24 @@ public class DemoRuns {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
             .withZone(ZoneOffset.UTC);
     private static final int MAX_NEW_TOKENS = 8;
-    private static final int MAX_COUNT = 100_000;
-    private static final double MAX_RATE = 1000;
 
     /** A demo run and how far it got. */
     public record DemoRun(@JsonProperty("run_id") String runId, String model, String revision, int count, double rate,
             long seed, int published, int incorrect, String state, String error) {
+    }
+
+    /** The demo quota is full: {@code retryAfterSeconds} estimates when the running run ends. */
+    public static final class Full extends RuntimeException {
+        private final int retryAfterSeconds;
+
+        Full(String message, int retryAfterSeconds) {
+            super(message, null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public int retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
     }
 
     private static final class Progress {
@@ -62,6 +78,9 @@ public class DemoRuns {
         final AtomicInteger incorrect = new AtomicInteger();
         volatile String state = "queued";
         volatile String error;
+        volatile boolean cancelled;
+        /** Counted down by a cancel: wakes the run from its wait between events. */
+        final CountDownLatch stop = new CountDownLatch(1);
 
         Progress(String runId, int count, double rate, long seed) {
             this.runId = runId;
@@ -105,18 +124,41 @@ public class DemoRuns {
         }
     }
 
+    /** Whether {@code /api/demo/runs} exists: set explicitly, else in the default local run or with the demo on. */
+    public boolean endpointsOn() {
+        return endpointsOn(config.endpoints(), embedded.kafka(), config.enabled());
+    }
+
+    /** The rule of {@link #endpointsOn()}: the explicit setting, else the embedded broker or the demo on. */
+    public static boolean endpointsOn(Optional<Boolean> endpoints, boolean embeddedKafka, boolean demoOn) {
+        return endpoints.orElse(embeddedKafka || demoOn);
+    }
+
     /**
      * Queues a demo run of {@code count} events at {@code rate} events/s on the seed's held-out problems.
      *
      * @throws IllegalArgumentException when count or rate is out of range
+     * @throws Full when {@code faultline.demo.max-runs} runs are already queued or running
      */
     public DemoRun start(int count, double rate, long seed, boolean loop) {
-        if (count < 1 || count > MAX_COUNT) {
-            throw new IllegalArgumentException("count must be in 1.." + MAX_COUNT + ", got " + count);
+        if (count < 1 || count > config.maxCount()) {
+            throw new IllegalArgumentException("count must be in 1.." + config.maxCount() + ", got " + count);
         }
-        if (!(rate > 0) || rate > MAX_RATE) {
-            throw new IllegalArgumentException("rate must be > 0 and <= " + MAX_RATE + " events/s, got " + rate);
+        if (!(rate > 0) || rate > config.maxRate()) {
+            throw new IllegalArgumentException("rate must be > 0 and <= " + config.maxRate() + " events/s, got " + rate);
         }
+        synchronized (runs) {
+            List<Progress> active = runs.values().stream().filter(DemoRuns::active).toList();
+            if (active.size() >= config.maxRuns()) {
+                throw new Full(active.size() + " demo runs are queued or running (faultline.demo.max-runs="
+                        + config.maxRuns() + "): wait for one to end or cancel one (DELETE /api/demo/runs/{run_id})",
+                        secondsToFreeSlot(active));
+            }
+            return submit(count, rate, seed, loop);
+        }
+    }
+
+    private DemoRun submit(int count, double rate, long seed, boolean loop) {
         String runId = config.model() + "/" + config.revision() + "/addition-" + STAMP.format(Instant.now())
                 + (started.incrementAndGet() > 1 ? "-" + started.get() : "");
         Progress p = new Progress(runId, count, rate, seed);
@@ -124,8 +166,8 @@ public class DemoRuns {
         try {
             executor.submit(() -> {
                 run(p);
-                if (loop && !stopping && p.error == null) {
-                    start(count, rate, seed + 1, true);
+                if (loop && !stopping && !p.cancelled && p.error == null) {
+                    submit(count, rate, seed + 1, true);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -133,6 +175,41 @@ public class DemoRuns {
             throw new IllegalStateException("the demo producer is shut down");
         }
         return view(p);
+    }
+
+    /**
+     * Cancels a queued or running run (a running one stops before its next event); a run already cancelled is
+     * answered as it is.
+     *
+     * @return the run, or empty when this process has no such run
+     * @throws IllegalStateException when the run has already ended
+     */
+    public Optional<DemoRun> cancel(String runId) {
+        Progress p = runs.get(runId);
+        if (p == null) {
+            return Optional.empty();
+        }
+        synchronized (runs) {
+            if (!p.cancelled && !active(p)) {
+                throw new IllegalStateException("demo run " + runId + " has already ended (" + p.state + ")");
+            }
+            p.cancelled = true;
+            p.stop.countDown();
+            if (p.state.equals("queued")) {
+                p.state = "cancelled";
+            }
+        }
+        return Optional.of(view(p));
+    }
+
+    private static boolean active(Progress p) {
+        return !p.cancelled && (p.state.equals("queued") || p.state.equals("running"));
+    }
+
+    /** Seconds until the running run is expected to have published its last event (queued runs wait behind it). */
+    private static int secondsToFreeSlot(List<Progress> active) {
+        return (int) Math.min(3600, Math.max(1, Math.ceil(active.stream().filter(p -> p.state.equals("running"))
+                .mapToDouble(p -> (p.count - p.published.get()) / p.rate).min().orElse(5))));
     }
 
     /** Every demo run of this process, oldest first. */
@@ -148,12 +225,18 @@ public class DemoRuns {
 
     private static DemoRun view(Progress p) {
         String[] parts = p.runId.split("/");
+        String state = p.cancelled && p.state.equals("running") ? "cancelling" : p.state;
         return new DemoRun(p.runId, parts[0], parts[1], p.count, p.rate, p.seed, p.published.get(), p.incorrect.get(),
-                p.state, p.error);
+                state, p.error);
     }
 
     private void run(Progress p) {
-        p.state = "running";
+        synchronized (runs) {
+            if (p.cancelled) {
+                return;
+            }
+            p.state = "running";
+        }
         try {
             LanguageModel model = registry.acquire(config.model(), config.revision());
             List<AdditionProblem> problems = new AdditionSuite(2, 6).sample(p.seed, p.count, AdditionSuite.Split.HELD_OUT);
@@ -161,16 +244,19 @@ public class DemoRuns {
             long periodNanos = (long) (1e9 / p.rate);
             long next = System.nanoTime();
             int batch = Math.max(1, config.batch());
-            for (int from = 0; from < problems.size() && !stopping; from += batch) {
+            for (int from = 0; from < problems.size() && !stopping && !p.cancelled; from += batch) {
                 List<AdditionProblem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
                 Map<AdditionProblem, String> answers = new LinkedHashMap<>();
                 for (AdditionProblem problem : chunk) {
                     answers.put(problem, answer(model, problem.prompt()));
                 }
                 for (Map.Entry<AdditionProblem, String> e : answers.entrySet()) {
+                    if (p.cancelled) {
+                        break;
+                    }
                     long wait = next - System.nanoTime();
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.sleep(wait);
+                    if (wait > 0 && p.stop.await(wait, TimeUnit.NANOSECONDS)) {
+                        break; // cancelled
                     }
                     next = Math.max(next + periodNanos, System.nanoTime() - periodNanos);
                     EvalOutput event = AdditionSuite.toEvent(e.getKey(), e.getValue(), p.runId, ref, Instant.now());
@@ -183,7 +269,7 @@ public class DemoRuns {
                     p.published.incrementAndGet();
                 }
             }
-            p.state = stopping ? "stopped" : "done";
+            p.state = stopping ? "stopped" : p.cancelled ? "cancelled" : "done";
             LOG.infof("Demo run %s: published %d events (%d wrong answers)", p.runId, p.published.get(), p.incorrect.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -55,6 +55,8 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
  * A process that runs no attributions ({@code faultline.role=triage}) forwards the job to the workers on
  * {@code attribution.requests} ({@link FleetRequests}); the job's status is kept in Redis at
  * {@code faultline:graph-status:<event_id>} (TTL of the result cache) as well, so any pod answers the status poll.
+ * At most {@code faultline.graph.max-queued} jobs wait in this process's queue ({@link Refused} beyond); a queued job
+ * can be cancelled.
  */
 @ApplicationScoped
 public class GraphJobs {
@@ -72,17 +74,31 @@ public class GraphJobs {
             String error) {
     }
 
-    /** Why a graph cannot be started: {@code notFound} (no result yet) or not attributed (another status). */
-    public static final class Refused extends RuntimeException {
-        private final boolean notFound;
+    /** Why a graph job is refused. */
+    public enum Reason {
+        /** No result for the event yet. */
+        NOT_FOUND,
+        /** The result has another status than ATTRIBUTED, or the job cannot be cancelled in its state. */
+        CONFLICT,
+        /** {@code faultline.graph.max-queued} jobs are waiting. */
+        QUEUE_FULL
+    }
 
-        Refused(String message, boolean notFound) {
+    /** A graph job refused: the {@link Reason} and a readable message. */
+    public static final class Refused extends RuntimeException {
+        private final Reason reason;
+
+        Refused(String message, Reason reason) {
             super(message);
-            this.notFound = notFound;
+            this.reason = reason;
+        }
+
+        public Reason reason() {
+            return reason;
         }
 
         public boolean notFound() {
-            return notFound;
+            return reason == Reason.NOT_FOUND;
         }
     }
 
@@ -101,12 +117,16 @@ public class GraphJobs {
     @Inject
     FleetRequests requests;
     @Inject
+    GraphConfig config;
+    @Inject
     @Channel(Channels.ATTRIBUTION_GRAPHS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
     MutinyEmitter<String> emitter;
 
     private final ValueCommands<String, String> redis;
     private final Map<String, Status> jobs = new ConcurrentHashMap<>();
+    /** Event ids of the jobs waiting in this process's queue (a job leaves it when it starts or is cancelled). */
+    private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "faultline-graph");
         t.setDaemon(true);
@@ -121,10 +141,10 @@ public class GraphJobs {
     /** Starts (or finds) the graph job of an attributed event. */
     public Status start(String eventId, double nodeThreshold, double edgeMass) {
         AttributionResult r = lookup.find(eventId).map(ResultLookup.Found::result)
-                .orElseThrow(() -> new Refused("no result for event '" + eventId + "' yet", true));
+                .orElseThrow(() -> new Refused("no result for event '" + eventId + "' yet", Reason.NOT_FOUND));
         if (r.status() != AttributionStatus.ATTRIBUTED || r.tokens() == null || r.target() == null) {
             throw new Refused("event '" + eventId + "' has status " + r.status() + ": only ATTRIBUTED results have a "
-                    + "graph", false);
+                    + "graph", Reason.CONFLICT);
         }
         GraphRequest request = request(r, nodeThreshold, edgeMass); // validates the thresholds
         String key = GRAPH_PREFIX + graphKey(r, nodeThreshold, edgeMass);
@@ -148,10 +168,46 @@ public class GraphJobs {
             requests.send(FleetRequest.graph(eventId, nodeThreshold, edgeMass)).toCompletableFuture().join();
             return forwarded;
         }
-        Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
-        jobs.put(eventId, queued);
-        runner.submit(() -> run(eventId, r, request, key));
-        return queued;
+        synchronized (waiting) {
+            if (waiting.size() >= config.maxQueued()) {
+                throw new Refused(waiting.size() + " graph jobs are queued (faultline.graph.max-queued="
+                        + config.maxQueued() + "): try again later", Reason.QUEUE_FULL);
+            }
+            Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
+            jobs.put(eventId, queued);
+            waiting.put(eventId, Boolean.TRUE);
+            runner.submit(() -> {
+                if (waiting.remove(eventId) != null) { // else cancelled while it waited
+                    run(eventId, r, request, key);
+                }
+            });
+            return queued;
+        }
+    }
+
+    /**
+     * Cancels a job waiting in this process's queue.
+     *
+     * @return the job's status, now {@code cancelled}
+     * @throws Refused NOT_FOUND when this process has no job for the event, CONFLICT when it is running, done or
+     *         forwarded to the workers
+     */
+    public Status cancel(String eventId) {
+        synchronized (waiting) {
+            Status current = jobs.get(eventId);
+            if (waiting.remove(eventId) == null) {
+                if (current == null) {
+                    throw new Refused("no graph job for event '" + eventId + "' in this process", Reason.NOT_FOUND);
+                }
+                throw new Refused("the graph job of event '" + eventId + "' is " + current.state()
+                        + ": only a queued job can be cancelled", Reason.CONFLICT);
+            }
+            Status cancelled = new Status(eventId, "cancelled", "cancelled", 0, current.nodeThreshold(),
+                    current.edgeMass(), null);
+            jobs.put(eventId, cancelled);
+            putStatus(cancelled);
+            return cancelled;
+        }
     }
 
     /**
@@ -183,6 +239,7 @@ public class GraphJobs {
     private void run(String eventId, AttributionResult r, GraphRequest request, String key) {
         double nt = request.nodeThreshold();
         double em = request.edgeMass();
+        jobs.put(eventId, new Status(eventId, "running", "starting", 0, nt, em, null));
         try {
             LanguageModel model = registry.acquire(r.model().name(), r.model().revision());
             putStatus(new Status(eventId, "running", "running", 0, nt, em, null));
@@ -204,6 +261,11 @@ public class GraphJobs {
             jobs.put(eventId, failed);
             putStatus(failed);
         }
+    }
+
+    /** Jobs waiting in this process's queue (not counting the one running). */
+    public int queued() {
+        return waiting.size();
     }
 
     /** The graph JSON of an event, once computed. */

@@ -9,15 +9,27 @@ import java.time.Duration;
 
 import dev.faultline.contract.EvalOutput;
 
-/** Posts each event to {@code <url>/api/events} of a running Faultline service, one request per event. */
+/**
+ * Posts each event to {@code <url>/api/events} of a running Faultline service, one request per event; with the
+ * bearer token of {@value #TOKEN_ENV} when set (a service that requires tokens wants the role {@code producer}).
+ */
 public final class HttpEventSink implements EventSink {
+
+    /** Environment variable of the bearer token (not an option: command lines are visible to other users). */
+    public static final String TOKEN_ENV = "FAULTLINE_TOKEN";
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI endpoint;
+    private final String token;
     private int failed;
     private String firstReason;
 
     public HttpEventSink(String url) {
+        this(url, System.getenv(TOKEN_ENV));
+    }
+
+    /** @param token bearer token sent with every event, or null/blank for none */
+    public HttpEventSink(String url, String token) {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         URI uri = URI.create(base + "/api/events");
         if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
@@ -25,12 +37,17 @@ public final class HttpEventSink implements EventSink {
             throw new IllegalArgumentException("--url must look like http://host:port, got " + url);
         }
         this.endpoint = uri;
+        this.token = token == null || token.isBlank() ? null : token.strip();
     }
 
     @Override
     public void send(EvalOutput event, String json) {
-        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpRequest request = b.build();
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {

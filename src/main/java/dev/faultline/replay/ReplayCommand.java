@@ -112,7 +112,8 @@ public final class ReplayCommand implements Callable<Integer> {
         String bootstrap;
 
         @Option(names = "--url", paramLabel = "http://host:port", order = 2,
-                description = "A running service: POST /api/events.")
+                description = "A running service: POST /api/events (with tokens on, the bearer token in "
+                        + "$FAULTLINE_TOKEN, role producer).")
         String url;
 
         @Option(names = "--dry-run", order = 3, description = "Print the events as JSON lines to standard output.")

@@ -27,7 +27,7 @@ import dev.faultline.pipeline.ResultPublisher;
  * Known results for the web-view tests, published as JSON on {@code attribution.results} with a plain Kafka producer,
  * so they reach the pages through the real read-model (RunIndex consumer, topic lookup).
  */
-final class UiResults {
+public final class UiResults {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final String SCRIPT = "<script>alert(1)</script>";
@@ -40,7 +40,7 @@ final class UiResults {
      * " <script>alert(1)</script>", " Tom", " had", " a", " ball", "." , "\n", " It", " belonged", " to", " Lily"
      * (answer); relevances have both signs, the special and first tokens carry large ones (attention sinks).
      */
-    static AttributionResult attributed(String eventId, String runId, String model, String revision, Long step) {
+    public static AttributionResult attributed(String eventId, String runId, String model, String revision, Long step) {
         String[] texts = { "<s>", "Once", " upon", " " + SCRIPT, " Tom", " had", " a", " ball", ".", "\n", " It",
                 " belonged", " to", " Lily" };
         double[] rel = { 5.0, 0.9, -0.2, 0.5, -1.0, 0.05, 0.0, 0.3, -0.1, 0.02, 0.1, -0.4, 0.6, 0.8 };
