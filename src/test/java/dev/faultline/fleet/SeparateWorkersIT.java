@@ -4,20 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,9 +18,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
+import dev.faultline.fleet.ServiceProcesses.Published;
 import dev.faultline.fleet.ServiceProcesses.Service;
 import dev.faultline.pipeline.JobKeys;
 
@@ -53,27 +46,13 @@ class SeparateWorkersIT {
     static void start() throws Exception {
         assertThat(ServiceProcesses.JAR).as("run after `package`").exists();
         fleet = ServiceProcesses.start(PARTITIONS);
-        Map<String, String> common = new LinkedHashMap<>();
-        common.put("faultline.models.dir", java.nio.file.Path.of("models").toAbsolutePath().toString());
-        common.put("faultline.attribution.job-shards", Integer.toString(PARTITIONS));
-        // the random wrong digits are seldom the model's own choice: attribute them all the same
-        common.put("faultline.attribution.min-logit-diff", "-1000");
-        common.put("faultline.tracking.enabled", "false");
-        common.put("faultline.demo.enabled", "false");
         // small JVMs, quick to start on a small machine
         List<String> jvm = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
         for (int i = 1; i <= 3; i++) {
-            Map<String, String> s = new LinkedHashMap<>(common);
-            s.put("faultline.role", "worker");
-            s.put("mp.messaging.incoming.attribution-jobs.client.id", "worker-" + i);
-            // a killed worker's partitions move on after 6 s (the broker's least session time-out), not 45 s
-            s.put("mp.messaging.incoming.attribution-jobs.session.timeout.ms", "6000");
-            s.put("mp.messaging.incoming.attribution-jobs.heartbeat.interval.ms", "1000");
-            workers.add(fleet.launch("worker-" + i, ServiceProcesses.JAR, jvm, s));
+            workers.add(fleet.launch("worker-" + i, ServiceProcesses.JAR, jvm,
+                    ServiceProcesses.workerSettings("worker-" + i, PARTITIONS)));
         }
-        Map<String, String> t = new LinkedHashMap<>(common);
-        t.put("faultline.role", "triage");
-        triage = fleet.launch("triage", ServiceProcesses.JAR, jvm, t);
+        triage = fleet.launch("triage", ServiceProcesses.JAR, jvm, ServiceProcesses.demoSettings("triage", PARTITIONS));
         List<Service> all = new ArrayList<>(workers);
         all.add(triage);
         fleet.awaitReady(all, Duration.ofMinutes(3));
@@ -89,43 +68,11 @@ class SeparateWorkersIT {
 
     /** Waits until {@code members} workers share all partitions of the jobs topic. */
     static void awaitGroup(int members) {
-        ServiceProcesses.awaitOrThrow(() -> {
-            Map<String, Set<Integer>> a = fleet.assignment(ServiceProcesses.WORKER_GROUP, JOBS);
-            Set<Integer> covered = a.values().stream().flatMap(Set::stream).collect(Collectors.toSet());
-            return a.size() == members && covered.size() == PARTITIONS && a.values().stream().noneMatch(Set::isEmpty);
-        }, Duration.ofSeconds(90), () -> "group " + fleet.assignment(ServiceProcesses.WORKER_GROUP, JOBS));
+        fleet.awaitGroup(ServiceProcesses.WORKER_GROUP, JOBS, members, PARTITIONS, Duration.ofSeconds(90));
     }
 
-    /** A result as read from the topic, with the broker record's timestamp. */
-    record Published(AttributionResult result, long timestamp) {
-    }
-
-    /** Every result of {@code runId} on the topic once each id has one, and 3 s more (a duplicate would follow). */
     static Map<String, List<Published>> results(String runId, Set<String> ids, Duration timeout) throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, fleet.bootstrapServers());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        Map<String, List<Published>> byEvent = new HashMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor("attribution.results", Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long settle = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, settle)) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    AttributionResult a = ServiceProcesses.JSON.readValue(r.value(), AttributionResult.class);
-                    if (runId.equals(a.runId())) {
-                        byEvent.computeIfAbsent(a.eventId(), k -> new ArrayList<>()).add(new Published(a, r.timestamp()));
-                    }
-                }
-                if (settle == Long.MAX_VALUE && byEvent.keySet().containsAll(ids)) {
-                    settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-                }
-            }
-        }
-        return byEvent;
+        return fleet.results(runId, ids, timeout);
     }
 
     static void assertOneResultEach(Map<String, List<Published>> byEvent, Set<String> ids) {

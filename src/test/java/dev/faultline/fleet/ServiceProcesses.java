@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +27,19 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
@@ -127,6 +134,44 @@ public final class ServiceProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * Settings of a service attributing the bundled demo model's failures: models from {@code models/}, jobs in
+     * {@code shards} shards, every wrong digit attributed (the random ones are seldom the model's own choice), no
+     * tracking and no demo run.
+     */
+    public static Map<String, String> demoSettings(String role, int shards) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("faultline.role", role);
+        s.put("faultline.models.dir", Path.of("models").toAbsolutePath().toString());
+        s.put("faultline.attribution.job-shards", Integer.toString(shards));
+        s.put("faultline.attribution.min-logit-diff", "-1000");
+        s.put("faultline.tracking.enabled", "false");
+        s.put("faultline.demo.enabled", "false");
+        return s;
+    }
+
+    /**
+     * {@link #demoSettings} of a worker whose jobs consumer has client id {@code clientId} (as the group lists it) and
+     * leaves the group 6 s after it stops heart-beating (the broker's least session time-out) rather than 45 s.
+     */
+    public static Map<String, String> workerSettings(String clientId, int shards) {
+        Map<String, String> s = demoSettings("worker", shards);
+        s.put("mp.messaging.incoming.attribution-jobs.client.id", clientId);
+        s.put("mp.messaging.incoming.attribution-jobs.session.timeout.ms", "6000");
+        s.put("mp.messaging.incoming.attribution-jobs.heartbeat.interval.ms", "1000");
+        return s;
+    }
+
+    /** Waits until {@code members} consumers of {@code group} share all {@code partitions} partitions of {@code topic}. */
+    public void awaitGroup(String group, String topic, int members, int partitions, Duration timeout) {
+        awaitOrThrow(() -> {
+            Map<String, Set<Integer>> a = assignment(group, topic);
+            Set<Integer> covered = new HashSet<>();
+            a.values().forEach(covered::addAll);
+            return a.size() == members && covered.size() == partitions && a.values().stream().noneMatch(Set::isEmpty);
+        }, timeout, () -> "group " + group + ": " + assignment(group, topic));
+    }
+
     /** Waits until every service answers {@code /q/health/ready} with 200, or throws naming the ones that do not. */
     public void awaitReady(List<Service> which, Duration timeout) {
         awaitOrThrow(() -> {
@@ -207,6 +252,41 @@ public final class ServiceProcesses implements AutoCloseable {
         } catch (Exception e) {
             return Map.of();
         }
+    }
+
+    /** A result as read from the topic, with its record's timestamp (the publishing producer's clock, ms). */
+    public record Published(AttributionResult result, long timestamp) {
+    }
+
+    /**
+     * Every result of {@code runId} on {@code attribution.results}, by event id, read from the beginning until each of
+     * {@code ids} has one and 3 s more (a duplicate would follow), or until {@code timeout}.
+     */
+    public Map<String, List<Published>> results(String runId, Set<String> ids, Duration timeout) throws IOException {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        Map<String, List<Published>> byEvent = new HashMap<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor("attribution.results", Duration.ofSeconds(10)).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long settle = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settle)) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    AttributionResult a = JSON.readValue(r.value(), AttributionResult.class);
+                    if (runId.equals(a.runId())) {
+                        byEvent.computeIfAbsent(a.eventId(), k -> new ArrayList<>()).add(new Published(a, r.timestamp()));
+                    }
+                }
+                if (settle == Long.MAX_VALUE && byEvent.keySet().containsAll(ids)) {
+                    settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                }
+            }
+        }
+        return byEvent;
     }
 
     /** Sends the events to {@code eval.outputs} keyed by run id, {@code perSecond} a second (0: at once). */
