@@ -25,6 +25,7 @@ import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
 import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequests;
+import dev.faultline.fleet.RequestsLag;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ModelUnavailableException;
 import io.micrometer.core.instrument.Counter;
@@ -70,12 +71,16 @@ public class FailureTracker {
     MeterRegistry meters;
     @Inject
     FleetRequests requests;
+    @Inject
+    RequestsLag requestsLag;
 
     private SetPolicy policy;
 
     void onStart(@Observes StartupEvent ev) {
-        Gauge.builder("faultline.retrack.queued", queue, RetrackQueue::backlog)
-                .description("Re-attribution jobs of tracked failures waiting or running").register(meters);
+        // the fleet's backlog, read from the broker (the same on every pod), not this pod's own queue
+        Gauge.builder("faultline.retrack.queued", requestsLag, RequestsLag::lag)
+                .description("Requests on attribution.requests (re-attributions, forwarded graph and track requests) "
+                        + "not yet done: the lag of the workers' group, the same on every pod").register(meters);
         if (!config.enabled()) {
             return;
         }
