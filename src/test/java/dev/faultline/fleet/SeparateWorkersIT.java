@@ -146,4 +146,15 @@ class SeparateWorkersIT {
         before.removeIf(id -> byEvent.get(id).get(0).timestamp() > killedAt);
         assertThat(before).as("worker-3 had published some of its partitions' results").isNotEmpty();
     }
+
+    @Test
+    @Order(3)
+    void theRequestsBacklogGaugeReadsTheWorkersGroupLagOnEveryPod() {
+        // nothing was sent to attribution.requests: every pod reads lag 0 from the broker (NaN: not read)
+        for (Service s : List.of(triage, workers.get(0))) {
+            ServiceProcesses.awaitOrThrow(() -> ServiceProcesses.sum(fleet.metrics(s), "faultline_retrack_queued") == 0,
+                    Duration.ofSeconds(60), () -> s.name() + ": " + fleet.metrics(s).lines()
+                            .filter(l -> l.startsWith("faultline_retrack_queued")).toList());
+        }
+    }
 }
