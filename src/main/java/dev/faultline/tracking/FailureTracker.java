@@ -19,6 +19,7 @@ import org.jboss.logging.Logger;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
+import dev.faultline.fleet.RequestsLag;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ModelUnavailableException;
 import io.micrometer.core.instrument.Counter;
@@ -59,12 +60,16 @@ public class FailureTracker {
     MeterRegistry meters;
     @Inject
     RetrackScheduler scheduler;
+    @Inject
+    RequestsLag requestsLag;
 
     private SetPolicy policy;
 
     void onStart(@Observes StartupEvent ev) {
-        Gauge.builder("faultline.retrack.queued", queue, RetrackQueue::backlog)
-                .description("Re-attribution jobs of tracked failures waiting or running").register(meters);
+        // the fleet's backlog, read from the broker (the same on every pod), not this pod's own queue
+        Gauge.builder("faultline.retrack.queued", requestsLag, RequestsLag::lag)
+                .description("Requests on attribution.requests (re-attributions, forwarded graph and track requests) "
+                        + "not yet done: the lag of the workers' group, the same on every pod").register(meters);
         if (!config.enabled()) {
             return;
         }
