@@ -46,6 +46,14 @@ public interface AttributionConfig {
     @WithDefault("10")
     int topRelevant();
 
+    /**
+     * Attempts at one event's attribution (counted in Redis before each runs, {@link JobAttempts}); a job delivered
+     * again after this many attempts that did not finish (the worker's JVM died) gets a FAILED result and goes to
+     * {@code attribution.jobs.dlq}.
+     */
+    @WithDefault("3")
+    int maxAttempts();
+
     /** Jobs a worker accepts ahead of the one running (the bounded queue in front of the engine). */
     @WithDefault("64")
     int queueCapacity();
