@@ -119,5 +119,12 @@ public interface FaultlineConfig {
         @WithDefault("normalized")
         @WithConverter(ConfigConverters.ScoringMethodConverter.class)
         ScoringMethod defaultMethod();
+
+        /**
+         * How long one {@code scoring.pattern} match may take (RE2 is linear in the output, but a long pattern on a
+         * long output is still slow); past it the event is UNSCORABLE with the reason. 0 turns the guard off.
+         */
+        @WithDefault("50ms")
+        java.time.Duration patternBudget();
     }
 }
