@@ -54,6 +54,12 @@ public interface AttributionConfig {
     @WithDefault("3")
     int maxAttempts();
 
+    /**
+     * Fault injection for the crash tests: the worker halts its JVM (exit 137, no shutdown hooks, as SIGKILL or the
+     * kernel's OOM killer would) when it is about to attribute the event with this id. Never set in production.
+     */
+    Optional<String> haltOnEvent();
+
     /** Jobs a worker accepts ahead of the one running (the bounded queue in front of the engine). */
     @WithDefault("64")
     int queueCapacity();

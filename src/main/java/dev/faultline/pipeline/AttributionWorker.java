@@ -62,12 +62,6 @@ public class AttributionWorker {
     JobAttempts attempts;
     @Inject
     JobDeadLetters deadLetters;
-    /**
-     * Fault injection for the crash tests: the worker halts its JVM (exit 137, no shutdown hooks, as SIGKILL or the
-     * kernel's OOM killer would) when it is about to attribute the event with this id. Never set in production.
-     */
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.fault-injection.halt-on-event")
-    java.util.Optional<String> haltOnEvent;
 
     private static final long CLAIM_POLL_MILLIS = 100;
 
@@ -262,7 +256,7 @@ public class AttributionWorker {
                 return new Claimed(JobProcessor.Outcome.computed(b.build(), null, null), owned.claim(), false,
                         attempt, reason);
             }
-            if (haltOnEvent.isPresent() && haltOnEvent.get().equals(eventId)) {
+            if (config.haltOnEvent().filter(eventId::equals).isPresent()) {
                 LOG.errorf("fault injection: halting the JVM at attempt %d on %s", attempt, eventId);
                 Runtime.getRuntime().halt(137);
             }
