@@ -9,7 +9,8 @@ RUNS=${2:-3}
 PORT=${BENCH_HTTP_PORT:-18080}
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q package -DskipTests
 LOG=$(mktemp)
-java -Dquarkus.http.port="$PORT" -jar target/quarkus-app/quarkus-run.jar >"$LOG" 2>&1 &
+# BENCH_JAVA_OPTS: extra service options, e.g. producer settings to compare
+java ${BENCH_JAVA_OPTS:-} -Dquarkus.http.port="$PORT" -jar target/quarkus-app/quarkus-run.jar >"$LOG" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -f "$LOG"' EXIT
 for _ in $(seq 1 120); do

@@ -72,6 +72,8 @@ public class EventResource {
     @APIResponse(responseCode = "202", description = "Published to eval.outputs; body {\"event_id\": ...}")
     @APIResponse(responseCode = "400", description = "Invalid JSON, schema violation or oversize field; body names the field")
     @APIResponse(responseCode = "503", description = "Kafka unreachable: not published; Retry-After says when to retry")
+    // on a worker thread: the schema check of a large event must not hold the HTTP event loop
+    @io.smallrye.common.annotation.Blocking
     public Uni<Response> submit(byte[] body) {
         EvalOutput event;
         try {

@@ -16,6 +16,8 @@ public final class Channels {
     public static final String ATTRIBUTION_JOBS_OUT = "attribution-jobs-out";
     /** Incoming {@code attribution.jobs}: the attribution worker (group {@code faultline-worker}). */
     public static final String ATTRIBUTION_JOBS_IN = "attribution-jobs";
+    /** Outgoing {@code attribution.jobs.dlq}: jobs the worker gave up on after their attempts. */
+    public static final String ATTRIBUTION_JOBS_DLQ = "attribution-jobs-dlq";
     /** Outgoing {@code attribution.results}. */
     public static final String ATTRIBUTION_RESULTS_OUT = "attribution-results-out";
     /** Incoming {@code attribution.results}: the run index (group {@code faultline-index}). */

@@ -12,6 +12,8 @@ public final class Topics {
     public static final String EVAL_OUTPUTS_DLQ = "eval.outputs.dlq";
     /** Attribution jobs from triage to the workers (key: model, revision and shard). */
     public static final String ATTRIBUTION_JOBS = "attribution.jobs";
+    /** Jobs given up after their attempts ran out (unchanged, reasons in the headers). */
+    public static final String ATTRIBUTION_JOBS_DLQ = "attribution.jobs.dlq";
     /** One result per incorrect event (compacted, key: event id). */
     public static final String ATTRIBUTION_RESULTS = "attribution.results";
     /** Attribution graphs asked for through the API (compacted). */

@@ -85,7 +85,7 @@ public interface FaultlineConfig {
         @WithDefault("64")
         int maxReferences();
 
-        /** Largest single reference in UTF-8 bytes. */
+        /** Largest single reference, {@code extracted_answer} and {@code error.contrast_text}, in UTF-8 bytes. */
         @WithDefault("65536")
         int maxReferenceBytes();
 
@@ -93,7 +93,10 @@ public interface FaultlineConfig {
         @WithDefault("262144")
         int maxTokenIds();
 
-        /** Most chat {@code messages}; their contents together are bounded by {@code max-prompt-bytes}. */
+        /**
+         * Most chat {@code messages}; their contents, reasoning and tool calls together are bounded by
+         * {@code max-prompt-bytes}, as is {@code chat_template_kwargs}.
+         */
         @WithDefault("1024")
         int maxMessages();
     }
@@ -116,5 +119,12 @@ public interface FaultlineConfig {
         @WithDefault("normalized")
         @WithConverter(ConfigConverters.ScoringMethodConverter.class)
         ScoringMethod defaultMethod();
+
+        /**
+         * How long one {@code scoring.pattern} match may take (RE2 is linear in the output, but a long pattern on a
+         * long output is still slow); past it the event is UNSCORABLE with the reason. 0 turns the guard off.
+         */
+        @WithDefault("50ms")
+        java.time.Duration patternBudget();
     }
 }

@@ -45,6 +45,13 @@ public class PipelineMetrics {
         }
     }
 
+    /** A job given up after its attempts ran out, sent to attribution.jobs.dlq. */
+    public void jobDeadLettered() {
+        Counter.builder("faultline.jobs.dead.lettered")
+                .description("Attribution jobs given up after faultline.attribution.max-attempts, sent to attribution.jobs.dlq")
+                .register(registry).increment();
+    }
+
     private Counter cacheCounter(String result) {
         return Counter.builder("faultline.cache.requests").description("Redis result-cache lookups by outcome")
                 .tag("result", result).register(registry);

@@ -46,6 +46,20 @@ public interface AttributionConfig {
     @WithDefault("10")
     int topRelevant();
 
+    /**
+     * Attempts at one event's attribution (counted in Redis before each runs, {@link JobAttempts}); a job delivered
+     * again after this many attempts that did not finish (the worker's JVM died) gets a FAILED result and goes to
+     * {@code attribution.jobs.dlq}.
+     */
+    @WithDefault("3")
+    int maxAttempts();
+
+    /**
+     * Fault injection for the crash tests: the worker halts its JVM (exit 137, no shutdown hooks, as SIGKILL or the
+     * kernel's OOM killer would) when it is about to attribute the event with this id. Never set in production.
+     */
+    Optional<String> haltOnEvent();
+
     /** Jobs a worker accepts ahead of the one running (the bounded queue in front of the engine). */
     @WithDefault("64")
     int queueCapacity();

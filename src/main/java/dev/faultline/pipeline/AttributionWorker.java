@@ -1,5 +1,6 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.channels.Topics;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -17,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionStatus;
+import dev.faultline.metrics.PipelineMetrics;
 import dev.faultline.store.ResultCache;
 
 /**
@@ -57,6 +59,12 @@ public class AttributionWorker {
     InputKeys inputKeys;
     @Inject
     dev.faultline.store.ResultTopicReader topic;
+    @Inject
+    JobAttempts attempts;
+    @Inject
+    JobDeadLetters deadLetters;
+    @Inject
+    PipelineMetrics metrics;
 
     private static final long CLAIM_POLL_MILLIS = 100;
 
@@ -106,7 +114,7 @@ public class AttributionWorker {
         // acknowledged (offset committable) only after its result is published and cached.
         return admit().thenRun(() -> {
             liveJobs.started();
-            attribute(job).handle((v, err) -> err).thenCompose(err -> {
+            attribute(job, Origin.of(record)).handle((v, err) -> err).thenCompose(err -> {
                 liveJobs.finished();
                 release();
                 if (err == null) {
@@ -124,6 +132,28 @@ public class AttributionWorker {
      * nothing to publish); only then may the job's offset be committed.
      */
     public CompletionStage<Void> attribute(AttributionJob job) {
+        return attribute(job, null);
+    }
+
+    /**
+     * The job's record, for the jobs DLQ: key, value, and where it was read. Null origin (a job handed over directly):
+     * the DLQ gets the job as JSON with no position.
+     */
+    public record Origin(String key, String value, String topic, int partition, long offset) {
+
+        static Origin of(Message<String> record) {
+            var meta = record.getMetadata(io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata.class)
+                    .orElse(null);
+            if (meta == null) {
+                return new Origin(null, record.getPayload(), Topics.ATTRIBUTION_JOBS, -1, -1);
+            }
+            return new Origin(meta.getKey() == null ? null : meta.getKey().toString(), record.getPayload(),
+                    meta.getTopic(), meta.getPartition(), meta.getOffset());
+        }
+    }
+
+    /** {@link #attribute(AttributionJob)} for a job read from {@code origin} (null: handed over directly). */
+    public CompletionStage<Void> attribute(AttributionJob job, Origin origin) {
         String eventId = job.event().eventId();
         ThreadPoolExecutor ex = executor();
         return CompletableFuture.supplyAsync(() -> claimAndRun(job), ex)
@@ -137,16 +167,28 @@ public class AttributionWorker {
                         return CompletableFuture.runAsync(() -> {
                             store(o.outcome());
                             claims.published(eventId);
+                            attempts.finished(eventId);
                             claims.release(eventId, o.claim());
                         }, cacheWriter);
                     }
-                    claims.publishing(eventId);
-                    return publisher.publish(o.outcome().result(), true)
+                    // a job given up on goes to the jobs DLQ before its FAILED result is published: a failure between
+                    // the two re-delivers the job, which then gets its one result (and a second DLQ record)
+                    CompletionStage<Void> dlq = o.givenUp() == null ? CompletableFuture.completedFuture(null)
+                            : toDlq(job, origin, o.attempt(), o.givenUp());
+                    return dlq.thenRun(() -> claims.publishing(eventId))
+                            .thenCompose(v -> publisher.publish(o.outcome().result(), true))
                             // not on ex: there it would wait behind every admitted job, and a crash
                             // meanwhile would leave published results uncached (re-published on restart)
                             .thenRunAsync(() -> {
-                                store(o.outcome());
+                                if (o.givenUp() != null) {
+                                    // FAILED results are not cached (a later delivery tries again), but this one is
+                                    // final: linked, so a re-delivery of the job publishes nothing
+                                    cache.storeDirect(o.outcome().result()).await().indefinitely();
+                                } else {
+                                    store(o.outcome());
+                                }
                                 claims.published(eventId);
+                                attempts.finished(eventId);
                                 claims.release(eventId, o.claim());
                             }, cacheWriter)
                             .whenComplete((v, err) -> {
@@ -157,8 +199,28 @@ public class AttributionWorker {
                 });
     }
 
-    /** What the engine's thread hands on: the outcome (null: nothing to do), the claim, and whether it is on the topic. */
-    private record Claimed(JobProcessor.Outcome outcome, String claim, boolean onTopic) {
+    /**
+     * What the engine's thread hands on: the outcome (null: nothing to do), the claim, whether it is on the topic, and
+     * for a job given up on, why ({@code givenUp}, null otherwise) at which attempt.
+     */
+    private record Claimed(JobProcessor.Outcome outcome, String claim, boolean onTopic, long attempt, String givenUp) {
+
+        Claimed(JobProcessor.Outcome outcome, String claim, boolean onTopic) {
+            this(outcome, claim, onTopic, 0, null);
+        }
+    }
+
+    private CompletionStage<Void> toDlq(AttributionJob job, Origin origin, long attempt, String reason) {
+        Origin o = origin;
+        if (o == null) {
+            try {
+                o = new Origin(null, json.writeValueAsString(job), Topics.ATTRIBUTION_JOBS, -1, -1);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        metrics.jobDeadLettered();
+        return deadLetters.send(o.key(), o.value(), attempt, reason, o.topic(), o.partition(), o.offset());
     }
 
     private Claimed claimAndRun(AttributionJob job) {
@@ -184,6 +246,22 @@ public class AttributionWorker {
                     return new Claimed(JobProcessor.Outcome.computed(found.get(), null, inputKeys.of(job.event())),
                             owned.claim(), true);
                 }
+            }
+            // counted before the attribution runs: an attempt that takes the JVM down is still counted
+            long attempt = attempts.start(eventId);
+            if (attempt > config.maxAttempts()) {
+                String reason = String.format(java.util.Locale.ROOT,
+                        "attribution attempt %d after %d that did not finish (worker crashed or was killed); "
+                                + "faultline.attribution.max-attempts is %d",
+                        attempt, attempt - 1, config.maxAttempts());
+                LOG.errorf("job %s given up: %s", eventId, reason);
+                ResultBuilder b = new ResultBuilder(job.event(), job.verdict(), AttributionStatus.FAILED, reason);
+                return new Claimed(JobProcessor.Outcome.computed(b.build(), null, null), owned.claim(), false,
+                        attempt, reason);
+            }
+            if (config.haltOnEvent().filter(eventId::equals).isPresent()) {
+                LOG.errorf("fault injection: halting the JVM at attempt %d on %s", attempt, eventId);
+                Runtime.getRuntime().halt(137);
             }
             return new Claimed(run(job), owned.claim(), false);
         } catch (RuntimeException e) {

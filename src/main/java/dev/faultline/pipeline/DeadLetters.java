@@ -17,7 +17,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
- * Writes unprocessable records to {@code eval.outputs.dlq} unchanged (same key and value) with why and where from in
+ * Writes unprocessable records to {@code eval.outputs.dlq} unchanged (same key and value, a null value included) with why and where from in
  * headers, named as SmallRye's own dead-letter strategy names them: {@value #REASON} (readable message),
  * {@value #REASON_CODE} (short code, the metric label), {@value #TOPIC}, {@value #PARTITION}, {@value #OFFSET}.
  */
@@ -52,7 +52,8 @@ public class DeadLetters {
         headers.add(OFFSET, utf8(Long.toString(offset)));
         LOG.debugf("DLQ %s-%d@%d: %s", topic, partition, offset, reason);
         metrics.deadLettered(reasonCode);
-        Message<byte[]> message = Message.of(value == null ? new byte[0] : value)
+        // a null value (a tombstone) stays null: the DLQ keeps the record as it was
+        Message<byte[]> message = Message.of(value)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build());
         return emitter.sendMessage(message).subscribeAsCompletionStage();
     }

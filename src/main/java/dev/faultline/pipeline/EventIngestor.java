@@ -19,7 +19,8 @@ import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 
 /**
- * Consumes {@code eval.outputs} in batches: validates each record, scores valid events and hands them to the
+ * Consumes {@code eval.outputs} in batches: validates each record, scores valid events (on its own thread, off the
+ * event loop) and hands them to the
  * {@link ScoredEventSink}; invalid records, and events the sink fails on, go to {@code eval.outputs.dlq}. The batch
  * is acknowledged only when every sink stage and every DLQ write has completed (throttled commits then move the
  * offsets), so nothing is dropped silently and one bad record never stops the consumer.
@@ -47,8 +48,30 @@ public class EventIngestor {
         this.metrics = metrics;
     }
 
+    /**
+     * Validation and scoring of a batch run here, not on the connector's Vert.x event loop: a large event's JSON
+     * Schema check or a slow (linear, budgeted) pattern must not hold the loop that also serves the consumer's polls.
+     * One thread: batches are handed over one at a time (the next after this one's stage completes), so
+     * per-partition order is kept, and a batch is acknowledged only once every result or DLQ write is done.
+     */
+    private final java.util.concurrent.ExecutorService scoring = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "faultline-triage-scoring");
+                t.setDaemon(true);
+                return t;
+            });
+
     @Incoming(Channels.EVAL_OUTPUTS_IN)
     public CompletionStage<Void> consume(KafkaRecordBatch<String, byte[]> batch) {
+        return CompletableFuture.supplyAsync(() -> process(batch), scoring).thenCompose(stage -> stage);
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        scoring.shutdown();
+    }
+
+    private CompletionStage<Void> process(KafkaRecordBatch<String, byte[]> batch) {
         List<KafkaRecord<String, byte[]>> records = batch.getRecords();
         CompletableFuture<?>[] stages = new CompletableFuture<?>[records.size()];
         List<ScoredEvent> scored = new ArrayList<>(records.size());

@@ -60,7 +60,11 @@ public final class EventValidator {
 
     /** Validates one raw event (UTF-8 JSON) and binds it; throws with the reason and the field at fault. */
     public EvalOutput validate(byte[] json) throws InvalidEventException {
-        if (json == null || json.length == 0) {
+        if (json == null) {
+            throw new InvalidEventException(InvalidEventException.INVALID_JSON, "$",
+                    "$: null value (a tombstone), expected a JSON object");
+        }
+        if (json.length == 0) {
             throw new InvalidEventException(InvalidEventException.INVALID_JSON, "$", "$: empty event, expected a JSON object");
         }
         if (json.length > limits.maxEventBytes()) {
@@ -125,6 +129,12 @@ public final class EventValidator {
                 }
             }
         }
+        checkSize(node, "extracted_answer", limits.maxReferenceBytes(), "faultline.ingest.max-reference-bytes");
+        JsonNode error = node.get("error");
+        if (error != null && error.isObject()) {
+            checkSize(error, "error.contrast_text", "contrast_text", limits.maxReferenceBytes(),
+                    "faultline.ingest.max-reference-bytes");
+        }
         checkCount(node, "prompt_token_ids", limits.maxTokenIds(), "faultline.ingest.max-token-ids");
         checkCount(node, "output_token_ids", limits.maxTokenIds(), "faultline.ingest.max-token-ids");
         JsonNode messages = node.get("messages");
@@ -134,10 +144,21 @@ public final class EventValidator {
             for (JsonNode m : messages) {
                 bytes += m.path("content").isTextual() ? utf8Length(m.get("content").textValue()) : 0;
                 bytes += m.path("reasoning_content").isTextual() ? utf8Length(m.get("reasoning_content").textValue()) : 0;
+                // tool calls are rendered into the prompt by the chat template: their JSON counts as text
+                bytes += m.path("tool_calls").isArray() ? utf8Length(m.get("tool_calls").toString()) : 0;
             }
             if (bytes > limits.maxPromptBytes()) {
                 throw new InvalidEventException(InvalidEventException.OVERSIZE, "$.messages",
                         "$.messages: contents are " + bytes + " bytes, limit faultline.ingest.max-prompt-bytes="
+                                + limits.maxPromptBytes());
+            }
+        }
+        JsonNode kwargs = node.get("chat_template_kwargs");
+        if (kwargs != null && kwargs.isObject()) {
+            int bytes = utf8Length(kwargs.toString());
+            if (bytes > limits.maxPromptBytes()) {
+                throw new InvalidEventException(InvalidEventException.OVERSIZE, "$.chat_template_kwargs",
+                        "$.chat_template_kwargs: " + bytes + " bytes, limit faultline.ingest.max-prompt-bytes="
                                 + limits.maxPromptBytes());
             }
         }
@@ -158,6 +179,12 @@ public final class EventValidator {
     }
 
     private static void checkSize(JsonNode node, String name, int limit, String key) throws InvalidEventException {
+        checkSize(node, name, name, limit, key);
+    }
+
+    /** {@code path} is the field's path from the event's root (for the message), {@code name} its name in {@code node}. */
+    private static void checkSize(JsonNode node, String path, String name, int limit, String key)
+            throws InvalidEventException {
         JsonNode value = node.get(name);
         if (value != null && value.isTextual()) {
             String text = value.textValue();
@@ -165,8 +192,8 @@ public final class EventValidator {
             if ((long) text.length() * 3 > limit) {
                 int bytes = utf8Length(text);
                 if (bytes > limit) {
-                    throw new InvalidEventException(InvalidEventException.OVERSIZE, "$." + name,
-                            "$." + name + ": " + bytes + " bytes, limit " + key + "=" + limit);
+                    throw new InvalidEventException(InvalidEventException.OVERSIZE, "$." + path,
+                            "$." + path + ": " + bytes + " bytes, limit " + key + "=" + limit);
                 }
             }
         }

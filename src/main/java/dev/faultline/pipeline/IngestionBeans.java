@@ -18,6 +18,6 @@ public class IngestionBeans {
     @Produces
     @Singleton
     AnswerScorer scorer(FaultlineConfig config) {
-        return new AnswerScorer(config.triage().defaultMethod());
+        return new AnswerScorer(config.triage().defaultMethod(), config.triage().patternBudget());
     }
 }

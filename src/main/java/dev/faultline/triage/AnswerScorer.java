@@ -14,16 +14,26 @@ import dev.faultline.contract.Verdict;
  * reference under {@code scoring.method} (default: the configured one); any match is CORRECT. UNSCORABLE (with a
  * reason) when the event cannot be judged: no references, an unknown method, a regex that does not compile or needs
  * what the linear-time RE2 matcher lacks (backreferences, lookaround; see {@link UserPatterns}), a
- * reference without a number (numeric) or letter (choice). An output without a number, a choice letter, or a regex
+ * reference without a number (numeric) or letter (choice), a regex match that runs past its time budget. An output without a number, a choice letter, or a regex
  * match is INCORRECT (the model did not give an answer in the asked form), with the reason saying so. Thread-safe.
  */
 public final class AnswerScorer {
 
+    /** The time budget of one {@code scoring.pattern} match when none is configured. */
+    public static final java.time.Duration DEFAULT_PATTERN_BUDGET = java.time.Duration.ofMillis(50);
+
     private final ScoringMethod defaultMethod;
+    private final java.time.Duration patternBudget;
     private final UserPatterns patterns = new UserPatterns();
 
     public AnswerScorer(ScoringMethod defaultMethod) {
+        this(defaultMethod, DEFAULT_PATTERN_BUDGET);
+    }
+
+    /** {@code patternBudget}: how long one regex match may take before the event is UNSCORABLE (zero: no limit). */
+    public AnswerScorer(ScoringMethod defaultMethod, java.time.Duration patternBudget) {
         this.defaultMethod = defaultMethod == null ? ScoringMethod.NORMALIZED : defaultMethod;
+        this.patternBudget = patternBudget;
     }
 
     /** Scores {@code event}. */
@@ -143,7 +153,12 @@ public final class AnswerScorer {
         if (!compiled.ok()) {
             return unscorable(e, compiled.refusal());
         }
-        Matcher m = UserPatterns.find(compiled.pattern(), output);
+        Matcher m;
+        try {
+            m = UserPatterns.find(compiled.pattern(), output, patternBudget);
+        } catch (UserPatterns.TimeBudgetExceeded slow) {
+            return unscorable(e, slow.getMessage() + " (faultline.triage.pattern-budget)");
+        }
         if (m == null) {
             return incorrect(e, null, "scoring.pattern does not match the output");
         }

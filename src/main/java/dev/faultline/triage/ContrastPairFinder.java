@@ -255,9 +255,14 @@ public final class ContrastPairFinder {
             // RE2/J, as in triage: linear time, so a hostile pattern cannot hold the attribution thread
             UserPatterns.Compiled compiled = PATTERNS.compile(scoring.pattern());
             if (compiled.ok()) {
-                com.google.re2j.Matcher m = UserPatterns.find(compiled.pattern(), output);
-                if (m != null) {
-                    return m.groupCount() >= 1 && m.start(1) >= 0 ? m.start(1) : m.start();
+                try {
+                    com.google.re2j.Matcher m = UserPatterns.find(compiled.pattern(), output,
+                            AnswerScorer.DEFAULT_PATTERN_BUDGET);
+                    if (m != null) {
+                        return m.groupCount() >= 1 && m.start(1) >= 0 ? m.start(1) : m.start();
+                    }
+                } catch (UserPatterns.TimeBudgetExceeded slow) {
+                    // as a refused pattern: the answer's own position
                 }
             }
             // a refused pattern falls through (triage makes such events UNSCORABLE): the answer's own position

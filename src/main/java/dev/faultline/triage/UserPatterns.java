@@ -63,6 +63,78 @@ public final class UserPatterns {
         return shorter.find() ? shorter : null;
     }
 
+    /** A match that ran past its time budget. */
+    public static final class TimeBudgetExceeded extends RuntimeException {
+        TimeBudgetExceeded(long budgetNanos) {
+            super(String.format(java.util.Locale.ROOT, "scoring.pattern ran past its time budget of %d ms",
+                    java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(budgetNanos)));
+        }
+    }
+
+    /**
+     * {@link #find(Pattern, String)} within a time budget, a second guard behind RE2's linear time (a long pattern on
+     * a long output is linear and still slow): the matcher reads the text through a view that checks the clock every
+     * few thousand characters and throws {@link TimeBudgetExceeded} once the budget is spent.
+     */
+    public static Matcher find(Pattern pattern, String text, java.time.Duration budget) {
+        if (budget == null || budget.isZero() || budget.isNegative()) {
+            return find(pattern, text);
+        }
+        long nanos = budget.toNanos();
+        Budgeted view = new Budgeted(text, System.nanoTime() + nanos, nanos);
+        Matcher m = pattern.matcher(view);
+        if (m.find()) {
+            return m;
+        }
+        int cut = text.endsWith("\r\n") ? 2 : text.endsWith("\n") || text.endsWith("\r") ? 1 : 0;
+        if (cut == 0) {
+            return null;
+        }
+        Matcher shorter = pattern.matcher(new Budgeted(text.substring(0, text.length() - cut), view.deadline, nanos));
+        return shorter.find() ? shorter : null;
+    }
+
+    /** The text as the matcher reads it, with the clock checked every {@value #CHECK_EVERY} reads. */
+    private static final class Budgeted implements CharSequence {
+        private static final int CHECK_EVERY = 4096;
+        private final String text;
+        private final long deadline;
+        private final long budget;
+        private int reads;
+
+        Budgeted(String text, long deadline, long budget) {
+            this.text = text;
+            this.deadline = deadline;
+            this.budget = budget;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (++reads >= CHECK_EVERY) {
+                reads = 0;
+                if (System.nanoTime() > deadline) {
+                    throw new TimeBudgetExceeded(budget);
+                }
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
+
     private static String refusal(String source, PatternSyntaxException ex) {
         String description = ex.getDescription();
         if (usesUnsupportedFeature(source)) {

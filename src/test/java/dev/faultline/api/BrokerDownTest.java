@@ -42,7 +42,7 @@ class BrokerDownTest {
                     "127.0.0.1:" + deadPort(), "quarkus.redis.hosts", "redis://127.0.0.1:" + deadPort(),
                     "faultline.api.publish-timeout", "3s", "faultline.tracking.enabled", "false"));
             // producers that never reached a broker: do not wait out the default close time-out at shutdown
-            for (String ch : java.util.List.of("eval-outputs-out", "eval-outputs-dlq", "attribution-jobs-out",
+            for (String ch : java.util.List.of("eval-outputs-out", "eval-outputs-dlq", "attribution-jobs-out", "attribution-jobs-dlq",
                     "attribution-results-out", "attribution-graphs-out", "attribution-requests-out",
                     "attribution-trajectories-out")) {
                 c.put("mp.messaging.outgoing." + ch + ".close-timeout", "500");

@@ -122,4 +122,41 @@ class EventValidatorTest {
         assertThat(messages.reason()).isEqualTo(InvalidEventException.OVERSIZE);
         assertThat(messages.field()).isEqualTo("$.messages");
     }
+
+    @Test
+    void everyTextFieldIsBounded() {
+        String ok = IngestionTest.event("x", "b", "1", "1");
+        InvalidEventException contrast = rejected(ok.replace("\"correct\": null",
+                "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(101) + "\"}"));
+        assertThat(contrast.reason()).isEqualTo(InvalidEventException.OVERSIZE);
+        assertThat(contrast.field()).isEqualTo("$.error.contrast_text");
+        assertThat(contrast.getMessage()).contains("101 bytes, limit faultline.ingest.max-reference-bytes=100");
+        InvalidEventException answer = rejected(CHAT.replace("\"extracted_answer\":\"Paris\"",
+                "\"extracted_answer\":\"" + "é".repeat(51) + "\""));
+        assertThat(answer.field()).isEqualTo("$.extracted_answer");
+        assertThat(rejected(CHAT.replace("\"name\":\"question\"", "\"name\":\"" + "q".repeat(257) + "\"")).field())
+                .isEqualTo("$.segments[0].name");
+        assertThat(rejected(CHAT.replace("\"message\":1", "\"message\":\"" + "u".repeat(65) + "\"")).field())
+                .isEqualTo("$.segments[0].message");
+        assertThat(rejected(ok.replace("2026-11-24T12:00:00Z", "2026-11-24T12:00:00" + "0".repeat(60) + "Z")).field())
+                .isEqualTo("$.produced_at");
+        String bigKwargs = "{\"k\":\"" + "v".repeat(1 << 20) + "\"}";
+        assertThat(rejected(CHAT.replace("{\"enable_thinking\":false}", bigKwargs)).field())
+                .isEqualTo("$.chat_template_kwargs");
+        String bigTools = "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"arguments\":\""
+                + "a".repeat(1 << 20) + "\"}]}";
+        assertThat(rejected(CHAT.replace("{\"role\":\"system\",\"content\":\"Be brief.\"}", bigTools)).field())
+                .isEqualTo("$.messages");
+        // at the limits, accepted
+        assertThat(catchThrowableOfType(InvalidEventException.class, () -> validator.validate(json(ok.replace(
+                "\"correct\": null", "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(100) + "\"}")))))
+                .isNull();
+    }
+
+    @Test
+    void aNullValueIsNamedATombstone() {
+        InvalidEventException e = catchThrowableOfType(InvalidEventException.class, () -> validator.validate((byte[]) null));
+        assertThat(e.reason()).isEqualTo(InvalidEventException.INVALID_JSON);
+        assertThat(e.getMessage()).contains("null value (a tombstone)");
+    }
 }

@@ -119,6 +119,36 @@ class IngestionTest {
         }
     }
 
+    @Test
+    void anOversizeContrastTextAndATombstoneGoToTheDlqAsTheyWere() {
+        ConsumerTask<String, String> dlq = companion.consumeStrings().fromTopics(Topics.EVAL_OUTPUTS_DLQ);
+        try {
+            String contrast = event("contrast-1", "contrast-bench", "71", "#### 72").replace("\"correct\": null",
+                    "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(65537) + "\"}");
+            companion.produceStrings().fromRecords(
+                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "big-contrast", contrast),
+                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "tombstone", null),
+                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "run-after-tombstone",
+                            event("after-tombstone-1", "after-tombstone", "72", "#### 72")))
+                    .awaitCompletion();
+            awaitCounted("after-tombstone", "CORRECT", 1);
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> find(dlq, "big-contrast").isPresent() && find(dlq, "tombstone").isPresent());
+            ConsumerRecord<String, String> big = find(dlq, "big-contrast").orElseThrow();
+            assertThat(big.value()).isEqualTo(contrast);
+            assertThat(header(big, DeadLetters.REASON_CODE)).isEqualTo(InvalidEventException.OVERSIZE);
+            assertThat(header(big, DeadLetters.REASON)).contains("$.error.contrast_text")
+                    .contains("faultline.ingest.max-reference-bytes");
+            ConsumerRecord<String, String> tombstone = find(dlq, "tombstone").orElseThrow();
+            assertThat(tombstone.value()).as("a null value stays null, not 0 bytes").isNull();
+            assertThat(header(tombstone, DeadLetters.REASON_CODE)).isEqualTo(InvalidEventException.INVALID_JSON);
+            assertThat(header(tombstone, DeadLetters.REASON)).contains("null value (a tombstone)");
+            assertThat(header(tombstone, DeadLetters.TOPIC)).isEqualTo(Topics.EVAL_OUTPUTS);
+        } finally {
+            dlq.stop();
+        }
+    }
+
     private static Optional<ConsumerRecord<String, String>> find(ConsumerTask<String, String> task, String key) {
         return task.getRecords().stream().filter(r -> key.equals(r.key())).findFirst();
     }

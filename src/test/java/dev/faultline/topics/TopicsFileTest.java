@@ -19,7 +19,7 @@ class TopicsFileTest {
     @Test
     void declaresEveryTopicTheServiceUses() {
         assertThat(FILE.names()).containsExactlyInAnyOrder("eval.outputs", "eval.outputs.dlq", "attribution.jobs",
-                "attribution.results", "attribution.graphs", "attribution.trajectories", "attribution.requests");
+                "attribution.jobs.dlq", "attribution.results", "attribution.graphs", "attribution.trajectories", "attribution.requests");
     }
 
     @Test
@@ -28,7 +28,7 @@ class TopicsFileTest {
             assertThat(FILE.topic(compacted).config()).containsEntry("cleanup.policy", "compact");
         }
         for (String stream : new String[] { "eval.outputs", "eval.outputs.dlq", "attribution.jobs",
-                "attribution.requests" }) {
+                "attribution.jobs.dlq", "attribution.requests" }) {
             assertThat(FILE.topic(stream).config()).containsEntry("cleanup.policy", "delete").containsKey("retention.ms");
         }
     }

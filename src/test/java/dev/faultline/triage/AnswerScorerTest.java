@@ -149,4 +149,21 @@ class AnswerScorerTest {
         assertThat(none.reason()).contains("no references");
         assertThat(verdict(null, "The Answer", "answer")).isEqualTo(Verdict.CORRECT);
     }
+
+    @Test
+    void aPatternPastItsTimeBudgetIsUnscorableAndWithoutABudgetItRunsToTheEnd() {
+        // linear in RE2, and still far longer than a microsecond: a long NFA state set over 200 KB
+        EvalOutput slow = event("regex", "(.*a){40}z", "ab".repeat(100_000), null, "x");
+        ScoredEvent budgeted = new AnswerScorer(ScoringMethod.NORMALIZED, java.time.Duration.ofNanos(1)).score(slow);
+        assertThat(budgeted.verdict()).isEqualTo(Verdict.UNSCORABLE);
+        assertThat(budgeted.reason()).contains("time budget").contains("faultline.triage.pattern-budget");
+        ScoredEvent unbounded = new AnswerScorer(ScoringMethod.NORMALIZED, java.time.Duration.ZERO)
+                .score(event("regex", "(.*a){40}z", "ab".repeat(1_000), null, "x"));
+        assertThat(unbounded.verdict()).isEqualTo(Verdict.INCORRECT);
+        // a budgeted match still reports its groups from the text
+        ScoredEvent ok = new AnswerScorer(ScoringMethod.NORMALIZED, java.time.Duration.ofSeconds(5))
+                .score(event("regex", "answer: (\\w+)", "x".repeat(10_000) + "answer: yes", null, "YES"));
+        assertThat(ok.verdict()).isEqualTo(Verdict.CORRECT);
+        assertThat(ok.answer()).isEqualTo("yes");
+    }
 }
