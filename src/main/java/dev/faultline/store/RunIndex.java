@@ -101,6 +101,8 @@ public class RunIndex {
     List<Listener> listeners;
     @Inject
     dev.faultline.api.ui.CheckpointIndex checkpoints;
+    @Inject
+    dev.faultline.compare.CompareIndex compare;
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
@@ -224,6 +226,7 @@ public class RunIndex {
             }
             hashes.hset(META, runId, json.writeValueAsString(new RunMeta(r.model(), r.benchmark(), last)));
             checkpoints.indexed(r, s);
+            compare.indexed(r);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("summary of " + r.eventId() + " not serialisable", e);
         }
