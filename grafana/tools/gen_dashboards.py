@@ -142,4 +142,17 @@ d.panel("timeseries", "Regressions by benchmark", "Tracked examples a previous r
         [(f'sum by (model, benchmark) (increase(faultline_regressions_total{{model=~"$model",benchmark=~"$benchmark"}}[1h]))', "{{model}} {{benchmark}}")], unit="short", options=TS)
 d.panel("timeseries", "Mean Δℓ by revision", "Mean logit difference of the attributed failures per revision.",
         [(f'sum by (revision) (rate(faultline_logit_diff_sum[30m])) / sum by (revision) (rate(faultline_logit_diff_count[30m]))', "{{revision}}")], unit="short", options=TS)
+# Across models and benchmarks: the comparison read-model's counters (model label = model@revision, capped at 50
+# values like benchmark and segment). Signed mean segment relevance = (toward_wrong - toward_contrast) / count.
+CSEL = 'model=~"($model)@.*",benchmark=~"$benchmark"'
+d.row("Across models and benchmarks")
+d.panel("table", "Accuracy per model and benchmark", "correct / scored per model@revision and benchmark over the selected range (faultline_compare_answers_total, written by the index consumer group).",
+        [(f'sum by (model, benchmark) (increase(faultline_compare_answers_total{{{CSEL},verdict="CORRECT"}}[$__range])) / sum by (model, benchmark) (increase(faultline_compare_answers_total{{{CSEL}}}[$__range]))', "")],
+        w=8, h=10, unit="percentunit", instant=True, options={"showHeader": True})
+d.panel("table", "Informative share per model and benchmark", "Share of attributed failures whose top-k ablation beats random ablation, per model@revision and benchmark: where attribution is informative, and where not.",
+        [(f'sum by (model, benchmark) (increase(faultline_compare_informative_total{{{CSEL},informative="true"}}[$__range])) / sum by (model, benchmark) (increase(faultline_compare_informative_total{{{CSEL}}}[$__range]))', "")],
+        w=8, h=10, unit="percentunit", instant=True, options={"showHeader": True})
+d.panel("barchart", "Mean normalised segment relevance per model and benchmark", "Mean normalised relevance per segment over the attributed failures (positive: toward the wrong token), per model@revision and benchmark.",
+        [(f'((sum by (model, benchmark, segment) (increase(faultline_compare_segment_relevance_total{{{CSEL},direction="toward_wrong"}}[$__range])) or 0 * sum by (model, benchmark, segment) (increase(faultline_compare_segment_results_total{{{CSEL}}}[$__range]))) - (sum by (model, benchmark, segment) (increase(faultline_compare_segment_relevance_total{{{CSEL},direction="toward_contrast"}}[$__range])) or 0 * sum by (model, benchmark, segment) (increase(faultline_compare_segment_results_total{{{CSEL}}}[$__range])))) / sum by (model, benchmark, segment) (increase(faultline_compare_segment_results_total{{{CSEL}}}[$__range]))', "{{model}} {{benchmark}} {{segment}}")],
+        w=8, h=10, unit="short", instant=True, options={"orientation": "auto", "showValue": "auto", "legend": {"showLegend": True, "displayMode": "list", "placement": "bottom"}})
 d.write("grafana/dashboards/faultline-checkpoints.json")

@@ -95,6 +95,22 @@ public class TrackingResource {
         return RestResponse.accepted(new Tracked(model, revision, step, scheduled, null, null));
     }
 
+    @Inject
+    dev.faultline.compare.Comparisons comparisons;
+
+    /** One row per benchmark of a model revision (default {@code main}): outcomes and attribution statistics. */
+    @GET
+    @Path("/{model}/benchmarks")
+    public RestResponse<List<dev.faultline.compare.Comparisons.BenchmarkRow>> benchmarks(
+            @PathParam("model") String model, @QueryParam("revision") String revision) {
+        var rows = comparisons.benchmarks(new dev.faultline.compare.ModelRev(model,
+                revision == null || revision.isBlank() ? "main" : revision));
+        if (rows.isEmpty()) {
+            throw ApiException.notFound("no results of " + model + "@" + (revision == null ? "main" : revision));
+        }
+        return RestResponse.ok(rows);
+    }
+
     /**
      * Answer to a track request: the revision and how many re-attributions it scheduled; when forwarded to the
      * workers, {@code forwarded} and where to {@code poll} (both absent otherwise).

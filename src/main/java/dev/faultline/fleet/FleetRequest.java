@@ -15,6 +15,8 @@ import dev.faultline.tracking.TrackedFailure;
  * <li>{@code graph}: build the attribution graph of {@code event_id} with the thresholds (key: the event id);</li>
  * <li>{@code track}: register {@code model} at {@code revision_name} (optional {@code step}) on a pod with the
  * checkpoints, which queues the re-attributions (key: the model).</li>
+ * <li>{@code score}: score another model's {@code failure} on {@code model} at {@code revision_name}, with the same
+ * text and the failure's wrong and contrast tokens in that model's tokenization (key: the failure's key).</li>
  * </ul>
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -31,7 +33,9 @@ public record FleetRequest(Kind kind, TrackedFailure failure, Revision revision,
         @JsonProperty("graph")
         GRAPH,
         @JsonProperty("track")
-        TRACK
+        TRACK,
+        @JsonProperty("score")
+        SCORE
     }
 
     public static FleetRequest retrack(TrackedFailure failure, Revision revision) {
@@ -46,10 +50,14 @@ public record FleetRequest(Kind kind, TrackedFailure failure, Revision revision,
         return new FleetRequest(Kind.TRACK, null, null, null, null, null, model, revision, step);
     }
 
+    public static FleetRequest score(TrackedFailure failure, String targetModel, String targetRevision) {
+        return new FleetRequest(Kind.SCORE, failure, null, null, null, null, targetModel, targetRevision, null);
+    }
+
     /** The record key on the topic. */
     public String key() {
         return switch (kind) {
-            case RETRACK -> failure.key();
+            case RETRACK, SCORE -> failure.key();
             case GRAPH -> eventId;
             case TRACK -> model;
         };

@@ -46,6 +46,8 @@ public class FleetRequests {
     FailureTracker tracker;
     @Inject
     GraphJobs graphs;
+    @Inject
+    dev.faultline.compare.CrossScorer scorer;
 
     /** Publishes a request; completes once the broker has it. */
     public CompletionStage<Void> send(FleetRequest request) {
@@ -77,6 +79,8 @@ public class FleetRequests {
             done = switch (r.kind()) {
                 case RETRACK -> tracker.execute(r.failure(), r.revision());
                 case GRAPH -> graphs.runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
+                case SCORE -> scorer.execute(r.failure(), new dev.faultline.compare.ModelRev(r.model(),
+                        r.revisionName()));
                 case TRACK -> {
                     tracker.track(r.model(), r.revisionName(), r.step());
                     yield CompletableFuture.completedFuture(null);

@@ -91,6 +91,15 @@ public class RunIndex {
         void indexed(AttributionResult result, EventSummary summary);
     }
 
+    /**
+     * Another read-model written by the fleet's index writer (group {@code faultline-index}) with each result it
+     * indexes, on the writer's thread; packages that build on the store (e.g. {@code compare}) implement it, so the
+     * store does not import them.
+     */
+    public interface ReadModel {
+        void indexed(AttributionResult result);
+    }
+
     @Inject
     ObjectMapper json;
     @Inject
@@ -98,6 +107,9 @@ public class RunIndex {
     List<Listener> listeners;
     @Inject
     CheckpointIndex checkpoints;
+    @Inject
+    @All
+    List<ReadModel> readModels;
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
@@ -221,6 +233,9 @@ public class RunIndex {
             }
             hashes.hset(META, runId, json.writeValueAsString(new RunMeta(r.model(), r.benchmark(), last)));
             checkpoints.indexed(r, s);
+            for (ReadModel m : readModels) {
+                m.indexed(r);
+            }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("summary of " + r.eventId() + " not serialisable", e);
         }

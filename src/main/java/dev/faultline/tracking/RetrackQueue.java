@@ -53,8 +53,9 @@ public class RetrackQueue {
 
     private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
     private final Map<String, CompletableFuture<Boolean>> pending = new ConcurrentHashMap<>();
+    /** The runner of each pending job (re-attributions of tracked failures, scoring on another model). */
+    private final Map<String, Runner> runners = new ConcurrentHashMap<>();
     private volatile Thread thread;
-    private volatile Runner runner;
     private volatile boolean paused;
     private volatile boolean running;
 
@@ -63,7 +64,6 @@ public class RetrackQueue {
      * outcome (true: ran; false: failed for good or cleared).
      */
     public CompletableFuture<Boolean> submit(Job job, Runner runner) {
-        this.runner = runner;
         if (pending.size() >= config.backlogCapacity()) {
             LOG.warnf("re-attribution backlog full (%d): %s dropped", pending.size(), job.key());
             return null;
@@ -72,6 +72,7 @@ public class RetrackQueue {
         if (pending.putIfAbsent(job.key(), done) != null) {
             return null;
         }
+        runners.put(job.key(), runner);
         queue.add(job);
         start();
         return done;
@@ -101,6 +102,7 @@ public class RetrackQueue {
         }
         pending.values().forEach(f -> f.complete(false));
         pending.clear();
+        runners.clear();
         return !running;
     }
 
@@ -138,6 +140,10 @@ public class RetrackQueue {
             if (!pending.containsKey(job.key())) {
                 continue; // cleared while it waited
             }
+            Runner runner = runners.get(job.key());
+            if (runner == null) {
+                continue; // cleared while it waited
+            }
             running = true;
             boolean ok = false;
             try {
@@ -154,6 +160,7 @@ public class RetrackQueue {
             } finally {
                 running = false;
             }
+            runners.remove(job.key());
             CompletableFuture<Boolean> done = pending.remove(job.key());
             if (done != null) {
                 done.complete(ok);

@@ -50,7 +50,8 @@ class MetricNamesExportedTest {
             return s.contains("faultline_events_total{") && s.contains("faultline_dlq_total{")
                     && s.contains("faultline_attributions_total{")
                     && (!cloze || s.lines().anyMatch(l -> l.startsWith("faultline_attributions_total{")
-                            && l.contains("model=\"tinystories-260k\"")));
+                            && l.contains("model=\"tinystories-260k\""))
+                            && s.contains("faultline_compare_answers_total{"));
         });
         String scrape = scrape();
         // the cloze event is ATTRIBUTED once the engine works; until then (or without the test data) it is not
@@ -118,7 +119,8 @@ class MetricNamesExportedTest {
 
     /** Metrics the pipeline registers on the first ATTRIBUTED result only. */
     static final java.util.regex.Pattern AFTER_ATTRIBUTION = java.util.regex.Pattern.compile(
-            "faultline_(logit_diff|segment_relevance|conservation_error)_(bucket|count|sum|max)|faultline_attribution_informative_total");
+            "faultline_(logit_diff|segment_relevance|conservation_error)_(bucket|count|sum|max)|faultline_attribution_informative_total"
+            + "|faultline_compare_(informative|segment_relevance|segment_results)_total");
 
     /**
      * One incorrect event for an unknown model (MODEL_UNAVAILABLE) and one malformed record (DLQ); with the shared

@@ -18,7 +18,10 @@ public final class UiTemplates {
 
     public static native TemplateInstance failure(FailureView view);
 
-    public static native TemplateInstance model(ModelView view, TrackingSection tracking);
+    public static native TemplateInstance model(ModelView view, TrackingSection tracking,
+            BenchmarksSection benchmarks);
+
+    public static native TemplateInstance compare(CompareView view, CompareView.Form form);
 
     public static native TemplateInstance missing(String title, String message, String back, String backLabel);
 }

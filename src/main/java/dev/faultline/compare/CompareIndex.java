@@ -1,0 +1,284 @@
+package dev.faultline.compare;
+
+import dev.faultline.store.RunIndex;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.hash.HashCommands;
+import io.quarkus.redis.datasource.keys.KeyCommands;
+import io.quarkus.redis.datasource.set.SetCommands;
+
+/**
+ * Per-example outcomes of each model revision on each benchmark, in Redis, for the comparison of models (matched by
+ * {@code example_id}) and of benchmarks. Written by the run index's writer (consumer group {@code faultline-index})
+ * for every result, CORRECT ones included, and by {@link CrossScorer} for failures scored on another model. Keys, all
+ * with TTL {@code faultline.index.ttl} refreshed on each write:
+ * <ul>
+ * <li>{@code faultline:cmp:ex:<model>@<revision>/<benchmark>} → hash example id → {@link Entry} (a later result of the
+ * same example replaces the earlier one; at most {@code faultline.compare.max-examples} fields: new examples beyond
+ * that are not indexed, and counted in {@code faultline_compare_dropped_total});</li>
+ * <li>{@code faultline:cmp:scored:<model>@<revision>/<benchmark>} → hash example id → {@link Scored} (another model's
+ * failure scored by this one, full result included; bounded the same way);</li>
+ * <li>{@code faultline:cmp:benchmarks:<model>@<revision>} → set of benchmarks;</li>
+ * <li>{@code faultline:cmp:models:<benchmark>} → set of {@code model@revision};</li>
+ * <li>{@code faultline:cmp:all-benchmarks} → set of benchmarks.</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class CompareIndex implements RunIndex.ReadModel {
+
+    static final String EX = "faultline:cmp:ex:";
+    static final String SCORED = "faultline:cmp:scored:";
+    static final String BENCHMARKS = "faultline:cmp:benchmarks:";
+    static final String MODELS = "faultline:cmp:models:";
+    static final String ALL = "faultline:cmp:all-benchmarks";
+    private static final Logger LOG = Logger.getLogger(CompareIndex.class);
+    private static final int MAX_LABEL_VALUES = 50;
+    private static final java.util.regex.Pattern LABEL_SAFE = java.util.regex.Pattern.compile("[A-Za-z0-9._@/:+-]{1,100}");
+
+    /** One example's outcome for one model revision. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Entry(@JsonProperty("event_id") String eventId, @JsonProperty("run_id") String runId, Verdict verdict,
+            AttributionStatus status, String wrong, String contrast, @JsonProperty("logit_diff") Double logitDiff,
+            Boolean informative, Map<String, Double> segments, Map<String, Double> positive, Double concentration) {
+
+        public boolean failed() {
+            return verdict == Verdict.INCORRECT;
+        }
+
+        public boolean correct() {
+            return verdict == Verdict.CORRECT;
+        }
+    }
+
+    /**
+     * A source model's failure scored by this model: the source's event and model, and the result (model = this
+     * one, tokens in this model's tokenization).
+     */
+    public record Scored(@JsonProperty("source_event_id") String sourceEventId, String source,
+            AttributionResult result) {
+    }
+
+    @Inject
+    ObjectMapper json;
+    @Inject
+    MeterRegistry meters;
+    @ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
+    Duration ttl;
+    @ConfigProperty(name = "faultline.compare.max-examples", defaultValue = "100000")
+    int maxExamples;
+
+    private final HashCommands<String, String, String> hashes;
+    private final SetCommands<String, String> sets;
+    private final KeyCommands<String> keys;
+    private final Set<String> modelLabels = ConcurrentHashMap.newKeySet();
+    private final Set<String> benchmarkLabels = ConcurrentHashMap.newKeySet();
+    private final Set<String> segmentLabels = ConcurrentHashMap.newKeySet();
+
+    @Inject
+    public CompareIndex(RedisDataSource redis) {
+        this.hashes = redis.hash(String.class);
+        this.sets = redis.set(String.class);
+        this.keys = redis.key(String.class);
+    }
+
+    static String key(ModelRev m, String benchmark) {
+        return m + "/" + benchmark;
+    }
+
+    static ModelRev of(AttributionResult r) {
+        return new ModelRev(r.model().name(), r.model().revision() == null ? "main" : r.model().revision());
+    }
+
+    /** The entry a result gives. */
+    public static Entry entry(AttributionResult r) {
+        var t = r.target();
+        Map<String, Double> segs = null;
+        Map<String, Double> pos = null;
+        Double concentration = null;
+        if (r.status() == AttributionStatus.ATTRIBUTED && r.segments() != null) {
+            segs = new LinkedHashMap<>();
+            pos = new LinkedHashMap<>();
+            for (var s : r.segments()) {
+                if (s.normalized() != null) {
+                    segs.put(s.name(), s.normalized());
+                }
+                if (s.positive() != null) {
+                    pos.put(s.name(), s.positive());
+                }
+            }
+            concentration = r.tokens() == null ? null : CharRelevance.concentration(r.tokens());
+        }
+        return new Entry(r.eventId(), r.runId(), r.verdict(), r.status(), t == null ? null : t.wrong().text(),
+                t == null || t.contrast() == null ? null : t.contrast().text(), t == null ? null : t.logitDiff(),
+                r.faithfulness() == null ? null : r.faithfulness().informative(), segs, pos, concentration);
+    }
+
+    /** Takes one indexed result (the run index's writer calls it; a Redis error propagates to it). */
+    @Override
+    public void indexed(AttributionResult r) {
+        if (r.model() == null || r.model().name() == null || r.benchmark() == null || r.eventId() == null
+                || r.status() == AttributionStatus.FAILED || r.status() == AttributionStatus.MODEL_UNAVAILABLE) {
+            return; // no outcome of the model: retried later
+        }
+        ModelRev m = of(r);
+        String example = r.exampleId() == null ? r.eventId() : r.exampleId();
+        Entry e = entry(r);
+        if (!put(EX + key(m, r.benchmark()), example, write(e))) {
+            return;
+        }
+        register(m, r.benchmark());
+        metrics(m, r.benchmark(), e);
+    }
+
+    /** Stores a failure of another model scored by {@code r.model()}. */
+    public void scored(AttributionResult r, String sourceEventId, ModelRev source) {
+        ModelRev m = of(r);
+        String example = r.exampleId() == null ? sourceEventId : r.exampleId();
+        if (put(SCORED + key(m, r.benchmark()), example, write(new Scored(sourceEventId, source.toString(), r)))) {
+            register(m, r.benchmark());
+        }
+    }
+
+    private boolean put(String key, String field, String value) {
+        if (hashes.hlen(key) >= maxExamples && !hashes.hexists(key, field)) {
+            Counter.builder("faultline.compare.dropped").description("examples not indexed: the per-key bound was reached")
+                    .register(meters).increment();
+            return false;
+        }
+        hashes.hset(key, field, value);
+        keys.expire(key, Math.max(1, ttl.toSeconds()));
+        return true;
+    }
+
+    private void register(ModelRev m, String benchmark) {
+        long seconds = Math.max(1, ttl.toSeconds());
+        sets.sadd(BENCHMARKS + m, benchmark);
+        keys.expire(BENCHMARKS + m, seconds);
+        sets.sadd(MODELS + benchmark, m.toString());
+        keys.expire(MODELS + benchmark, seconds);
+        sets.sadd(ALL, benchmark);
+        keys.expire(ALL, seconds);
+    }
+
+    private String write(Object o) {
+        try {
+            return json.writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Entries of a model revision on a benchmark, by example id. */
+    public Map<String, Entry> entries(ModelRev m, String benchmark) {
+        return read(EX + key(m, benchmark), Entry.class);
+    }
+
+    /** Failures of other models scored by this one, by example id. */
+    public Map<String, Scored> scored(ModelRev m, String benchmark) {
+        return read(SCORED + key(m, benchmark), Scored.class);
+    }
+
+    public Optional<Scored> scored(ModelRev m, String benchmark, String exampleId) {
+        String v = hashes.hget(SCORED + key(m, benchmark), exampleId);
+        try {
+            return Optional.ofNullable(v == null ? null : json.readValue(v, Scored.class));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private <T> Map<String, T> read(String key, Class<T> type) {
+        Map<String, T> out = new LinkedHashMap<>();
+        for (var e : hashes.hgetall(key).entrySet()) {
+            try {
+                out.put(e.getKey(), json.readValue(e.getValue(), type));
+            } catch (Exception ex) {
+                LOG.debugf("unreadable compare entry %s/%s skipped", key, e.getKey());
+            }
+        }
+        return out;
+    }
+
+    public Set<String> benchmarks(ModelRev m) {
+        return new TreeSet<>(sets.smembers(BENCHMARKS + m));
+    }
+
+    /** Every benchmark with results (a name stays until its last model's entries expire). */
+    public Set<String> allBenchmarks() {
+        return new TreeSet<>(sets.smembers(ALL));
+    }
+
+    public Set<String> models(String benchmark) {
+        return new TreeSet<>(sets.smembers(MODELS + benchmark));
+    }
+
+    /** Counters behind the comparison dashboard; model, benchmark and segment labels capped at 50 values each. */
+    private void metrics(ModelRev m, String benchmark, Entry e) {
+        String model = bounded(modelLabels, m.toString());
+        String bench = bounded(benchmarkLabels, benchmark);
+        if (e.verdict() == Verdict.CORRECT || e.verdict() == Verdict.INCORRECT) {
+            Counter.builder("faultline.compare.answers").description("scored answers by model revision and benchmark")
+                    .tag("model", model).tag("benchmark", bench).tag("verdict", e.verdict().name()).register(meters)
+                    .increment();
+        }
+        if (e.status() == AttributionStatus.ATTRIBUTED && e.informative() != null) {
+            Counter.builder("faultline.compare.informative")
+                    .description("attributed failures by faithfulness verdict, per model revision and benchmark")
+                    .tag("model", model).tag("benchmark", bench).tag("informative", e.informative().toString())
+                    .register(meters).increment();
+        }
+        if (e.segments() != null) {
+            // counters only grow: the signed mean is (toward_wrong - toward_contrast) / count, summed over the fleet
+            e.segments().forEach((seg, v) -> {
+                String s = bounded(segmentLabels, seg);
+                Counter.builder("faultline.compare.segment.relevance").description(
+                        "normalised segment relevance summed over attributed failures, by sign (direction)")
+                        .tag("model", model).tag("benchmark", bench).tag("segment", s)
+                        .tag("direction", v >= 0 ? "toward_wrong" : "toward_contrast").register(meters)
+                        .increment(Math.abs(v));
+                Counter.builder("faultline.compare.segment.results")
+                        .description("attributed failures counted in faultline_compare_segment_relevance_total")
+                        .tag("model", model).tag("benchmark", bench).tag("segment", s).register(meters).increment();
+            });
+        }
+    }
+
+    private static String bounded(Set<String> seen, String value) {
+        if (value == null || !LABEL_SAFE.matcher(value).matches()) {
+            return "other";
+        }
+        if (seen.contains(value)) {
+            return value;
+        }
+        synchronized (seen) {
+            if (seen.size() >= MAX_LABEL_VALUES) {
+                return "other";
+            }
+            seen.add(value);
+        }
+        return value;
+    }
+}
