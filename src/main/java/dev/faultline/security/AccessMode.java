@@ -8,9 +8,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import dev.faultline.embedded.EmbeddedConfig;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -29,8 +29,10 @@ public class AccessMode {
     private final boolean embeddedKafka;
 
     @Inject
-    public AccessMode(AuthConfig auth, EmbeddedConfig embedded) {
-        this.embeddedKafka = embedded.kafka();
+    public AccessMode(AuthConfig auth,
+            // set by the command line when it starts the embedded broker (no external Kafka configured)
+            @ConfigProperty(name = "faultline.embedded.kafka", defaultValue = "false") boolean embeddedKafka) {
+        this.embeddedKafka = embeddedKafka;
         this.tokensRequired = tokensRequired(auth.enabled(), embeddedKafka);
     }
 
