@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash test (issue 4): a worker process killed with SIGKILL in the middle of attribution jobs, then restarted;
+# Crash test: a worker process killed with SIGKILL in the middle of attribution jobs, then restarted;
 # every event must still end with exactly one result on attribution.results (re-delivered jobs find their result
 # in Redis, or are recomputed and published once).
 #   bench/crash-test.sh            (from the repository root; builds the jar first unless SKIP_BUILD=1)

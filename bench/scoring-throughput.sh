@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scoring-path throughput (issue 2): starts the packaged service with its embedded Kafka + Redis, produces N
+# Scoring-path throughput: starts the packaged service with its embedded Kafka + Redis, produces N
 # scoring-only events per run to eval.outputs and measures until all are counted in faultline_events_total.
 # Usage: bench/scoring-throughput.sh [N=200000] [RUNS=3]     (needs target/quarkus-app; builds it when missing)
 set -euo pipefail

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * The {@code faultline.attribution/v1} result: exactly one per event, on {@code attribution.results} keyed by event id
- * and cached in Redis (DESIGN.md section 2.3). Fields not relevant to a status are null.
+ * and cached in Redis (docs/contract.md, the result). Fields not relevant to a status are null.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,7 +33,7 @@ public record AttributionResult(
         Conservation conservation,
         FaithfulnessSummary faithfulness,
         @JsonProperty("top_tokens") List<TopToken> topTokens,
-        /** True when tokenizing prompt + output split differently from prompt and output alone (DESIGN.md 2.2). */
+        /** True when tokenizing prompt + output split differently from prompt and output alone (docs/contract.md, the contrastive pair). */
         @JsonProperty("retokenization_mismatch") Boolean retokenizationMismatch,
         Engine engine,
         @JsonProperty("timings_ms") Map<String, Double> timingsMs,

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** One answered example of an evaluation run: the {@code faultline.eval-output/v1} event (DESIGN.md section 2.1). */
+/** One answered example of an evaluation run: the {@code faultline.eval-output/v1} event (docs/contract.md). */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EvalOutput(
@@ -40,7 +40,7 @@ public record EvalOutput(
 
     public static final String SCHEMA = "faultline.eval-output/v1";
 
-    /** An event without the optional additions of DESIGN.md section 2.1.1. */
+    /** An event without the optional additions (docs/contract.md). */
     public EvalOutput(String schema, String eventId, String runId, ModelRef model, String benchmark, String exampleId,
             String prompt, String output, List<String> references, Scoring scoring, Boolean correct,
             List<Segment> segments, ErrorHint error, String producedAt) {

@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
- * The pipeline's Prometheus metrics (DESIGN.md section 4). Labels are bounded: statuses and phases are enums, and
+ * The pipeline's Prometheus metrics (docs/pipeline.md, Metrics). Labels are bounded: statuses and phases are enums, and
  * benchmark, model and segment names are capped ({@value #MAX_LABEL_VALUES} distinct values each, then {@code other}).
  */
 @ApplicationScoped

@@ -87,7 +87,7 @@ public class InputKeys {
         field(sb, e.error() == null ? null : e.error().contrastText());
         if (e.messages() != null || e.extractedAnswer() != null || e.promptTokenIds() != null
                 || e.outputTokenIds() != null || e.addGenerationPrompt() != null || e.chatTemplateKwargs() != null) {
-            // the additions of DESIGN.md 2.1.1; events without them keep their earlier keys
+            // the additions of docs/contract.md, optional additions; events without them keep their earlier keys
             field(sb, e.messages() == null ? null : canonicalJson(e.messages()));
             field(sb, e.addGenerationPrompt() == null ? null : e.addGenerationPrompt().toString());
             field(sb, e.chatTemplateKwargs() == null ? null : canonicalJson(e.chatTemplateKwargs()));

@@ -18,7 +18,7 @@ import dev.faultline.triage.ContrastPair;
 import dev.faultline.triage.PairSearch;
 
 /**
- * Turns an engine {@link Attribution} of one failure into the v1 result (DESIGN.md section 2.3): per-token relevance
+ * Turns an engine {@link Attribution} of one failure into the v1 result (docs/contract.md, the result): per-token relevance
  * with character spans in {@code prompt + output}, top tokens, relevance per segment (the event's segments, {@code
  * answer} for the completion prefix, {@code other} for the rest of the prompt), per-layer sums, conservation terms,
  * faithfulness and engine settings. Plain Java: the web view and the trajectory tracker reuse it.

@@ -20,7 +20,7 @@ public final class CacheKeys {
     private CacheKeys() {
     }
 
-    /** sha256 over everything that decides an attribution's content (DESIGN.md 2.3), as lower-case hex. */
+    /** sha256 over everything that decides an attribution's content (docs/contract.md, the result), as lower-case hex. */
     public static String contentKey(String model, String revision, String rules, String softmax, String dtype,
             int[] ids, int position, int wrong, int contrast) {
         try {

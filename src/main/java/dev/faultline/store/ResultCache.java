@@ -29,7 +29,7 @@ import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Results in Redis (DESIGN.md section 2.3): {@code faultline:attr:<sha256 of the content>} holds a result's JSON and
+ * Results in Redis (docs/contract.md, the result): {@code faultline:attr:<sha256 of the content>} holds a result's JSON and
  * {@code faultline:event:<event_id>} the Redis key of that event's result (idempotency), both with a TTL. Results
  * without a content key (no pair from tokenization, input too long), and results re-rendered for an event whose text
  * or segments differ from the content key's first one, live at {@code faultline:result:<event_id>}.

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import dev.faultline.engine.TokenizedText;
 
 /**
- * The pair a wrong answer is explained by (DESIGN.md section 2.2): the model's token at the error position and the
+ * The pair a wrong answer is explained by (docs/contract.md, the contrastive pair): the model's token at the error position and the
  * token that starts the reference continuation there, with their logits at the row that predicts that position.
  *
  * @param text          {@code prompt + output} tokenized with the model's template (BOS included)

@@ -12,7 +12,7 @@ import dev.faultline.engine.TextTokenizer;
 import dev.faultline.engine.TokenizedText;
 
 /**
- * Chooses the error position and the contrast token of a wrong answer (DESIGN.md section 2.2).
+ * Chooses the error position and the contrast token of a wrong answer (docs/contract.md, the contrastive pair).
  * <p>
  * For each reference the output's answer is replaced by the reference ({@code output[0:answerStart] + reference},
  * so the space in front of the answer is kept: {@code " Lily."} against {@code Tom} gives {@code " Tom"}), and

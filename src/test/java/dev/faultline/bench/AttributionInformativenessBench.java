@@ -28,7 +28,7 @@ import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TokenizedText;
 
 /**
- * How informative is the attribution (bench/RESULTS.md, issue 5)? On the demo model's failures among held-out addition
+ * How informative is the attribution (bench/RESULTS.md)? On the demo model's failures among held-out addition
  * problems, how often the most relevant token lies in the failure's known cause ({@link AdditionProblem#cause}), for
  * contrastive AttnLRP, contrastive gradient x input, single-logit AttnLRP and a uniform random baseline; plus the share
  * marked informative by the faithfulness check. Not a test: runs only with {@code -Dbench=true}:

@@ -24,7 +24,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * Pipeline latency benchmark (bench/RESULTS.md, issue 4); not a test: runs only with {@code -Dbench=true}:
+ * Pipeline latency benchmark (bench/RESULTS.md); not a test: runs only with {@code -Dbench=true}:
  * {@code ./mvnw -o -B test -Dtest=PipelineLatencyBench -Dbench=true -Dsurefire.failIfNoSpecifiedTests=false}.
  * Event to result latency = result record timestamp (the app's producer) - the moment the bench sent the event.
  */

@@ -27,7 +27,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * Live event → result latency with and without a re-attribution backlog (bench/RESULTS.md, issue 9); not a test:
+ * Live event → result latency with and without a re-attribution backlog (bench/RESULTS.md); not a test:
  * runs only with {@code -Dbench=true}: {@code ./mvnw -o -B test -Dtest=RetrackBacklogBench -Dbench=true
  * -Dsurefire.failIfNoSpecifiedTests=false}. The 74 cloze failures are sent at a steady rate (content cache emptied
  * first, so every one is computed) twice with an empty re-attribution queue, then right after the queue was filled

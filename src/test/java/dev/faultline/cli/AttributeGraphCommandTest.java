@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** {@code faultline attribute --graph}: the attribution JSON gains the graph object (issue 7). */
+/** {@code faultline attribute --graph}: the attribution JSON gains the graph object. */
 class AttributeGraphCommandTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

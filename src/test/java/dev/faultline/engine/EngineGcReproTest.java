@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Regression test for an engine defect found by the tracking work (issue 9): while another thread submits passes and
+ * Regression test for an engine defect found by the tracking work: while another thread submits passes and
  * calls {@code System.gc()}, attributions came back with the right Δℓ but wrong input relevance. Root cause: DJL's
  * {@code NDArray.mul(Number)} wraps the scalar in a tensor over a Java direct buffer and closes it at once, while
  * autograd keeps that tensor for the backward pass; a GC between forward and backward freed the buffer (fixed by

@@ -11,7 +11,7 @@ import dev.faultline.contract.AttributionResult;
 /**
  * The token heatmap of one attributed failure: one cell per input token (prompt and completion prefix) with its
  * colour, grouped into runs of consecutive tokens of the same segment (outlined on the page). Relevance is normalised
- * by the largest |relevance| excluding the first token and special tokens (attention sinks, DESIGN.md section 3);
+ * by the largest |relevance| excluding the first token and special tokens (attention sinks, docs/engine.md);
  * those excluded tokens are clipped to the scale and marked.
  */
 public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> segments, int tokenCount) {

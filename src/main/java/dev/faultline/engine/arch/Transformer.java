@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * The forward pass of every supported family, written with DJL NDArray ops, with the AttnLRP rules as forward
- * rewrites (DESIGN.md §3; Achtibat et al. 2024): norms keep their normaliser out of the gradient (identity rule),
+ * rewrites (docs/engine.md; Achtibat et al. 2024): norms keep their normaliser out of the gradient (identity rule),
  * elementwise activations become {@code x · sg(act(x)/x)}, products of two activations get half the gradient per
  * factor (uniform rule), softmax and linear layers pass the plain gradient. So relevance = tensor ⊙ gradient.
  * The attribution graph's attention rows, which read the same weights another way, are {@link #rows()}; the

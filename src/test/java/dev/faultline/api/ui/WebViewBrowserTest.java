@@ -118,7 +118,7 @@ class WebViewBrowserTest {
         AttributionResult r = UiResults.attributed("webview/browser-graph", "webview/run-b", "webview-model-b", "main",
                 null);
         UiResults.publish(r);
-        // the graph endpoint belongs to issue 7; the browser answers it with a small graph of the documented shape
+        // the graph endpoint is not under test here; the browser answers it with a small graph of the documented shape
         String graph = """
                 {"nodes":[{"id":"0:input:3","layer":0,"stage":"input","position":3,"relevance":0.5},
                           {"id":"0:input:4","layer":0,"stage":"input","position":4,"relevance":-0.9},

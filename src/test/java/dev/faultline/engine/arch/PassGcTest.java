@@ -15,7 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regression test for the engine's GC defect (issue 9): scalar factors on the gradient path must live in memory
+ * Regression test for the engine's GC defect: scalar factors on the gradient path must live in memory
  * libtorch owns. DJL's {@code mul(Number)} put them in a Java direct buffer that a garbage collection between forward
  * and backward freed, so the backward multiplied by garbage (right Δℓ, wrong relevance).
  */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Attribution-graph benchmark for {@code bench/RESULTS.md} (issue 7); skipped unless {@code -Dbench=true}:
+ * Attribution-graph benchmark for {@code bench/RESULTS.md}; skipped unless {@code -Dbench=true}:
  * {@code ./mvnw -o -B -q test -Dtest=GraphBench#batchPackedVsRowByRow512 -Dbench=true} and
  * {@code ./mvnw -o -B -q test -Dtest=GraphBench#rowsInterleaved512 -Dbench=true} and
  * {@code ./mvnw -o -B -q test -Dtest=GraphBench#longContext4096 -Dbench=true} (separately, so the peak RSS is its own).
@@ -94,7 +94,7 @@ class GraphBench {
      * The rows alone, interleaved: per attention layer, each batch of B rows in one pass, then the same rows one per
      * pass, right after, so both see the same machine state (the whole-graph runs above alternate whole builds).
      * Each layer's keys and values are made before its clock starts (once per layer whichever way the rows go).
-     * Also one backward pass per row over the input (row-by-row as issue 7 describes it; the autograd path that
+     * Also one backward pass per row over the input (the plain row-by-row definition; the autograd path that
      * gradient×input takes), on every 8th position. {@code -Dbench.runs} repetitions; medians.
      */
     @Test
