@@ -15,7 +15,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,7 +46,8 @@ class ArchitectureTest {
                     continue;
                 }
                 String from = rel.getName(0).toString();
-                String code = COMMENTS.matcher(Files.readString(file)).replaceAll(" ")
+                String code = COMMENTS.matcher(Files.readString(file))
+                        .replaceAll(" ")
                         .replaceFirst("(?m)^package [^;]*;", "");
                 Matcher m = REFERENCE.matcher(code);
                 Set<String> seen = new TreeSet<>();
@@ -96,7 +96,8 @@ class ArchitectureTest {
             }
         }
         for (String start : core) {
-            assertThat(reachable(edges, start)).as("packages reachable from " + start + " via " + edges)
+            assertThat(reachable(edges, start))
+                    .as("packages reachable from " + start + " via " + edges)
                     .doesNotContain(start);
         }
     }
@@ -107,7 +108,8 @@ class ArchitectureTest {
         for (Use u : uses(ROOT)) {
             edges.computeIfAbsent(u.from(), k -> new TreeSet<>()).add(u.to());
         }
-        assertThat(reachable(edges, "store")).as("packages store depends on, directly or not, via " + edges)
+        assertThat(reachable(edges, "store"))
+                .as("packages store depends on, directly or not, via " + edges)
                 .doesNotContain("pipeline");
     }
 
@@ -145,7 +147,8 @@ class ArchitectureTest {
             assertThat(uses(tmp)).extracting(Use::to).containsExactlyInAnyOrder("contract", "pipeline", "engine");
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -164,10 +167,14 @@ class ArchitectureTest {
         }
         Set<String> packages = new TreeSet<>();
         try (Stream<Path> dirs = Files.walk(ROOT)) {
-            dirs.filter(Files::isDirectory).filter(d -> !d.equals(ROOT)).filter(ArchitectureTest::hasJava)
+            dirs.filter(Files::isDirectory)
+                    .filter(d -> !d.equals(ROOT))
+                    .filter(ArchitectureTest::hasJava)
                     .forEach(d -> packages.add(ROOT.relativize(d).toString().replace('/', '.')));
         }
-        assertThat(listed).as("one line per package in README's architecture section").isEqualTo(packages);
+        assertThat(listed)
+                .as("one line per package in README's architecture section")
+                .isEqualTo(packages);
     }
 
     private static boolean hasJava(Path dir) {

@@ -13,7 +13,8 @@ public class ApiErrors {
     public RestResponse<ApiError> refused(ApiException e) {
         if (e.retryAfterSeconds() != null) {
             return RestResponse.ResponseBuilder.create(e.status(), e.body())
-                    .header("Retry-After", e.retryAfterSeconds().toString()).build();
+                    .header("Retry-After", e.retryAfterSeconds().toString())
+                    .build();
         }
         return RestResponse.status(e.status(), e.body());
     }

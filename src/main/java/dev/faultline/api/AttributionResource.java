@@ -1,16 +1,14 @@
 package dev.faultline.api;
 
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.store.ResultLookup;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-
 import org.jboss.resteasy.reactive.RestResponse;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.store.ResultLookup;
 
 /** {@code GET /api/attributions/{event_id}}: an event's result; 404 until it exists. Event ids may contain slashes. */
 @Path("/api/attributions")
@@ -27,7 +25,9 @@ public class AttributionResource {
     @Path("/{eventId: .+}")
     public RestResponse<AttributionResult> get(@PathParam("eventId") String eventId) {
         return lookup.find(eventId)
-                .map(f -> RestResponse.ResponseBuilder.ok(f.result()).header(SOURCE_HEADER, f.source().label()).build())
+                .map(f -> RestResponse.ResponseBuilder.ok(f.result())
+                        .header(SOURCE_HEADER, f.source().label())
+                        .build())
                 .orElseThrow(() -> ApiException.notFound("no result for event '" + eventId + "' yet"));
     }
 }

@@ -1,23 +1,6 @@
 package dev.faultline.api;
 
-import java.net.URI;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.MediaType;
-
-import org.jboss.resteasy.reactive.RestResponse;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
-
 import dev.faultline.api.ui.Links;
 import dev.faultline.compare.CompareIndex;
 import dev.faultline.compare.Comparisons;
@@ -29,6 +12,19 @@ import dev.faultline.fleet.FleetRequests;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.store.ResultLookup;
 import dev.faultline.tracking.TrackedFailure;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * Failures compared across models: {@code GET /api/compare?benchmark=B&models=a@rev,b@rev[,c@rev]} (the first model
@@ -45,20 +41,25 @@ public class CompareResource {
 
     @Inject
     Comparisons comparisons;
+
     @Inject
     CompareIndex index;
+
     @Inject
     CrossScorer scorer;
+
     @Inject
     FleetRequests requests;
+
     @Inject
     ResultLookup results;
+
     @Inject
     ModelRegistry registry;
 
     @GET
-    public RestResponse<Comparisons.Report> compare(@QueryParam("benchmark") String benchmark,
-            @QueryParam("models") String models) {
+    public RestResponse<Comparisons.Report> compare(
+            @QueryParam("benchmark") String benchmark, @QueryParam("models") String models) {
         if (benchmark == null || benchmark.isBlank()) {
             throw ApiException.badRequest("benchmark is required");
         }
@@ -67,7 +68,8 @@ public class CompareResource {
             throw ApiException.badRequest("models needs 2 to " + MAX_MODELS + " model@revision, comma-separated");
         }
         for (ModelRev m : list) {
-            if (index.entries(m, benchmark).isEmpty() && index.scored(m, benchmark).isEmpty()) {
+            if (index.entries(m, benchmark).isEmpty()
+                    && index.scored(m, benchmark).isEmpty()) {
                 throw ApiException.notFound("no results of " + m + " on benchmark '" + benchmark + "'");
             }
         }
@@ -100,20 +102,21 @@ public class CompareResource {
     }
 
     /** Body of {@code POST /api/compare/track}: {@code model@revision} strings and the benchmark. */
-    public record TrackRequest(String source, String benchmark, String target) {
-    }
+    public record TrackRequest(String source, String benchmark, String target) {}
 
     /** Answer: how many of the source's failures were queued, how many were queued or scored before. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Queued(String source, String benchmark, String target, int failures, int queued, int skipped,
-            String poll) {
-    }
+    public record Queued(
+            String source, String benchmark, String target, int failures, int queued, int skipped, String poll) {}
 
     @POST
     @Path("/track")
     @Consumes(MediaType.APPLICATION_JSON)
     public RestResponse<Queued> track(TrackRequest body) {
-        if (body == null || body.source() == null || body.target() == null || body.benchmark() == null
+        if (body == null
+                || body.source() == null
+                || body.target() == null
+                || body.benchmark() == null
                 || body.benchmark().isBlank()) {
             throw ApiException.badRequest("source, benchmark and target are required");
         }
@@ -143,19 +146,23 @@ public class CompareResource {
         List<java.util.concurrent.CompletableFuture<Void>> sends = new ArrayList<>();
         for (var e : entries.entrySet()) {
             CompareIndex.Entry entry = e.getValue();
-            if (!entry.failed() || (entry.status() != AttributionStatus.ATTRIBUTED
-                    && entry.status() != AttributionStatus.LOW_LOGIT_DIFF)) {
+            if (!entry.failed()
+                    || (entry.status() != AttributionStatus.ATTRIBUTED
+                            && entry.status() != AttributionStatus.LOW_LOGIT_DIFF)) {
                 continue;
             }
             failures++;
-            TrackedFailure f = results.find(entry.eventId()).map(ResultLookup.Found::result).map(TrackedFailure::of)
+            TrackedFailure f = results.find(entry.eventId())
+                    .map(ResultLookup.Found::result)
+                    .map(TrackedFailure::of)
                     .orElse(null);
             if (f == null || scored.containsKey(e.getKey()) || !scorer.claim(target, f)) {
                 skipped++;
                 continue;
             }
             queued++;
-            sends.add(requests.send(FleetRequest.score(f, target.model(), target.revision())).toCompletableFuture()
+            sends.add(requests.send(FleetRequest.score(f, target.model(), target.revision()))
+                    .toCompletableFuture()
                     .exceptionally(x -> {
                         scorer.release(target, f);
                         return null;
@@ -165,7 +172,9 @@ public class CompareResource {
                 .join();
         String poll = "/api/compare?benchmark=" + Links.query(body.benchmark()) + "&models="
                 + Links.query(source + "," + target);
-        return RestResponse.ResponseBuilder.accepted(new Queued(source.toString(), body.benchmark(), target.toString(),
-                failures, queued, skipped, poll)).location(URI.create(poll)).build();
+        return RestResponse.ResponseBuilder.accepted(new Queued(
+                        source.toString(), body.benchmark(), target.toString(), failures, queued, skipped, poll))
+                .location(URI.create(poll))
+                .build();
     }
 }

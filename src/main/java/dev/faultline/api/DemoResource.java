@@ -1,7 +1,7 @@
 package dev.faultline.api;
 
-import java.util.List;
-
+import dev.faultline.demo.DemoConfig;
+import dev.faultline.demo.DemoRuns;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -13,13 +13,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
+import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.RestResponse;
-
-import dev.faultline.demo.DemoConfig;
-import dev.faultline.demo.DemoRuns;
 
 /**
  * {@code POST /api/demo/runs?count=N&rate=R[&seed=S]} starts a demo run (the bundled demo model answers N held-out
@@ -33,6 +30,7 @@ public class DemoResource {
 
     @Inject
     DemoRuns demo;
+
     @Inject
     DemoConfig config;
 
@@ -41,12 +39,14 @@ public class DemoResource {
     @APIResponse(responseCode = "202", description = "Queued; body: the run and its progress")
     @APIResponse(responseCode = "400", description = "count or rate out of range (faultline.demo.max-count, max-rate)")
     @APIResponse(responseCode = "429", description = "faultline.demo.max-runs runs queued or running; Retry-After")
-    public RestResponse<DemoRuns.DemoRun> start(@QueryParam("count") @DefaultValue("20") int count, @QueryParam("rate") Double rate,
+    public RestResponse<DemoRuns.DemoRun> start(
+            @QueryParam("count") @DefaultValue("20") int count,
+            @QueryParam("rate") Double rate,
             @QueryParam("seed") Long seed) {
         requireEndpoints();
         try {
-            return RestResponse.accepted(demo.start(count, rate == null ? config.rate() : rate,
-                    seed == null ? config.seed() : seed, false));
+            return RestResponse.accepted(
+                    demo.start(count, rate == null ? config.rate() : rate, seed == null ? config.seed() : seed, false));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         } catch (DemoRuns.Full e) {
@@ -63,7 +63,9 @@ public class DemoResource {
     @DELETE
     @Path("/{runId: .+}")
     @Operation(summary = "Cancel a queued or running demo run")
-    @APIResponse(responseCode = "200", description = "Cancelled (state cancelled, or cancelling until the running run stops)")
+    @APIResponse(
+            responseCode = "200",
+            description = "Cancelled (state cancelled, or cancelling until the running run stops)")
     @APIResponse(responseCode = "409", description = "The run has already ended")
     public DemoRuns.DemoRun cancel(@PathParam("runId") String runId) {
         requireEndpoints();

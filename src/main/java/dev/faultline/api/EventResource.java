@@ -1,21 +1,6 @@
 package dev.faultline.api;
 
-import java.time.Duration;
-
-import jakarta.inject.Inject;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-
-import org.eclipse.microprofile.health.Readiness;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import dev.faultline.config.FaultlineConfig;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.pipeline.EventPublisher;
@@ -23,6 +8,17 @@ import dev.faultline.pipeline.EventValidator;
 import dev.faultline.pipeline.InvalidEventException;
 import dev.faultline.pipeline.KafkaReadiness;
 import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import org.eclipse.microprofile.health.Readiness;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * {@code POST /api/events}: validates a v1 event and publishes it to {@code eval.outputs} (202) or explains a 400.
@@ -35,12 +31,10 @@ import io.smallrye.mutiny.Uni;
 public class EventResource {
 
     /** Answer to an accepted event. */
-    public record Accepted(@JsonProperty("event_id") String eventId) {
-    }
+    public record Accepted(@JsonProperty("event_id") String eventId) {}
 
     /** Answer to a rejected event: the reason code, the field at fault (JSON path) and a readable message. */
-    public record Rejected(String error, String field, String message) {
-    }
+    public record Rejected(String error, String field, String message) {}
 
     /** Seconds a client should wait before sending again after a 503. */
     static final int RETRY_AFTER_SECONDS = 5;
@@ -51,14 +45,17 @@ public class EventResource {
     private final Duration publishTimeout;
 
     @Inject
-    public EventResource(EventValidator validator, EventPublisher publisher, @Readiness KafkaReadiness broker,
+    public EventResource(
+            EventValidator validator,
+            EventPublisher publisher,
+            @Readiness KafkaReadiness broker,
             FaultlineConfig config) {
         this(validator, publisher, broker, config.api().publishTimeout());
     }
 
     /** @param publishTimeout how long to wait for the broker's acknowledgement before answering 503 */
-    public EventResource(EventValidator validator, EventPublisher publisher, KafkaReadiness broker,
-            Duration publishTimeout) {
+    public EventResource(
+            EventValidator validator, EventPublisher publisher, KafkaReadiness broker, Duration publishTimeout) {
         this.validator = validator;
         this.publisher = publisher;
         this.broker = broker;
@@ -70,7 +67,9 @@ public class EventResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Submit one faultline.eval-output/v1 event")
     @APIResponse(responseCode = "202", description = "Published to eval.outputs; body {\"event_id\": ...}")
-    @APIResponse(responseCode = "400", description = "Invalid JSON, schema violation or oversize field; body names the field")
+    @APIResponse(
+            responseCode = "400",
+            description = "Invalid JSON, schema violation or oversize field; body names the field")
     @APIResponse(responseCode = "503", description = "Kafka unreachable: not published; Retry-After says when to retry")
     // on a worker thread: the schema check of a large event must not hold the HTTP event loop
     @io.smallrye.common.annotation.Blocking
@@ -79,24 +78,33 @@ public class EventResource {
         try {
             event = validator.validate(body);
         } catch (InvalidEventException e) {
-            return Uni.createFrom().item(Response.status(Response.Status.BAD_REQUEST)
-                    .entity(new Rejected(e.reason(), e.field(), e.getMessage())).build());
+            return Uni.createFrom()
+                    .item(Response.status(Response.Status.BAD_REQUEST)
+                            .entity(new Rejected(e.reason(), e.field(), e.getMessage()))
+                            .build());
         }
         String down = broker == null ? null : broker.brokerDown();
         if (down != null) {
             return Uni.createFrom().item(unavailable("Kafka is unreachable: " + down));
         }
-        return publisher.publish(event.runId(), body)
-                .ifNoItem().after(publishTimeout).fail()
-                .replaceWith(() -> Response.accepted(new Accepted(event.eventId())).build())
-                .onFailure().recoverWithItem(e -> unavailable(e instanceof io.smallrye.mutiny.TimeoutException
-                        ? "Kafka did not acknowledge the event within " + publishTimeout.toMillis() + " ms"
-                        : "Kafka refused the event: " + e.getMessage()));
+        return publisher
+                .publish(event.runId(), body)
+                .ifNoItem()
+                .after(publishTimeout)
+                .fail()
+                .replaceWith(
+                        () -> Response.accepted(new Accepted(event.eventId())).build())
+                .onFailure()
+                .recoverWithItem(e -> unavailable(
+                        e instanceof io.smallrye.mutiny.TimeoutException
+                                ? "Kafka did not acknowledge the event within " + publishTimeout.toMillis() + " ms"
+                                : "Kafka refused the event: " + e.getMessage()));
     }
 
     private static Response unavailable(String message) {
         return Response.status(Response.Status.SERVICE_UNAVAILABLE)
                 .header("Retry-After", String.valueOf(RETRY_AFTER_SECONDS))
-                .entity(new Rejected("broker_unavailable", null, message)).build();
+                .entity(new Rejected("broker_unavailable", null, message))
+                .build();
     }
 }

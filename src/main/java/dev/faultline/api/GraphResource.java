@@ -1,8 +1,6 @@
 package dev.faultline.api;
 
-import java.net.URI;
-import java.util.Map;
-
+import dev.faultline.pipeline.GraphJobs;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -14,10 +12,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
+import java.net.URI;
+import java.util.Map;
 import org.jboss.resteasy.reactive.RestResponse;
-
-import dev.faultline.pipeline.GraphJobs;
 
 /**
  * Attribution graphs of attributed events: {@code POST /api/attributions/{event_id}/graph} starts a job
@@ -38,13 +35,16 @@ public class GraphResource {
 
     @POST
     @Path("/{eventId: .+}/graph")
-    public RestResponse<GraphJobs.Status> start(@PathParam("eventId") String eventId,
-            @QueryParam("node-threshold") @DefaultValue("0.01") /* = GraphRequest.DEFAULT_NODE_THRESHOLD */ double nodeThreshold,
+    public RestResponse<GraphJobs.Status> start(
+            @PathParam("eventId") String eventId,
+            @QueryParam("node-threshold") @DefaultValue("0.01") /* = GraphRequest.DEFAULT_NODE_THRESHOLD */
+                    double nodeThreshold,
             @QueryParam("edge-mass") @DefaultValue("0.85") /* = GraphRequest.DEFAULT_EDGE_MASS */ double edgeMass) {
         try {
             GraphJobs.Status s = jobs.start(eventId, nodeThreshold, edgeMass);
             return RestResponse.ResponseBuilder.accepted(s)
-                    .location(URI.create("/api/attributions/" + eventId + "/graph/status")).build();
+                    .location(URI.create("/api/attributions/" + eventId + "/graph/status"))
+                    .build();
         } catch (GraphJobs.Refused e) {
             throw refused(e);
         } catch (IllegalArgumentException e) {
@@ -73,15 +73,19 @@ public class GraphResource {
     @GET
     @Path("/{eventId: .+}/graph/status")
     public RestResponse<GraphJobs.Status> status(@PathParam("eventId") String eventId) {
-        return jobs.status(eventId).map(RestResponse::ok)
+        return jobs.status(eventId)
+                .map(RestResponse::ok)
                 .orElseThrow(() -> ApiException.notFound("no graph job for event '" + eventId + "'"));
     }
 
     @GET
     @Path("/{eventId: .+}/graph")
     public RestResponse<String> graph(@PathParam("eventId") String eventId) {
-        return jobs.graph(eventId).map(g -> RestResponse.ok(g, MediaType.APPLICATION_JSON_TYPE))
-                .orElseThrow(() -> new ApiException(Response.Status.NOT_FOUND, "no graph for event '" + eventId
-                        + "' yet", jobs.status(eventId).<Object>map(s -> s).orElse(Map.of("state", "none"))));
+        return jobs.graph(eventId)
+                .map(g -> RestResponse.ok(g, MediaType.APPLICATION_JSON_TYPE))
+                .orElseThrow(() -> new ApiException(
+                        Response.Status.NOT_FOUND,
+                        "no graph for event '" + eventId + "' yet",
+                        jobs.status(eventId).<Object>map(s -> s).orElse(Map.of("state", "none"))));
     }
 }

@@ -1,8 +1,14 @@
 package dev.faultline.api;
 
-import java.net.URI;
-import java.util.List;
-
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.faultline.config.FaultlineConfig;
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequests;
+import dev.faultline.pipeline.ModelUnavailableException;
+import dev.faultline.tracking.FailureTracker;
+import dev.faultline.tracking.Regression;
+import dev.faultline.tracking.Revision;
+import dev.faultline.tracking.TrackingView;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -11,20 +17,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-
+import java.net.URI;
+import java.util.List;
 import org.jboss.resteasy.reactive.RestResponse;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-
-import dev.faultline.config.FaultlineConfig;
-import dev.faultline.fleet.FleetRequest;
-import dev.faultline.fleet.FleetRequests;
-
-import dev.faultline.pipeline.ModelUnavailableException;
-import dev.faultline.tracking.FailureTracker;
-import dev.faultline.tracking.Regression;
-import dev.faultline.tracking.Revision;
-import dev.faultline.tracking.TrackingView;
 
 /**
  * Failures followed across revisions: {@code GET /api/models/{model}/revisions}, {@code
@@ -40,10 +35,13 @@ public class TrackingResource {
 
     @Inject
     TrackingView view;
+
     @Inject
     FailureTracker tracker;
+
     @Inject
     FaultlineConfig faultline;
+
     @Inject
     FleetRequests requests;
 
@@ -56,8 +54,8 @@ public class TrackingResource {
 
     @GET
     @Path("/{model}/trajectories")
-    public RestResponse<List<TrackingView.TrackedSet>> trajectories(@PathParam("model") String model,
-            @QueryParam("benchmark") String benchmark) {
+    public RestResponse<List<TrackingView.TrackedSet>> trajectories(
+            @PathParam("model") String model, @QueryParam("benchmark") String benchmark) {
         requireModel(model);
         if (benchmark != null && !benchmark.isBlank() && !view.benchmarks(model).contains(benchmark)) {
             throw ApiException.notFound("no tracked set of " + model + " for benchmark '" + benchmark + "'");
@@ -67,24 +65,27 @@ public class TrackingResource {
 
     @GET
     @Path("/{model}/regressions")
-    public RestResponse<List<Regression>> regressions(@PathParam("model") String model,
-            @QueryParam("benchmark") String benchmark) {
+    public RestResponse<List<Regression>> regressions(
+            @PathParam("model") String model, @QueryParam("benchmark") String benchmark) {
         requireModel(model);
         return RestResponse.ok(view.regressions(model, benchmark));
     }
 
     @POST
     @Path("/{model}/revisions/{revision}/track")
-    public RestResponse<Tracked> track(@PathParam("model") String model, @PathParam("revision") String revision,
-            @QueryParam("step") Long step) {
+    public RestResponse<Tracked> track(
+            @PathParam("model") String model, @PathParam("revision") String revision, @QueryParam("step") Long step) {
         if (step != null && step < 0) {
             throw ApiException.badRequest("step must be >= 0");
         }
         if (!faultline.role().attributes()) {
-            requests.send(FleetRequest.track(model, revision, step)).toCompletableFuture().join();
+            requests.send(FleetRequest.track(model, revision, step))
+                    .toCompletableFuture()
+                    .join();
             String poll = "/api/models/" + model + "/trajectories";
             return RestResponse.ResponseBuilder.accepted(new Tracked(model, revision, step, 0, true, poll))
-                    .location(URI.create(poll)).build();
+                    .location(URI.create(poll))
+                    .build();
         }
         int scheduled;
         try {
@@ -103,8 +104,8 @@ public class TrackingResource {
     @Path("/{model}/benchmarks")
     public RestResponse<List<dev.faultline.compare.Comparisons.BenchmarkRow>> benchmarks(
             @PathParam("model") String model, @QueryParam("revision") String revision) {
-        var rows = comparisons.benchmarks(new dev.faultline.compare.ModelRev(model,
-                revision == null || revision.isBlank() ? "main" : revision));
+        var rows = comparisons.benchmarks(
+                new dev.faultline.compare.ModelRev(model, revision == null || revision.isBlank() ? "main" : revision));
         if (rows.isEmpty()) {
             throw ApiException.notFound("no results of " + model + "@" + (revision == null ? "main" : revision));
         }
@@ -116,8 +117,7 @@ public class TrackingResource {
      * workers, {@code forwarded} and where to {@code poll} (both absent otherwise).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Tracked(String model, String revision, Long step, int scheduled, Boolean forwarded, String poll) {
-    }
+    public record Tracked(String model, String revision, Long step, int scheduled, Boolean forwarded, String poll) {}
 
     private void requireModel(String model) {
         if (!view.models().contains(model)) {

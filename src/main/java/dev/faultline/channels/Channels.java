@@ -35,6 +35,5 @@ public final class Channels {
     /** Outgoing {@code attribution.trajectories}. */
     public static final String ATTRIBUTION_TRAJECTORIES_OUT = "attribution-trajectories-out";
 
-    private Channels() {
-    }
+    private Channels() {}
 }

@@ -23,6 +23,5 @@ public final class Topics {
     /** Trajectories of tracked failures across revisions (compacted). */
     public static final String ATTRIBUTION_TRAJECTORIES = "attribution.trajectories";
 
-    private Topics() {
-    }
+    private Topics() {}
 }

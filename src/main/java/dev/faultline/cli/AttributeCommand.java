@@ -8,11 +8,11 @@ import dev.faultline.engine.Attribution;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.AttributionRequest;
 import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
+import dev.faultline.engine.EngineOptions;
 import dev.faultline.engine.Faithfulness;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
-import dev.faultline.engine.Device;
-import dev.faultline.engine.EngineOptions;
 import dev.faultline.engine.ModelLoader;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TokenLogit;
@@ -32,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -43,15 +42,20 @@ import picocli.CommandLine.Spec;
  * results.jsonl}, one request object per line, {@code id} echoed, each model loaded once, a bad line answered with an
  * error object). Plain Java on the engine: starts no Kafka, Redis or HTTP server.
  */
-@Command(name = "attribute", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(
+        name = "attribute",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
         description = {
             "Attributes the logit difference wrong - correct at one position to the input tokens (contrastive "
                     + "AttnLRP) and prints the result as JSON.",
             "Batch: --input FILE --output FILE, one JSON request per line with the option names as fields "
                     + "(\"ids\" an array, \"id\" echoed); the options given here fill in the fields a line leaves "
-                    + "out." },
+                    + "out."
+        },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = { Commands.EXIT_OK, "1:the attribution failed (batch: any line failed)", Commands.EXIT_USAGE })
+        exitCodeList = {Commands.EXIT_OK, "1:the attribution failed (batch: any line failed)", Commands.EXIT_USAGE})
 public final class AttributeCommand implements Callable<Integer> {
 
     static final String DEFAULT_POSITION = "-1";
@@ -71,76 +75,125 @@ public final class AttributeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "DIR",
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
             description = "Model directory (Hugging Face layout: config.json, *.safetensors, tokenizer.json).")
     Path model;
 
-    @Option(names = "--ids", paramLabel = "ID", split = "\\s*,\\s*", splitSynopsisLabel = ",",
+    @Option(
+            names = "--ids",
+            paramLabel = "ID",
+            split = "\\s*,\\s*",
+            splitSynopsisLabel = ",",
             description = "Input token ids, comma-separated (e.g. 1,2,3); or give --text.")
     int[] ids;
 
-    @Option(names = "--text", paramLabel = "TEXT",
+    @Option(
+            names = "--text",
+            paramLabel = "TEXT",
             description = "Input text, tokenized with the model's tokenizer (special tokens added).")
     String text;
 
-    @Option(names = "--position", paramLabel = "N", defaultValue = DEFAULT_POSITION,
+    @Option(
+            names = "--position",
+            paramLabel = "N",
+            defaultValue = DEFAULT_POSITION,
             description = "Position whose logits are explained; negative counts from the end, -1 = last "
                     + "(default: ${DEFAULT-VALUE}).")
     int position;
 
-    @Option(names = "--wrong", paramLabel = "ID|TEXT",
+    @Option(
+            names = "--wrong",
+            paramLabel = "ID|TEXT",
             description = "The wrong token: an id, a vocabulary entry (e.g. \u2581Lily) or text (its first token).")
     String wrong;
 
-    @Option(names = "--correct", paramLabel = "ID|TEXT",
+    @Option(
+            names = "--correct",
+            paramLabel = "ID|TEXT",
             description = "The correct token, as --wrong; without it the wrong token's logit alone is explained.")
     String correct;
 
-    @Option(names = "--method", paramLabel = "attnlrp|gradxinput", defaultValue = DEFAULT_METHOD,
+    @Option(
+            names = "--method",
+            paramLabel = "attnlrp|gradxinput",
+            defaultValue = DEFAULT_METHOD,
             description = "Propagation rules: attnlrp, or plain gradient x input (default: ${DEFAULT-VALUE}).")
     Method method;
 
-    @Option(names = "--softmax", paramLabel = "attnlrp|detach", defaultValue = DEFAULT_SOFTMAX,
+    @Option(
+            names = "--softmax",
+            paramLabel = "attnlrp|detach",
+            defaultValue = DEFAULT_SOFTMAX,
             description = "Relevance through the attention softmax (default: ${DEFAULT-VALUE}).")
     SoftmaxRule softmax;
 
-    @Option(names = "--dtype", paramLabel = "float32|float64|float16", defaultValue = DEFAULT_DTYPE,
+    @Option(
+            names = "--dtype",
+            paramLabel = "float32|float64|float16",
+            defaultValue = DEFAULT_DTYPE,
             description = "Floating-point type of the passes (default: ${DEFAULT-VALUE}).")
     DType dtype;
 
-    @Option(names = "--device", paramLabel = "cpu|gpu", defaultValue = DEFAULT_DEVICE,
+    @Option(
+            names = "--device",
+            paramLabel = "cpu|gpu",
+            defaultValue = DEFAULT_DEVICE,
             description = "Where the model runs (default: ${DEFAULT-VALUE}).")
     Device device;
 
-    @Option(names = "--k", paramLabel = "N", defaultValue = DEFAULT_K,
+    @Option(
+            names = "--k",
+            paramLabel = "N",
+            defaultValue = DEFAULT_K,
             description = "Faithfulness check: drops the k most relevant tokens against k random ones; 0 skips "
                     + "it (default: ${DEFAULT-VALUE}).")
     int k;
 
-    @Option(names = "--seed", paramLabel = "N", defaultValue = DEFAULT_SEED,
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            defaultValue = DEFAULT_SEED,
             description = "Seed of the faithfulness check's random baseline (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--margin", paramLabel = "X", defaultValue = DEFAULT_MARGIN,
+    @Option(
+            names = "--margin",
+            paramLabel = "X",
+            defaultValue = DEFAULT_MARGIN,
             description = "The check is informative when the top drop exceeds the random drop by more than "
                     + "this (default: ${DEFAULT-VALUE}).")
     double margin;
 
-    @Option(names = "--top", paramLabel = "N", defaultValue = DEFAULT_TOP,
+    @Option(
+            names = "--top",
+            paramLabel = "N",
+            defaultValue = DEFAULT_TOP,
             description = "Top tokens by logit listed in the result (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Option(names = "--graph", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+    @Option(
+            names = "--graph",
+            paramLabel = "true|false",
+            arity = "0..1",
+            fallbackValue = "true",
             defaultValue = "false",
             description = "Adds the cross-layer attribution graph.")
     boolean graph;
 
-    @Option(names = "--node-threshold", paramLabel = "X", defaultValue = DEFAULT_NODE_THRESHOLD,
+    @Option(
+            names = "--node-threshold",
+            paramLabel = "X",
+            defaultValue = DEFAULT_NODE_THRESHOLD,
             description = "Graph: nodes with |R| above this share of the logit difference get rows "
                     + "(default: ${DEFAULT-VALUE}).")
     double nodeThreshold;
 
-    @Option(names = "--edge-mass", paramLabel = "X", defaultValue = DEFAULT_EDGE_MASS,
+    @Option(
+            names = "--edge-mass",
+            paramLabel = "X",
+            defaultValue = DEFAULT_EDGE_MASS,
             description = "Graph: per sub-layer, the smallest edge set holding this share of the total weight "
                     + "is kept, in (0, 1] (default: ${DEFAULT-VALUE}).")
     double edgeMass;
@@ -148,7 +201,9 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "FILE", description = "Batch: JSONL file of requests.")
     Path input;
 
-    @Option(names = "--output", paramLabel = "FILE",
+    @Option(
+            names = "--output",
+            paramLabel = "FILE",
             description = "Batch: JSONL file of results, one line per request.")
     Path output;
 
@@ -275,9 +330,10 @@ public final class AttributeCommand implements Callable<Integer> {
             }
             DType dtype = DType.parse(or(text(r, "dtype", defaults), DEFAULT_DTYPE));
             Device device = Device.parse(or(text(r, "device", defaults), DEFAULT_DEVICE));
-            LanguageModel model = models.computeIfAbsent(modelDir + "|" + dtype + "|" + device,
-                    k -> ModelLoader.load(Path.of(modelDir), dtype, device, Long.MAX_VALUE,
-                            EngineOptions.from(System::getProperty)));
+            LanguageModel model = models.computeIfAbsent(
+                    modelDir + "|" + dtype + "|" + device,
+                    k -> ModelLoader.load(
+                            Path.of(modelDir), dtype, device, Long.MAX_VALUE, EngineOptions.from(System::getProperty)));
             TokenizedText tokens = null;
             int[] ids;
             if (r.hasNonNull("ids")) {
@@ -296,7 +352,11 @@ public final class AttributeCommand implements Callable<Integer> {
             String correctSpec = text(r, "correct", defaults);
             Integer correct = correctSpec == null ? null : token(model, correctSpec);
             int position = Integer.parseInt(or(text(r, "position", defaults), DEFAULT_POSITION));
-            AttributionRequest request = new AttributionRequest(ids, position, wrong, correct,
+            AttributionRequest request = new AttributionRequest(
+                    ids,
+                    position,
+                    wrong,
+                    correct,
                     Method.parse(or(text(r, "method", defaults), DEFAULT_METHOD)),
                     SoftmaxRule.parse(or(text(r, "softmax", defaults), DEFAULT_SOFTMAX)),
                     Integer.parseInt(or(text(r, "k", defaults), DEFAULT_K)),
@@ -313,8 +373,11 @@ public final class AttributeCommand implements Callable<Integer> {
             if (tokens != null) {
                 ArrayNode arr = o.putArray("tokens");
                 for (int i = 0; i < tokens.size(); i++) {
-                    arr.addObject().put("text", tokens.tokens()[i]).put("start", tokens.starts()[i])
-                            .put("end", tokens.ends()[i]).put("special", tokens.special()[i])
+                    arr.addObject()
+                            .put("text", tokens.tokens()[i])
+                            .put("start", tokens.starts()[i])
+                            .put("end", tokens.ends()[i])
+                            .put("special", tokens.special()[i])
                             .put("relevance", a.inputRelevance()[i]);
                 }
             }
@@ -338,25 +401,35 @@ public final class AttributeCommand implements Callable<Integer> {
             ObjectNode soft = o.putObject("softmax");
             soft.put("absorbed_total", a.softmaxAbsorbedTotal());
             soft.set("absorbed_per_layer", JSON.valueToTree(a.softmaxAbsorbedPerLayer()));
-            o.putObject("conservation").put("input_sum", a.inputRelevanceSum()).put("bias_absorbed", a.biasTotal())
-                    .put("softmax_absorbed", a.softmaxAbsorbedTotal()).put("residual", a.identityResidual());
+            o.putObject("conservation")
+                    .put("input_sum", a.inputRelevanceSum())
+                    .put("bias_absorbed", a.biasTotal())
+                    .put("softmax_absorbed", a.softmaxAbsorbedTotal())
+                    .put("residual", a.identityResidual());
             ArrayNode top = o.putArray("top_tokens");
             for (TokenLogit t : a.topTokens()) {
                 top.addObject().put("id", t.id()).put("text", t.text()).put("logit", t.logit());
             }
             Faithfulness f = a.faithfulness();
             if (f != null) {
-                o.putObject("faithfulness").put("k", f.k()).put("drop_top", f.dropTop())
-                        .put("drop_random", f.dropRandom()).put("margin", f.margin())
+                o.putObject("faithfulness")
+                        .put("k", f.k())
+                        .put("drop_top", f.dropTop())
+                        .put("drop_random", f.dropRandom())
+                        .put("margin", f.margin())
                         .put("informative", f.informative())
                         .<ObjectNode>set("top_indices", JSON.valueToTree(f.topIndices()))
                         .set("random_indices", JSON.valueToTree(f.randomIndices()));
             }
-            o.putObject("engine").put("rules", a.method().label()).put("softmax", a.softmax().label())
-                    .put("dtype", a.dtype().label()).put("device", a.device());
+            o.putObject("engine")
+                    .put("rules", a.method().label())
+                    .put("softmax", a.softmax().label())
+                    .put("dtype", a.dtype().label())
+                    .put("device", a.device());
             o.set("timings_ms", JSON.valueToTree(a.timingsMs()));
             if (Boolean.parseBoolean(or(text(r, "graph", defaults), "false"))) {
-                GraphRequest g = GraphRequest.of(request,
+                GraphRequest g = GraphRequest.of(
+                        request,
                         Double.parseDouble(or(text(r, "node-threshold", defaults), DEFAULT_NODE_THRESHOLD)),
                         Double.parseDouble(or(text(r, "edge-mass", defaults), DEFAULT_EDGE_MASS)));
                 o.set("graph", JSON.valueToTree(AttributionGraphs.build(engine, model, g, null)));

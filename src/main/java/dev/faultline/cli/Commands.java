@@ -1,12 +1,11 @@
 package dev.faultline.cli;
 
-import java.io.PrintWriter;
-import java.util.function.Function;
-
 import dev.faultline.engine.DType;
 import dev.faultline.engine.Device;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
+import java.io.PrintWriter;
+import java.util.function.Function;
 import picocli.CommandLine;
 
 /**
@@ -25,10 +24,10 @@ public final class Commands {
 
     /** The exit-code lines of the usage help that every command shares. */
     public static final String EXIT_OK = "0:ok";
+
     public static final String EXIT_USAGE = "2:usage error (unknown option, missing or malformed value)";
 
-    private Commands() {
-    }
+    private Commands() {}
 
     /** Runs the command line as the jar does, on the process's streams; returns the exit code. */
     public static int run(String... args) {
@@ -80,15 +79,18 @@ public final class Commands {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         String message = e.getMessage();
-        if (e instanceof CommandLine.UnmatchedArgumentException u && !cmd.getSubcommands().isEmpty()
-                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u
+                && !cmd.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().get(0).startsWith("-")) {
             message = "Unknown command: '" + u.getUnmatched().get(0) + "' (commands: "
                     + String.join(", ", cmd.getSubcommands().keySet()) + ")";
         }
         err.println(cmd.getColorScheme().errorText(message));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.print(cmd.getHelp().synopsis(0));
-        err.printf("Try '%s --help' for more information.%n", cmd.getCommandSpec().qualifiedName());
+        err.printf(
+                "Try '%s --help' for more information.%n", cmd.getCommandSpec().qualifiedName());
         err.flush();
         return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }

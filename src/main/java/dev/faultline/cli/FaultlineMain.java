@@ -1,13 +1,12 @@
 package dev.faultline.cli;
 
-import java.util.Map;
-
 import dev.faultline.config.RoleChannels;
 import dev.faultline.embedded.LocalServices;
 import dev.faultline.security.LocalBinding;
 import io.quarkus.runtime.Application;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import java.util.Map;
 
 /**
  * Entry point of the runnable jar: the {@code faultline} command line ({@link Commands}). A sub-command runs on its
@@ -48,8 +47,8 @@ public class FaultlineMain {
                 .ifPresent(h -> System.setProperty(LocalBinding.HOST_PROPERTY, h));
         if (local.startedAnything()) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAfterQuarkus(local), "faultline-embedded-stop"));
-            System.out.println("Faultline embedded services: Kafka "
-                    + orExternal(local.kafkaBootstrapServers()) + ", Redis " + orExternal(local.redisHosts()));
+            System.out.println("Faultline embedded services: Kafka " + orExternal(local.kafkaBootstrapServers())
+                    + ", Redis " + orExternal(local.redisHosts()));
         }
         try {
             Quarkus.run();

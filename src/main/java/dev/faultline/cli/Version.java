@@ -3,7 +3,6 @@ package dev.faultline.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-
 import picocli.CommandLine;
 
 /**
@@ -21,7 +20,7 @@ public final class Version implements CommandLine.IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] { "faultline " + NUMBER };
+        return new String[] {"faultline " + NUMBER};
     }
 
     private static String load() {

@@ -1,9 +1,8 @@
 package dev.faultline.compare;
 
+import dev.faultline.contract.AttributionResult;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.faultline.contract.AttributionResult;
 
 /**
  * Relevance on characters, so that models with different tokenizers can be compared: each result token carries its
@@ -20,8 +19,7 @@ public final class CharRelevance {
     /** Share of tokens whose |relevance| {@link #concentration} sums. */
     public static final double TOP_SHARE = 0.05;
 
-    private CharRelevance() {
-    }
+    private CharRelevance() {}
 
     /**
      * The characters {@code [start, end)} each token's relevance goes to ({@code start == end}: none), with the
@@ -31,7 +29,7 @@ public final class CharRelevance {
         int[][] out = new int[tokens.size()][];
         for (int i = 0; i < tokens.size(); i++) {
             AttributionResult.Token t = tokens.get(i);
-            out[i] = new int[] { Math.max(0, t.start()), Math.max(0, t.end()) };
+            out[i] = new int[] {Math.max(0, t.start()), Math.max(0, t.end())};
         }
         for (int i = 0; i < tokens.size(); i++) {
             AttributionResult.Token t = tokens.get(i);
@@ -39,11 +37,15 @@ public final class CharRelevance {
                 continue;
             }
             AttributionResult.Token prev = i > 0 ? tokens.get(i - 1) : null;
-            if (prev != null && !prev.special() && prev.text() != null && prev.text().isBlank()
-                    && out[i - 1][1] == out[i][0] && out[i - 1][1] > out[i - 1][0]) {
+            if (prev != null
+                    && !prev.special()
+                    && prev.text() != null
+                    && prev.text().isBlank()
+                    && out[i - 1][1] == out[i][0]
+                    && out[i - 1][1] > out[i - 1][0]) {
                 out[i] = out[i - 1].clone(); // the piece shares the character its blank was given
             } else {
-                out[i] = new int[] { out[i][0], out[i][0] + 1 };
+                out[i] = new int[] {out[i][0], out[i][0] + 1};
             }
         }
         return out;
@@ -162,8 +164,7 @@ public final class CharRelevance {
     }
 
     /** Characters and their relevance, in order, for display: one entry per run of characters of one token. */
-    public record Span(int start, int end, String text, double perChar) {
-    }
+    public record Span(int start, int end, String text, double perChar) {}
 
     /** The tokens' spans within {@code [0, length)} with the relevance per character {@link #perChar} gives them. */
     public static List<Span> spans(List<AttributionResult.Token> tokens, int length) {

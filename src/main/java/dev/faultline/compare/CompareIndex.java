@@ -1,7 +1,20 @@
 package dev.faultline.compare;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.Verdict;
 import dev.faultline.store.RunIndex;
-
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.hash.HashCommands;
+import io.quarkus.redis.datasource.keys.KeyCommands;
+import io.quarkus.redis.datasource.set.SetCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,26 +22,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.contract.Verdict;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.hash.HashCommands;
-import io.quarkus.redis.datasource.keys.KeyCommands;
-import io.quarkus.redis.datasource.set.SetCommands;
 
 /**
  * Per-example outcomes of each model revision on each benchmark, in Redis, for the comparison of models (matched by
@@ -56,13 +51,23 @@ public class CompareIndex implements RunIndex.ReadModel {
     static final String ALL = "faultline:cmp:all-benchmarks";
     private static final Logger LOG = Logger.getLogger(CompareIndex.class);
     private static final int MAX_LABEL_VALUES = 50;
-    private static final java.util.regex.Pattern LABEL_SAFE = java.util.regex.Pattern.compile("[A-Za-z0-9._@/:+-]{1,100}");
+    private static final java.util.regex.Pattern LABEL_SAFE =
+            java.util.regex.Pattern.compile("[A-Za-z0-9._@/:+-]{1,100}");
 
     /** One example's outcome for one model revision. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Entry(@JsonProperty("event_id") String eventId, @JsonProperty("run_id") String runId, Verdict verdict,
-            AttributionStatus status, String wrong, String contrast, @JsonProperty("logit_diff") Double logitDiff,
-            Boolean informative, Map<String, Double> segments, Map<String, Double> positive, Double concentration) {
+    public record Entry(
+            @JsonProperty("event_id") String eventId,
+            @JsonProperty("run_id") String runId,
+            Verdict verdict,
+            AttributionStatus status,
+            String wrong,
+            String contrast,
+            @JsonProperty("logit_diff") Double logitDiff,
+            Boolean informative,
+            Map<String, Double> segments,
+            Map<String, Double> positive,
+            Double concentration) {
 
         public boolean failed() {
             return verdict == Verdict.INCORRECT;
@@ -77,16 +82,18 @@ public class CompareIndex implements RunIndex.ReadModel {
      * A source model's failure scored by this model: the source's event and model, and the result (model = this
      * one, tokens in this model's tokenization).
      */
-    public record Scored(@JsonProperty("source_event_id") String sourceEventId, String source,
-            AttributionResult result) {
-    }
+    public record Scored(
+            @JsonProperty("source_event_id") String sourceEventId, String source, AttributionResult result) {}
 
     @Inject
     ObjectMapper json;
+
     @Inject
     MeterRegistry meters;
+
     @ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     Duration ttl;
+
     @ConfigProperty(name = "faultline.compare.max-examples", defaultValue = "100000")
     int maxExamples;
 
@@ -109,7 +116,9 @@ public class CompareIndex implements RunIndex.ReadModel {
     }
 
     static ModelRev of(AttributionResult r) {
-        return new ModelRev(r.model().name(), r.model().revision() == null ? "main" : r.model().revision());
+        return new ModelRev(
+                r.model().name(),
+                r.model().revision() == null ? "main" : r.model().revision());
     }
 
     /** The entry a result gives. */
@@ -131,16 +140,29 @@ public class CompareIndex implements RunIndex.ReadModel {
             }
             concentration = r.tokens() == null ? null : CharRelevance.concentration(r.tokens());
         }
-        return new Entry(r.eventId(), r.runId(), r.verdict(), r.status(), t == null ? null : t.wrong().text(),
-                t == null || t.contrast() == null ? null : t.contrast().text(), t == null ? null : t.logitDiff(),
-                r.faithfulness() == null ? null : r.faithfulness().informative(), segs, pos, concentration);
+        return new Entry(
+                r.eventId(),
+                r.runId(),
+                r.verdict(),
+                r.status(),
+                t == null ? null : t.wrong().text(),
+                t == null || t.contrast() == null ? null : t.contrast().text(),
+                t == null ? null : t.logitDiff(),
+                r.faithfulness() == null ? null : r.faithfulness().informative(),
+                segs,
+                pos,
+                concentration);
     }
 
     /** Takes one indexed result (the run index's writer calls it; a Redis error propagates to it). */
     @Override
     public void indexed(AttributionResult r) {
-        if (r.model() == null || r.model().name() == null || r.benchmark() == null || r.eventId() == null
-                || r.status() == AttributionStatus.FAILED || r.status() == AttributionStatus.MODEL_UNAVAILABLE) {
+        if (r.model() == null
+                || r.model().name() == null
+                || r.benchmark() == null
+                || r.eventId() == null
+                || r.status() == AttributionStatus.FAILED
+                || r.status() == AttributionStatus.MODEL_UNAVAILABLE) {
             return; // no outcome of the model: retried later
         }
         ModelRev m = of(r);
@@ -164,8 +186,10 @@ public class CompareIndex implements RunIndex.ReadModel {
 
     private boolean put(String key, String field, String value) {
         if (hashes.hlen(key) >= maxExamples && !hashes.hexists(key, field)) {
-            Counter.builder("faultline.compare.dropped").description("examples not indexed: the per-key bound was reached")
-                    .register(meters).increment();
+            Counter.builder("faultline.compare.dropped")
+                    .description("examples not indexed: the per-key bound was reached")
+                    .register(meters)
+                    .increment();
             return false;
         }
         hashes.hset(key, field, value);
@@ -240,28 +264,43 @@ public class CompareIndex implements RunIndex.ReadModel {
         String model = bounded(modelLabels, m.toString());
         String bench = bounded(benchmarkLabels, benchmark);
         if (e.verdict() == Verdict.CORRECT || e.verdict() == Verdict.INCORRECT) {
-            Counter.builder("faultline.compare.answers").description("scored answers by model revision and benchmark")
-                    .tag("model", model).tag("benchmark", bench).tag("verdict", e.verdict().name()).register(meters)
+            Counter.builder("faultline.compare.answers")
+                    .description("scored answers by model revision and benchmark")
+                    .tag("model", model)
+                    .tag("benchmark", bench)
+                    .tag("verdict", e.verdict().name())
+                    .register(meters)
                     .increment();
         }
         if (e.status() == AttributionStatus.ATTRIBUTED && e.informative() != null) {
             Counter.builder("faultline.compare.informative")
                     .description("attributed failures by faithfulness verdict, per model revision and benchmark")
-                    .tag("model", model).tag("benchmark", bench).tag("informative", e.informative().toString())
-                    .register(meters).increment();
+                    .tag("model", model)
+                    .tag("benchmark", bench)
+                    .tag("informative", e.informative().toString())
+                    .register(meters)
+                    .increment();
         }
         if (e.segments() != null) {
             // counters only grow: the signed mean is (toward_wrong - toward_contrast) / count, summed over the fleet
             e.segments().forEach((seg, v) -> {
                 String s = bounded(segmentLabels, seg);
-                Counter.builder("faultline.compare.segment.relevance").description(
-                        "normalised segment relevance summed over attributed failures, by sign (direction)")
-                        .tag("model", model).tag("benchmark", bench).tag("segment", s)
-                        .tag("direction", v >= 0 ? "toward_wrong" : "toward_contrast").register(meters)
+                Counter.builder("faultline.compare.segment.relevance")
+                        .description(
+                                "normalised segment relevance summed over attributed failures, by sign (direction)")
+                        .tag("model", model)
+                        .tag("benchmark", bench)
+                        .tag("segment", s)
+                        .tag("direction", v >= 0 ? "toward_wrong" : "toward_contrast")
+                        .register(meters)
                         .increment(Math.abs(v));
                 Counter.builder("faultline.compare.segment.results")
                         .description("attributed failures counted in faultline_compare_segment_relevance_total")
-                        .tag("model", model).tag("benchmark", bench).tag("segment", s).register(meters).increment();
+                        .tag("model", model)
+                        .tag("benchmark", bench)
+                        .tag("segment", s)
+                        .register(meters)
+                        .increment();
             });
         }
     }

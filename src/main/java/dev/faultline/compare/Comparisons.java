@@ -1,5 +1,13 @@
 package dev.faultline.compare;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.Verdict;
+import dev.faultline.store.ResultLookup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -9,19 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.contract.Verdict;
-import dev.faultline.store.ResultLookup;
 
 /**
  * Model revisions compared on one benchmark (examples matched by {@code example_id}), and one model revision's
@@ -39,53 +35,84 @@ public class Comparisons {
 
     /** One model revision on the benchmark. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ModelStats(String model, String revision, int examples, int correct, int incorrect, Double accuracy,
-            int attributed, int informative, @JsonProperty("informative_share") Double informativeShare,
-            @JsonProperty("scored_from_other_model") int scored, Map<String, Double> segments) {
-    }
+    public record ModelStats(
+            String model,
+            String revision,
+            int examples,
+            int correct,
+            int incorrect,
+            Double accuracy,
+            int attributed,
+            int informative,
+            @JsonProperty("informative_share") Double informativeShare,
+            @JsonProperty("scored_from_other_model") int scored,
+            Map<String, Double> segments) {}
 
     /** One model's side of an example. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Side(@JsonProperty("event_id") String eventId, boolean failed, AttributionStatus status,
-            String wrong, String contrast, @JsonProperty("logit_diff") Double logitDiff,
-            @JsonProperty("scored_from") String scoredFrom) {
-    }
+    public record Side(
+            @JsonProperty("event_id") String eventId,
+            boolean failed,
+            AttributionStatus status,
+            String wrong,
+            String contrast,
+            @JsonProperty("logit_diff") Double logitDiff,
+            @JsonProperty("scored_from") String scoredFrom) {}
 
     /** An example of the overlap; similarity and shared characters only for examples both failed. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Example(@JsonProperty("example_id") String exampleId, Side first, Side second,
-            @JsonProperty("same_pair") Boolean samePair, Double similarity,
-            @JsonProperty("shared_chars") Integer sharedChars) {
-    }
+    public record Example(
+            @JsonProperty("example_id") String exampleId,
+            Side first,
+            Side second,
+            @JsonProperty("same_pair") Boolean samePair,
+            Double similarity,
+            @JsonProperty("shared_chars") Integer sharedChars) {}
 
     /** The first model against one other. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Pair(String first, String second, int matched, @JsonProperty("both_failed") int bothFailed,
-            int fixed, int broken, @JsonProperty("both_correct") int bothCorrect,
-            @JsonProperty("same_pair") int samePair, @JsonProperty("mean_similarity") Double meanSimilarity,
-            @JsonProperty("failed_by_both") List<Example> failedByBoth, @JsonProperty("fixed_examples") List<Example> fixedExamples,
-            @JsonProperty("broken_examples") List<Example> brokenExamples) {
-    }
+    public record Pair(
+            String first,
+            String second,
+            int matched,
+            @JsonProperty("both_failed") int bothFailed,
+            int fixed,
+            int broken,
+            @JsonProperty("both_correct") int bothCorrect,
+            @JsonProperty("same_pair") int samePair,
+            @JsonProperty("mean_similarity") Double meanSimilarity,
+            @JsonProperty("failed_by_both") List<Example> failedByBoth,
+            @JsonProperty("fixed_examples") List<Example> fixedExamples,
+            @JsonProperty("broken_examples") List<Example> brokenExamples) {}
 
-    public record Report(String benchmark, String similarity, List<ModelStats> models, List<String> segments,
-            List<Pair> pairs) {
-    }
+    public record Report(
+            String benchmark, String similarity, List<ModelStats> models, List<String> segments, List<Pair> pairs) {}
 
     /** One benchmark of a model revision. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record BenchmarkRow(String benchmark, int events, int correct, int incorrect, Double accuracy,
-            @JsonProperty("by_status") Map<AttributionStatus, Integer> byStatus, int attributed, Double coverage,
-            int informative, @JsonProperty("informative_share") Double informativeShare,
+    public record BenchmarkRow(
+            String benchmark,
+            int events,
+            int correct,
+            int incorrect,
+            Double accuracy,
+            @JsonProperty("by_status") Map<AttributionStatus, Integer> byStatus,
+            int attributed,
+            Double coverage,
+            int informative,
+            @JsonProperty("informative_share") Double informativeShare,
             @JsonProperty("median_logit_diff") Double medianLogitDiff,
             @JsonProperty("top_wrong_segment") String topWrongSegment,
             @JsonProperty("top_wrong_segment_share") Double topWrongSegmentShare,
-            @JsonProperty("concentration_top5") Double concentration, List<String> runs) {
-    }
+            @JsonProperty("concentration_top5") Double concentration,
+            List<String> runs) {}
 
     @Inject
     CompareIndex index;
+
     @Inject
     ResultLookup results;
+
     @ConfigProperty(name = "faultline.compare.max-detail", defaultValue = "500")
     int maxDetail;
 
@@ -102,12 +129,24 @@ public class Comparisons {
 
         Side side() {
             if (entry != null) {
-                return new Side(entry.eventId(), entry.failed(), entry.status(), entry.wrong(), entry.contrast(),
-                        entry.logitDiff(), null);
+                return new Side(
+                        entry.eventId(),
+                        entry.failed(),
+                        entry.status(),
+                        entry.wrong(),
+                        entry.contrast(),
+                        entry.logitDiff(),
+                        null);
             }
             var t = scored.result().target();
-            return new Side(scored.result().eventId(), failed(), scored.result().status(), t.wrong().text(),
-                    t.contrast().text(), t.logitDiff(), scored.source());
+            return new Side(
+                    scored.result().eventId(),
+                    failed(),
+                    scored.result().status(),
+                    t.wrong().text(),
+                    t.contrast().text(),
+                    t.logitDiff(),
+                    scored.source());
         }
     }
 
@@ -174,9 +213,18 @@ public class Comparisons {
         Map<String, Double> mean = new LinkedHashMap<>();
         segs.forEach((k, acc) -> mean.put(k, acc[0] / acc[1]));
         int withVerdict = correct + incorrect;
-        return new ModelStats(m.model(), m.revision(), outcomes.size(), correct, incorrect,
-                withVerdict == 0 ? null : (double) correct / withVerdict, attributed, informative,
-                attributed == 0 ? null : (double) informative / attributed, scored, mean);
+        return new ModelStats(
+                m.model(),
+                m.revision(),
+                outcomes.size(),
+                correct,
+                incorrect,
+                withVerdict == 0 ? null : (double) correct / withVerdict,
+                attributed,
+                informative,
+                attributed == 0 ? null : (double) informative / attributed,
+                scored,
+                mean);
     }
 
     private Pair pair(ModelRev a, Map<String, Outcome> oa, ModelRev b, Map<String, Outcome> ob) {
@@ -198,8 +246,11 @@ public class Comparisons {
             if (x.failed() && y.failed()) {
                 Side sx = x.side();
                 Side sy = y.side();
-                boolean same = sx.wrong() != null && sy.wrong() != null && sx.contrast() != null
-                        && sy.contrast() != null && sx.wrong().strip().equals(sy.wrong().strip())
+                boolean same = sx.wrong() != null
+                        && sy.wrong() != null
+                        && sx.contrast() != null
+                        && sy.contrast() != null
+                        && sx.wrong().strip().equals(sy.wrong().strip())
                         && sx.contrast().strip().equals(sy.contrast().strip());
                 if (same) {
                     samePair++;
@@ -227,8 +278,19 @@ public class Comparisons {
                 bothCorrect++;
             }
         }
-        return new Pair(a.toString(), b.toString(), matched, both.size(), fixed.size(), broken.size(), bothCorrect,
-                samePair, simN == 0 ? null : simSum / simN, both, fixed, broken);
+        return new Pair(
+                a.toString(),
+                b.toString(),
+                matched,
+                both.size(),
+                fixed.size(),
+                broken.size(),
+                bothCorrect,
+                samePair,
+                simN == 0 ? null : simSum / simN,
+                both,
+                fixed,
+                broken);
     }
 
     /** The attributed tokens of a model revision's outcome of one example, or null. */
@@ -244,7 +306,9 @@ public class Comparisons {
             if (o.entry().status() != AttributionStatus.ATTRIBUTED || o.entry().eventId() == null) {
                 return null;
             }
-            r = results.find(o.entry().eventId()).map(ResultLookup.Found::result).orElse(null);
+            r = results.find(o.entry().eventId())
+                    .map(ResultLookup.Found::result)
+                    .orElse(null);
         } else {
             r = o.scored().result();
         }
@@ -317,11 +381,21 @@ public class Comparisons {
             }
         }
         int scored = correct + incorrect;
-        return new BenchmarkRow(benchmark, entries.size(), correct, incorrect,
-                scored == 0 ? null : (double) correct / scored, new TreeMap<>(byStatus), attributed,
-                incorrect == 0 ? null : (double) attributed / incorrect, informative,
-                attributed == 0 ? null : (double) informative / attributed, median(diffs), top,
-                top == null || total <= 0 ? null : topSum / total, concN == 0 ? null : conc / concN,
+        return new BenchmarkRow(
+                benchmark,
+                entries.size(),
+                correct,
+                incorrect,
+                scored == 0 ? null : (double) correct / scored,
+                new TreeMap<>(byStatus),
+                attributed,
+                incorrect == 0 ? null : (double) attributed / incorrect,
+                informative,
+                attributed == 0 ? null : (double) informative / attributed,
+                median(diffs),
+                top,
+                top == null || total <= 0 ? null : topSum / total,
+                concN == 0 ? null : conc / concN,
                 new ArrayList<>(runs));
     }
 

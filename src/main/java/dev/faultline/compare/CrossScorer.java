@@ -1,17 +1,5 @@
 package dev.faultline.compare;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
@@ -34,6 +22,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jboss.logging.Logger;
 
 /**
  * Scores one model's failure on another model: the source's text up to the error (prompt and output prefix, rebuilt
@@ -52,20 +49,24 @@ public class CrossScorer {
     private static final Logger LOG = Logger.getLogger(CrossScorer.class);
 
     /** The target's input: ids of the source's text, the position to explain, the pair in the target's ids. */
-    public record Prepared(String context, TokenizedText text, int wrong, String wrongText, int contrast,
-            String contrastText) {
-    }
+    public record Prepared(
+            String context, TokenizedText text, int wrong, String wrongText, int contrast, String contrastText) {}
 
     @Inject
     ModelRegistry registry;
+
     @Inject
     AttributionEngine engine;
+
     @Inject
     AttributionConfig config;
+
     @Inject
     RetrackQueue queue;
+
     @Inject
     CompareIndex index;
+
     @Inject
     MeterRegistry meters;
 
@@ -99,7 +100,8 @@ public class CrossScorer {
     /** Runs on a worker: queued behind live jobs; completes true once stored, false when dropped or failed. */
     public CompletionStage<Boolean> execute(TrackedFailure f, ModelRev target) {
         Revision slot = new Revision("score:" + target, null, 0, 0);
-        CompletableFuture<Boolean> done = queue.submit(new RetrackQueue.Job(f, slot), job -> run(job.failure(), target));
+        CompletableFuture<Boolean> done =
+                queue.submit(new RetrackQueue.Job(f, slot), job -> run(job.failure(), target));
         if (done == null) {
             return CompletableFuture.completedFuture(false);
         }
@@ -124,22 +126,31 @@ public class CrossScorer {
     }
 
     private Counter counter(String outcome) {
-        return Counter.builder("faultline.compare.scored").description("failures scored on another model, by outcome")
-                .tag("outcome", outcome).register(meters);
+        return Counter.builder("faultline.compare.scored")
+                .description("failures scored on another model, by outcome")
+                .tag("outcome", outcome)
+                .register(meters);
     }
 
     /** Scores {@code f} on {@code model} (named {@code target}); the result's tokens are the target's. */
-    public static AttributionResult score(TrackedFailure f, ModelRev target, LanguageModel model,
-            AttributionEngine engine, Method method, SoftmaxRule softmax) {
+    public static AttributionResult score(
+            TrackedFailure f,
+            ModelRev target,
+            LanguageModel model,
+            AttributionEngine engine,
+            Method method,
+            SoftmaxRule softmax) {
         Prepared p = prepare(f, model.tokenizer());
-        Attribution a = engine.attribute(model, new AttributionRequest(p.text().ids(), -1, p.wrong(), p.contrast(),
-                method, softmax, 0, 0L, 0.0, 1));
+        Attribution a = engine.attribute(
+                model,
+                new AttributionRequest(p.text().ids(), -1, p.wrong(), p.contrast(), method, softmax, 0, 0L, 0.0, 1));
         return result(f, target, p, a, model.tokenizer(), engine);
     }
 
     /** The source's text up to and including the explained position, from its tokens. */
     static String context(TrackedFailure f) {
-        List<TrackedFailure.TokenSpan> spans = f.tokens().subList(0, Math.min(f.tokens().size(), f.position() + 1));
+        List<TrackedFailure.TokenSpan> spans =
+                f.tokens().subList(0, Math.min(f.tokens().size(), f.position() + 1));
         int end = 0;
         for (var s : spans) {
             end = Math.max(end, s.end());
@@ -196,8 +207,13 @@ public class CrossScorer {
         return alone[0];
     }
 
-    static AttributionResult result(TrackedFailure f, ModelRev target, Prepared p, Attribution a,
-            TextTokenizer tokenizer, AttributionEngine engine) {
+    static AttributionResult result(
+            TrackedFailure f,
+            ModelRev target,
+            Prepared p,
+            Attribution a,
+            TextTokenizer tokenizer,
+            AttributionEngine engine) {
         double[] rel = a.inputRelevance().clone();
         if (a.positionRelevance() != null) {
             for (int i = 0; i < rel.length; i++) {
@@ -210,25 +226,54 @@ public class CrossScorer {
             boolean special = t.special()[i];
             TrackedFailure.TokenSpan src = special ? null : covering(f, t.starts()[i], t.ends()[i]);
             String segment = special ? null : src == null ? ResultSummarizer.OTHER : src.segment();
-            tokens.add(new AttributionResult.Token(special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]),
-                    t.ids()[i], t.starts()[i], t.ends()[i], rel[i], special, segment,
+            tokens.add(new AttributionResult.Token(
+                    special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]),
+                    t.ids()[i],
+                    t.starts()[i],
+                    t.ends()[i],
+                    rel[i],
+                    special,
+                    segment,
                     src == null ? null : src.inSegments()));
         }
-        List<EvalOutput.Segment> order = f.segmentNames().stream().map(n -> new EvalOutput.Segment(n, 0, 0)).toList();
+        List<EvalOutput.Segment> order = f.segmentNames().stream()
+                .map(n -> new EvalOutput.Segment(n, 0, 0))
+                .toList();
         var segments = ResultSummarizer.segments(tokens, order, ResultSummarizer.normalizer(tokens));
         String now = Instant.now().toString();
-        var targetRef = new AttributionResult.Target(t.size() - 1, new AttributionResult.TokenRef(p.wrong(), p.wrongText()),
-                new AttributionResult.TokenRef(p.contrast(), p.contrastText()), a.logitDiff(), a.contrastRank());
+        var targetRef = new AttributionResult.Target(
+                t.size() - 1,
+                new AttributionResult.TokenRef(p.wrong(), p.wrongText()),
+                new AttributionResult.TokenRef(p.contrast(), p.contrastText()),
+                a.logitDiff(),
+                a.contrastRank());
         var timings = new LinkedHashMap<String, Double>(a.timingsMs() == null ? java.util.Map.of() : a.timingsMs());
-        return new AttributionResult(AttributionResult.SCHEMA,
-                "score/" + target + "/" + f.eventId(), "score/" + target + "/" + f.benchmark(),
-                new EvalOutput.ModelRef(target.model(), target.revision(), null), f.benchmark(), f.exampleId(),
-                AttributionStatus.ATTRIBUTED, "scored: the failure of " + f.model() + "@" + f.revision()
+        return new AttributionResult(
+                AttributionResult.SCHEMA,
+                "score/" + target + "/" + f.eventId(),
+                "score/" + target + "/" + f.benchmark(),
+                new EvalOutput.ModelRef(target.model(), target.revision(), null),
+                f.benchmark(),
+                f.exampleId(),
+                AttributionStatus.ATTRIBUTED,
+                "scored: the failure of " + f.model() + "@" + f.revision()
                         + " with its text and pair; the model generated nothing",
-                null, targetRef, tokens, null, null, segments, ResultSummarizer.layers(a.layerInputRelevance()), null,
-                null, null, null, new AttributionResult.Engine(a.method().label(), a.softmax().label(),
-                        a.dtype().label(), a.device(), "score"),
-                timings, now, now);
+                null,
+                targetRef,
+                tokens,
+                null,
+                null,
+                segments,
+                ResultSummarizer.layers(a.layerInputRelevance()),
+                null,
+                null,
+                null,
+                null,
+                new AttributionResult.Engine(
+                        a.method().label(), a.softmax().label(), a.dtype().label(), a.device(), "score"),
+                timings,
+                now,
+                now);
     }
 
     /** The source token whose span holds most of {@code [start, end)} (the first one that overlaps it). */

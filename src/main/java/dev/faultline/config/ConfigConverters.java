@@ -1,16 +1,14 @@
 package dev.faultline.config;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
-import org.eclipse.microprofile.config.spi.Converter;
-
 import dev.faultline.engine.DType;
 import dev.faultline.engine.Device;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.triage.ScoringMethod;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.spi.Converter;
 
 /**
  * Converters of the enum-valued settings ({@code @WithConverter} in the {@code @ConfigMapping} interfaces). Each
@@ -20,8 +18,7 @@ import dev.faultline.triage.ScoringMethod;
  */
 public final class ConfigConverters {
 
-    private ConfigConverters() {
-    }
+    private ConfigConverters() {}
 
     /** {@code all|triage|worker}. */
     public static final class RoleConverter implements Converter<FaultlineConfig.Role> {
@@ -69,8 +66,8 @@ public final class ConfigConverters {
         public ScoringMethod convert(String value) {
             ScoringMethod m = ScoringMethod.parse(value);
             if (m == null) {
-                throw new IllegalArgumentException("scoring method must be one of " + names(ScoringMethod.values())
-                        + ", got '" + value + "'");
+                throw new IllegalArgumentException(
+                        "scoring method must be one of " + names(ScoringMethod.values()) + ", got '" + value + "'");
             }
             return m;
         }

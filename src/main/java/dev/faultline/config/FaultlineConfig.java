@@ -1,11 +1,10 @@
 package dev.faultline.config;
 
-import java.util.Locale;
-
 import dev.faultline.triage.ScoringMethod;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
+import java.util.Locale;
 
 /**
  * Configuration of the service under {@code faultline.*}; other areas add their own

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-
 import org.eclipse.microprofile.config.Config;
 
 /**
@@ -20,13 +19,15 @@ import org.eclipse.microprofile.config.Config;
  */
 public final class KafkaClients {
 
-    private KafkaClients() {
-    }
+    private KafkaClients() {}
 
     /** Whether {@code key} (a Kafka client setting, without the {@code kafka.} prefix) is shared by every client. */
     public static boolean isShared(String key) {
-        return key.equals("bootstrap.servers") || key.equals("security.protocol") || key.equals("client.dns.lookup")
-                || key.startsWith("sasl.") || key.startsWith("ssl.");
+        return key.equals("bootstrap.servers")
+                || key.equals("security.protocol")
+                || key.equals("client.dns.lookup")
+                || key.startsWith("sasl.")
+                || key.startsWith("ssl.");
     }
 
     /**

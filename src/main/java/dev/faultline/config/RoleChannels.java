@@ -1,12 +1,11 @@
 package dev.faultline.config;
 
+import dev.faultline.channels.Channels;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-
-import dev.faultline.channels.Channels;
 
 /**
  * Switches incoming channels off by {@code faultline.role} (env {@code FAULTLINE_ROLE}): a {@code worker} does not
@@ -19,11 +18,10 @@ public final class RoleChannels {
     /** Incoming channels only the triage part runs (role {@code all} or {@code triage}). */
     public static final Set<String> TRIAGE_CHANNELS = Set.of(Channels.EVAL_OUTPUTS_IN);
     /** Incoming channels only the attribution worker runs (role {@code all} or {@code worker}). */
-    public static final Set<String> WORKER_CHANNELS = Set.of(Channels.ATTRIBUTION_JOBS_IN,
-            Channels.ATTRIBUTION_REQUESTS_IN);
+    public static final Set<String> WORKER_CHANNELS =
+            Set.of(Channels.ATTRIBUTION_JOBS_IN, Channels.ATTRIBUTION_REQUESTS_IN);
 
-    private RoleChannels() {
-    }
+    private RoleChannels() {}
 
     /**
      * The role in {@code props} ({@code faultline.role}) or else {@code env} ({@code FAULTLINE_ROLE}); {@code all}

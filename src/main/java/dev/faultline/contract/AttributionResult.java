@@ -1,11 +1,10 @@
 package dev.faultline.contract;
 
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code faultline.attribution/v1} result: exactly one per event, on {@code attribution.results} keyed by event id
@@ -49,23 +48,67 @@ public record AttributionResult(
     public static final String SCHEMA = "faultline.attribution/v1";
 
     /** A result without answer span, tokenization report and text. */
-    public AttributionResult(String schema, String eventId, String runId, EvalOutput.ModelRef model, String benchmark,
-            String exampleId, AttributionStatus status, String reason, Verdict verdict, Target target,
-            List<Token> tokens, List<IndexedRelevance> topPositive, List<IndexedRelevance> topNegative,
-            List<SegmentRelevance> segments, List<LayerRelevance> layers, Conservation conservation,
-            FaithfulnessSummary faithfulness, List<TopToken> topTokens, Boolean retokenizationMismatch, Engine engine,
-            Map<String, Double> timingsMs, String producedAt, String attributedAt) {
-        this(schema, eventId, runId, model, benchmark, exampleId, status, reason, verdict, target, tokens, topPositive,
-                topNegative, segments, layers, conservation, faithfulness, topTokens, retokenizationMismatch, engine,
-                timingsMs, producedAt, attributedAt, null, null, null);
+    public AttributionResult(
+            String schema,
+            String eventId,
+            String runId,
+            EvalOutput.ModelRef model,
+            String benchmark,
+            String exampleId,
+            AttributionStatus status,
+            String reason,
+            Verdict verdict,
+            Target target,
+            List<Token> tokens,
+            List<IndexedRelevance> topPositive,
+            List<IndexedRelevance> topNegative,
+            List<SegmentRelevance> segments,
+            List<LayerRelevance> layers,
+            Conservation conservation,
+            FaithfulnessSummary faithfulness,
+            List<TopToken> topTokens,
+            Boolean retokenizationMismatch,
+            Engine engine,
+            Map<String, Double> timingsMs,
+            String producedAt,
+            String attributedAt) {
+        this(
+                schema,
+                eventId,
+                runId,
+                model,
+                benchmark,
+                exampleId,
+                status,
+                reason,
+                verdict,
+                target,
+                tokens,
+                topPositive,
+                topNegative,
+                segments,
+                layers,
+                conservation,
+                faithfulness,
+                topTokens,
+                retokenizationMismatch,
+                engine,
+                timingsMs,
+                producedAt,
+                attributedAt,
+                null,
+                null,
+                null);
     }
 
     /**
      * The answer's characters {@code [start, end)} in the output; {@code promptChars} is the length of the prompt, so
      * {@code promptChars + start} is the answer's offset in the tokens' coordinates (prompt + output).
      */
-    public record AnswerSpan(int start, int end, @JsonProperty("prompt_chars") int promptChars) {
-    }
+    public record AnswerSpan(
+            int start,
+            int end,
+            @JsonProperty("prompt_chars") int promptChars) {}
 
     /**
      * {@code source}: {@code producer} when the event's token ids were attributed, {@code text} when Faultline
@@ -75,7 +118,9 @@ public record AttributionResult(
      * attributed with it (output offsets then count that space).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Tokenization(String source, boolean mismatch,
+    public record Tokenization(
+            String source,
+            boolean mismatch,
             @JsonProperty("first_mismatch_index") Integer firstMismatchIndex,
             @JsonProperty("leading_space_restored") Boolean leadingSpaceRestored) {
 
@@ -86,25 +131,37 @@ public record AttributionResult(
 
     /** The text a skipped failure is shown with; {@code error_char} is the error token's offset in the output. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Text(String prompt, String output, @JsonProperty("error_char") Integer errorChar) {
-    }
+    public record Text(
+            String prompt,
+            String output,
+            @JsonProperty("error_char") Integer errorChar) {}
 
     /** The explained logit row and the pair of tokens. */
-    public record Target(int position, TokenRef wrong, TokenRef contrast, @JsonProperty("logit_diff") double logitDiff,
-            @JsonProperty("contrast_rank") Integer contrastRank) {
-    }
+    public record Target(
+            int position,
+            TokenRef wrong,
+            TokenRef contrast,
+            @JsonProperty("logit_diff") double logitDiff,
+            @JsonProperty("contrast_rank") Integer contrastRank) {}
 
-    public record TokenRef(int id, String text) {
-    }
+    public record TokenRef(int id, String text) {}
 
     /**
      * One input token with its character span in {@code prompt + output} and its relevance (null on LOW_LOGIT_DIFF
      * results, which carry the teacher-forced tokens without an attribution so the tracker can re-attribute them).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Token(String text, int id, int start, int end, Double relevance, boolean special, String segment,
+    public record Token(
+            String text,
+            int id,
+            int start,
+            int end,
+            Double relevance,
+            boolean special,
+            String segment,
             /** Every event segment the token overlaps, in event order, when it is more than one (nested spans). */
-            @JsonProperty("in_segments") @JsonInclude(JsonInclude.Include.NON_NULL) List<String> inSegments) {
+            @JsonProperty("in_segments") @JsonInclude(JsonInclude.Include.NON_NULL)
+            List<String> inSegments) {
 
         public Token(String text, int id, int start, int end, Double relevance, boolean special, String segment) {
             this(text, id, start, end, relevance, special, segment, null);
@@ -116,30 +173,35 @@ public record AttributionResult(
         }
     }
 
-    public record IndexedRelevance(int index, double relevance) {
-    }
+    public record IndexedRelevance(int index, double relevance) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record SegmentRelevance(String name, double relevance, Double positive, Double negative, Integer tokens,
+    public record SegmentRelevance(
+            String name,
+            double relevance,
+            Double positive,
+            Double negative,
+            Integer tokens,
             /** relevance divided by the largest |token relevance| excluding the first and special tokens */
-            Double normalized) {
-    }
+            Double normalized) {}
 
-    public record LayerRelevance(int layer, double positive, double negative) {
-    }
+    public record LayerRelevance(int layer, double positive, double negative) {}
 
-    public record Conservation(@JsonProperty("logit_diff") double logitDiff, @JsonProperty("input_sum") double inputSum,
-            @JsonProperty("bias_absorbed") double biasAbsorbed, @JsonProperty("softmax_absorbed") double softmaxAbsorbed,
-            double residual) {
-    }
+    public record Conservation(
+            @JsonProperty("logit_diff") double logitDiff,
+            @JsonProperty("input_sum") double inputSum,
+            @JsonProperty("bias_absorbed") double biasAbsorbed,
+            @JsonProperty("softmax_absorbed") double softmaxAbsorbed,
+            double residual) {}
 
-    public record FaithfulnessSummary(int k, @JsonProperty("drop_top") double dropTop,
-            @JsonProperty("drop_random") double dropRandom, double margin, boolean informative) {
-    }
+    public record FaithfulnessSummary(
+            int k,
+            @JsonProperty("drop_top") double dropTop,
+            @JsonProperty("drop_random") double dropRandom,
+            double margin,
+            boolean informative) {}
 
-    public record TopToken(int id, String text, double logit) {
-    }
+    public record TopToken(int id, String text, double logit) {}
 
-    public record Engine(String rules, String softmax, String dtype, String device, String version) {
-    }
+    public record Engine(String rules, String softmax, String dtype, String device, String version) {}
 }

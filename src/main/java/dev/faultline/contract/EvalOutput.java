@@ -1,11 +1,10 @@
 package dev.faultline.contract;
 
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
 
 /** One answered example of an evaluation run: the {@code faultline.eval-output/v1} event (docs/contract.md). */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -41,18 +40,67 @@ public record EvalOutput(
     public static final String SCHEMA = "faultline.eval-output/v1";
 
     /** An event without the optional additions (docs/contract.md). */
-    public EvalOutput(String schema, String eventId, String runId, ModelRef model, String benchmark, String exampleId,
-            String prompt, String output, List<String> references, Scoring scoring, Boolean correct,
-            List<Segment> segments, ErrorHint error, String producedAt) {
-        this(schema, eventId, runId, model, benchmark, exampleId, prompt, output, references, scoring, correct,
-                segments, error, producedAt, null, null, null, null, null, null);
+    public EvalOutput(
+            String schema,
+            String eventId,
+            String runId,
+            ModelRef model,
+            String benchmark,
+            String exampleId,
+            String prompt,
+            String output,
+            List<String> references,
+            Scoring scoring,
+            Boolean correct,
+            List<Segment> segments,
+            ErrorHint error,
+            String producedAt) {
+        this(
+                schema,
+                eventId,
+                runId,
+                model,
+                benchmark,
+                exampleId,
+                prompt,
+                output,
+                references,
+                scoring,
+                correct,
+                segments,
+                error,
+                producedAt,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** The same event with another prompt, segments and references (everything else kept). */
     public EvalOutput with(String newPrompt, List<Segment> newSegments, List<String> newReferences) {
-        return new EvalOutput(schema, eventId, runId, model, benchmark, exampleId, newPrompt, output, newReferences,
-                scoring, correct, newSegments, error, producedAt, messages, addGenerationPrompt, chatTemplateKwargs,
-                extractedAnswer, promptTokenIds, outputTokenIds);
+        return new EvalOutput(
+                schema,
+                eventId,
+                runId,
+                model,
+                benchmark,
+                exampleId,
+                newPrompt,
+                output,
+                newReferences,
+                scoring,
+                correct,
+                newSegments,
+                error,
+                producedAt,
+                messages,
+                addGenerationPrompt,
+                chatTemplateKwargs,
+                extractedAnswer,
+                promptTokenIds,
+                outputTokenIds);
     }
 
     /** Whether the prompt is a chat to render with the model's template. */
@@ -72,8 +120,7 @@ public record EvalOutput(
 
     /** How the output is compared with the references; {@code pattern} for {@code regex}. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Scoring(String method, String pattern) {
-    }
+    public record Scoring(String method, String pattern) {}
 
     /**
      * A character span {@code [start, end)} of the prompt, or, with {@code message} (a role such as {@code user}, or
@@ -89,7 +136,7 @@ public record EvalOutput(
 
     /** A producer's (or judge's) own error position and contrast text. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ErrorHint(@JsonProperty("output_char_index") Integer outputCharIndex,
-            @JsonProperty("contrast_text") String contrastText) {
-    }
+    public record ErrorHint(
+            @JsonProperty("output_char_index") Integer outputCharIndex,
+            @JsonProperty("contrast_text") String contrastText) {}
 }

@@ -2,5 +2,7 @@ package dev.faultline.contract;
 
 /** Outcome of scoring one answer. */
 public enum Verdict {
-    CORRECT, INCORRECT, UNSCORABLE
+    CORRECT,
+    INCORRECT,
+    UNSCORABLE
 }

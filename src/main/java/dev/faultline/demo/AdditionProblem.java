@@ -15,12 +15,15 @@ public record AdditionProblem(String a, String b) {
 
     public AdditionProblem {
         if (!isNumber(a) || !isNumber(b)) {
-            throw new IllegalArgumentException("operands must be decimal numbers without leading zeros: " + a + ", " + b);
+            throw new IllegalArgumentException(
+                    "operands must be decimal numbers without leading zeros: " + a + ", " + b);
         }
     }
 
     private static boolean isNumber(String s) {
-        return s != null && !s.isEmpty() && s.chars().allMatch(Character::isDigit)
+        return s != null
+                && !s.isEmpty()
+                && s.chars().allMatch(Character::isDigit)
                 && (s.length() == 1 || s.charAt(0) != '0');
     }
 
@@ -114,7 +117,10 @@ public record AdditionProblem(String a, String b) {
             }
         }
         int lowest = chain.isEmpty() ? position : chain.get(chain.size() - 1);
-        return new DigitCause(position, chain, spanOf(a.length(), 0, lowest, position),
+        return new DigitCause(
+                position,
+                chain,
+                spanOf(a.length(), 0, lowest, position),
                 spanOf(b.length(), a.length() + 1, lowest, position));
     }
 

@@ -1,13 +1,12 @@
 package dev.faultline.demo;
 
+import dev.faultline.contract.EvalOutput;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * The demo benchmark: multi-digit addition with every number written least-significant digit first (347 + 85 is
@@ -22,7 +21,8 @@ public final class AdditionSuite {
 
     /** Which side of the fixed split a problem is drawn from. */
     public enum Split {
-        TRAIN, HELD_OUT
+        TRAIN,
+        HELD_OUT
     }
 
     private final int minDigits;
@@ -31,7 +31,8 @@ public final class AdditionSuite {
     /** A suite whose operands have {@code minDigits..maxDigits} digits (each length equally likely, per operand). */
     public AdditionSuite(int minDigits, int maxDigits) {
         if (minDigits < 1 || maxDigits < minDigits || maxDigits > 18) {
-            throw new IllegalArgumentException("need 1 <= minDigits <= maxDigits <= 18, got " + minDigits + ".." + maxDigits);
+            throw new IllegalArgumentException(
+                    "need 1 <= minDigits <= maxDigits <= 18, got " + minDigits + ".." + maxDigits);
         }
         this.minDigits = minDigits;
         this.maxDigits = maxDigits;
@@ -75,8 +76,8 @@ public final class AdditionSuite {
         int attempts = 0;
         while (out.size() < count) {
             if (++attempts > 100 * count + 1000) {
-                throw new IllegalArgumentException("cannot draw " + count + " distinct problems of " + minDigits + ".."
-                        + maxDigits + " digits");
+                throw new IllegalArgumentException(
+                        "cannot draw " + count + " distinct problems of " + minDigits + ".." + maxDigits + " digits");
             }
             out.add(next(random, split));
         }
@@ -102,8 +103,8 @@ public final class AdditionSuite {
      * wrong answer, {@code cause_a} / {@code cause_b} (the operand digits of the first wrong answer position and its
      * carry chain) plus an error hint naming that position and the right digit.
      */
-    public static EvalOutput toEvent(AdditionProblem problem, String output, String runId, EvalOutput.ModelRef model,
-            Instant producedAt) {
+    public static EvalOutput toEvent(
+            AdditionProblem problem, String output, String runId, EvalOutput.ModelRef model, Instant producedAt) {
         String prompt = problem.prompt();
         List<EvalOutput.Segment> segments = new ArrayList<>();
         int plus = problem.a().length();
@@ -125,8 +126,20 @@ public final class AdditionSuite {
             }
         }
         String exampleId = problem.exampleId();
-        return new EvalOutput(EvalOutput.SCHEMA, runId + ":" + exampleId, runId, model, BENCHMARK, exampleId, prompt,
-                output, List.of(problem.answer()), new EvalOutput.Scoring("exact", null), wrongAt < 0, segments, hint,
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                runId + ":" + exampleId,
+                runId,
+                model,
+                BENCHMARK,
+                exampleId,
+                prompt,
+                output,
+                List.of(problem.answer()),
+                new EvalOutput.Scoring("exact", null),
+                wrongAt < 0,
+                segments,
+                hint,
                 producedAt.toString());
     }
 }

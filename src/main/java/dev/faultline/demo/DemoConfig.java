@@ -1,9 +1,8 @@
 package dev.faultline.demo;
 
-import java.util.Optional;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.util.Optional;
 
 /**
  * The demo run ({@code faultline.demo.*}): the bundled demo model answers held-out addition problems and each answer

@@ -1,18 +1,15 @@
 package dev.faultline.demo;
 
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.store.RunIndex;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.store.RunIndex;
 
 /**
  * Prints one console line per attributed failure of the demo model as the run index takes it in, e.g.
@@ -28,6 +25,7 @@ public class DemoConsole implements RunIndex.Listener {
 
     @Inject
     DemoConfig config;
+
     @Inject
     DemoRuns runs;
 
@@ -35,7 +33,8 @@ public class DemoConsole implements RunIndex.Listener {
 
     @Override
     public void indexed(AttributionResult result, RunIndex.EventSummary summary) {
-        if (result.status() != AttributionStatus.ATTRIBUTED || result.model() == null
+        if (result.status() != AttributionStatus.ATTRIBUTED
+                || result.model() == null
                 || !config.model().equals(result.model().name())) {
             return;
         }
@@ -58,16 +57,25 @@ public class DemoConsole implements RunIndex.Listener {
 
     /** The console line of an attributed result; {@code cause} (may be null) marks whether the top token is in it. */
     public static String line(AttributionResult r, AdditionProblem.DigitCause cause) {
-        StringBuilder sb = new StringBuilder("ATTRIBUTED ").append(r.model().name()).append(' ').append(r.exampleId());
+        StringBuilder sb = new StringBuilder("ATTRIBUTED ")
+                .append(r.model().name())
+                .append(' ')
+                .append(r.exampleId());
         if (r.target() != null) {
-            sb.append(String.format(Locale.ROOT, ": wrong '%s' vs '%s' Δℓ=%.2f", r.target().wrong().text(),
-                    r.target().contrast().text(), r.target().logitDiff()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    ": wrong '%s' vs '%s' Δℓ=%.2f",
+                    r.target().wrong().text(),
+                    r.target().contrast().text(),
+                    r.target().logitDiff()));
         }
         List<AttributionResult.Token> tokens = r.tokens();
         int top = -1;
         if (tokens != null) {
             for (int i = 1; i < tokens.size(); i++) {
-                if (!tokens.get(i).special() && (top < 0 || tokens.get(i).relevance() > tokens.get(top).relevance())) {
+                if (!tokens.get(i).special()
+                        && (top < 0
+                                || tokens.get(i).relevance() > tokens.get(top).relevance())) {
                     top = i;
                 }
             }

@@ -1,18 +1,5 @@
 package dev.faultline.demo;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -21,6 +8,17 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 /**
  * The trainable demo model: a Llama decoder (RMSNorm, rotate-half RoPE, grouped-query attention, SwiGLU, tied
@@ -34,6 +32,7 @@ public final class DemoLlama implements AutoCloseable {
     private final NDManager manager;
     /** Parameters by Hugging Face tensor name, in a fixed order. */
     private final Map<String, NDArray> params = new LinkedHashMap<>();
+
     private final NDArray cos;
     private final NDArray sin;
     /** The output head of a loaded checkpoint with untied embeddings ({@code [V, d]}), else null (tied). */
@@ -80,12 +79,18 @@ public final class DemoLlama implements AutoCloseable {
      * embeddings, vocabulary of {@link DemoVocabulary}) back into a trainable model.
      */
     public static DemoLlama load(Path dir, NDManager parent) throws IOException {
-        com.fasterxml.jackson.databind.JsonNode c = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        com.fasterxml.jackson.databind.JsonNode c =
+                new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         int hidden = c.path("hidden_size").asInt();
-        DemoModelConfig config = new DemoModelConfig(c.path("vocab_size").asInt(), hidden,
-                c.path("num_hidden_layers").asInt(), c.path("num_attention_heads").asInt(),
-                c.path("num_key_value_heads").asInt(), c.path("intermediate_size").asInt(),
-                c.path("max_position_embeddings").asInt(), c.path("rope_theta").asDouble(10000.0),
+        DemoModelConfig config = new DemoModelConfig(
+                c.path("vocab_size").asInt(),
+                hidden,
+                c.path("num_hidden_layers").asInt(),
+                c.path("num_attention_heads").asInt(),
+                c.path("num_key_value_heads").asInt(),
+                c.path("intermediate_size").asInt(),
+                c.path("max_position_embeddings").asInt(),
+                c.path("rope_theta").asDouble(10000.0),
                 c.path("rms_norm_eps").asDouble(1e-5));
         DemoLlama model = new DemoLlama(config, parent, 0);
         try (NDManager tmp = parent.newSubManager()) {
@@ -95,8 +100,8 @@ public final class DemoLlama implements AutoCloseable {
                 if (head == null) {
                     throw new IOException("untied checkpoint without lm_head.weight in " + dir);
                 }
-                model.lmHead = model.manager.create(head.toType(DataType.FLOAT32, false).toFloatArray(),
-                        head.getShape());
+                model.lmHead = model.manager.create(
+                        head.toType(DataType.FLOAT32, false).toFloatArray(), head.getShape());
             }
             for (Map.Entry<String, NDArray> e : model.params.entrySet()) {
                 NDArray w = list.get(e.getKey());
@@ -176,13 +181,21 @@ public final class DemoLlama implements AutoCloseable {
         for (int l = 0; l < config.numLayers(); l++) {
             String pre = "model.layers." + l + ".";
             NDArray h = rmsNorm(x, p(pre + "input_layernorm.weight"));
-            NDArray q = h.matMul(p(pre + "self_attn.q_proj.weight")).reshape(batch, t, heads, hd).transpose(0, 2, 1, 3);
-            NDArray k = h.matMul(p(pre + "self_attn.k_proj.weight")).reshape(batch, t, kv, hd).transpose(0, 2, 1, 3);
-            NDArray v = h.matMul(p(pre + "self_attn.v_proj.weight")).reshape(batch, t, kv, hd).transpose(0, 2, 1, 3);
+            NDArray q = h.matMul(p(pre + "self_attn.q_proj.weight"))
+                    .reshape(batch, t, heads, hd)
+                    .transpose(0, 2, 1, 3);
+            NDArray k = h.matMul(p(pre + "self_attn.k_proj.weight"))
+                    .reshape(batch, t, kv, hd)
+                    .transpose(0, 2, 1, 3);
+            NDArray v = h.matMul(p(pre + "self_attn.v_proj.weight"))
+                    .reshape(batch, t, kv, hd)
+                    .transpose(0, 2, 1, 3);
             q = rope(q, cosT, sinT);
             k = repeatKv(rope(k, cosT, sinT), batch, t);
             v = repeatKv(v, batch, t);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(constant(mask.getManager(), 1.0 / Math.sqrt(hd))).add(mask);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2))
+                    .mul(constant(mask.getManager(), 1.0 / Math.sqrt(hd)))
+                    .add(mask);
             NDArray attn = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, t, (long) heads * hd);
             x = x.add(attn.matMul(p(pre + "self_attn.o_proj.weight")));
             h = rmsNorm(x, p(pre + "post_attention_layernorm.weight"));
@@ -196,7 +209,10 @@ public final class DemoLlama implements AutoCloseable {
 
     /** HF LlamaRMSNorm: {@code w * x / sqrt(mean(x^2) + eps)}. */
     private NDArray rmsNorm(NDArray x, NDArray w) {
-        return x.mul(x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).pow(constant(x.getManager(), -0.5)))
+        return x.mul(x.square()
+                        .mean(new int[] {-1}, true)
+                        .add(config.rmsNormEps())
+                        .pow(constant(x.getManager(), -0.5)))
                 .mul(w);
     }
 
@@ -242,7 +258,8 @@ public final class DemoLlama implements AutoCloseable {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(dir.resolve("config.json").toFile(), configJson(json));
         json.writeValue(dir.resolve("tokenizer.json").toFile(), DemoVocabulary.tokenizerJson(json));
-        json.writeValue(dir.resolve("tokenizer_config.json").toFile(),
+        json.writeValue(
+                dir.resolve("tokenizer_config.json").toFile(),
                 DemoVocabulary.tokenizerConfigJson(json, config.maxPositions()));
         ObjectNode gen = json.createObjectNode();
         gen.put("bos_token_id", DemoVocabulary.BOS_ID);

@@ -5,8 +5,16 @@ package dev.faultline.demo;
  *
  * @param headDim hidden / heads
  */
-public record DemoModelConfig(int vocabSize, int hiddenSize, int numLayers, int numHeads, int numKvHeads,
-        int intermediateSize, int maxPositions, double ropeTheta, double rmsNormEps) {
+public record DemoModelConfig(
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int intermediateSize,
+        int maxPositions,
+        double ropeTheta,
+        double rmsNormEps) {
 
     public DemoModelConfig {
         if (hiddenSize % numHeads != 0 || numHeads % numKvHeads != 0 || (hiddenSize / numHeads) % 2 != 0) {

@@ -1,5 +1,19 @@
 package dev.faultline.demo;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.GreedyDecoder;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.pipeline.EventPublisher;
+import dev.faultline.pipeline.ModelRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -14,25 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.engine.AttributionEngine;
-import dev.faultline.engine.GreedyDecoder;
-import dev.faultline.engine.LanguageModel;
-import dev.faultline.pipeline.EventPublisher;
-import dev.faultline.pipeline.ModelRegistry;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * Demo runs: the demo model (from the model registry) answers held-out problems of {@link AdditionSuite} greedily
@@ -46,14 +42,22 @@ import io.quarkus.runtime.StartupEvent;
 public class DemoRuns {
 
     private static final Logger LOG = Logger.getLogger(DemoRuns.class);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final int MAX_NEW_TOKENS = 8;
 
     /** A demo run and how far it got. */
-    public record DemoRun(@JsonProperty("run_id") String runId, String model, String revision, int count, double rate,
-            long seed, int published, int incorrect, String state, String error) {
-    }
+    public record DemoRun(
+            @JsonProperty("run_id") String runId,
+            String model,
+            String revision,
+            int count,
+            double rate,
+            long seed,
+            int published,
+            int incorrect,
+            String state,
+            String error) {}
 
     /** The demo quota is full: {@code retryAfterSeconds} estimates when the running run ends. */
     public static final class Full extends RuntimeException {
@@ -92,14 +96,19 @@ public class DemoRuns {
 
     @Inject
     DemoConfig config;
+
     @Inject
     dev.faultline.embedded.EmbeddedConfig embedded;
+
     @Inject
     ModelRegistry registry;
+
     @Inject
     AttributionEngine engine;
+
     @Inject
     EventPublisher publisher;
+
     @Inject
     ObjectMapper json;
 
@@ -111,6 +120,7 @@ public class DemoRuns {
     private final Map<String, Progress> runs = new ConcurrentHashMap<>();
     /** Known cause of each published wrong answer, by event id (for the console). */
     private final Map<String, AdditionProblem.DigitCause> causes = new ConcurrentHashMap<>();
+
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean stopping;
 
@@ -118,8 +128,10 @@ public class DemoRuns {
         if (!config.enabled()) {
             LOG.debugf("demo run off (faultline.demo.enabled=false; embedded Kafka: %s)", embedded.kafka());
         } else {
-            LOG.infof("Demo run: %s answers %d held-out addition problems, %.1f events/s to eval.outputs"
-                    + " (faultline.demo.enabled=false turns it off)", config.model(), config.count(), config.rate());
+            LOG.infof(
+                    "Demo run: %s answers %d held-out addition problems, %.1f events/s to eval.outputs"
+                            + " (faultline.demo.enabled=false turns it off)",
+                    config.model(), config.count(), config.rate());
             start(config.count(), config.rate(), config.seed(), config.loop());
         }
     }
@@ -145,13 +157,16 @@ public class DemoRuns {
             throw new IllegalArgumentException("count must be in 1.." + config.maxCount() + ", got " + count);
         }
         if (!(rate > 0) || rate > config.maxRate()) {
-            throw new IllegalArgumentException("rate must be > 0 and <= " + config.maxRate() + " events/s, got " + rate);
+            throw new IllegalArgumentException(
+                    "rate must be > 0 and <= " + config.maxRate() + " events/s, got " + rate);
         }
         synchronized (runs) {
-            List<Progress> active = runs.values().stream().filter(DemoRuns::active).toList();
+            List<Progress> active =
+                    runs.values().stream().filter(DemoRuns::active).toList();
             if (active.size() >= config.maxRuns()) {
-                throw new Full(active.size() + " demo runs are queued or running (faultline.demo.max-runs="
-                        + config.maxRuns() + "): wait for one to end or cancel one (DELETE /api/demo/runs/{run_id})",
+                throw new Full(
+                        active.size() + " demo runs are queued or running (faultline.demo.max-runs=" + config.maxRuns()
+                                + "): wait for one to end or cancel one (DELETE /api/demo/runs/{run_id})",
                         secondsToFreeSlot(active));
             }
             return submit(count, rate, seed, loop);
@@ -208,14 +223,23 @@ public class DemoRuns {
 
     /** Seconds until the running run is expected to have published its last event (queued runs wait behind it). */
     private static int secondsToFreeSlot(List<Progress> active) {
-        return (int) Math.min(3600, Math.max(1, Math.ceil(active.stream().filter(p -> p.state.equals("running"))
-                .mapToDouble(p -> (p.count - p.published.get()) / p.rate).min().orElse(5))));
+        return (int) Math.min(
+                3600,
+                Math.max(
+                        1,
+                        Math.ceil(active.stream()
+                                .filter(p -> p.state.equals("running"))
+                                .mapToDouble(p -> (p.count - p.published.get()) / p.rate)
+                                .min()
+                                .orElse(5))));
     }
 
     /** Every demo run of this process, oldest first. */
     public List<DemoRun> runs() {
-        return runs.values().stream().map(DemoRuns::view)
-                .sorted(java.util.Comparator.comparing(DemoRun::runId)).toList();
+        return runs.values().stream()
+                .map(DemoRuns::view)
+                .sorted(java.util.Comparator.comparing(DemoRun::runId))
+                .toList();
     }
 
     /** The known cause of a wrong answer this process published, or null. */
@@ -226,8 +250,17 @@ public class DemoRuns {
     private static DemoRun view(Progress p) {
         String[] parts = p.runId.split("/");
         String state = p.cancelled && p.state.equals("running") ? "cancelling" : p.state;
-        return new DemoRun(p.runId, parts[0], parts[1], p.count, p.rate, p.seed, p.published.get(), p.incorrect.get(),
-                state, p.error);
+        return new DemoRun(
+                p.runId,
+                parts[0],
+                parts[1],
+                p.count,
+                p.rate,
+                p.seed,
+                p.published.get(),
+                p.incorrect.get(),
+                state,
+                p.error);
     }
 
     private void run(Progress p) {
@@ -239,7 +272,8 @@ public class DemoRuns {
         }
         try {
             LanguageModel model = registry.acquire(config.model(), config.revision());
-            List<AdditionProblem> problems = new AdditionSuite(2, 6).sample(p.seed, p.count, AdditionSuite.Split.HELD_OUT);
+            List<AdditionProblem> problems =
+                    new AdditionSuite(2, 6).sample(p.seed, p.count, AdditionSuite.Split.HELD_OUT);
             EvalOutput.ModelRef ref = new EvalOutput.ModelRef(config.model(), config.revision(), null);
             long periodNanos = (long) (1e9 / p.rate);
             long next = System.nanoTime();
@@ -265,12 +299,17 @@ public class DemoRuns {
                         causes.put(event.eventId(), e.getKey().cause(wrongAt));
                         p.incorrect.incrementAndGet();
                     }
-                    publisher.publish(p.runId, json.writeValueAsBytes(event)).await().atMost(java.time.Duration.ofSeconds(60));
+                    publisher
+                            .publish(p.runId, json.writeValueAsBytes(event))
+                            .await()
+                            .atMost(java.time.Duration.ofSeconds(60));
                     p.published.incrementAndGet();
                 }
             }
             p.state = stopping ? "stopped" : p.cancelled ? "cancelled" : "done";
-            LOG.infof("Demo run %s: published %d events (%d wrong answers)", p.runId, p.published.get(), p.incorrect.get());
+            LOG.infof(
+                    "Demo run %s: published %d events (%d wrong answers)",
+                    p.runId, p.published.get(), p.incorrect.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             p.state = "stopped";
@@ -292,7 +331,7 @@ public class DemoRuns {
 
     /** One forward through the engine, waiting while its queue is full of attribution passes. */
     private double[] logitsAt(LanguageModel model, int[] ids) throws InterruptedException {
-        for (int attempt = 0;; attempt++) {
+        for (int attempt = 0; ; attempt++) {
             try {
                 return engine.logitsAt(model, ids, -1);
             } catch (RejectedExecutionException e) {

@@ -1,12 +1,5 @@
 package dev.faultline.demo;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.TreeMap;
-import java.util.function.Consumer;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +7,12 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Trains {@link DemoLlama} on {@link AdditionSuite} with DJL autograd and a hand-written AdamW (decoupled weight decay
@@ -27,8 +26,20 @@ public final class DemoTrainer {
      *
      * @param evalCount held-out problems for the accuracy table
      */
-    public record Options(long seed, int steps, int batchSize, double learningRate, int warmupSteps, double weightDecay,
-            double beta1, double beta2, double clipNorm, int minDigits, int maxDigits, int evalCount, int logEvery) {
+    public record Options(
+            long seed,
+            int steps,
+            int batchSize,
+            double learningRate,
+            int warmupSteps,
+            double weightDecay,
+            double beta1,
+            double beta2,
+            double clipNorm,
+            int minDigits,
+            int maxDigits,
+            int evalCount,
+            int logEvery) {
 
         /** The recipe of the bundled model. */
         public static Options standard(long seed, int steps) {
@@ -53,8 +64,7 @@ public final class DemoTrainer {
     }
 
     /** What a training run did. */
-    public record Report(long parameters, List<Double> lossCurve, double trainSeconds, Evaluation evaluation) {
-    }
+    public record Report(long parameters, List<Double> lossCurve, double trainSeconds, Evaluation evaluation) {}
 
     private final Options options;
     private final Consumer<String> log;
@@ -101,8 +111,9 @@ public final class DemoTrainer {
             if (step % options.logEvery() == 0 || step == options.steps()) {
                 double mean = intervalLoss / intervalSteps;
                 curve.add(mean);
-                log.accept(String.format("step %d/%d loss %.4f lr %.2e %.1fs", step, options.steps(), mean, lr,
-                        (System.nanoTime() - start) / 1e9));
+                log.accept(String.format(
+                        "step %d/%d loss %.4f lr %.2e %.1fs",
+                        step, options.steps(), mean, lr, (System.nanoTime() - start) / 1e9));
                 intervalLoss = 0;
                 intervalSteps = 0;
             }
@@ -121,7 +132,8 @@ public final class DemoTrainer {
         if (step <= options.warmupSteps()) {
             return options.learningRate() * step / options.warmupSteps();
         }
-        double progress = (double) (step - options.warmupSteps()) / Math.max(1, options.steps() - options.warmupSteps());
+        double progress =
+                (double) (step - options.warmupSteps()) / Math.max(1, options.steps() - options.warmupSteps());
         return options.learningRate() * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
     }
 
@@ -157,7 +169,8 @@ public final class DemoTrainer {
             }
         }
         NDArray ids = manager.create(input, new Shape(b, t));
-        NDArray targets = manager.create(target, new Shape(b, t)).oneHot(model.config().vocabSize(), DataType.FLOAT32);
+        NDArray targets =
+                manager.create(target, new Shape(b, t)).oneHot(model.config().vocabSize(), DataType.FLOAT32);
         NDArray weights = manager.create(mask, new Shape(b, t));
         NDArray logProbs = model.forward(ids).logSoftmax(-1);
         NDArray picked = logProbs.mul(targets).sum(new int[] {-1});
@@ -200,8 +213,8 @@ public final class DemoTrainer {
     /** Greedy exact-match accuracy on {@code count} held-out problems drawn with {@code seed}. */
     public static Evaluation evaluate(DemoLlama model, AdditionSuite suite, long seed, int count) {
         List<AdditionProblem> problems = suite.sample(seed, count, AdditionSuite.Split.HELD_OUT);
-        List<String> outputs = generate(model, problems.stream().map(AdditionProblem::prompt).toList(),
-                suite.maxDigits() + 2);
+        List<String> outputs =
+                generate(model, problems.stream().map(AdditionProblem::prompt).toList(), suite.maxDigits() + 2);
         Map<Integer, int[]> buckets = new TreeMap<>();
         int correct = 0;
         for (int i = 0; i < problems.size(); i++) {
@@ -227,7 +240,8 @@ public final class DemoTrainer {
         String[] out = new String[prompts.size()];
         Map<Integer, List<Integer>> byLength = new TreeMap<>();
         for (int i = 0; i < prompts.size(); i++) {
-            byLength.computeIfAbsent(prompts.get(i).length(), k -> new ArrayList<>()).add(i);
+            byLength.computeIfAbsent(prompts.get(i).length(), k -> new ArrayList<>())
+                    .add(i);
         }
         NDManager manager = model.parameters().values().iterator().next().getManager();
         for (List<Integer> group : byLength.values()) {

@@ -1,12 +1,11 @@
 package dev.faultline.demo;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The demo model's character-level vocabulary (special tokens, digits, {@code +}, {@code =}) and the Hugging Face
@@ -27,8 +26,7 @@ public final class DemoVocabulary {
     private static final List<String> SPECIALS = List.of(UNK, BOS, EOS, PAD);
     private static final String CHARS = "0123456789+=";
 
-    private DemoVocabulary() {
-    }
+    private DemoVocabulary() {}
 
     /** Number of entries. */
     public static int size() {

@@ -1,20 +1,18 @@
 package dev.faultline.demo;
 
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
+import dev.faultline.cli.Version;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import ai.djl.ndarray.NDManager;
-import dev.faultline.cli.Commands;
-import dev.faultline.cli.Terminal;
-import dev.faultline.cli.Version;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,10 +22,14 @@ import picocli.CommandLine.Spec;
  * {@code faultline train-demo}: trains the demo model and writes it in Hugging Face layout, with {@code training.json}
  * (options, wall time, loss curve, held-out accuracy per operand length).
  */
-@Command(name = "train-demo", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(
+        name = "train-demo",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
         description = "Trains the bundled demo model (multi-digit addition) and writes it in Hugging Face layout.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = { Commands.EXIT_OK, "1:the model could not be written", Commands.EXIT_USAGE })
+        exitCodeList = {Commands.EXIT_OK, "1:the model could not be written", Commands.EXIT_USAGE})
 public final class TrainDemoCommand implements Callable<Integer> {
 
     private static final DemoTrainer.Options STANDARD = DemoTrainer.Options.standard(1, 1300);
@@ -45,7 +47,9 @@ public final class TrainDemoCommand implements Callable<Integer> {
         output = dir;
     }
 
-    @Option(names = "--seed", paramLabel = "N",
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
             description = "Seed of the initial weights and the training data (default: ${DEFAULT-VALUE}).")
     long seed = STANDARD.seed();
 
@@ -61,23 +65,33 @@ public final class TrainDemoCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup = STANDARD.warmupSteps();
 
-    @Option(names = "--min-digits", paramLabel = "N",
+    @Option(
+            names = "--min-digits",
+            paramLabel = "N",
             description = "Fewest digits of an operand (default: ${DEFAULT-VALUE}).")
     int minDigits = STANDARD.minDigits();
 
-    @Option(names = "--max-digits", paramLabel = "N",
+    @Option(
+            names = "--max-digits",
+            paramLabel = "N",
             description = "Most digits of an operand (default: ${DEFAULT-VALUE}).")
     int maxDigits = STANDARD.maxDigits();
 
-    @Option(names = "--eval", paramLabel = "N",
+    @Option(
+            names = "--eval",
+            paramLabel = "N",
             description = "Held-out problems evaluated after training (default: ${DEFAULT-VALUE}).")
     int eval = STANDARD.evalCount();
 
-    @Option(names = "--log-every", paramLabel = "N",
+    @Option(
+            names = "--log-every",
+            paramLabel = "N",
             description = "Steps between loss lines (default: ${DEFAULT-VALUE}).")
     int logEvery = STANDARD.logEvery();
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
             description = "libtorch intra-op threads (default: ${DEFAULT-VALUE}).")
     int threads = 1;
 
@@ -110,14 +124,26 @@ public final class TrainDemoCommand implements Callable<Integer> {
         if (steps < 1 || batch < 1 || eval < 1) {
             throw Commands.usageError(spec, "--steps, --batch and --eval must be positive");
         }
-        DemoTrainer.Options options = new DemoTrainer.Options(seed, steps, batch, lr, warmup, STANDARD.weightDecay(),
-                STANDARD.beta1(), STANDARD.beta2(), STANDARD.clipNorm(), minDigits, maxDigits, eval, logEvery);
+        DemoTrainer.Options options = new DemoTrainer.Options(
+                seed,
+                steps,
+                batch,
+                lr,
+                warmup,
+                STANDARD.weightDecay(),
+                STANDARD.beta1(),
+                STANDARD.beta2(),
+                STANDARD.clipNorm(),
+                minDigits,
+                maxDigits,
+                eval,
+                logEvery);
         DemoModelConfig s = STANDARD_MODEL;
         int maxPositions = Math.max(s.maxPositions(), 3 * options.maxDigits() + 6);
         DemoModelConfig config;
         try {
-            config = new DemoModelConfig(s.vocabSize(), hidden, layers, heads, kvHeads, ffn, maxPositions,
-                    s.ropeTheta(), s.rmsNormEps());
+            config = new DemoModelConfig(
+                    s.vocabSize(), hidden, layers, heads, kvHeads, ffn, maxPositions, s.ropeTheta(), s.rmsNormEps());
         } catch (IllegalArgumentException e) {
             throw Commands.usageError(spec, e.getMessage());
         }
@@ -138,26 +164,31 @@ public final class TrainDemoCommand implements Callable<Integer> {
 
     private int train(DemoTrainer.Options options, DemoModelConfig config) throws IOException {
         PrintStream out = terminal.out();
-        try (NDManager manager = NDManager.newBaseManager(); DemoLlama model = new DemoLlama(config, manager, seed)) {
-            out.printf("train-demo: %d parameters, %d steps of %d, seed %d, %s threads%n",
+        try (NDManager manager = NDManager.newBaseManager();
+                DemoLlama model = new DemoLlama(config, manager, seed)) {
+            out.printf(
+                    "train-demo: %d parameters, %d steps of %d, seed %d, %s threads%n",
                     model.parameterCount(), options.steps(), options.batchSize(), seed, threads);
             DemoTrainer.Report report = new DemoTrainer(options, out::println).train(model);
             model.save(output);
             writeReport(output, config, options, report, Integer.toString(threads));
-            out.printf("train-demo: trained in %.1f s; held-out exact match %.1f %% (%d/%d)%n",
-                    report.trainSeconds(), 100 * report.evaluation().accuracy(), report.evaluation().correct(),
+            out.printf(
+                    "train-demo: trained in %.1f s; held-out exact match %.1f %% (%d/%d)%n",
+                    report.trainSeconds(),
+                    100 * report.evaluation().accuracy(),
+                    report.evaluation().correct(),
                     report.evaluation().total());
             for (DemoTrainer.Bucket b : report.evaluation().buckets()) {
-                out.printf("  %d digits: %.1f %% (%d/%d)%n", b.digits(), 100 * b.accuracy(), b.correct(),
-                        b.total());
+                out.printf("  %d digits: %.1f %% (%d/%d)%n", b.digits(), 100 * b.accuracy(), b.correct(), b.total());
             }
             out.println("train-demo: wrote " + output);
         }
         return Commands.OK;
     }
 
-    private static void writeReport(Path out, DemoModelConfig config, DemoTrainer.Options options,
-            DemoTrainer.Report report, String threads) throws IOException {
+    private static void writeReport(
+            Path out, DemoModelConfig config, DemoTrainer.Options options, DemoTrainer.Report report, String threads)
+            throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = json.createObjectNode();
         root.put("task", AdditionSuite.BENCHMARK);
@@ -176,7 +207,10 @@ public final class TrainDemoCommand implements Callable<Integer> {
         eval.put("exact_match", report.evaluation().accuracy());
         ArrayNode buckets = eval.putArray("by_max_operand_digits");
         for (DemoTrainer.Bucket b : report.evaluation().buckets()) {
-            buckets.addObject().put("digits", b.digits()).put("total", b.total()).put("correct", b.correct())
+            buckets.addObject()
+                    .put("digits", b.digits())
+                    .put("total", b.total())
+                    .put("correct", b.correct())
                     .put("exact_match", b.accuracy());
         }
         json.writeValue(out.resolve("training.json").toFile(), root);

@@ -1,18 +1,16 @@
 package dev.faultline.embedded;
 
+import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.jboss.logging.Logger;
-
-import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 
 /** A real single-node KRaft Kafka broker (broker + controller) running inside this JVM on free local ports. */
 public final class EmbeddedKafka implements AutoCloseable {
@@ -66,8 +64,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         dev.faultline.topics.TopicsFile declared = dev.faultline.topics.TopicsFile.bundled();
         dev.faultline.topics.TopicsFile local = new dev.faultline.topics.TopicsFile(declared.topics().stream()
                 .map(t -> t.withMaxReplicas(1))
-                .map(t -> new dev.faultline.topics.TopicSpec(t.name(), t.description(),
-                        Math.min(t.partitions(), maxPartitions), t.replicas(), t.config()))
+                .map(t -> new dev.faultline.topics.TopicSpec(
+                        t.name(), t.description(), Math.min(t.partitions(), maxPartitions), t.replicas(), t.config()))
                 .toList());
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             new dev.faultline.topics.TopicsApplier(admin).apply(local, false);
@@ -107,7 +105,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("could not create topics " + partitionsByTopic.keySet() + " on " + bootstrapServers, e);
+            throw new IllegalStateException(
+                    "could not create topics " + partitionsByTopic.keySet() + " on " + bootstrapServers, e);
         }
     }
 

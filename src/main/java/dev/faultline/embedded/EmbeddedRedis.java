@@ -9,7 +9,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import redis.embedded.RedisServer;
 
 /**
@@ -39,10 +38,8 @@ public final class EmbeddedRedis implements AutoCloseable {
                     .setting("save \"\"")
                     .setting("appendonly no")
                     .setting("dir " + dir.toAbsolutePath())
-                    .soutListener(line -> {
-                    })
-                    .serrListener(line -> {
-                    })
+                    .soutListener(line -> {})
+                    .serrListener(line -> {})
                     .onShutdownForceStop(true)
                     .build();
             server.start();
@@ -119,7 +116,8 @@ public final class EmbeddedRedis implements AutoCloseable {
             throw new UncheckedIOException(e);
         } finally {
             try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {
                 // best effort: a temp directory
             }

@@ -7,8 +7,7 @@ import java.net.ServerSocket;
 /** Finds free local TCP ports for the embedded broker and Redis server. */
 final class FreePorts {
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     static int next() {
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -1,10 +1,9 @@
 package dev.faultline.embedded;
 
+import dev.faultline.channels.Topics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-
-import dev.faultline.channels.Topics;
 
 /**
  * Starts the embedded Kafka broker and Redis server that are missing from the configuration and stops them again;

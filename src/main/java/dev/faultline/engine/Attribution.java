@@ -25,12 +25,31 @@ import java.util.Map;
  * @param faithfulness            null when skipped
  * @param timingsMs               wall time per phase: forward, backward, faithfulness
  */
-public record Attribution(int position, int wrong, Integer correct, double logitWrong, Double logitCorrect,
-        double logitDiff, int contrastRank, double[] inputRelevance, double[] positionRelevance,
-        double[][] layerInputRelevance, double[][] postAttentionRelevance, double[] finalResidualRelevance,
-        double biasTotal, double[] biasPerLayer, double softmaxAbsorbedTotal, double[] softmaxAbsorbedPerLayer,
-        double identityResidual, List<TokenLogit> topTokens, Faithfulness faithfulness, Map<String, Double> timingsMs,
-        Method method, SoftmaxRule softmax, DType dtype, String device) {
+public record Attribution(
+        int position,
+        int wrong,
+        Integer correct,
+        double logitWrong,
+        Double logitCorrect,
+        double logitDiff,
+        int contrastRank,
+        double[] inputRelevance,
+        double[] positionRelevance,
+        double[][] layerInputRelevance,
+        double[][] postAttentionRelevance,
+        double[] finalResidualRelevance,
+        double biasTotal,
+        double[] biasPerLayer,
+        double softmaxAbsorbedTotal,
+        double[] softmaxAbsorbedPerLayer,
+        double identityResidual,
+        List<TokenLogit> topTokens,
+        Faithfulness faithfulness,
+        Map<String, Double> timingsMs,
+        Method method,
+        SoftmaxRule softmax,
+        DType dtype,
+        String device) {
 
     /** Sum of {@link #inputRelevance()}. */
     public double inputRelevanceSum() {

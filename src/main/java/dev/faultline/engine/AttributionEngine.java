@@ -22,13 +22,15 @@ public final class AttributionEngine implements AutoCloseable {
     private final long maxPassBytes;
     /** Most attributions run as one batch when callers wait together ({@link #attribute}); 1 = never batch. */
     private volatile int maxBatch = 1;
+
     private final List<Pending> pending = new java.util.ArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
 
     /** An attribution waiting for a pass: batched with others of the same model and rules when they wait together. */
-    private record Pending(HfLanguageModel model, AttributionRequest request,
-            java.util.concurrent.CompletableFuture<Attribution> result) {
-    }
+    private record Pending(
+            HfLanguageModel model,
+            AttributionRequest request,
+            java.util.concurrent.CompletableFuture<Attribution> result) {}
 
     /** @param queueCapacity how many callers may wait; one more is refused with {@link java.util.concurrent.RejectedExecutionException} */
     public AttributionEngine(int queueCapacity) {
@@ -48,19 +50,29 @@ public final class AttributionEngine implements AutoCloseable {
         if (queueCapacity < 0) {
             throw new IllegalArgumentException("queueCapacity must be >= 0");
         }
-        BlockingQueue<Runnable> queue = queueCapacity == 0 ? new SynchronousQueue<>()
-                : new ArrayBlockingQueue<>(queueCapacity);
-        worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, queue, r -> {
-            Thread t = new Thread(() -> {
-                // libtorch's grad mode is per thread and on by default; DJL switches it off only on the thread that
-                // first loads the engine. Passes here enable it inside their own GradientCollector.
-                ai.djl.engine.Engine.getEngine("PyTorch");
-                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-                r.run();
-            }, "faultline-attribution");
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        BlockingQueue<Runnable> queue =
+                queueCapacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueCapacity);
+        worker = new ThreadPoolExecutor(
+                1,
+                1,
+                0,
+                TimeUnit.MILLISECONDS,
+                queue,
+                r -> {
+                    Thread t = new Thread(
+                            () -> {
+                                // libtorch's grad mode is per thread and on by default; DJL switches it off only on the
+                                // thread that
+                                // first loads the engine. Passes here enable it inside their own GradientCollector.
+                                ai.djl.engine.Engine.getEngine("PyTorch");
+                                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                                r.run();
+                            },
+                            "faultline-attribution");
+                    t.setDaemon(true);
+                    return t;
+                },
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** Logits of every position for {@code ids}: [T][V], forward only (no gradients). */
@@ -148,7 +160,7 @@ public final class AttributionEngine implements AutoCloseable {
             }
             Pending first = pending.get(0);
             long bytes = 0;
-            for (java.util.Iterator<Pending> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch;) {
+            for (java.util.Iterator<Pending> it = pending.iterator(); it.hasNext() && batch.size() < maxBatch; ) {
                 Pending p = it.next();
                 if (p.model() != first.model() || !sameRules(p.request(), first.request())) {
                     continue;
@@ -169,7 +181,8 @@ public final class AttributionEngine implements AutoCloseable {
         List<Attribution> out;
         try {
             passes.incrementAndGet();
-            out = Attributor.attributeBatch(batch.get(0).model(), batch.stream().map(Pending::request).toList());
+            out = Attributor.attributeBatch(
+                    batch.get(0).model(), batch.stream().map(Pending::request).toList());
         } catch (RuntimeException e) {
             batch.forEach(this::run);
             return;
@@ -189,9 +202,11 @@ public final class AttributionEngine implements AutoCloseable {
     }
 
     private static boolean sameRules(AttributionRequest a, AttributionRequest b) {
-        return java.util.Objects.equals(a.method() == null ? Method.ATTNLRP : a.method(),
-                b.method() == null ? Method.ATTNLRP : b.method())
-                && java.util.Objects.equals(a.softmax() == null ? SoftmaxRule.ATTNLRP : a.softmax(),
+        return java.util.Objects.equals(
+                        a.method() == null ? Method.ATTNLRP : a.method(),
+                        b.method() == null ? Method.ATTNLRP : b.method())
+                && java.util.Objects.equals(
+                        a.softmax() == null ? SoftmaxRule.ATTNLRP : a.softmax(),
                         b.softmax() == null ? SoftmaxRule.ATTNLRP : b.softmax());
     }
 
@@ -210,10 +225,17 @@ public final class AttributionEngine implements AutoCloseable {
         if (requests.size() == 1) {
             checkPassMemory(m, longest);
         } else if (need > maxPassBytes) {
-            throw new InputTooLongException(String.format(java.util.Locale.ROOT,
-                    "a batch of %d attributions of up to %d tokens needs about %.2f GB, more than the %.2f GB allowed "
-                            + "for one pass (faultline.attribution.max-pass-bytes)", requests.size(), longest,
-                    need / 1e9, maxPassBytes / 1e9), longest, longest);
+            throw new InputTooLongException(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "a batch of %d attributions of up to %d tokens needs about %.2f GB, more than the %.2f GB allowed "
+                                    + "for one pass (faultline.attribution.max-pass-bytes)",
+                            requests.size(),
+                            longest,
+                            need / 1e9,
+                            maxPassBytes / 1e9),
+                    longest,
+                    longest);
         }
         List<AttributionRequest> copy = List.copyOf(requests);
         return call(() -> {
@@ -225,7 +247,10 @@ public final class AttributionEngine implements AutoCloseable {
     /** Estimated memory of one attribution pass of {@code tokens} tokens on {@code model} ({@link PassMemory}). */
     public long passBytes(LanguageModel model, int tokens) {
         HfLanguageModel m = HfLanguageModel.of(model);
-        return PassMemory.attributionBytes(m.hfConfig(), tokens, m.dtype().dataType().getNumOfBytes(),
+        return PassMemory.attributionBytes(
+                m.hfConfig(),
+                tokens,
+                m.dtype().dataType().getNumOfBytes(),
                 m.transformer().scoreChunkBytes());
     }
 
@@ -242,10 +267,18 @@ public final class AttributionEngine implements AutoCloseable {
             while (fits > 1 && passBytes(m, fits) > maxPassBytes) {
                 fits = fits * 9 / 10;
             }
-            throw new InputTooLongException(String.format(java.util.Locale.ROOT,
-                    "an attribution of %d tokens on this model needs about %.2f GB for one pass (estimated from its "
-                            + "shape), more than the %.2f GB allowed (faultline.attribution.max-pass-bytes); about %d "
-                            + "tokens fit", tokens, need / 1e9, maxPassBytes / 1e9, fits), tokens, fits);
+            throw new InputTooLongException(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "an attribution of %d tokens on this model needs about %.2f GB for one pass (estimated from its "
+                                    + "shape), more than the %.2f GB allowed (faultline.attribution.max-pass-bytes); about %d "
+                                    + "tokens fit",
+                            tokens,
+                            need / 1e9,
+                            maxPassBytes / 1e9,
+                            fits),
+                    tokens,
+                    fits);
         }
     }
 
@@ -283,8 +316,11 @@ public final class AttributionEngine implements AutoCloseable {
         try {
             f = worker.submit(task);
         } catch (RejectedExecutionException e) {
-            throw new RejectedExecutionException(worker.isShutdown() ? "attribution engine is closed"
-                    : "attribution queue is full (" + queued() + " waiting)", e);
+            throw new RejectedExecutionException(
+                    worker.isShutdown()
+                            ? "attribution engine is closed"
+                            : "attribution queue is full (" + queued() + " waiting)",
+                    e);
         }
         try {
             return f.get();

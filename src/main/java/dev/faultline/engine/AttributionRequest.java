@@ -9,8 +9,17 @@ package dev.faultline.engine;
  * @param margin          informative when dropTop - dropRandom exceeds this
  * @param topK            how many top tokens (by logit) at the position to report
  */
-public record AttributionRequest(int[] ids, int position, int wrong, Integer correct, Method method,
-        SoftmaxRule softmax, int faithfulnessK, long seed, double margin, int topK) {
+public record AttributionRequest(
+        int[] ids,
+        int position,
+        int wrong,
+        Integer correct,
+        Method method,
+        SoftmaxRule softmax,
+        int faithfulnessK,
+        long seed,
+        double margin,
+        int topK) {
 
     /** Contrastive AttnLRP at the last position with the default faithfulness check (k=5, margin 0.0). */
     public static AttributionRequest contrastive(int[] ids, int wrong, int correct) {

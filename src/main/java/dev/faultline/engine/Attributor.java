@@ -27,14 +27,14 @@ import java.util.Random;
  */
 final class Attributor {
 
-    private Attributor() {
-    }
+    private Attributor() {}
 
     /** Logits at every position, [T][V]. */
     static float[][] logits(HfLanguageModel m, int[] ids) {
         m.checkIds(ids);
         Transformer tr = m.transformer();
-        try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager pm = m.manager().newSubManager()) {
             NDArray x = tr.embed(pm, ids).expandDims(0);
             NDArray logits = tr.logits(Pass.inference(pm), x, -1).toType(DataType.FLOAT32, false);
             float[] flat = logits.toFloatArray();
@@ -55,9 +55,12 @@ final class Attributor {
             throw new IllegalArgumentException("position " + position + " is outside the input of " + ids.length);
         }
         Transformer tr = m.transformer();
-        try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager pm = m.manager().newSubManager()) {
             NDArray x = tr.embed(pm, ids).expandDims(0);
-            return tr.logits(Pass.inference(pm), x, pos).toType(DataType.FLOAT64, false).toDoubleArray();
+            return tr.logits(Pass.inference(pm), x, pos)
+                    .toType(DataType.FLOAT64, false)
+                    .toDoubleArray();
         }
     }
 
@@ -77,7 +80,8 @@ final class Attributor {
             return List.of();
         }
         Method method = rs.get(0).method() == null ? Method.ATTNLRP : rs.get(0).method();
-        SoftmaxRule softmax = rs.get(0).softmax() == null ? SoftmaxRule.ATTNLRP : rs.get(0).softmax();
+        SoftmaxRule softmax =
+                rs.get(0).softmax() == null ? SoftmaxRule.ATTNLRP : rs.get(0).softmax();
         int n = rs.size();
         int vocab = m.config().vocabSize();
         int[] pos = new int[n];
@@ -91,10 +95,12 @@ final class Attributor {
             m.checkIds(r.ids());
             pos[e] = r.resolvedPosition();
             if (pos[e] < 0 || pos[e] >= r.ids().length) {
-                throw new IllegalArgumentException("position " + r.position() + " is outside the input of "
-                        + r.ids().length);
+                throw new IllegalArgumentException(
+                        "position " + r.position() + " is outside the input of " + r.ids().length);
             }
-            if (r.wrong() < 0 || r.wrong() >= vocab || r.correct() != null && (r.correct() < 0 || r.correct() >= vocab)) {
+            if (r.wrong() < 0
+                    || r.wrong() >= vocab
+                    || r.correct() != null && (r.correct() < 0 || r.correct() >= vocab)) {
                 throw new IllegalArgumentException("wrong/correct ids must be in [0, " + vocab + ")");
             }
             if (r.correct() != null && r.correct().intValue() == r.wrong()) {
@@ -106,14 +112,16 @@ final class Attributor {
         int layers = m.config().numLayers();
         Transformer tr = m.transformer();
         Map<String, Double> timings = new LinkedHashMap<>();
-        try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager pm = m.manager().newSubManager()) {
             long t0 = System.nanoTime();
             Pass p = new Pass(pm, rules, softmax == SoftmaxRule.DETACH, true, n);
             int[] padded = new int[n * tMax]; // right-padded with the first example's first token
             for (int e = 0; e < n; e++) {
                 int[] ids = rs.get(e).ids();
                 System.arraycopy(ids, 0, padded, e * tMax, ids.length);
-                java.util.Arrays.fill(padded, e * tMax + ids.length, (e + 1) * tMax, rs.get(0).ids()[0]);
+                java.util.Arrays.fill(
+                        padded, e * tMax + ids.length, (e + 1) * tMax, rs.get(0).ids()[0]);
             }
             NDArray emb = tr.embed(pm, padded).reshape(n, tMax, -1);
             emb.setRequiresGradient(true);
@@ -124,7 +132,8 @@ final class Attributor {
                 NDArray target = null;
                 for (int e = 0; e < n; e++) {
                     AttributionRequest r = rs.get(e);
-                    NDArray te = r.correct() == null ? logits.get(e, r.wrong())
+                    NDArray te = r.correct() == null
+                            ? logits.get(e, r.wrong())
                             : logits.get(e, r.wrong()).sub(logits.get(e, r.correct()));
                     target = target == null ? te : target.add(te);
                 }
@@ -219,9 +228,30 @@ final class Attributor {
                     }
                 }
                 List<TokenLogit> top = topTokens(m, logitRow, Math.max(0, r.topK()));
-                out.add(new Attribution(pos[e], r.wrong(), r.correct(), logitWrong, logitCorrect, diff, rank, input,
-                        position, layerIn, postAttn, layerIn[layers].clone(), biasTotal, biasPerLayer, softTotal,
-                        softAbsorbed, residual, top, null, new LinkedHashMap<>(timings), method, softmax, m.dtype(),
+                out.add(new Attribution(
+                        pos[e],
+                        r.wrong(),
+                        r.correct(),
+                        logitWrong,
+                        logitCorrect,
+                        diff,
+                        rank,
+                        input,
+                        position,
+                        layerIn,
+                        postAttn,
+                        layerIn[layers].clone(),
+                        biasTotal,
+                        biasPerLayer,
+                        softTotal,
+                        softAbsorbed,
+                        residual,
+                        top,
+                        null,
+                        new LinkedHashMap<>(timings),
+                        method,
+                        softmax,
+                        m.dtype(),
                         m.device()));
             }
             if (rs.stream().anyMatch(r -> r.faithfulnessK() > 0)) {
@@ -241,11 +271,31 @@ final class Attributor {
     }
 
     private static Attribution withFaithfulness(Attribution a, Faithfulness f) {
-        return new Attribution(a.position(), a.wrong(), a.correct(), a.logitWrong(), a.logitCorrect(), a.logitDiff(),
-                a.contrastRank(), a.inputRelevance(), a.positionRelevance(), a.layerInputRelevance(),
-                a.postAttentionRelevance(), a.finalResidualRelevance(), a.biasTotal(), a.biasPerLayer(),
-                a.softmaxAbsorbedTotal(), a.softmaxAbsorbedPerLayer(), a.identityResidual(), a.topTokens(), f,
-                a.timingsMs(), a.method(), a.softmax(), a.dtype(), a.device());
+        return new Attribution(
+                a.position(),
+                a.wrong(),
+                a.correct(),
+                a.logitWrong(),
+                a.logitCorrect(),
+                a.logitDiff(),
+                a.contrastRank(),
+                a.inputRelevance(),
+                a.positionRelevance(),
+                a.layerInputRelevance(),
+                a.postAttentionRelevance(),
+                a.finalResidualRelevance(),
+                a.biasTotal(),
+                a.biasPerLayer(),
+                a.softmaxAbsorbedTotal(),
+                a.softmaxAbsorbedPerLayer(),
+                a.identityResidual(),
+                a.topTokens(),
+                f,
+                a.timingsMs(),
+                a.method(),
+                a.softmax(),
+                a.dtype(),
+                a.device());
     }
 
     /**
@@ -257,8 +307,13 @@ final class Attributor {
      * logits), without rules, probes or autograd, to the two target logits alone. Equal, to rounding, to a forward
      * of the whole copy ({@link #targetWithZeroed}).
      */
-    private static List<Faithfulness> faithfulness(HfLanguageModel m, NDManager pm, List<Pass.Probe> layerInputs,
-            List<AttributionRequest> rs, int[] pos, List<Attribution> as) {
+    private static List<Faithfulness> faithfulness(
+            HfLanguageModel m,
+            NDManager pm,
+            List<Pass.Probe> layerInputs,
+            List<AttributionRequest> rs,
+            int[] pos,
+            List<Attribution> as) {
         List<Faithfulness> out = new ArrayList<>();
         Transformer tr = m.transformer();
         for (int e = 0; e < rs.size(); e++) {
@@ -283,8 +338,14 @@ final class Attributor {
             byRelevance.sort((a, b) -> Double.compare(relevance[b], relevance[a]));
             List<Integer> shuffled = new ArrayList<>(eligible);
             Collections.shuffle(shuffled, new Random(r.seed()));
-            int[] top = byRelevance.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
-            int[] random = shuffled.subList(0, k).stream().mapToInt(Integer::intValue).sorted().toArray();
+            int[] top = byRelevance.subList(0, k).stream()
+                    .mapToInt(Integer::intValue)
+                    .sorted()
+                    .toArray();
+            int[] random = shuffled.subList(0, k).stream()
+                    .mapToInt(Integer::intValue)
+                    .sorted()
+                    .toArray();
             double diff = as.get(e).logitDiff();
             double targetTop;
             double targetRandom;
@@ -297,8 +358,10 @@ final class Attributor {
             }
             double dropTop = diff - targetTop;
             double dropRandom = diff - targetRandom;
-            out.set(e, new Faithfulness(k, dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(), top,
-                    random));
+            out.set(
+                    e,
+                    new Faithfulness(
+                            k, dropTop, dropRandom, r.margin(), dropTop - dropRandom > r.margin(), top, random));
         }
         return out;
     }
@@ -327,9 +390,17 @@ final class Attributor {
      * (sorted, none before {@code from}) set to zero: positions 0..from-1 from {@code prefix} (per layer, keys and
      * values of at least those positions, as {@link #prefixKeysValues} makes them), from..pos computed.
      */
-    static double targetAfterPrefix(Transformer tr, NDManager pm, List<NDArray[]> prefix, AttributionRequest r,
-            int pos, int[] zeroed, int from) {
-        if (from < 1 || from > pos || zeroed.length > 0 && zeroed[0] < from
+    static double targetAfterPrefix(
+            Transformer tr,
+            NDManager pm,
+            List<NDArray[]> prefix,
+            AttributionRequest r,
+            int pos,
+            int[] zeroed,
+            int from) {
+        if (from < 1
+                || from > pos
+                || zeroed.length > 0 && zeroed[0] < from
                 || from > prefix.get(0)[0].getShape().get(2)) {
             throw new IllegalArgumentException("the copy starts at " + from + ", before position " + pos
                     + ", not after its first zeroed token and within the prefix");
@@ -341,7 +412,8 @@ final class Attributor {
             for (int z : zeroed) {
                 keep[z - from] = 0f;
             }
-            NDArray emb = tr.embed(pm, java.util.Arrays.copyOfRange(r.ids(), from, pos + 1)).expandDims(0);
+            NDArray emb = tr.embed(pm, java.util.Arrays.copyOfRange(r.ids(), from, pos + 1))
+                    .expandDims(0);
             NDArray mask = pm.create(keep, new Shape(1, s, 1)).toType(emb.getDataType(), false);
             List<NDArray[]> kv = new ArrayList<>(prefix.size());
             NDIndex rows = new NDIndex(":, :, 0:{}, :", from);
@@ -350,7 +422,8 @@ final class Attributor {
             }
             int[] vocab = r.correct() == null ? new int[] {r.wrong()} : new int[] {r.wrong(), r.correct()};
             double[] l = tr.logitsAfterPrefix(Pass.inference(pm), emb.mul(mask), kv, vocab)
-                    .toType(DataType.FLOAT64, false).toDoubleArray();
+                    .toType(DataType.FLOAT64, false)
+                    .toDoubleArray();
             return r.correct() == null ? l[0] : l[0] - l[1];
         }
     }
@@ -358,7 +431,8 @@ final class Attributor {
     /** Δℓ (or the wrong logit) at {@code pos} with the token embeddings at {@code zeroed} set to zero; for checks. */
     static double targetWithZeroed(HfLanguageModel m, int[] ids, int pos, int wrong, Integer correct, int[] zeroed) {
         Transformer tr = m.transformer();
-        try (NDScope scope = new NDScope(); NDManager pm = m.manager().newSubManager()) {
+        try (NDScope scope = new NDScope();
+                NDManager pm = m.manager().newSubManager()) {
             float[] keep = new float[ids.length];
             java.util.Arrays.fill(keep, 1f);
             for (int i : zeroed) {
@@ -367,7 +441,8 @@ final class Attributor {
             NDArray emb = tr.embed(pm, ids);
             NDArray mask = pm.create(keep, new Shape(1, ids.length, 1)).toType(emb.getDataType(), false);
             double[] l = tr.logits(Pass.inference(pm), emb.expandDims(0).mul(mask), pos)
-                    .toType(DataType.FLOAT64, false).toDoubleArray();
+                    .toType(DataType.FLOAT64, false)
+                    .toDoubleArray();
             return correct == null ? l[wrong] : l[wrong] - l[correct];
         }
     }
@@ -426,14 +501,18 @@ final class Attributor {
     }
 
     private static NDArray rowSum(NDArray value, NDArray grad) {
-        NDArray r = value.toType(DataType.FLOAT64, false).mul(grad.toType(DataType.FLOAT64, false)).sum(new int[] {value.getShape().dimension() - 1});
+        NDArray r = value.toType(DataType.FLOAT64, false)
+                .mul(grad.toType(DataType.FLOAT64, false))
+                .sum(new int[] {value.getShape().dimension() - 1});
         return r.flatten();
     }
 
     /** Σ of value ⊙ gradient per example (the first axis when there are several), in float64: [examples]. */
     private static NDArray total(NDArray value, NDArray grad, int examples) {
         NDArray prod = value.toType(DataType.FLOAT64, false).mul(grad.toType(DataType.FLOAT64, false));
-        return examples == 1 ? prod.sum().reshape(1) : prod.reshape(examples, -1).sum(new int[] {1});
+        return examples == 1
+                ? prod.sum().reshape(1)
+                : prod.reshape(examples, -1).sum(new int[] {1});
     }
 
     private static double[] slice(double[] a, int from, int n) {

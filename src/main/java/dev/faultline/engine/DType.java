@@ -10,15 +10,18 @@ import ai.djl.ndarray.types.DataType;
  * {@code terminate}) on any bfloat16 array, so BF16 checkpoints are widened on load instead.
  */
 public enum DType {
-    FLOAT32, FLOAT64, FLOAT16;
+    FLOAT32,
+    FLOAT64,
+    FLOAT16;
 
     /** Parses {@code float32} / {@code float64} / {@code float16} (case-insensitive). */
     public static DType parse(String s) {
         return switch (s.toLowerCase(java.util.Locale.ROOT)) {
             case "float32", "fp32", "f32" -> FLOAT32;
             case "float64", "fp64", "f64", "double" -> FLOAT64;
-            case "bfloat16", "bf16" -> throw new IllegalArgumentException("bfloat16 compute is not available: DJL 0.36's "
-                    + "PyTorch engine aborts the process on bfloat16 arrays; use float16 (GPU) or float32");
+            case "bfloat16", "bf16" ->
+                throw new IllegalArgumentException("bfloat16 compute is not available: DJL 0.36's "
+                        + "PyTorch engine aborts the process on bfloat16 arrays; use float16 (GPU) or float32");
             case "float16", "fp16", "f16", "half" -> FLOAT16;
             default -> throw new IllegalArgumentException("dtype must be float32, float64 or float16, got '" + s + "'");
         };

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** Where a model's weights live and its passes run: the CPU, or the first GPU libtorch sees. */
 public enum Device {
-    CPU, GPU;
+    CPU,
+    GPU;
 
     /** Parses {@code cpu} / {@code gpu} (also {@code cuda}), case-insensitive. */
     public static Device parse(String s) {

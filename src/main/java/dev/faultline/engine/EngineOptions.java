@@ -29,9 +29,11 @@ public record EngineOptions(long scoreChunkBytes) {
     public static EngineOptions from(Function<String, String> properties) {
         String chunk = properties.apply(SCORE_CHUNK_PROPERTY);
         try {
-            return new EngineOptions(chunk == null || chunk.isBlank() ? SCORE_CHUNK_BYTES : Long.parseLong(chunk.trim()));
+            return new EngineOptions(
+                    chunk == null || chunk.isBlank() ? SCORE_CHUNK_BYTES : Long.parseLong(chunk.trim()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(SCORE_CHUNK_PROPERTY + " must be a number of bytes, got '" + chunk + "'");
+            throw new IllegalArgumentException(
+                    SCORE_CHUNK_PROPERTY + " must be a number of bytes, got '" + chunk + "'");
         }
     }
 }

@@ -5,6 +5,11 @@ package dev.faultline.engine;
  * relevant tokens are zeroed, against the drop for k random tokens (seeded); {@code informative} when the first
  * exceeds the second by the configured margin.
  */
-public record Faithfulness(int k, double dropTop, double dropRandom, double margin, boolean informative,
-        int[] topIndices, int[] randomIndices) {
-}
+public record Faithfulness(
+        int k,
+        double dropTop,
+        double dropRandom,
+        double margin,
+        boolean informative,
+        int[] topIndices,
+        int[] randomIndices) {}

@@ -15,8 +15,7 @@ public final class GreedyDecoder {
         double[] after(int[] ids) throws InterruptedException;
     }
 
-    private GreedyDecoder() {
-    }
+    private GreedyDecoder() {}
 
     /** The greedy output for {@code prompt}, at most {@code maxTokens} tokens. */
     public static String continuation(TextTokenizer tokenizer, String prompt, int maxTokens, NextLogits next)

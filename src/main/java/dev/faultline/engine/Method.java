@@ -2,7 +2,8 @@ package dev.faultline.engine;
 
 /** Propagation method: the AttnLRP rules, or plain gradient x input (rules off) as a baseline. */
 public enum Method {
-    ATTNLRP, GRADXINPUT;
+    ATTNLRP,
+    GRADXINPUT;
 
     /** Parses {@code attnlrp} / {@code gradxinput}. */
     public static Method parse(String s) {

@@ -7,6 +7,15 @@ package dev.faultline.engine;
  * @param maxPositions   the longest input the model accepts ({@code max_position_embeddings} / {@code n_positions})
  * @param bosId          id of the beginning-of-sequence token, or -1 when the model has none
  */
-public record ModelConfig(String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
-        int numKvHeads, int headDim, int intermediateSize, int maxPositions, boolean tiedEmbeddings, int bosId) {
-}
+public record ModelConfig(
+        String modelType,
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int intermediateSize,
+        int maxPositions,
+        boolean tiedEmbeddings,
+        int bosId) {}

@@ -18,8 +18,7 @@ import java.util.Map;
 /** Loads Hugging Face checkpoint directories (config.json, safetensors, tokenizer.json). */
 public final class ModelLoader {
 
-    private ModelLoader() {
-    }
+    private ModelLoader() {}
 
     /**
      * Loads {@code dir} with weights cast to {@code dtype} on {@code device}. A GPU request on a machine where
@@ -63,28 +62,39 @@ public final class ModelLoader {
         return SafetensorsReader.weightBytes(dir, dtype.dataType());
     }
 
-    private static LanguageModel load(Path dir, DType dtype, Device device, boolean cpuFallback, long budgetBytes,
-            EngineOptions options) {
+    private static LanguageModel load(
+            Path dir, DType dtype, Device device, boolean cpuFallback, long budgetBytes, EngineOptions options) {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new ModelLoadException("model directory " + dir + " does not exist");
         }
         HfConfig config = HfConfig.read(dir);
         long need = weightBytes(dir, dtype);
         if (need > budgetBytes) {
-            throw new ModelLoadException(String.format(java.util.Locale.ROOT,
+            throw new ModelLoadException(String.format(
+                    java.util.Locale.ROOT,
                     "checkpoint %s needs %.2f GB of weights at %s, more than the model-memory budget of %.2f GB "
-                            + "(faultline.models.max-bytes)", dir, need / 1e9, dtype.label(), budgetBytes / 1e9));
+                            + "(faultline.models.max-bytes)",
+                    dir,
+                    need / 1e9,
+                    dtype.label(),
+                    budgetBytes / 1e9));
         }
         ai.djl.Device djlDevice = device(device, cpuFallback);
         String deviceLabel = djlDevice.isGpu() ? "gpu" : "cpu";
-        HfTextTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? HfTextTokenizer.load(dir)
-                : null;
+        HfTextTokenizer tokenizer =
+                Files.isRegularFile(dir.resolve("tokenizer.json")) ? HfTextTokenizer.load(dir) : null;
         NDManager manager = NDManager.newBaseManager(djlDevice, "PyTorch");
         try {
             DataType dt = dtype.dataType();
             Map<String, NDArray> tensors = SafetensorsReader.readDirectory(dir, manager, dt);
             ModelWeights weights = WeightLayout.map(config, tensors);
-            return new HfLanguageModel(dir, config, tokenizer, dtype, deviceLabel, manager,
+            return new HfLanguageModel(
+                    dir,
+                    config,
+                    tokenizer,
+                    dtype,
+                    deviceLabel,
+                    manager,
                     new Transformer(config, weights, dt, options.scoreChunkBytes()));
         } catch (RuntimeException e) {
             manager.close();

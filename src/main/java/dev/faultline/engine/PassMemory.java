@@ -16,8 +16,7 @@ import dev.faultline.engine.model.HfConfig;
  */
 public final class PassMemory {
 
-    private PassMemory() {
-    }
+    private PassMemory() {}
 
     /** Estimated peak bytes of one attribution of {@code tokens} tokens on a model of shape {@code c}. */
     public static long attributionBytes(HfConfig c, int tokens, int dtypeBytes, long scoreChunkBytes) {

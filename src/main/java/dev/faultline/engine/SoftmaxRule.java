@@ -5,7 +5,8 @@ package dev.faultline.engine;
  * {@code DETACH} (attention weights are constants, so relevance conserves exactly: sum of input + bias = logit diff).
  */
 public enum SoftmaxRule {
-    ATTNLRP, DETACH;
+    ATTNLRP,
+    DETACH;
 
     /** Parses {@code attnlrp} / {@code detach} (also {@code cp}). */
     public static SoftmaxRule parse(String s) {

@@ -3,7 +3,6 @@ package dev.faultline.fleet;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import dev.faultline.tracking.Revision;
 import dev.faultline.tracking.TrackedFailure;
 
@@ -21,9 +20,15 @@ import dev.faultline.tracking.TrackedFailure;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record FleetRequest(Kind kind, TrackedFailure failure, Revision revision,
-        @JsonProperty("event_id") String eventId, @JsonProperty("node_threshold") Double nodeThreshold,
-        @JsonProperty("edge_mass") Double edgeMass, String model, @JsonProperty("revision_name") String revisionName,
+public record FleetRequest(
+        Kind kind,
+        TrackedFailure failure,
+        Revision revision,
+        @JsonProperty("event_id") String eventId,
+        @JsonProperty("node_threshold") Double nodeThreshold,
+        @JsonProperty("edge_mass") Double edgeMass,
+        String model,
+        @JsonProperty("revision_name") String revisionName,
         Long step) {
 
     /** What the request asks for. */

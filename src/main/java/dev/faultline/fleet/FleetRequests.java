@@ -1,19 +1,6 @@
 package dev.faultline.fleet;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.channels.Topics;
 import dev.faultline.pipeline.GraphJobs;
@@ -22,6 +9,15 @@ import dev.faultline.tracking.FailureTracker;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
 
 /**
  * Work done once per fleet: {@link FleetRequest}s go to {@value Topics#ATTRIBUTION_REQUESTS}, which the workers read in one consumer group
@@ -40,19 +36,25 @@ public class FleetRequests {
     @Channel(Channels.ATTRIBUTION_REQUESTS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<FleetRequest> emitter;
+
     @Inject
     ObjectMapper json;
+
     @Inject
     FailureTracker tracker;
+
     @Inject
     GraphJobs graphs;
+
     @Inject
     dev.faultline.compare.CrossScorer scorer;
 
     /** Publishes a request; completes once the broker has it. */
     public CompletionStage<Void> send(FleetRequest request) {
         return emitter.sendMessage(Message.of(request)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.key()).build()))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                                .withKey(request.key())
+                                .build()))
                 .subscribeAsCompletionStage();
     }
 
@@ -79,8 +81,8 @@ public class FleetRequests {
             done = switch (r.kind()) {
                 case RETRACK -> tracker.execute(r.failure(), r.revision());
                 case GRAPH -> graphs.runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
-                case SCORE -> scorer.execute(r.failure(), new dev.faultline.compare.ModelRev(r.model(),
-                        r.revisionName()));
+                case SCORE ->
+                    scorer.execute(r.failure(), new dev.faultline.compare.ModelRev(r.model(), r.revisionName()));
                 case TRACK -> {
                     tracker.track(r.model(), r.revisionName(), r.step());
                     yield CompletableFuture.completedFuture(null);

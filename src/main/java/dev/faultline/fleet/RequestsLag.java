@@ -1,6 +1,10 @@
 package dev.faultline.fleet;
 
 import dev.faultline.channels.Topics;
+import dev.faultline.config.KafkaClients;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -8,11 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -21,8 +20,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
-
-import dev.faultline.config.KafkaClients;
 
 /**
  * The fleet's backlog of work done once per fleet: the lag of the workers' group ({@value #GROUP}) on
@@ -37,6 +34,7 @@ public class RequestsLag {
 
     /** The workers' consumer group on {@value FleetRequests#TOPIC} (application.properties). */
     public static final String GROUP = "faultline-requests";
+
     static final long REFRESH_MILLIS = 10_000;
     static final int TIMEOUT_MILLIS = 5_000;
     private static final Logger LOG = Logger.getLogger(RequestsLag.class);
@@ -74,9 +72,14 @@ public class RequestsLag {
      */
     public static long lag(Admin admin, String group, String topic, long timeoutMillis) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(timeoutMillis, TimeUnit.MILLISECONDS);
-        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMillis, TimeUnit.MILLISECONDS)
-                .get(topic).partitions().size();
+                .partitionsToOffsetAndMetadata()
+                .get(timeoutMillis, TimeUnit.MILLISECONDS);
+        int partitions = admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(timeoutMillis, TimeUnit.MILLISECONDS)
+                .get(topic)
+                .partitions()
+                .size();
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
         Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
@@ -86,9 +89,10 @@ public class RequestsLag {
                 earliest.put(tp, OffsetSpec.earliest());
             }
         }
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
-                .get(timeoutMillis, TimeUnit.MILLISECONDS);
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = earliest.isEmpty() ? Map.of()
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+                admin.listOffsets(latest).all().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = earliest.isEmpty()
+                ? Map.of()
                 : admin.listOffsets(earliest).all().get(timeoutMillis, TimeUnit.MILLISECONDS);
         long total = 0;
         for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e : ends.entrySet()) {
@@ -105,10 +109,12 @@ public class RequestsLag {
             synchronized (this) {
                 a = admin;
                 if (a == null) {
-                    a = Admin.create(KafkaClients.properties(KafkaClients.fromConfig(config), Map.of(
-                            AdminClientConfig.CLIENT_ID_CONFIG, "faultline-requests-lag",
-                            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MILLIS),
-                            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MILLIS))));
+                    a = Admin.create(KafkaClients.properties(
+                            KafkaClients.fromConfig(config),
+                            Map.of(
+                                    AdminClientConfig.CLIENT_ID_CONFIG, "faultline-requests-lag",
+                                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MILLIS),
+                                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MILLIS))));
                     admin = a;
                 }
             }

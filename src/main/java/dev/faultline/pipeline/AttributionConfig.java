@@ -1,13 +1,12 @@
 package dev.faultline.pipeline;
 
-import java.util.Optional;
-
 import dev.faultline.config.ConfigConverters;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
+import java.util.Optional;
 
 /** How failures are attributed: pair selection thresholds and engine settings ({@code faultline.attribution.*}). */
 @ConfigMapping(prefix = "faultline.attribution")

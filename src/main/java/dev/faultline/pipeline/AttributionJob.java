@@ -2,7 +2,6 @@ package dev.faultline.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
 
@@ -11,6 +10,8 @@ import dev.faultline.contract.Verdict;
  * verdict, the answer triage extracted, and when it was enqueued (epoch millis, for queue latency).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record AttributionJob(EvalOutput event, Verdict verdict, String answer,
-        @JsonProperty("enqueued_at_ms") long enqueuedAtMs) {
-}
+public record AttributionJob(
+        EvalOutput event,
+        Verdict verdict,
+        String answer,
+        @JsonProperty("enqueued_at_ms") long enqueuedAtMs) {}

@@ -1,17 +1,5 @@
 package dev.faultline.pipeline;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
@@ -21,6 +9,15 @@ import dev.faultline.store.ResultCache;
 import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
  * The pipeline's {@link ScoredEventSink}: correct and unscorable events become results at once, unless their event
@@ -83,10 +80,11 @@ public class AttributionJobs implements ScoredEventSink {
                 directIds.add(scored.event().eventId());
             }
         }
-        CompletableFuture<List<ResultCache.Known>> known = eventIds.isEmpty() ? null
+        CompletableFuture<List<ResultCache.Known>> known = eventIds.isEmpty()
+                ? null
                 : cache.findAllForTriage(eventIds, inputs).subscribeAsCompletionStage();
-        CompletableFuture<List<Boolean>> linked = directIds.isEmpty() ? null
-                : cache.linkedForTriage(directIds).subscribeAsCompletionStage();
+        CompletableFuture<List<Boolean>> linked =
+                directIds.isEmpty() ? null : cache.linkedForTriage(directIds).subscribeAsCompletionStage();
         int k = 0;
         int d = 0;
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -114,10 +112,9 @@ public class AttributionJobs implements ScoredEventSink {
         if (linked || results.publishedHere(scored.event().eventId())) {
             return CompletableFuture.completedFuture(null); // a re-delivery: its result is already on the topic
         }
-        AttributionStatus status = scored.verdict() == Verdict.CORRECT ? AttributionStatus.CORRECT
-                : AttributionStatus.UNSCORABLE;
-        AttributionResult result = new ResultBuilder(scored.event(), scored.verdict(), status, scored.reason())
-                .build();
+        AttributionStatus status =
+                scored.verdict() == Verdict.CORRECT ? AttributionStatus.CORRECT : AttributionStatus.UNSCORABLE;
+        AttributionResult result = new ResultBuilder(scored.event(), scored.verdict(), status, scored.reason()).build();
         return results.publish(result, false)
                 .thenCompose(v -> cache.storeDirect(result).subscribeAsCompletionStage());
     }
@@ -137,11 +134,13 @@ public class AttributionJobs implements ScoredEventSink {
     }
 
     private CompletionStage<Void> sendJob(ScoredEvent scored) {
-        AttributionJob job = new AttributionJob(scored.event(), scored.verdict(), scored.answer(),
-                System.currentTimeMillis());
+        AttributionJob job =
+                new AttributionJob(scored.event(), scored.verdict(), scored.answer(), System.currentTimeMillis());
         String key = JobKeys.of(scored.event(), config.jobShards());
         return jobs.sendMessage(Message.of(job)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                                .withKey(key)
+                                .build()))
                 .subscribeAsCompletionStage();
     }
 }

@@ -1,25 +1,21 @@
 package dev.faultline.pipeline;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Channels;
 import dev.faultline.channels.Topics;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.metrics.PipelineMetrics;
+import dev.faultline.store.ResultCache;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.channels.Channels;
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.metrics.PipelineMetrics;
-import dev.faultline.store.ResultCache;
 
 /**
  * Consumes {@code attribution.jobs} (roles {@code worker} and {@code all}) and runs each job on one dedicated thread,
@@ -43,34 +39,45 @@ public class AttributionWorker {
 
     @Inject
     JobProcessor processor;
+
     @Inject
     ResultPublisher publisher;
+
     @Inject
     ResultCache cache;
+
     @Inject
     LiveJobCounter liveJobs;
+
     @Inject
     ObjectMapper json;
+
     @Inject
     AttributionConfig config;
+
     @Inject
     JobClaims claims;
+
     @Inject
     InputKeys inputKeys;
+
     @Inject
     dev.faultline.store.ResultTopicReader topic;
+
     @Inject
     JobAttempts attempts;
+
     @Inject
     JobDeadLetters deadLetters;
+
     @Inject
     PipelineMetrics metrics;
 
     private static final long CLAIM_POLL_MILLIS = 100;
 
     private volatile ThreadPoolExecutor executor;
-    private final java.util.concurrent.ExecutorService cacheWriter = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
+    private final java.util.concurrent.ExecutorService cacheWriter =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "faultline-cache-writer");
                 t.setDaemon(true);
                 return t;
@@ -83,8 +90,13 @@ public class AttributionWorker {
                     // one thread per job of a batch: each prepares its job (claim, contrast search, cache) and
                     // waits in the engine, where jobs waiting together share one pass
                     int threads = Math.max(1, config.batchSize());
-                    executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                            new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    executor = new ThreadPoolExecutor(
+                            threads,
+                            threads,
+                            0,
+                            TimeUnit.MILLISECONDS,
+                            new java.util.concurrent.LinkedBlockingQueue<>(),
+                            r -> {
                                 Thread t = new Thread(r, "faultline-attribution");
                                 t.setDaemon(true);
                                 return t;
@@ -120,7 +132,10 @@ public class AttributionWorker {
                 if (err == null) {
                     return record.ack();
                 }
-                LOG.errorf(err, "result of job %s not published; the record is nacked", job.event().eventId());
+                LOG.errorf(
+                        err,
+                        "result of job %s not published; the record is nacked",
+                        job.event().eventId());
                 return record.nack(err);
             });
         });
@@ -147,8 +162,12 @@ public class AttributionWorker {
             if (meta == null) {
                 return new Origin(null, record.getPayload(), Topics.ATTRIBUTION_JOBS, -1, -1);
             }
-            return new Origin(meta.getKey() == null ? null : meta.getKey().toString(), record.getPayload(),
-                    meta.getTopic(), meta.getPartition(), meta.getOffset());
+            return new Origin(
+                    meta.getKey() == null ? null : meta.getKey().toString(),
+                    record.getPayload(),
+                    meta.getTopic(),
+                    meta.getPartition(),
+                    meta.getOffset());
         }
     }
 
@@ -156,47 +175,53 @@ public class AttributionWorker {
     public CompletionStage<Void> attribute(AttributionJob job, Origin origin) {
         String eventId = job.event().eventId();
         ThreadPoolExecutor ex = executor();
-        return CompletableFuture.supplyAsync(() -> claimAndRun(job), ex)
-                .thenCompose(o -> {
-                    if (o.outcome() == null || o.outcome().alreadyPublished()) {
-                        claims.release(eventId, o.claim());
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    if (o.onTopic()) {
-                        // a dead predecessor's result reached the topic: link it, publish nothing
-                        return CompletableFuture.runAsync(() -> {
+        return CompletableFuture.supplyAsync(() -> claimAndRun(job), ex).thenCompose(o -> {
+            if (o.outcome() == null || o.outcome().alreadyPublished()) {
+                claims.release(eventId, o.claim());
+                return CompletableFuture.<Void>completedFuture(null);
+            }
+            if (o.onTopic()) {
+                // a dead predecessor's result reached the topic: link it, publish nothing
+                return CompletableFuture.runAsync(
+                        () -> {
                             store(o.outcome());
                             claims.published(eventId);
                             attempts.finished(eventId);
                             claims.release(eventId, o.claim());
-                        }, cacheWriter);
-                    }
-                    // a job given up on goes to the jobs DLQ before its FAILED result is published: a failure between
-                    // the two re-delivers the job, which then gets its one result (and a second DLQ record)
-                    CompletionStage<Void> dlq = o.givenUp() == null ? CompletableFuture.completedFuture(null)
-                            : toDlq(job, origin, o.attempt(), o.givenUp());
-                    return dlq.thenRun(() -> claims.publishing(eventId))
-                            .thenCompose(v -> publisher.publish(o.outcome().result(), true))
-                            // not on ex: there it would wait behind every admitted job, and a crash
-                            // meanwhile would leave published results uncached (re-published on restart)
-                            .thenRunAsync(() -> {
+                        },
+                        cacheWriter);
+            }
+            // a job given up on goes to the jobs DLQ before its FAILED result is published: a failure between
+            // the two re-delivers the job, which then gets its one result (and a second DLQ record)
+            CompletionStage<Void> dlq = o.givenUp() == null
+                    ? CompletableFuture.completedFuture(null)
+                    : toDlq(job, origin, o.attempt(), o.givenUp());
+            return dlq.thenRun(() -> claims.publishing(eventId))
+                    .thenCompose(v -> publisher.publish(o.outcome().result(), true))
+                    // not on ex: there it would wait behind every admitted job, and a crash
+                    // meanwhile would leave published results uncached (re-published on restart)
+                    .thenRunAsync(
+                            () -> {
                                 if (o.givenUp() != null) {
                                     // FAILED results are not cached (a later delivery tries again), but this one is
                                     // final: linked, so a re-delivery of the job publishes nothing
-                                    cache.storeDirect(o.outcome().result()).await().indefinitely();
+                                    cache.storeDirect(o.outcome().result())
+                                            .await()
+                                            .indefinitely();
                                 } else {
                                     store(o.outcome());
                                 }
                                 claims.published(eventId);
                                 attempts.finished(eventId);
                                 claims.release(eventId, o.claim());
-                            }, cacheWriter)
-                            .whenComplete((v, err) -> {
-                                if (err != null) {
-                                    claims.release(eventId, o.claim());
-                                }
-                            });
-                });
+                            },
+                            cacheWriter)
+                    .whenComplete((v, err) -> {
+                        if (err != null) {
+                            claims.release(eventId, o.claim());
+                        }
+                    });
+        });
     }
 
     /**
@@ -241,23 +266,29 @@ public class AttributionWorker {
                 // back off a little: the broker's timestamp of a result sent just after the mark may precede it
                 var found = topic.findSince(eventId, owned.publishingSince() - 60_000);
                 if (found.isPresent()) {
-                    LOG.infof("result of %s found on the topic after its worker died: linked, not published again",
+                    LOG.infof(
+                            "result of %s found on the topic after its worker died: linked, not published again",
                             eventId);
-                    return new Claimed(JobProcessor.Outcome.computed(found.get(), null, inputKeys.of(job.event())),
-                            owned.claim(), true);
+                    return new Claimed(
+                            JobProcessor.Outcome.computed(found.get(), null, inputKeys.of(job.event())),
+                            owned.claim(),
+                            true);
                 }
             }
             // counted before the attribution runs: an attempt that takes the JVM down is still counted
             long attempt = attempts.start(eventId);
             if (attempt > config.maxAttempts()) {
-                String reason = String.format(java.util.Locale.ROOT,
+                String reason = String.format(
+                        java.util.Locale.ROOT,
                         "attribution attempt %d after %d that did not finish (worker crashed or was killed); "
                                 + "faultline.attribution.max-attempts is %d",
-                        attempt, attempt - 1, config.maxAttempts());
+                        attempt,
+                        attempt - 1,
+                        config.maxAttempts());
                 LOG.errorf("job %s given up: %s", eventId, reason);
                 ResultBuilder b = new ResultBuilder(job.event(), job.verdict(), AttributionStatus.FAILED, reason);
-                return new Claimed(JobProcessor.Outcome.computed(b.build(), null, null), owned.claim(), false,
-                        attempt, reason);
+                return new Claimed(
+                        JobProcessor.Outcome.computed(b.build(), null, null), owned.claim(), false, attempt, reason);
             }
             if (config.haltOnEvent().filter(eventId::equals).isPresent()) {
                 LOG.errorf("fault injection: halting the JVM at attempt %d on %s", attempt, eventId);
@@ -301,7 +332,10 @@ public class AttributionWorker {
             return processor.process(job);
         } catch (RuntimeException | LinkageError e) {
             LOG.errorf(e, "attribution of %s failed", job.event().eventId());
-            ResultBuilder b = new ResultBuilder(job.event(), job.verdict(), AttributionStatus.FAILED,
+            ResultBuilder b = new ResultBuilder(
+                    job.event(),
+                    job.verdict(),
+                    AttributionStatus.FAILED,
                     e.getClass().getSimpleName() + ": " + e.getMessage());
             return JobProcessor.Outcome.computed(b.build(), null, null);
         }

@@ -1,12 +1,10 @@
 package dev.faultline.pipeline;
 
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import dev.faultline.triage.ScoredEvent;
 import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The sink used until another {@link ScoredEventSink} bean exists: scoring and counting are all that happen, and the

@@ -1,20 +1,17 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.metrics.IngestMetrics;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
-
-import dev.faultline.channels.Channels;
-import dev.faultline.metrics.IngestMetrics;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * Writes unprocessable records to {@code eval.outputs.dlq} unchanged (same key and value, a null value included) with why and where from in
@@ -35,15 +32,17 @@ public class DeadLetters {
     private final MutinyEmitter<byte[]> emitter;
     private final IngestMetrics metrics;
 
-    public DeadLetters(@Channel(Channels.EVAL_OUTPUTS_DLQ) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-            MutinyEmitter<byte[]> emitter, IngestMetrics metrics) {
+    public DeadLetters(
+            @Channel(Channels.EVAL_OUTPUTS_DLQ) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+                    MutinyEmitter<byte[]> emitter,
+            IngestMetrics metrics) {
         this.emitter = emitter;
         this.metrics = metrics;
     }
 
     /** Sends the record to the DLQ; the stage completes when the broker has it. */
-    public CompletionStage<Void> send(String key, byte[] value, String reasonCode, String reason,
-            String topic, int partition, long offset) {
+    public CompletionStage<Void> send(
+            String key, byte[] value, String reasonCode, String reason, String topic, int partition, long offset) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(REASON, utf8(reason));
         headers.add(REASON_CODE, utf8(reasonCode));
@@ -54,7 +53,10 @@ public class DeadLetters {
         metrics.deadLettered(reasonCode);
         // a null value (a tombstone) stays null: the DLQ keeps the record as it was
         Message<byte[]> message = Message.of(value)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build());
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(key)
+                        .withHeaders(headers)
+                        .build());
         return emitter.sendMessage(message).subscribeAsCompletionStage();
     }
 

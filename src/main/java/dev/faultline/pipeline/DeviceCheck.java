@@ -31,15 +31,18 @@ public class DeviceCheck {
         if (models.device() == Device.GPU) {
             onGpu.add("faultline.models.device");
         }
-        models.model().forEach((name, m) -> m.device().filter(d -> d == Device.GPU)
-                .ifPresent(d -> onGpu.add("faultline.models.model.\"" + name + "\".device")));
+        models.model()
+                .forEach((name, m) -> m.device()
+                        .filter(d -> d == Device.GPU)
+                        .ifPresent(d -> onGpu.add("faultline.models.model.\"" + name + "\".device")));
         if (onGpu.isEmpty()) {
             return;
         }
         int count = gpus.getAsInt();
         if (count < 1) {
             throw new IllegalStateException("device gpu is configured (" + String.join(", ", onGpu) + ") for role "
-                    + role.name().toLowerCase(Locale.ROOT) + ", but libtorch sees no GPU: is the CUDA build of libtorch "
+                    + role.name().toLowerCase(Locale.ROOT)
+                    + ", but libtorch sees no GPU: is the CUDA build of libtorch "
                     + "installed (docker/Dockerfile.cuda, the Maven profile cuda) and a GPU visible to this container? "
                     + "Set the device to cpu to run on the CPU.");
         }

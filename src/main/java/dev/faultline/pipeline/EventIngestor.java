@@ -1,15 +1,5 @@
 package dev.faultline.pipeline;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.metrics.IngestMetrics;
 import dev.faultline.triage.AnswerScorer;
@@ -17,6 +7,13 @@ import dev.faultline.triage.ScoredEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * Consumes {@code eval.outputs} in batches: validates each record, scores valid events (on its own thread, off the
@@ -39,7 +36,11 @@ public class EventIngestor {
     private final DeadLetters deadLetters;
     private final IngestMetrics metrics;
 
-    public EventIngestor(EventValidator validator, AnswerScorer scorer, ScoredEventSink sink, DeadLetters deadLetters,
+    public EventIngestor(
+            EventValidator validator,
+            AnswerScorer scorer,
+            ScoredEventSink sink,
+            DeadLetters deadLetters,
             IngestMetrics metrics) {
         this.validator = validator;
         this.scorer = scorer;
@@ -54,8 +55,8 @@ public class EventIngestor {
      * One thread: batches are handed over one at a time (the next after this one's stage completes), so
      * per-partition order is kept, and a batch is acknowledged only once every result or DLQ write is done.
      */
-    private final java.util.concurrent.ExecutorService scoring = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
+    private final java.util.concurrent.ExecutorService scoring =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "faultline-triage-scoring");
                 t.setDaemon(true);
                 return t;
@@ -78,7 +79,8 @@ public class EventIngestor {
         List<Integer> scoredAt = new ArrayList<>(records.size());
         for (int i = 0; i < stages.length; i++) {
             KafkaRecord<String, byte[]> record = records.get(i);
-            metrics.received(record.getTimestamp() == null ? 0 : record.getTimestamp().toEpochMilli());
+            metrics.received(
+                    record.getTimestamp() == null ? 0 : record.getTimestamp().toEpochMilli());
             try {
                 ScoredEvent s = scorer.score(validator.validate(record.getPayload()));
                 metrics.scored(s);
@@ -101,32 +103,35 @@ public class EventIngestor {
             int i = scoredAt.get(k);
             stages[i] = orDlq(records.get(i), scored.get(k), accepted.get(k)).toCompletableFuture();
         }
-        return CompletableFuture.allOf(stages).handle((ok, failure) -> failure)
-                .thenCompose(failure -> {
-                    if (failure == null) {
-                        return batch.ack();
-                    }
-                    LOG.errorf(failure, "a DLQ write failed; the batch of %d records is nacked", stages.length);
-                    return batch.nack(failure);
-                });
+        return CompletableFuture.allOf(stages).handle((ok, failure) -> failure).thenCompose(failure -> {
+            if (failure == null) {
+                return batch.ack();
+            }
+            LOG.errorf(failure, "a DLQ write failed; the batch of %d records is nacked", stages.length);
+            return batch.nack(failure);
+        });
     }
 
     /** The sink's stage for one event; when it fails, the record goes to the DLQ with the reason. */
-    private CompletionStage<Void> orDlq(KafkaRecord<String, byte[]> record, ScoredEvent scored,
-            CompletionStage<Void> accepted) {
+    private CompletionStage<Void> orDlq(
+            KafkaRecord<String, byte[]> record, ScoredEvent scored, CompletionStage<Void> accepted) {
         return accepted.handle((ok, failure) -> failure).thenCompose(failure -> {
             if (failure == null) {
                 return CompletableFuture.completedFuture(null);
             }
-            LOG.warnf(failure, "sink failed on event %s; sending it to the DLQ", scored.event().eventId());
+            LOG.warnf(
+                    failure,
+                    "sink failed on event %s; sending it to the DLQ",
+                    scored.event().eventId());
             return toDlq(record, PROCESSING, "sink failed: " + failure);
         });
     }
 
     private CompletionStage<Void> toDlq(KafkaRecord<String, byte[]> record, String code, String reason) {
-        IncomingKafkaRecordMetadata<?, ?> meta = record.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        IncomingKafkaRecordMetadata<?, ?> meta =
+                record.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
         long offset = meta == null ? -1 : meta.getOffset();
-        return deadLetters.send(record.getKey(), record.getPayload(), code, reason, record.getTopic(),
-                record.getPartition(), offset);
+        return deadLetters.send(
+                record.getKey(), record.getPayload(), code, reason, record.getTopic(), record.getPartition(), offset);
     }
 }

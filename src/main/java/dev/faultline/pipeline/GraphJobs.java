@@ -1,30 +1,7 @@
 package dev.faultline.pipeline;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.channels.Topics;
 import dev.faultline.config.FaultlineConfig;
@@ -46,6 +23,25 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
 
 /**
  * Attribution-graph jobs on request: one at a time on their own thread, whose every step (one backward pass)
@@ -66,13 +62,18 @@ public class GraphJobs {
     public static final String STATUS_PREFIX = "faultline:graph-status:";
     /** Phase of a job queued for the workers by a triage pod. */
     public static final String FORWARDED = "forwarded";
+
     private static final Logger LOG = Logger.getLogger(GraphJobs.class);
 
     /** Where an event's graph job stands; {@code progress} in [0, 1]. */
-    public record Status(@JsonProperty("event_id") String eventId, String state, String phase, double progress,
-            @JsonProperty("node_threshold") double nodeThreshold, @JsonProperty("edge_mass") double edgeMass,
-            String error) {
-    }
+    public record Status(
+            @JsonProperty("event_id") String eventId,
+            String state,
+            String phase,
+            double progress,
+            @JsonProperty("node_threshold") double nodeThreshold,
+            @JsonProperty("edge_mass") double edgeMass,
+            String error) {}
 
     /** Why a graph job is refused. */
     public enum Reason {
@@ -104,20 +105,28 @@ public class GraphJobs {
 
     @Inject
     ResultLookup lookup;
+
     @Inject
     ModelRegistry registry;
+
     @Inject
     AttributionEngine engine;
+
     @Inject
     ObjectMapper json;
+
     @Inject
     CacheConfig cacheConfig;
+
     @Inject
     FaultlineConfig faultline;
+
     @Inject
     FleetRequests requests;
+
     @Inject
     GraphConfig config;
+
     @Inject
     @Channel(Channels.ATTRIBUTION_GRAPHS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
@@ -127,6 +136,7 @@ public class GraphJobs {
     private final Map<String, Status> jobs = new ConcurrentHashMap<>();
     /** Event ids of the jobs waiting in this process's queue (a job leaves it when it starts or is cancelled). */
     private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
+
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "faultline-graph");
         t.setDaemon(true);
@@ -140,16 +150,19 @@ public class GraphJobs {
 
     /** Starts (or finds) the graph job of an attributed event. */
     public Status start(String eventId, double nodeThreshold, double edgeMass) {
-        AttributionResult r = lookup.find(eventId).map(ResultLookup.Found::result)
+        AttributionResult r = lookup.find(eventId)
+                .map(ResultLookup.Found::result)
                 .orElseThrow(() -> new Refused("no result for event '" + eventId + "' yet", Reason.NOT_FOUND));
         if (r.status() != AttributionStatus.ATTRIBUTED || r.tokens() == null || r.target() == null) {
-            throw new Refused("event '" + eventId + "' has status " + r.status() + ": only ATTRIBUTED results have a "
-                    + "graph", Reason.CONFLICT);
+            throw new Refused(
+                    "event '" + eventId + "' has status " + r.status() + ": only ATTRIBUTED results have a " + "graph",
+                    Reason.CONFLICT);
         }
         GraphRequest request = request(r, nodeThreshold, edgeMass); // validates the thresholds
         String key = GRAPH_PREFIX + graphKey(r, nodeThreshold, edgeMass);
         Status current = jobs.get(eventId);
-        if (current != null && (current.state().equals("queued") || current.state().equals("running"))) {
+        if (current != null
+                && (current.state().equals("queued") || current.state().equals("running"))) {
             return current;
         }
         if (redis.get(key) != null) {
@@ -160,18 +173,23 @@ public class GraphJobs {
         }
         if (!faultline.role().attributes()) {
             Status known = storedStatus(eventId);
-            if (known != null && (known.state().equals("queued") || known.state().equals("running"))) {
+            if (known != null
+                    && (known.state().equals("queued") || known.state().equals("running"))) {
                 return known;
             }
             Status forwarded = new Status(eventId, "queued", FORWARDED, 0, nodeThreshold, edgeMass, null);
             putStatus(forwarded);
-            requests.send(FleetRequest.graph(eventId, nodeThreshold, edgeMass)).toCompletableFuture().join();
+            requests.send(FleetRequest.graph(eventId, nodeThreshold, edgeMass))
+                    .toCompletableFuture()
+                    .join();
             return forwarded;
         }
         synchronized (waiting) {
             if (waiting.size() >= config.maxQueued()) {
-                throw new Refused(waiting.size() + " graph jobs are queued (faultline.graph.max-queued="
-                        + config.maxQueued() + "): try again later", Reason.QUEUE_FULL);
+                throw new Refused(
+                        waiting.size() + " graph jobs are queued (faultline.graph.max-queued=" + config.maxQueued()
+                                + "): try again later",
+                        Reason.QUEUE_FULL);
             }
             Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
             jobs.put(eventId, queued);
@@ -199,11 +217,13 @@ public class GraphJobs {
                 if (current == null) {
                     throw new Refused("no graph job for event '" + eventId + "' in this process", Reason.NOT_FOUND);
                 }
-                throw new Refused("the graph job of event '" + eventId + "' is " + current.state()
-                        + ": only a queued job can be cancelled", Reason.CONFLICT);
+                throw new Refused(
+                        "the graph job of event '" + eventId + "' is " + current.state()
+                                + ": only a queued job can be cancelled",
+                        Reason.CONFLICT);
             }
-            Status cancelled = new Status(eventId, "cancelled", "cancelled", 0, current.nodeThreshold(),
-                    current.edgeMass(), null);
+            Status cancelled =
+                    new Status(eventId, "cancelled", "cancelled", 0, current.nodeThreshold(), current.edgeMass(), null);
             jobs.put(eventId, cancelled);
             putStatus(cancelled);
             return cancelled;
@@ -216,9 +236,17 @@ public class GraphJobs {
      */
     public CompletionStage<Void> runForwarded(String eventId, double nodeThreshold, double edgeMass) {
         Optional<AttributionResult> found = lookup.find(eventId).map(ResultLookup.Found::result);
-        if (found.isEmpty() || found.get().status() != AttributionStatus.ATTRIBUTED || found.get().tokens() == null
+        if (found.isEmpty()
+                || found.get().status() != AttributionStatus.ATTRIBUTED
+                || found.get().tokens() == null
                 || found.get().target() == null) {
-            putStatus(new Status(eventId, "failed", "failed", 0, nodeThreshold, edgeMass,
+            putStatus(new Status(
+                    eventId,
+                    "failed",
+                    "failed",
+                    0,
+                    nodeThreshold,
+                    edgeMass,
                     "no attributed result for event '" + eventId + "' on this worker"));
             return CompletableFuture.completedFuture(null);
         }
@@ -243,21 +271,30 @@ public class GraphJobs {
         try {
             LanguageModel model = registry.acquire(r.model().name(), r.model().revision());
             putStatus(new Status(eventId, "running", "running", 0, nt, em, null));
-            AttributionGraph graph = AttributionGraphs.build(engine, model, request, p -> jobs.put(eventId,
-                    new Status(eventId, "running", p.phase(), Math.min(p.fraction(), 0.999), nt, em, null)));
+            AttributionGraph graph = AttributionGraphs.build(
+                    engine,
+                    model,
+                    request,
+                    p -> jobs.put(
+                            eventId,
+                            new Status(eventId, "running", p.phase(), Math.min(p.fraction(), 0.999), nt, em, null)));
             String payload = json.writeValueAsString(graph);
             redis.setex(key, ttl(), payload);
             redis.setex(EVENT_PREFIX + eventId, ttl(), key);
-            emitter.sendMessage(Message.of(payload).addMetadata(
-                    OutgoingKafkaRecordMetadata.<String>builder().withKey(eventId).build()))
-                    .subscribeAsCompletionStage().toCompletableFuture().join();
+            emitter.sendMessage(Message.of(payload)
+                            .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                                    .withKey(eventId)
+                                    .build()))
+                    .subscribeAsCompletionStage()
+                    .toCompletableFuture()
+                    .join();
             Status done = new Status(eventId, "done", "done", 1.0, nt, em, null);
             jobs.put(eventId, done);
             putStatus(done);
         } catch (Exception e) {
             LOG.warnf(e, "graph of %s failed", eventId);
-            Status failed = new Status(eventId, "failed", "failed", 0, nt, em, e.getClass().getSimpleName() + ": "
-                    + e.getMessage());
+            Status failed = new Status(
+                    eventId, "failed", "failed", 0, nt, em, e.getClass().getSimpleName() + ": " + e.getMessage());
             jobs.put(eventId, failed);
             putStatus(failed);
         }
@@ -312,16 +349,31 @@ public class GraphJobs {
         AttributionResult.Engine e = r.engine();
         Method method = e == null || e.rules() == null ? Method.ATTNLRP : Method.parse(e.rules());
         SoftmaxRule softmax = e == null || e.softmax() == null ? SoftmaxRule.ATTNLRP : SoftmaxRule.parse(e.softmax());
-        return new GraphRequest(ids, r.target().position(), r.target().wrong().id(), r.target().contrast().id(),
-                method, softmax, nodeThreshold, edgeMass, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+        return new GraphRequest(
+                ids,
+                r.target().position(),
+                r.target().wrong().id(),
+                r.target().contrast().id(),
+                method,
+                softmax,
+                nodeThreshold,
+                edgeMass,
+                0,
+                GraphRequest.DEFAULT_MEMORY_BUDGET);
     }
 
     static String graphKey(AttributionResult r, double nodeThreshold, double edgeMass) {
         int[] ids = r.tokens().stream().mapToInt(AttributionResult.Token::id).toArray();
         AttributionResult.Engine e = r.engine();
-        String content = CacheKeys.contentKey(r.model().name(), r.model().revision() == null ? "main"
-                : r.model().revision(), e == null ? "attnlrp" : e.rules(), e == null ? "attnlrp" : e.softmax(),
-                e == null ? "float32" : e.dtype(), ids, r.target().position(), r.target().wrong().id(),
+        String content = CacheKeys.contentKey(
+                r.model().name(),
+                r.model().revision() == null ? "main" : r.model().revision(),
+                e == null ? "attnlrp" : e.rules(),
+                e == null ? "attnlrp" : e.softmax(),
+                e == null ? "float32" : e.dtype(),
+                ids,
+                r.target().position(),
+                r.target().wrong().id(),
                 r.target().contrast().id());
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

@@ -1,10 +1,9 @@
 package dev.faultline.pipeline;
 
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
-
 import dev.faultline.config.FaultlineConfig;
 import dev.faultline.triage.AnswerScorer;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 
 /** CDI producers of the plain-Java ingestion parts: the event validator and the answer scorer. */
 public class IngestionBeans {

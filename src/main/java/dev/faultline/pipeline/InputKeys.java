@@ -1,17 +1,14 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.contract.EvalOutput;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * The input key of an incorrect event: sha256 over everything its result is computed from, before the model is
@@ -30,8 +27,10 @@ public class InputKeys {
 
     @Inject
     AttributionConfig attribution;
+
     @Inject
     ModelsConfig models;
+
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String version;
 
@@ -39,20 +38,34 @@ public class InputKeys {
 
     /** The input key of an event (lower-case hex). */
     public String of(EvalOutput event) {
-        return of(event, settings() + "|dtype=" + models.dtypeOf(event.model() == null ? null : event.model().name()).label());
+        return of(
+                event,
+                settings() + "|dtype="
+                        + models.dtypeOf(
+                                        event.model() == null
+                                                ? null
+                                                : event.model().name())
+                                .label());
     }
 
     /** The settings part of every key: a change of any of them makes every earlier input key miss. */
     String settings() {
         String s = settings;
         if (s == null) {
-            s = String.join("|", "method=" + attribution.method().label(), "softmax=" + attribution.softmax().label(),
+            s = String.join(
+                    "|",
+                    "method=" + attribution.method().label(),
+                    "softmax=" + attribution.softmax().label(),
                     "min-logit-diff=" + attribution.minLogitDiff(),
-                    "max-contrast-rank=" + attribution.maxContrastRank().map(String::valueOf).orElse("-"),
-                    "max-input-tokens=" + attribution.maxInputTokens().map(String::valueOf).orElse("-"),
+                    "max-contrast-rank="
+                            + attribution.maxContrastRank().map(String::valueOf).orElse("-"),
+                    "max-input-tokens="
+                            + attribution.maxInputTokens().map(String::valueOf).orElse("-"),
                     "faithfulness-k=" + attribution.faithfulnessK(),
-                    "faithfulness-margin=" + attribution.faithfulnessMargin(), "top-k=" + attribution.topK(),
-                    "top-relevant=" + attribution.topRelevant(), "version=" + version);
+                    "faithfulness-margin=" + attribution.faithfulnessMargin(),
+                    "top-k=" + attribution.topK(),
+                    "top-relevant=" + attribution.topRelevant(),
+                    "version=" + version);
             settings = s;
         }
         return s;
@@ -63,7 +76,11 @@ public class InputKeys {
         StringBuilder sb = new StringBuilder(256 + length(e.prompt()) + length(e.output()));
         field(sb, settings);
         field(sb, e.model() == null ? null : e.model().name());
-        field(sb, e.model() == null || e.model().revision() == null ? "main" : e.model().revision());
+        field(
+                sb,
+                e.model() == null || e.model().revision() == null
+                        ? "main"
+                        : e.model().revision());
         field(sb, e.prompt());
         field(sb, e.output());
         List<String> refs = e.references();
@@ -82,14 +99,25 @@ public class InputKeys {
                 field(sb, s.start() + ":" + s.end());
             }
         }
-        field(sb, e.error() == null || e.error().outputCharIndex() == null ? null
-                : e.error().outputCharIndex().toString());
+        field(
+                sb,
+                e.error() == null || e.error().outputCharIndex() == null
+                        ? null
+                        : e.error().outputCharIndex().toString());
         field(sb, e.error() == null ? null : e.error().contrastText());
-        if (e.messages() != null || e.extractedAnswer() != null || e.promptTokenIds() != null
-                || e.outputTokenIds() != null || e.addGenerationPrompt() != null || e.chatTemplateKwargs() != null) {
+        if (e.messages() != null
+                || e.extractedAnswer() != null
+                || e.promptTokenIds() != null
+                || e.outputTokenIds() != null
+                || e.addGenerationPrompt() != null
+                || e.chatTemplateKwargs() != null) {
             // the additions of docs/contract.md, optional additions; events without them keep their earlier keys
             field(sb, e.messages() == null ? null : canonicalJson(e.messages()));
-            field(sb, e.addGenerationPrompt() == null ? null : e.addGenerationPrompt().toString());
+            field(
+                    sb,
+                    e.addGenerationPrompt() == null
+                            ? null
+                            : e.addGenerationPrompt().toString());
             field(sb, e.chatTemplateKwargs() == null ? null : canonicalJson(e.chatTemplateKwargs()));
             field(sb, e.extractedAnswer());
             field(sb, e.promptTokenIds() == null ? null : e.promptTokenIds().toString());
@@ -108,8 +136,9 @@ public class InputKeys {
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL = new com.fasterxml.jackson.databind.ObjectMapper()
-            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                    .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     private static String canonicalJson(Object value) {
         try {

@@ -1,15 +1,13 @@
 package dev.faultline.pipeline;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import dev.faultline.store.CacheConfig;
 import dev.faultline.store.ResultCache;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 /**
  * How many times a worker has started to attribute an event, in Redis ({@code faultline:attempts:<event_id>}, TTL
@@ -32,6 +30,7 @@ public class JobAttempts {
 
     @Inject
     CacheConfig cacheConfig;
+
     @Inject
     ResultCache cache;
 

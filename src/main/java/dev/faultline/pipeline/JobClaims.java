@@ -1,22 +1,19 @@
 package dev.faultline.pipeline;
 
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import dev.faultline.store.CacheConfig;
 import dev.faultline.store.CacheKeys;
 import dev.faultline.store.ResultCache;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * Who attributes an event right now, in Redis, so that two workers never both publish a result for one event (a job
@@ -44,18 +41,15 @@ public class JobClaims {
     private static final Logger LOG = Logger.getLogger(JobClaims.class);
 
     /** What the owner of a job should do. */
-    public sealed interface Decision {
-    }
+    public sealed interface Decision {}
 
     /** The event's result is linked already: nothing to do. */
-    public record Done() implements Decision {
-    }
+    public record Done() implements Decision {}
 
     /**
      * This attempt owns the event; {@code publishingSince} is when a predecessor started publishing (null: never).
      */
-    public record Owned(String claim, Long publishingSince) implements Decision {
-    }
+    public record Owned(String claim, Long publishingSince) implements Decision {}
 
     private final ValueCommands<String, String> values;
     private final KeyCommands<String> keys;
@@ -64,6 +58,7 @@ public class JobClaims {
 
     @Inject
     CacheConfig cacheConfig;
+
     @Inject
     ResultCache cache;
 
@@ -119,8 +114,9 @@ public class JobClaims {
                     return new Owned(mine, since == null ? null : Long.parseLong(since));
                 }
             } catch (RuntimeException e) {
-                LOG.warnf("job claim of %s not checked in Redis (%s): attributing without a claim", eventId,
-                        e.getMessage());
+                LOG.warnf(
+                        "job claim of %s not checked in Redis (%s): attributing without a claim",
+                        eventId, e.getMessage());
                 return new Owned(null, null);
             }
             Thread.sleep(pollMillis);
@@ -133,7 +129,9 @@ public class JobClaims {
             return;
         }
         try {
-            values.setex(PUBLISHING_PREFIX + eventId, Math.max(1, cacheConfig.ttl().toSeconds()),
+            values.setex(
+                    PUBLISHING_PREFIX + eventId,
+                    Math.max(1, cacheConfig.ttl().toSeconds()),
                     Long.toString(System.currentTimeMillis()));
         } catch (RuntimeException e) {
             LOG.debugf("publishing mark of %s not written: %s", eventId, e.getMessage());
@@ -188,13 +186,17 @@ public class JobClaims {
                 t.setDaemon(true);
                 return t;
             });
-            heart.scheduleAtFixedRate(() -> {
-                try {
-                    values.setex(WORKER_PREFIX + workerId, ALIVE_SECONDS, "alive");
-                } catch (RuntimeException e) {
-                    LOG.debugf("heartbeat not written: %s", e.getMessage());
-                }
-            }, BEAT_SECONDS, BEAT_SECONDS, TimeUnit.SECONDS);
+            heart.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            values.setex(WORKER_PREFIX + workerId, ALIVE_SECONDS, "alive");
+                        } catch (RuntimeException e) {
+                            LOG.debugf("heartbeat not written: %s", e.getMessage());
+                        }
+                    },
+                    BEAT_SECONDS,
+                    BEAT_SECONDS,
+                    TimeUnit.SECONDS);
         }
     }
 

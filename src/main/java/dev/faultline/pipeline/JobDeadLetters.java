@@ -2,20 +2,16 @@ package dev.faultline.pipeline;
 
 import dev.faultline.channels.Channels;
 import dev.faultline.channels.Topics;
-
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
-
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
 /**
  * Writes jobs the worker gives up on to {@code attribution.jobs.dlq} unchanged (same key and value), with the headers
@@ -34,14 +30,15 @@ public class JobDeadLetters {
 
     private final MutinyEmitter<String> emitter;
 
-    public JobDeadLetters(@Channel(Channels.ATTRIBUTION_JOBS_DLQ) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
-            MutinyEmitter<String> emitter) {
+    public JobDeadLetters(
+            @Channel(Channels.ATTRIBUTION_JOBS_DLQ) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+                    MutinyEmitter<String> emitter) {
         this.emitter = emitter;
     }
 
     /** Sends the job record to the jobs DLQ; the stage completes when the broker has it. */
-    public CompletionStage<Void> send(String key, String value, long attempts, String reason, String topic,
-            int partition, long offset) {
+    public CompletionStage<Void> send(
+            String key, String value, long attempts, String reason, String topic, int partition, long offset) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(DeadLetters.REASON, utf8(reason));
         headers.add(DeadLetters.REASON_CODE, utf8(ATTEMPTS_EXHAUSTED));
@@ -51,7 +48,10 @@ public class JobDeadLetters {
         headers.add(ATTEMPTS, utf8(Long.toString(attempts)));
         LOG.warnf("job %s-%d@%d to %s: %s", topic, partition, offset, Topics.ATTRIBUTION_JOBS_DLQ, reason);
         Message<String> message = Message.of(value)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build());
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(key)
+                        .withHeaders(headers)
+                        .build());
         return emitter.sendMessage(message).subscribeAsCompletionStage();
     }
 

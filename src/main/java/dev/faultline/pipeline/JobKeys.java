@@ -1,9 +1,8 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.contract.EvalOutput;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.utils.Utils;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * Keys of {@code attribution.jobs}: {@code <model>@<revision>#<shard>} with {@code shard = hash(event_id) mod S}
@@ -14,8 +13,7 @@ import dev.faultline.contract.EvalOutput;
  */
 public final class JobKeys {
 
-    private JobKeys() {
-    }
+    private JobKeys() {}
 
     /** The job key of an event under {@code shards} shards (at least 1). */
     public static String of(EvalOutput event, int shards) {

@@ -3,7 +3,6 @@ package dev.faultline.pipeline;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.producer.Partitioner;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.PartitionInfo;
@@ -12,8 +11,7 @@ import org.apache.kafka.common.PartitionInfo;
 public final class JobPartitioner implements Partitioner {
 
     @Override
-    public int partition(String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes,
-            Cluster cluster) {
+    public int partition(String topic, Object key, byte[] keyBytes, Object value, byte[] valueBytes, Cluster cluster) {
         List<PartitionInfo> infos = cluster.partitionsForTopic(topic);
         int n = infos.size();
         if (keyBytes == null) {
@@ -23,10 +21,8 @@ public final class JobPartitioner implements Partitioner {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
-    public void configure(Map<String, ?> configs) {
-    }
+    public void configure(Map<String, ?> configs) {}
 }

@@ -1,15 +1,5 @@
 package dev.faultline.pipeline;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
@@ -29,6 +19,13 @@ import dev.faultline.triage.ContrastPair;
 import dev.faultline.triage.ContrastPairFinder;
 import dev.faultline.triage.LeadingSpace;
 import dev.faultline.triage.PairSearch;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * Turns one attribution job into its result: event-id lookup (a re-delivery publishes nothing new), model from the
@@ -44,8 +41,8 @@ public class JobProcessor {
      * already published before (a re-delivered job whose result Redis holds: nothing to send again), and where Redis
      * already holds it ({@code storedAt}, an input-key hit: only the event needs linking).
      */
-    public record Outcome(AttributionResult result, String contentKey, String inputKey, boolean alreadyPublished,
-            String storedAt) {
+    public record Outcome(
+            AttributionResult result, String contentKey, String inputKey, boolean alreadyPublished, String storedAt) {
 
         /** A result computed here (or failed): to be stored under its content key and linked. */
         public static Outcome computed(AttributionResult result, String contentKey, String inputKey) {
@@ -55,18 +52,25 @@ public class JobProcessor {
 
     @Inject
     ModelRegistry registry;
+
     @Inject
     AttributionEngine engine;
+
     @Inject
     ResultCache cache;
+
     @Inject
     AttributionConfig config;
+
     @Inject
     ModelsConfig models;
+
     @Inject
     PipelineMetrics metrics;
+
     @Inject
     InputKeys inputKeys;
+
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String version;
 
@@ -89,8 +93,12 @@ public class JobProcessor {
         SoftmaxRule softmax = config.softmax();
         ResultBuilder skip = new ResultBuilder(event, job.verdict(), null, null);
         String modelName = event.model() == null ? null : event.model().name();
-        skip.engine = new AttributionResult.Engine(method.label(), softmax.label(), models.dtypeOf(modelName).label(),
-                models.deviceOf(modelName).label(), version);
+        skip.engine = new AttributionResult.Engine(
+                method.label(),
+                softmax.label(),
+                models.dtypeOf(modelName).label(),
+                models.deviceOf(modelName).label(),
+                version);
         LanguageModel model;
         try {
             String name = event.model() == null ? null : event.model().name();
@@ -125,12 +133,18 @@ public class JobProcessor {
         long tc = System.nanoTime();
         PairSearch search;
         try {
-            search = new ContrastPairFinder(config.maxContrastRank().orElse(null)).find(model.tokenizer(), ids -> {
-                if (ids.length > maxTokens) {
-                    throw new InputTooLongException(ids.length, maxTokens);
-                }
-                return engine.logitsAt(model, ids, -1);
-            }, event, job.answer(), !input.hasMessages());
+            search = new ContrastPairFinder(config.maxContrastRank().orElse(null))
+                    .find(
+                            model.tokenizer(),
+                            ids -> {
+                                if (ids.length > maxTokens) {
+                                    throw new InputTooLongException(ids.length, maxTokens);
+                                }
+                                return engine.logitsAt(model, ids, -1);
+                            },
+                            event,
+                            job.answer(),
+                            !input.hasMessages());
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;
             skip.reason = e.getMessage();
@@ -151,17 +165,30 @@ public class JobProcessor {
             skip.reason = search.skipReason();
             return finish(skip, null, inputKey, timings, t0);
         }
-        String contentKey = CacheKeys.contentKey(event.model().name(),
-                event.model().revision() == null ? "main" : event.model().revision(), method.label(), softmax.label(),
-                model.dtype().label(), pair.inputIds(), pair.position(), pair.wrong(), pair.contrast());
+        String contentKey = CacheKeys.contentKey(
+                event.model().name(),
+                event.model().revision() == null ? "main" : event.model().revision(),
+                method.label(),
+                softmax.label(),
+                model.dtype().label(),
+                pair.inputIds(),
+                pair.position(),
+                pair.wrong(),
+                pair.contrast());
         long tk = System.nanoTime();
         Optional<AttributionResult> cached = cache.findByContent(contentKey);
         lap(timings, "cache", tk);
         if (cached.isPresent()) {
             AttributionResult hit = cached.get();
             AttributionResult mine = ResultSummarizer.forEvent(hit, event, pair, model.tokenizer());
-            mine = ResultBuilder.restamp(mine, event, mine.tokens(), mine.segments(), search.answerSpan(),
-                    search.tokenization(), hit.text() == null ? null : skip.text);
+            mine = ResultBuilder.restamp(
+                    mine,
+                    event,
+                    mine.tokens(),
+                    mine.segments(),
+                    search.answerSpan(),
+                    search.tokenization(),
+                    hit.text() == null ? null : skip.text);
             if (java.util.Objects.equals(mine.tokens(), hit.tokens())
                     && java.util.Objects.equals(mine.segments(), hit.segments())
                     && java.util.Objects.equals(mine.answerSpan(), hit.answerSpan())
@@ -179,8 +206,11 @@ public class JobProcessor {
         }
         if (pair.logitDiff() <= config.minLogitDiff()) {
             skip.status = AttributionStatus.LOW_LOGIT_DIFF;
-            skip.reason = String.format(java.util.Locale.ROOT, "logit(wrong) - logit(contrast) = %.4f <= min-logit-diff %s",
-                    pair.logitDiff(), config.minLogitDiff());
+            skip.reason = String.format(
+                    java.util.Locale.ROOT,
+                    "logit(wrong) - logit(contrast) = %.4f <= min-logit-diff %s",
+                    pair.logitDiff(),
+                    config.minLogitDiff());
             // the teacher-forced tokens (no relevance) let the failure tracker re-attribute it at later revisions
             skip.tokens = ResultSummarizer.inputTokens(event, pair, model.tokenizer(), null);
             return finish(skip, contentKey, inputKey, timings, t0);
@@ -188,9 +218,19 @@ public class JobProcessor {
         Attribution a;
         long te = System.nanoTime();
         try {
-            a = engine.attribute(model, new AttributionRequest(pair.inputIds(), pair.position(), pair.wrong(),
-                    pair.contrast(), method, softmax, config.faithfulnessK(), seed(event.eventId()),
-                    config.faithfulnessMargin(), config.topK()));
+            a = engine.attribute(
+                    model,
+                    new AttributionRequest(
+                            pair.inputIds(),
+                            pair.position(),
+                            pair.wrong(),
+                            pair.contrast(),
+                            method,
+                            softmax,
+                            config.faithfulnessK(),
+                            seed(event.eventId()),
+                            config.faithfulnessMargin(),
+                            config.topK()));
         } catch (InputTooLongException e) {
             skip.status = AttributionStatus.INPUT_TOO_LONG;
             skip.reason = e.getMessage();
@@ -204,16 +244,22 @@ public class JobProcessor {
             });
             // time in engine.attribute outside its own phases: waiting for the engine's worker (a low-priority
             // re-attribution pass, a graph step) and handing over
-            double wait = Math.max(0, engineMs - a.timingsMs().values().stream().mapToDouble(Double::doubleValue).sum());
+            double wait = Math.max(
+                    0,
+                    engineMs
+                            - a.timingsMs().values().stream()
+                                    .mapToDouble(Double::doubleValue)
+                                    .sum());
             timings.put("engine_wait", wait);
             metrics.phase("engine_wait", wait);
         }
         timings.put("total", (System.nanoTime() - t0) / 1e6);
         metrics.phase("total", timings.get("total"));
-        AttributionResult result = new ResultSummarizer(config.topRelevant(), version).summarize(event, job.verdict(),
-                pair, a, model.tokenizer(), search, timings);
-        LOG.debugf("attributed %s: %s vs %s, logit diff %.3f", event.eventId(), pair.wrongText(), pair.contrastText(),
-                a.logitDiff());
+        AttributionResult result = new ResultSummarizer(config.topRelevant(), version)
+                .summarize(event, job.verdict(), pair, a, model.tokenizer(), search, timings);
+        LOG.debugf(
+                "attributed %s: %s vs %s, logit diff %.3f",
+                event.eventId(), pair.wrongText(), pair.contrastText(), a.logitDiff());
         return Outcome.computed(result, contentKey, inputKey);
     }
 

@@ -1,16 +1,15 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.config.KafkaClients;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -19,8 +18,6 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import dev.faultline.config.KafkaClients;
 
 /**
  * {@code Kafka broker} in readiness: UP with the broker nodes when the cluster answers a describe within
@@ -73,10 +70,13 @@ public class KafkaReadiness implements HealthCheck {
     static HealthCheckResponse check(Admin admin, int timeoutMillis) {
         try {
             Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMillis))
-                    .nodes().get(timeoutMillis + 200L, TimeUnit.MILLISECONDS);
-            return HealthCheckResponse.named("Kafka broker").up()
-                    .withData("nodes", nodes.stream().map(n -> n.host() + ":" + n.port())
-                            .collect(Collectors.joining(",")))
+                    .nodes()
+                    .get(timeoutMillis + 200L, TimeUnit.MILLISECONDS);
+            return HealthCheckResponse.named("Kafka broker")
+                    .up()
+                    .withData(
+                            "nodes",
+                            nodes.stream().map(n -> n.host() + ":" + n.port()).collect(Collectors.joining(",")))
                     .build();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -88,16 +88,25 @@ public class KafkaReadiness implements HealthCheck {
     }
 
     private static HealthCheckResponse down(String reason) {
-        return HealthCheckResponse.named("Kafka broker").down().withData("reason", reason).build();
+        return HealthCheckResponse.named("Kafka broker")
+                .down()
+                .withData("reason", reason)
+                .build();
     }
 
     /** The admin client's properties: the shared {@code kafka.*} settings and short time-outs. */
     public static Properties adminConfig(Map<String, String> kafka) {
-        return KafkaClients.properties(kafka, Map.of(
-                AdminClientConfig.CLIENT_ID_CONFIG, "faultline-health",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MILLIS),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT_MILLIS),
-                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000"));
+        return KafkaClients.properties(
+                kafka,
+                Map.of(
+                        AdminClientConfig.CLIENT_ID_CONFIG,
+                        "faultline-health",
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        String.valueOf(TIMEOUT_MILLIS),
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        String.valueOf(TIMEOUT_MILLIS),
+                        AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                        "1000"));
     }
 
     private Admin admin() {

@@ -1,12 +1,10 @@
 package dev.faultline.pipeline;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
-import jakarta.inject.Singleton;
-
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts the attribution worker's live jobs ({@link AttributionWorker} marks each start and end) and exports the
@@ -20,7 +18,8 @@ public class LiveJobCounter implements LiveJobs {
 
     public LiveJobCounter(MeterRegistry registry) {
         Gauge.builder("faultline.jobs.queued", inFlight, AtomicInteger::get)
-                .description("Attribution jobs taken from attribution.jobs by this worker and not finished").register(registry);
+                .description("Attribution jobs taken from attribution.jobs by this worker and not finished")
+                .register(registry);
     }
 
     /** A job was taken and is about to run. */

@@ -1,5 +1,8 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
+import dev.faultline.engine.LanguageModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -9,12 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-
 import org.jboss.logging.Logger;
-
-import dev.faultline.engine.DType;
-import dev.faultline.engine.Device;
-import dev.faultline.engine.LanguageModel;
 
 /**
  * Finds checkpoints under a directory by {@code model.name} and {@code model.revision}, keeps the loaded ones in an
@@ -45,6 +43,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final java.util.function.Function<String, Settings> perModel;
     /** Closes an evicted model: directly by default; through the engine's queue in the service (see below). */
     private volatile java.util.function.Consumer<LanguageModel> closer = LanguageModel::close;
+
     private final int maxLoaded;
     private final long maxBytes;
     private final Duration retryAfter;
@@ -53,21 +52,33 @@ public final class ModelRegistry implements AutoCloseable {
     private final Map<String, Failure> failures = new LinkedHashMap<>();
     private long loadedBytes;
 
-    private record Failure(String reason, long retryAtMillis) {
-    }
+    private record Failure(String reason, long retryAtMillis) {}
 
     /** The compute settings of one model: dtype and device. */
-    public record Settings(DType dtype, Device device) {
-    }
+    public record Settings(DType dtype, Device device) {}
 
-    public ModelRegistry(Path root, Loader loader, DType dtype, Device device, int maxLoaded, long maxBytes,
-            Duration retryAfter, Clock clock) {
+    public ModelRegistry(
+            Path root,
+            Loader loader,
+            DType dtype,
+            Device device,
+            int maxLoaded,
+            long maxBytes,
+            Duration retryAfter,
+            Clock clock) {
         this(root == null ? List.of() : List.of(root), loader, dtype, device, maxLoaded, maxBytes, retryAfter, clock);
     }
 
     /** A registry looking in {@code roots} in order (the first directory holding the checkpoint wins). */
-    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, Device device, int maxLoaded, long maxBytes,
-            Duration retryAfter, Clock clock) {
+    public ModelRegistry(
+            List<Path> roots,
+            Loader loader,
+            DType dtype,
+            Device device,
+            int maxLoaded,
+            long maxBytes,
+            Duration retryAfter,
+            Clock clock) {
         this(roots, loader, dtype, device, name -> null, maxLoaded, maxBytes, retryAfter, clock);
     }
 
@@ -75,8 +86,15 @@ public final class ModelRegistry implements AutoCloseable {
      * A registry whose models compute in {@code dtype} on {@code device}, but for those {@code perModel} (by model
      * name) returns other settings for.
      */
-    public ModelRegistry(List<Path> roots, Loader loader, DType dtype, Device device,
-            java.util.function.Function<String, Settings> perModel, int maxLoaded, long maxBytes, Duration retryAfter,
+    public ModelRegistry(
+            List<Path> roots,
+            Loader loader,
+            DType dtype,
+            Device device,
+            java.util.function.Function<String, Settings> perModel,
+            int maxLoaded,
+            long maxBytes,
+            Duration retryAfter,
             Clock clock) {
         if (maxLoaded < 1) {
             throw new IllegalArgumentException("faultline.models.max-loaded must be at least 1, got " + maxLoaded);
@@ -97,7 +115,10 @@ public final class ModelRegistry implements AutoCloseable {
         if (dirs == null) {
             return List.of();
         }
-        return java.util.Arrays.stream(dirs.split(",")).map(String::trim).filter(d -> !d.isEmpty()).map(Path::of)
+        return java.util.Arrays.stream(dirs.split(","))
+                .map(String::trim)
+                .filter(d -> !d.isEmpty())
+                .map(Path::of)
                 .toList();
     }
 
@@ -131,10 +152,12 @@ public final class ModelRegistry implements AutoCloseable {
             makeRoom(loader.weightBytes(dir, s.dtype()));
             long t0 = System.nanoTime();
             model = loader.load(dir, s.dtype(), s.device());
-            LOG.infof("loaded model %s from %s in %d ms (%d weight bytes)", key, dir,
-                    (System.nanoTime() - t0) / 1_000_000, model.weightBytes());
+            LOG.infof(
+                    "loaded model %s from %s in %d ms (%d weight bytes)",
+                    key, dir, (System.nanoTime() - t0) / 1_000_000, model.weightBytes());
         } catch (RuntimeException | LinkageError e) {
-            String reason = "model " + key + " unavailable: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+            String reason =
+                    "model " + key + " unavailable: " + (e.getMessage() == null ? e.toString() : e.getMessage());
             failures.put(key, new Failure(reason, now + retryAfter.toMillis()));
             LOG.warnf("%s; retrying after %s", reason, retryAfter);
             throw new ModelUnavailableException(reason);
@@ -175,7 +198,8 @@ public final class ModelRegistry implements AutoCloseable {
         List<Path> candidates = new java.util.ArrayList<>();
         for (Path root : roots) {
             Path base = root.resolve(name);
-            candidates.addAll(MAIN.equals(revision) ? List.of(base, base.resolve(MAIN)) : List.of(base.resolve(revision)));
+            candidates.addAll(
+                    MAIN.equals(revision) ? List.of(base, base.resolve(MAIN)) : List.of(base.resolve(revision)));
         }
         for (Path candidate : candidates) {
             if (Files.isRegularFile(candidate.resolve("config.json"))) {

@@ -1,15 +1,14 @@
 package dev.faultline.pipeline;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
-
 import dev.faultline.config.ConfigConverters;
 import dev.faultline.engine.DType;
 import dev.faultline.engine.Device;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
 /** The model registry: where checkpoints live and how many stay loaded ({@code faultline.models.*}). */
 @ConfigMapping(prefix = "faultline.models")

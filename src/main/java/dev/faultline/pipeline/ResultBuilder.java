@@ -1,13 +1,12 @@
 package dev.faultline.pipeline;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /** Assembles an {@link AttributionResult} field by field (the record has many optional members). */
 public final class ResultBuilder {
@@ -40,10 +39,33 @@ public final class ResultBuilder {
     }
 
     public AttributionResult build() {
-        return new AttributionResult(AttributionResult.SCHEMA, event.eventId(), event.runId(), event.model(),
-                event.benchmark(), event.exampleId(), status, reason, verdict, target, tokens, topPositive,
-                topNegative, segments, layers, conservation, faithfulness, topTokens, retokenizationMismatch, engine,
-                timingsMs, event.producedAt(), Instant.now().toString(), answerSpan, tokenization, text);
+        return new AttributionResult(
+                AttributionResult.SCHEMA,
+                event.eventId(),
+                event.runId(),
+                event.model(),
+                event.benchmark(),
+                event.exampleId(),
+                status,
+                reason,
+                verdict,
+                target,
+                tokens,
+                topPositive,
+                topNegative,
+                segments,
+                layers,
+                conservation,
+                faithfulness,
+                topTokens,
+                retokenizationMismatch,
+                engine,
+                timingsMs,
+                event.producedAt(),
+                Instant.now().toString(),
+                answerSpan,
+                tokenization,
+                text);
     }
 
     /** The same result re-stamped with another event's identity (a content-cache hit for a different event). */
@@ -52,19 +74,49 @@ public final class ResultBuilder {
     }
 
     /** As {@link #restamp(AttributionResult, EvalOutput)} with the tokens and segment sums replaced. */
-    public static AttributionResult restamp(AttributionResult r, EvalOutput event, List<AttributionResult.Token> tokens,
+    public static AttributionResult restamp(
+            AttributionResult r,
+            EvalOutput event,
+            List<AttributionResult.Token> tokens,
             List<AttributionResult.SegmentRelevance> segments) {
         return restamp(r, event, tokens, segments, r.answerSpan(), r.tokenization(), r.text());
     }
 
     /** As above, with the event-specific answer span, tokenization report and text replaced too. */
-    public static AttributionResult restamp(AttributionResult r, EvalOutput event, List<AttributionResult.Token> tokens,
-            List<AttributionResult.SegmentRelevance> segments, AttributionResult.AnswerSpan answerSpan,
-            AttributionResult.Tokenization tokenization, AttributionResult.Text text) {
-        return new AttributionResult(r.schema(), event.eventId(), event.runId(), event.model(), event.benchmark(),
-                event.exampleId(), r.status(), r.reason(), r.verdict(), r.target(), tokens, r.topPositive(),
-                r.topNegative(), segments, r.layers(), r.conservation(), r.faithfulness(), r.topTokens(),
-                r.retokenizationMismatch(), r.engine(), r.timingsMs(), event.producedAt(), r.attributedAt(), answerSpan,
-                tokenization, text);
+    public static AttributionResult restamp(
+            AttributionResult r,
+            EvalOutput event,
+            List<AttributionResult.Token> tokens,
+            List<AttributionResult.SegmentRelevance> segments,
+            AttributionResult.AnswerSpan answerSpan,
+            AttributionResult.Tokenization tokenization,
+            AttributionResult.Text text) {
+        return new AttributionResult(
+                r.schema(),
+                event.eventId(),
+                event.runId(),
+                event.model(),
+                event.benchmark(),
+                event.exampleId(),
+                r.status(),
+                r.reason(),
+                r.verdict(),
+                r.target(),
+                tokens,
+                r.topPositive(),
+                r.topNegative(),
+                segments,
+                r.layers(),
+                r.conservation(),
+                r.faithfulness(),
+                r.topTokens(),
+                r.retokenizationMismatch(),
+                r.engine(),
+                r.timingsMs(),
+                event.producedAt(),
+                r.attributedAt(),
+                answerSpan,
+                tokenization,
+                text);
     }
 }

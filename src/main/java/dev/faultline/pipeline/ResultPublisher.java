@@ -1,23 +1,19 @@
 package dev.faultline.pipeline;
 
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
-
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.metrics.PipelineMetrics;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 /**
  * Publishes results on {@code attribution.results}, keyed by event id; the stage completes when the broker acks (the
@@ -36,7 +32,8 @@ public class ResultPublisher {
     /** How many published event ids this process remembers. */
     static final int REMEMBERED = 100_000;
 
-    private final Cache<String, Boolean> publishedHere = Caffeine.newBuilder().maximumSize(REMEMBERED).build();
+    private final Cache<String, Boolean> publishedHere =
+            Caffeine.newBuilder().maximumSize(REMEMBERED).build();
 
     @Inject
     PipelineMetrics metrics;
@@ -44,15 +41,16 @@ public class ResultPublisher {
     /** Sends the result; {@code fromWorker} marks results of incorrect events (for the coverage metric). */
     public CompletionStage<Void> publish(AttributionResult result, boolean fromWorker) {
         // JSON by Quarkus' auto-detected Jackson serializer (the application's ObjectMapper)
-        Message<AttributionResult> message = Message.of(result).addMetadata(
-                OutgoingKafkaRecordMetadata.<String>builder().withKey(result.eventId()).build());
-        return emitter.sendMessage(message).subscribeAsCompletionStage()
-                .thenRun(() -> {
-                    if (isFinal(result)) {
-                        publishedHere.put(result.eventId(), Boolean.TRUE);
-                    }
-                    metrics.published(result, fromWorker);
-                });
+        Message<AttributionResult> message = Message.of(result)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(result.eventId())
+                        .build());
+        return emitter.sendMessage(message).subscribeAsCompletionStage().thenRun(() -> {
+            if (isFinal(result)) {
+                publishedHere.put(result.eventId(), Boolean.TRUE);
+            }
+            metrics.published(result, fromWorker);
+        });
     }
 
     /** Whether a result is final: FAILED and MODEL_UNAVAILABLE are transient, a re-delivery tries again. */

@@ -1,12 +1,5 @@
 package dev.faultline.pipeline;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.IntStream;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
@@ -16,6 +9,12 @@ import dev.faultline.engine.TextTokenizer;
 import dev.faultline.engine.TokenizedText;
 import dev.faultline.triage.ContrastPair;
 import dev.faultline.triage.PairSearch;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Turns an engine {@link Attribution} of one failure into the v1 result (docs/contract.md, the result): per-token relevance
@@ -39,27 +38,57 @@ public final class ResultSummarizer {
 
     /** The target of a pair (position = the logit row that predicts the wrong token). */
     public static AttributionResult.Target target(ContrastPair pair, double logitDiff) {
-        return new AttributionResult.Target(pair.position(),
+        return new AttributionResult.Target(
+                pair.position(),
                 new AttributionResult.TokenRef(pair.wrong(), pair.wrongText()),
-                new AttributionResult.TokenRef(pair.contrast(), pair.contrastText()), logitDiff, pair.contrastRank());
+                new AttributionResult.TokenRef(pair.contrast(), pair.contrastText()),
+                logitDiff,
+                pair.contrastRank());
     }
 
     /** An ATTRIBUTED result, with the search's answer span and tokenization report. */
-    public AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
-            TextTokenizer tokenizer, PairSearch search, Map<String, Double> timingsMs) {
-        return summarize(event, verdict, pair, a, tokenizer, search.retokenizationMismatch(), timingsMs,
-                search.answerSpan(), search.tokenization());
+    public AttributionResult summarize(
+            EvalOutput event,
+            Verdict verdict,
+            ContrastPair pair,
+            Attribution a,
+            TextTokenizer tokenizer,
+            PairSearch search,
+            Map<String, Double> timingsMs) {
+        return summarize(
+                event,
+                verdict,
+                pair,
+                a,
+                tokenizer,
+                search.retokenizationMismatch(),
+                timingsMs,
+                search.answerSpan(),
+                search.tokenization());
     }
 
     /** An ATTRIBUTED result. */
-    public AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
-            TextTokenizer tokenizer, boolean retokenizationMismatch, Map<String, Double> timingsMs) {
+    public AttributionResult summarize(
+            EvalOutput event,
+            Verdict verdict,
+            ContrastPair pair,
+            Attribution a,
+            TextTokenizer tokenizer,
+            boolean retokenizationMismatch,
+            Map<String, Double> timingsMs) {
         return summarize(event, verdict, pair, a, tokenizer, retokenizationMismatch, timingsMs, null, null);
     }
 
-    private AttributionResult summarize(EvalOutput event, Verdict verdict, ContrastPair pair, Attribution a,
-            TextTokenizer tokenizer, boolean retokenizationMismatch, Map<String, Double> timingsMs,
-            AttributionResult.AnswerSpan answerSpan, AttributionResult.Tokenization tokenization) {
+    private AttributionResult summarize(
+            EvalOutput event,
+            Verdict verdict,
+            ContrastPair pair,
+            Attribution a,
+            TextTokenizer tokenizer,
+            boolean retokenizationMismatch,
+            Map<String, Double> timingsMs,
+            AttributionResult.AnswerSpan answerSpan,
+            AttributionResult.Tokenization tokenization) {
         ResultBuilder b = new ResultBuilder(event, verdict, AttributionStatus.ATTRIBUTED, null);
         b.answerSpan = answerSpan;
         b.tokenization = tokenization;
@@ -76,27 +105,41 @@ public final class ResultSummarizer {
         b.target = target(pair, a.logitDiff());
         b.tokens = tokens;
         final double[] r = rel;
-        List<Integer> ordinary = IntStream.range(0, n).filter(i -> !t.special()[i]).boxed().toList();
-        b.topPositive = ordinary.stream().filter(i -> r[i] > 0).sorted(Comparator.comparingDouble(i -> -r[i]))
-                .limit(topRelevant).map(i -> new AttributionResult.IndexedRelevance(i, r[i])).toList();
-        b.topNegative = ordinary.stream().filter(i -> r[i] < 0).sorted(Comparator.comparingDouble(i -> r[i]))
-                .limit(topRelevant).map(i -> new AttributionResult.IndexedRelevance(i, r[i])).toList();
-        b.segments = segments(tokens, event.segments(), normalizer(tokens), event.prompt() + event.output(),
+        List<Integer> ordinary =
+                IntStream.range(0, n).filter(i -> !t.special()[i]).boxed().toList();
+        b.topPositive = ordinary.stream()
+                .filter(i -> r[i] > 0)
+                .sorted(Comparator.comparingDouble(i -> -r[i]))
+                .limit(topRelevant)
+                .map(i -> new AttributionResult.IndexedRelevance(i, r[i]))
+                .toList();
+        b.topNegative = ordinary.stream()
+                .filter(i -> r[i] < 0)
+                .sorted(Comparator.comparingDouble(i -> r[i]))
+                .limit(topRelevant)
+                .map(i -> new AttributionResult.IndexedRelevance(i, r[i]))
+                .toList();
+        b.segments = segments(
+                tokens,
+                event.segments(),
+                normalizer(tokens),
+                event.prompt() + event.output(),
                 event.prompt().length());
         b.layers = layers(a.layerInputRelevance());
         double inputSum = 0;
         for (double v : rel) {
             inputSum += v;
         }
-        b.conservation = new AttributionResult.Conservation(a.logitDiff(), inputSum, a.biasTotal(),
-                a.softmaxAbsorbedTotal(), a.identityResidual());
+        b.conservation = new AttributionResult.Conservation(
+                a.logitDiff(), inputSum, a.biasTotal(), a.softmaxAbsorbedTotal(), a.identityResidual());
         if (a.faithfulness() != null) {
             var f = a.faithfulness();
-            b.faithfulness = new AttributionResult.FaithfulnessSummary(f.k(), f.dropTop(), f.dropRandom(), f.margin(),
-                    f.informative());
+            b.faithfulness = new AttributionResult.FaithfulnessSummary(
+                    f.k(), f.dropTop(), f.dropRandom(), f.margin(), f.informative());
         }
         if (a.topTokens() != null) {
-            b.topTokens = a.topTokens().stream().map(x -> new AttributionResult.TopToken(x.id(), x.text(), x.logit()))
+            b.topTokens = a.topTokens().stream()
+                    .map(x -> new AttributionResult.TopToken(x.id(), x.text(), x.logit()))
                     .toList();
         }
         b.retokenizationMismatch = retokenizationMismatch;
@@ -111,18 +154,24 @@ public final class ResultSummarizer {
      * segment and the segment sums depend on this event's text and segments and are derived again (the same ids can
      * come from a different prompt/output split or with other segments).
      */
-    public static AttributionResult forEvent(AttributionResult cached, EvalOutput event, ContrastPair pair,
-            TextTokenizer tokenizer) {
+    public static AttributionResult forEvent(
+            AttributionResult cached, EvalOutput event, ContrastPair pair, TextTokenizer tokenizer) {
         List<AttributionResult.Token> tokens = cached.tokens();
         List<AttributionResult.SegmentRelevance> segs = cached.segments();
         if (tokens != null && tokens.size() == pair.tokenIndex()) {
             double[] rel = null;
             if (tokens.stream().allMatch(tk -> tk.relevance() != null)) {
-                rel = tokens.stream().mapToDouble(AttributionResult.Token::relevance).toArray();
+                rel = tokens.stream()
+                        .mapToDouble(AttributionResult.Token::relevance)
+                        .toArray();
             }
             tokens = inputTokens(event, pair, tokenizer, rel);
             if (segs != null && rel != null) {
-                segs = segments(tokens, event.segments(), normalizer(tokens), event.prompt() + event.output(),
+                segs = segments(
+                        tokens,
+                        event.segments(),
+                        normalizer(tokens),
+                        event.prompt() + event.output(),
                         event.prompt().length());
             }
         }
@@ -133,8 +182,8 @@ public final class ResultSummarizer {
      * The attribution input's tokens (teacher-forced ids {@code pair.inputIds()}) with text, span, segment and
      * relevance; {@code relevance} null gives tokens without relevance (LOW_LOGIT_DIFF results, for the tracker).
      */
-    public static List<AttributionResult.Token> inputTokens(EvalOutput event, ContrastPair pair, TextTokenizer tokenizer,
-            double[] relevance) {
+    public static List<AttributionResult.Token> inputTokens(
+            EvalOutput event, ContrastPair pair, TextTokenizer tokenizer, double[] relevance) {
         String text = event.prompt() + event.output();
         int promptLength = event.prompt().length();
         TokenizedText t = pair.text();
@@ -143,25 +192,33 @@ public final class ResultSummarizer {
         for (int i = 0; i < n; i++) {
             boolean special = t.special()[i];
             String tokenText = special ? t.tokens()[i] : tokenizer.tokenText(t.ids()[i]);
-            List<String> in = special ? List.of() : memberships(text, t.starts()[i], t.ends()[i], promptLength,
-                    event.segments());
+            List<String> in =
+                    special ? List.of() : memberships(text, t.starts()[i], t.ends()[i], promptLength, event.segments());
             String segment = special ? null : in.isEmpty() ? OTHER : in.get(0);
-            tokens.add(new AttributionResult.Token(tokenText, t.ids()[i], t.starts()[i], t.ends()[i],
-                    relevance == null ? null : relevance[i], special, segment, in.size() > 1 ? in : null));
+            tokens.add(new AttributionResult.Token(
+                    tokenText,
+                    t.ids()[i],
+                    t.starts()[i],
+                    t.ends()[i],
+                    relevance == null ? null : relevance[i],
+                    special,
+                    segment,
+                    in.size() > 1 ? in : null));
         }
         return tokens;
     }
 
     public AttributionResult.Engine engine(Attribution a) {
-        return new AttributionResult.Engine(a.method().label(), a.softmax().label(), a.dtype().label(), a.device(),
-                version);
+        return new AttributionResult.Engine(
+                a.method().label(), a.softmax().label(), a.dtype().label(), a.device(), version);
     }
 
     /**
      * The segment of a token: {@code answer} when it starts in the output, else the first event segment its
      * characters overlap (its leading space excluded), else {@code other}.
      */
-    public static String segmentOf(String text, int start, int end, int promptLength, List<EvalOutput.Segment> segments) {
+    public static String segmentOf(
+            String text, int start, int end, int promptLength, List<EvalOutput.Segment> segments) {
         List<String> in = memberships(text, start, end, promptLength, segments);
         return in.isEmpty() ? OTHER : in.get(0);
     }
@@ -171,8 +228,8 @@ public final class ResultSummarizer {
      * token starts in the output, else every event segment (in event order) its characters overlap, one leading
      * space excluded; empty when none ({@code other}).
      */
-    public static List<String> memberships(String text, int start, int end, int promptLength,
-            List<EvalOutput.Segment> segments) {
+    public static List<String> memberships(
+            String text, int start, int end, int promptLength, List<EvalOutput.Segment> segments) {
         int s = start;
         if (s < end && s < text.length() && Character.isWhitespace(text.charAt(s))) {
             s++;
@@ -206,14 +263,25 @@ public final class ResultSummarizer {
      * Relevance per segment in the event's order, then {@code answer} and {@code other}, for tokens whose segments are
      * not known yet: each token's {@link #memberships} from the text, then {@link #segments(List, List, double)}.
      */
-    public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
-            List<EvalOutput.Segment> eventSegments, double normalizer, String text, int promptLength) {
+    public static List<AttributionResult.SegmentRelevance> segments(
+            List<AttributionResult.Token> tokens,
+            List<EvalOutput.Segment> eventSegments,
+            double normalizer,
+            String text,
+            int promptLength) {
         List<AttributionResult.Token> placed = new ArrayList<>(tokens.size());
         for (AttributionResult.Token t : tokens) {
-            List<String> in = t.special() ? List.of() : memberships(text, t.start(), t.end(), promptLength,
-                    eventSegments);
-            placed.add(new AttributionResult.Token(t.text(), t.id(), t.start(), t.end(), t.relevance(), t.special(),
-                    t.special() ? null : in.isEmpty() ? OTHER : in.get(0), in.size() > 1 ? in : null));
+            List<String> in =
+                    t.special() ? List.of() : memberships(text, t.start(), t.end(), promptLength, eventSegments);
+            placed.add(new AttributionResult.Token(
+                    t.text(),
+                    t.id(),
+                    t.start(),
+                    t.end(),
+                    t.relevance(),
+                    t.special(),
+                    t.special() ? null : in.isEmpty() ? OTHER : in.get(0),
+                    in.size() > 1 ? in : null));
         }
         return segments(placed, eventSegments, normalizer);
     }
@@ -232,8 +300,8 @@ public final class ResultSummarizer {
         List<AttributionResult.SegmentRelevance> out = new ArrayList<>();
         sums.forEach((name, s) -> {
             if (s[3] > 0 || !OTHER.equals(name)) {
-                out.add(new AttributionResult.SegmentRelevance(name, s[0], s[1], s[2], (int) s[3],
-                        normalizer > 0 ? s[0] / normalizer : null));
+                out.add(new AttributionResult.SegmentRelevance(
+                        name, s[0], s[1], s[2], (int) s[3], normalizer > 0 ? s[0] / normalizer : null));
             }
         });
         return out;
@@ -245,8 +313,8 @@ public final class ResultSummarizer {
      * {@code cause_a} inside {@code operand_a}, and each sums every token it covers). Used for live results and by
      * the failure tracker's re-attributions alike, so both sum the same way.
      */
-    public static List<AttributionResult.SegmentRelevance> segments(List<AttributionResult.Token> tokens,
-            List<EvalOutput.Segment> eventSegments, double normalizer) {
+    public static List<AttributionResult.SegmentRelevance> segments(
+            List<AttributionResult.Token> tokens, List<EvalOutput.Segment> eventSegments, double normalizer) {
         Map<String, double[]> sums = new LinkedHashMap<>(); // sum, positive, negative, count
         if (eventSegments != null) {
             eventSegments.forEach(s -> sums.putIfAbsent(s.name(), new double[4]));

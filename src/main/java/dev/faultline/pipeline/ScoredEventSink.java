@@ -1,11 +1,10 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.triage.ScoredEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-
-import dev.faultline.triage.ScoredEvent;
 
 /**
  * Where triage hands every scored event: correct and unscorable ones become results, incorrect ones attribution

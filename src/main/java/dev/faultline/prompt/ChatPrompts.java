@@ -1,5 +1,6 @@
 package dev.faultline.prompt;
 
+import dev.faultline.contract.EvalOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * Turns an event's chat {@code messages} into the prompt text the model saw: rendered with the model's own
@@ -25,20 +24,23 @@ public final class ChatPrompts {
 
     /** The chat template of a model folder. */
     public ChatTemplate template(Path modelDir) throws ChatTemplateException {
-        Optional<ChatTemplate> t = templates.computeIfAbsent(modelDir.toAbsolutePath().normalize(), dir -> {
-            Path config = dir.resolve("tokenizer_config.json");
-            if (!Files.isRegularFile(config)) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.ofNullable(ChatTemplate.fromTokenizerConfig(config));
-            } catch (IOException | RuntimeException e) {
-                return Optional.empty();
-            }
-        });
+        Optional<ChatTemplate> t =
+                templates.computeIfAbsent(modelDir.toAbsolutePath().normalize(), dir -> {
+                    Path config = dir.resolve("tokenizer_config.json");
+                    if (!Files.isRegularFile(config)) {
+                        return Optional.empty();
+                    }
+                    try {
+                        return Optional.ofNullable(ChatTemplate.fromTokenizerConfig(config));
+                    } catch (IOException | RuntimeException e) {
+                        return Optional.empty();
+                    }
+                });
         if (t.isEmpty()) {
-            throw new ChatTemplateException("the model has no chat_template in " + modelDir.resolve(
-                    "tokenizer_config.json") + " to render the event's messages with", null);
+            throw new ChatTemplateException(
+                    "the model has no chat_template in " + modelDir.resolve("tokenizer_config.json")
+                            + " to render the event's messages with",
+                    null);
         }
         return t.get();
     }
@@ -47,8 +49,8 @@ public final class ChatPrompts {
     public static EvalOutput render(EvalOutput event, ChatTemplate template) throws ChatTemplateException {
         List<Map<String, Object>> messages = event.messages();
         boolean generationPrompt = event.addGenerationPrompt() == null || event.addGenerationPrompt();
-        String text = template.render(messages, generationPrompt,
-                event.chatTemplateKwargs() == null ? Map.of() : event.chatTemplateKwargs());
+        String text = template.render(
+                messages, generationPrompt, event.chatTemplateKwargs() == null ? Map.of() : event.chatTemplateKwargs());
         int[][] spans = contentSpans(text, messages);
         List<EvalOutput.Segment> segments = new ArrayList<>();
         if (event.segments() == null || event.segments().isEmpty()) {

@@ -1,16 +1,5 @@
 package dev.faultline.prompt;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
@@ -23,6 +12,16 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.objects.Namespace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * A Hugging Face chat template ({@code chat_template} of {@code tokenizer_config.json}) rendered with Jinjava the way
@@ -40,8 +39,22 @@ import com.hubspot.jinjava.objects.Namespace;
 public final class ChatTemplate {
 
     /** Python string and dict methods rewritten to functions of this class (receiver first). */
-    private static final Set<String> PY_METHODS = Set.of("startswith", "endswith", "split", "strip", "lstrip",
-            "rstrip", "lower", "upper", "replace", "items", "title", "capitalize", "find", "count");
+    private static final Set<String> PY_METHODS = Set.of(
+            "startswith",
+            "endswith",
+            "split",
+            "strip",
+            "lstrip",
+            "rstrip",
+            "lower",
+            "upper",
+            "replace",
+            "items",
+            "title",
+            "capitalize",
+            "find",
+            "count");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String source;
@@ -57,24 +70,43 @@ public final class ChatTemplate {
         this.source = source;
         this.rewritten = rewriteExpressions(applyWhitespaceControl(source));
         this.specialTokens = specialTokens == null ? Map.of() : new HashMap<>(specialTokens);
-        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(false).withLstripBlocks(false)
-                .withNestedInterpretationEnabled(false).withFailOnUnknownTokens(false)
-                .withLegacyOverrides(LegacyOverrides.newBuilder().withUseNaturalOperatorPrecedence(true)
-                        .withParseWhitespaceControlStrictly(true).withKeepNullableLoopValues(true).build())
+        JinjavaConfig config = JinjavaConfig.newBuilder()
+                .withTrimBlocks(false)
+                .withLstripBlocks(false)
+                .withNestedInterpretationEnabled(false)
+                .withFailOnUnknownTokens(false)
+                .withLegacyOverrides(LegacyOverrides.newBuilder()
+                        .withUseNaturalOperatorPrecedence(true)
+                        .withParseWhitespaceControlStrictly(true)
+                        .withKeepNullableLoopValues(true)
+                        .build())
                 .build();
         this.jinjava = new Jinjava(config);
         var ctx = jinjava.getGlobalContext();
-        for (String name : List.of("startswith", "endswith", "split", "strip", "lstrip", "rstrip", "lower", "upper",
-                "replace", "items", "title", "capitalize", "find", "count")) {
-            ctx.registerFunction(new ELFunctionDefinition("", "fl_py_" + name, PyMethods.class, name, Object.class,
-                    Object[].class));
+        for (String name : List.of(
+                "startswith",
+                "endswith",
+                "split",
+                "strip",
+                "lstrip",
+                "rstrip",
+                "lower",
+                "upper",
+                "replace",
+                "items",
+                "title",
+                "capitalize",
+                "find",
+                "count")) {
+            ctx.registerFunction(
+                    new ELFunctionDefinition("", "fl_py_" + name, PyMethods.class, name, Object.class, Object[].class));
         }
-        ctx.registerFunction(new ELFunctionDefinition("", "namespace", ChatTemplate.class, "namespace",
-                Object[].class));
-        ctx.registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException",
-                Object.class));
-        ctx.registerFunction(new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow",
-                Object.class));
+        ctx.registerFunction(
+                new ELFunctionDefinition("", "namespace", ChatTemplate.class, "namespace", Object[].class));
+        ctx.registerFunction(
+                new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", Object.class));
+        ctx.registerFunction(
+                new ELFunctionDefinition("", "strftime_now", ChatTemplate.class, "strftimeNow", Object.class));
         ctx.registerFilter(new PythonToJson());
     }
 
@@ -90,7 +122,8 @@ public final class ChatTemplate {
             text = template.asText();
         } else if (template != null && template.isArray()) {
             for (JsonNode t : template) {
-                if ("default".equals(t.path("name").asText()) && t.path("template").isTextual()) {
+                if ("default".equals(t.path("name").asText())
+                        && t.path("template").isTextual()) {
                     text = t.get("template").asText();
                 }
             }
@@ -133,8 +166,8 @@ public final class ChatTemplate {
      *
      * @throws ChatTemplateException when the template raises or fails to render
      */
-    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
-            Map<String, ?> options) throws ChatTemplateException {
+    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> options)
+            throws ChatTemplateException {
         Map<String, Object> vars = new HashMap<>(specialTokens);
         vars.put("messages", messages);
         vars.put("tools", null);
@@ -217,8 +250,10 @@ public final class ChatTemplate {
                 case 'A' -> "EEEE";
                 default -> null;
             };
-            sb.append(p == null ? "%" + d
-                    : now.format(java.time.format.DateTimeFormatter.ofPattern(p, java.util.Locale.ENGLISH)));
+            sb.append(
+                    p == null
+                            ? "%" + d
+                            : now.format(java.time.format.DateTimeFormatter.ofPattern(p, java.util.Locale.ENGLISH)));
         }
         return sb.toString();
     }
@@ -297,8 +332,7 @@ public final class ChatTemplate {
             if (k > 0 && parts.get(k - 1) instanceof String before) {
                 if (tag.stripBefore) {
                     parts.set(k - 1, rstripWhitespace(before));
-                } else if (tag.kind != '{' && !tag.keepBefore
-                        && startsLine((String) original.get(k - 1), k - 1 == 0)) {
+                } else if (tag.kind != '{' && !tag.keepBefore && startsLine((String) original.get(k - 1), k - 1 == 0)) {
                     parts.set(k - 1, before.substring(0, lineIndentStart(before)));
                 }
             }
@@ -327,8 +361,7 @@ public final class ChatTemplate {
         return out.toString();
     }
 
-    private record RawText(String text) {
-    }
+    private record RawText(String text) {}
 
     /** Where the trailing spaces and tabs of {@code text} begin. */
     private static int lineIndentStart(String text) {
@@ -374,7 +407,8 @@ public final class ChatTemplate {
 
     /** End (exclusive) of the {@code {% endraw %}} tag closing a raw block starting at {@code i}, or -1. */
     private static int findRawEnd(String src, int i) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%\\}").matcher(src);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%\\}")
+                .matcher(src);
         return m.find(i) ? m.end() : -1;
     }
 
@@ -413,8 +447,8 @@ public final class ChatTemplate {
     }
 
     /** One tag with its whitespace markers parsed and removed ({@code plain}). */
-    private record Tag(char kind, String plain, boolean stripBefore, boolean stripAfter, boolean keepBefore,
-            boolean keepAfter) {
+    private record Tag(
+            char kind, String plain, boolean stripBefore, boolean stripAfter, boolean keepBefore, boolean keepAfter) {
 
         static Tag of(String text) {
             char kind = text.charAt(1);
@@ -521,11 +555,14 @@ public final class ChatTemplate {
                     List<String> args = splitTopLevel(e.substring(i + 1, close));
                     for (int k = 0; k < args.size(); k++) {
                         String a = args.get(k);
-                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\s*[A-Za-z_]\\w*\\s*)=(?!=)(.*)$",
-                                java.util.regex.Pattern.DOTALL).matcher(a);
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                                        "^(\\s*[A-Za-z_]\\w*\\s*)=(?!=)(.*)$", java.util.regex.Pattern.DOTALL)
+                                .matcher(a);
                         out.append(k == 0 ? "" : ",");
                         if (m.matches()) {
-                            out.append(m.group(1)).append("=(").append(parenthesizeKeywordArguments(m.group(2)))
+                            out.append(m.group(1))
+                                    .append("=(")
+                                    .append(parenthesizeKeywordArguments(m.group(2)))
                                     .append(')');
                         } else {
                             out.append(parenthesizeKeywordArguments(a));
@@ -675,8 +712,7 @@ public final class ChatTemplate {
     /** Python string methods as Jinjava functions (receiver first). */
     public static final class PyMethods {
 
-        private PyMethods() {
-        }
+        private PyMethods() {}
 
         private static String str(Object o) {
             return o == null ? "None" : o.toString();
@@ -734,8 +770,10 @@ public final class ChatTemplate {
             String text = str(s);
             Object chars = arg(args, 0);
             int i = 0;
-            while (i < text.length() && (chars == null ? Character.isWhitespace(text.charAt(i))
-                    : str(chars).indexOf(text.charAt(i)) >= 0)) {
+            while (i < text.length()
+                    && (chars == null
+                            ? Character.isWhitespace(text.charAt(i))
+                            : str(chars).indexOf(text.charAt(i)) >= 0)) {
                 i++;
             }
             return text.substring(i);
@@ -745,8 +783,10 @@ public final class ChatTemplate {
             String text = str(s);
             Object chars = arg(args, 0);
             int j = text.length();
-            while (j > 0 && (chars == null ? Character.isWhitespace(text.charAt(j - 1))
-                    : str(chars).indexOf(text.charAt(j - 1)) >= 0)) {
+            while (j > 0
+                    && (chars == null
+                            ? Character.isWhitespace(text.charAt(j - 1))
+                            : str(chars).indexOf(text.charAt(j - 1)) >= 0)) {
                 j--;
             }
             return text.substring(0, j);
@@ -772,7 +812,9 @@ public final class ChatTemplate {
 
         public static Object capitalize(Object s, Object... args) {
             String t = str(s);
-            return t.isEmpty() ? t : Character.toUpperCase(t.charAt(0)) + t.substring(1).toLowerCase(java.util.Locale.ROOT);
+            return t.isEmpty()
+                    ? t
+                    : Character.toUpperCase(t.charAt(0)) + t.substring(1).toLowerCase(java.util.Locale.ROOT);
         }
 
         public static Object replace(Object s, Object... args) {

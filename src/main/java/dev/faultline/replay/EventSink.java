@@ -26,8 +26,7 @@ public interface EventSink extends AutoCloseable {
     void close();
 
     /** Count of failed sends and the first reason. */
-    record Failures(int count, String firstReason) {
-    }
+    record Failures(int count, String firstReason) {}
 
     /** The destination cannot be reached. */
     final class SinkUnavailableException extends RuntimeException {

@@ -1,13 +1,12 @@
 package dev.faultline.replay;
 
+import dev.faultline.contract.EvalOutput;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * Posts each event to {@code <url>/api/events} of a running Faultline service, one request per event; with the
@@ -18,7 +17,8 @@ public final class HttpEventSink implements EventSink {
     /** Environment variable of the bearer token (not an option: command lines are visible to other users). */
     public static final String TOKEN_ENV = "FAULTLINE_TOKEN";
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final URI endpoint;
     private final String token;
     private int failed;
@@ -32,7 +32,8 @@ public final class HttpEventSink implements EventSink {
     public HttpEventSink(String url, String token) {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         URI uri = URI.create(base + "/api/events");
-        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        if (uri.getScheme() == null
+                || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                 || uri.getHost() == null) {
             throw new IllegalArgumentException("--url must look like http://host:port, got " + url);
         }
@@ -42,8 +43,10 @@ public final class HttpEventSink implements EventSink {
 
     @Override
     public void send(EvalOutput event, String json) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        HttpRequest.Builder b = HttpRequest.newBuilder(endpoint)
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -67,8 +70,7 @@ public final class HttpEventSink implements EventSink {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public Failures failures() {
@@ -81,6 +83,5 @@ public final class HttpEventSink implements EventSink {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -1,14 +1,13 @@
 package dev.faultline.replay;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Splits a file into JSON records, sniffing the container: a file whose first non-blank character is {@code [} is one
@@ -18,11 +17,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class JsonRecords {
 
     /** A parsed record, or the parse error, at a line. */
-    record Raw(int line, JsonNode node, String error) {
-    }
+    record Raw(int line, JsonNode node, String error) {}
 
-    private JsonRecords() {
-    }
+    private JsonRecords() {}
 
     static List<Raw> split(String content, ObjectMapper json) {
         int first = 0;
@@ -41,8 +38,7 @@ final class JsonRecords {
             }
             try {
                 JsonNode node = json.readTree(line);
-                out.add(node.isObject() ? new Raw(i + 1, node, null)
-                        : new Raw(i + 1, null, "not a JSON object"));
+                out.add(node.isObject() ? new Raw(i + 1, node, null) : new Raw(i + 1, null, "not a JSON object"));
             } catch (JsonProcessingException e) {
                 out.add(new Raw(i + 1, null, "invalid JSON: " + e.getOriginalMessage()));
             }
@@ -59,7 +55,9 @@ final class JsonRecords {
                 try {
                     token = parser.nextToken();
                 } catch (JsonProcessingException e) {
-                    out.add(new Raw(e.getLocation() == null ? 0 : e.getLocation().getLineNr(), null,
+                    out.add(new Raw(
+                            e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+                            null,
                             "invalid JSON, rest of the array skipped: " + e.getOriginalMessage()));
                     return out;
                 }
@@ -73,8 +71,10 @@ final class JsonRecords {
                 int line = parser.currentTokenLocation().getLineNr();
                 try {
                     JsonNode node = json.readTree(parser);
-                    out.add(node != null && node.isObject() ? new Raw(line, node, null)
-                            : new Raw(line, null, "array element is not a JSON object"));
+                    out.add(
+                            node != null && node.isObject()
+                                    ? new Raw(line, node, null)
+                                    : new Raw(line, null, "array element is not a JSON object"));
                 } catch (JsonProcessingException e) {
                     out.add(new Raw(line, null, "invalid JSON, rest of the array skipped: " + e.getOriginalMessage()));
                     return out;

@@ -1,16 +1,14 @@
 package dev.faultline.replay;
 
+import dev.faultline.contract.EvalOutput;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import dev.faultline.contract.EvalOutput;
 
 /** Publishes events to a Kafka topic with a plain producer, keyed by {@code run_id} (one run stays in order). */
 public final class KafkaEventSink implements EventSink {

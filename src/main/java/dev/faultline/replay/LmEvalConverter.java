@@ -1,5 +1,8 @@
 package dev.faultline.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.contract.EvalOutput;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -8,11 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * Turns lm-evaluation-harness per-sample log records into v1 events, across the format generations described in
@@ -26,14 +24,26 @@ import dev.faultline.contract.EvalOutput;
 public final class LmEvalConverter {
 
     /** Record keys that are not metrics (used when a record has no {@code metrics} list). */
-    private static final Set<String> KNOWN_FIELDS = Set.of("doc_id", "doc", "target", "arguments", "resps",
-            "filtered_resps", "filter", "metrics", "doc_hash", "prompt_hash", "target_hash", "task_name", "task");
+    private static final Set<String> KNOWN_FIELDS = Set.of(
+            "doc_id",
+            "doc",
+            "target",
+            "arguments",
+            "resps",
+            "filtered_resps",
+            "filter",
+            "metrics",
+            "doc_hash",
+            "prompt_hash",
+            "target_hash",
+            "task_name",
+            "task");
 
     /** Fields of {@code doc} that hold the question itself, in order of preference, for the {@code question} segment. */
     private static final List<String> QUESTION_FIELDS = List.of("question", "query", "sentence", "problem", "prompt");
 
-    private static final Pattern CURRENT_NAME = Pattern
-            .compile("^samples_(?<task>.+)_\\d{4}-\\d{2}-\\d{2}T[\\d\\-.:]+\\.jsonl?$");
+    private static final Pattern CURRENT_NAME =
+            Pattern.compile("^samples_(?<task>.+)_\\d{4}-\\d{2}-\\d{2}T[\\d\\-.:]+\\.jsonl?$");
 
     private final ObjectMapper json;
 
@@ -42,8 +52,7 @@ public final class LmEvalConverter {
     }
 
     /** Where an event comes from: task, run and model, and the time stamp to put on it. */
-    public record Source(String task, String runId, EvalOutput.ModelRef model, String producedAt) {
-    }
+    public record Source(String task, String runId, EvalOutput.ModelRef model, String producedAt) {}
 
     /**
      * The task name in an lm-eval file name: {@code samples_<task>_<timestamp>.jsonl} (0.4.3 and later) or
@@ -112,10 +121,27 @@ public final class LmEvalConverter {
             method = scoringMethod(references, record.get("target"));
         }
         String example = source.task() + "/" + docId;
-        return new EvalOutput(EvalOutput.SCHEMA, source.runId() + ":" + example + "/" + filter, source.runId(),
-                source.model(), source.task(), example, prompt, output, references,
-                new EvalOutput.Scoring(method, null), verdict(record), segments(prompt, doc), null,
-                source.producedAt(), messages, messages == null ? null : Boolean.TRUE, null, extracted, null, null);
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                source.runId() + ":" + example + "/" + filter,
+                source.runId(),
+                source.model(),
+                source.task(),
+                example,
+                prompt,
+                output,
+                references,
+                new EvalOutput.Scoring(method, null),
+                verdict(record),
+                segments(prompt, doc),
+                null,
+                source.producedAt(),
+                messages,
+                messages == null ? null : Boolean.TRUE,
+                null,
+                extracted,
+                null,
+                null);
     }
 
     /** The requests as {@code [arg_0, arg_1, ...]} arrays, in order. */
@@ -187,7 +213,9 @@ public final class LmEvalConverter {
                         if (!sb.isEmpty()) {
                             sb.append("\n\n");
                         }
-                        sb.append(m.path("role").asText("user")).append(": ").append(m.path("content").asText());
+                        sb.append(m.path("role").asText("user"))
+                                .append(": ")
+                                .append(m.path("content").asText());
                     }
                     return sb.toString();
                 }
@@ -252,7 +280,8 @@ public final class LmEvalConverter {
     }
 
     private static boolean isBoolean(JsonNode n) {
-        return n.isBoolean() || (n.isTextual() && (n.asText().equals("True") || n.asText().equals("False")));
+        return n.isBoolean()
+                || (n.isTextual() && (n.asText().equals("True") || n.asText().equals("False")));
     }
 
     private static Double number(JsonNode n) {
@@ -383,8 +412,8 @@ public final class LmEvalConverter {
         if (!references.isEmpty() && references.stream().allMatch(r -> r.strip().matches("[A-Z]"))) {
             return "choice";
         }
-        if (!references.isEmpty() && references.stream().allMatch(r -> r.strip().replace(",", "")
-                .matches("-?\\d+(\\.\\d+)?"))) {
+        if (!references.isEmpty()
+                && references.stream().allMatch(r -> r.strip().replace(",", "").matches("-?\\d+(\\.\\d+)?"))) {
             return "numeric";
         }
         return "exact";
@@ -435,7 +464,8 @@ public final class LmEvalConverter {
                     if (start > 0) {
                         out.add(new EvalOutput.Segment("context", 0, start));
                     }
-                    out.add(new EvalOutput.Segment(field, start, start + q.asText().length()));
+                    out.add(new EvalOutput.Segment(
+                            field, start, start + q.asText().length()));
                     break;
                 }
             }

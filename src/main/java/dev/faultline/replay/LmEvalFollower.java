@@ -1,5 +1,7 @@
 package dev.faultline.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * Watches an lm-evaluation-harness {@code --output_path} folder: the harness writes one
  * {@code samples_<task>_<date>.jsonl} per task (in a sub-folder per model) and a {@code results_<date>.json} beside
@@ -35,6 +34,7 @@ final class LmEvalFollower {
     private static final Pattern SAMPLES = Pattern.compile("^samples_.+\\.jsonl$");
     /** The harness's time stamp at the end of a samples file name ({@code _2026-12-07T09-42-24.912893.jsonl}). */
     private static final Pattern TIME_STAMP = Pattern.compile("_(\\d{4}-\\d{2}-\\d{2}T[\\d\\-.:]+)\\.jsonl?$");
+
     private static final Pattern STEP = Pattern.compile("(?i)(?:^|[^a-z])step[-_]?(\\d+)");
 
     private final Path dir;
@@ -67,7 +67,8 @@ final class LmEvalFollower {
         try (Stream<Path> files = Files.walk(dir, 3)) {
             found = files.filter(Files::isRegularFile)
                     .filter(p -> SAMPLES.matcher(p.getFileName().toString()).matches())
-                    .sorted(Comparator.comparing(Path::toString)).toList();
+                    .sorted(Comparator.comparing(Path::toString))
+                    .toList();
         }
         List<Path> ready = new ArrayList<>();
         for (Path file : found) {
@@ -95,8 +96,13 @@ final class LmEvalFollower {
             if (state.getParent() != null) {
                 Files.createDirectories(state.getParent());
             }
-            Files.writeString(state, key + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            Files.writeString(
+                    state,
+                    key + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND,
+                    StandardOpenOption.SYNC);
         }
         lastSeen.remove(file);
     }
@@ -135,8 +141,10 @@ final class LmEvalFollower {
         Path folder = samplesFile.toAbsolutePath().getParent();
         List<Path> results;
         try (Stream<Path> files = Files.list(folder)) {
-            results = new ArrayList<>(files.filter(p -> p.getFileName().toString().matches("^results_.+\\.json$"))
-                    .sorted(Comparator.comparing(Path::toString).reversed()).toList());
+            results =
+                    new ArrayList<>(files.filter(p -> p.getFileName().toString().matches("^results_.+\\.json$"))
+                            .sorted(Comparator.comparing(Path::toString).reversed())
+                            .toList());
         } catch (IOException e) {
             return new Checkpoint(null, null, null);
         }
@@ -159,15 +167,15 @@ final class LmEvalFollower {
     }
 
     /** A model name, revision and step; any may be null. */
-    record Checkpoint(String name, String revision, Long step) {
-    }
+    record Checkpoint(String name, String revision, Long step) {}
 
     static Checkpoint checkpointOf(JsonNode results) {
         JsonNode args = results.path("config").path("model_args");
         String pretrained = null;
         String revision = null;
         if (args.isObject()) {
-            pretrained = args.path("pretrained").isTextual() ? args.get("pretrained").asText() : null;
+            pretrained =
+                    args.path("pretrained").isTextual() ? args.get("pretrained").asText() : null;
             revision = args.path("revision").isTextual() ? args.get("revision").asText() : null;
         } else if (args.isTextual()) {
             for (String kv : args.asText().split(",")) {

@@ -29,8 +29,9 @@ final class ProgressBar {
         int width = 30;
         int done = total == 0 ? width : (int) Math.min(width, (long) width * sent / total);
         double seconds = Math.max(1e-9, (now - start) / 1e9);
-        out.printf("\r[%s%s] %d/%d sent, %d bad, %.1f events/s ", "#".repeat(done), ".".repeat(width - done), sent,
-                total, bad, sent / seconds);
+        out.printf(
+                "\r[%s%s] %d/%d sent, %d bad, %.1f events/s ",
+                "#".repeat(done), ".".repeat(width - done), sent, total, bad, sent / seconds);
         out.flush();
     }
 

@@ -1,5 +1,13 @@
 package dev.faultline.replay;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Topics;
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
+import dev.faultline.cli.Version;
+import dev.faultline.config.KafkaClients;
+import dev.faultline.contract.EvalOutput;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -8,16 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.channels.Topics;
-import dev.faultline.cli.Commands;
-import dev.faultline.cli.Terminal;
-import dev.faultline.cli.Version;
-import dev.faultline.config.KafkaClients;
-import dev.faultline.contract.EvalOutput;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -31,75 +29,125 @@ import picocli.CommandLine.Spec;
  * Kafka (key {@code run_id}), to a running service, or to standard output. Bad records are reported with their line
  * numbers and skipped; the exit code is 1 when any were (or when the destination refused events), 2 for a usage error.
  */
-@Command(name = "replay", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+@Command(
+        name = "replay",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
+        sortOptions = false,
         description = "Publishes evaluation logs as v1 events to Kafka, to a running service or to standard output.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = { Commands.EXIT_OK, "1:bad records were skipped, or the destination refused events",
-            Commands.EXIT_USAGE })
+        exitCodeList = {
+            Commands.EXIT_OK,
+            "1:bad records were skipped, or the destination refused events",
+            Commands.EXIT_USAGE
+        })
 public final class ReplayCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "FILE", arity = "0..*",
+    @Parameters(
+            paramLabel = "FILE",
+            arity = "0..*",
             description = "Sample logs: v1 JSONL, or lm-eval JSONL/JSON (or --follow DIR instead).")
     List<Path> files;
 
-    @Option(names = "--follow", paramLabel = "DIR", order = 5,
+    @Option(
+            names = "--follow",
+            paramLabel = "DIR",
+            order = 5,
             description = "Watch an lm-eval --output_path folder and publish each samples_*.jsonl once the harness "
                     + "has written it (implies --format lm-eval); runs until stopped and resumes without duplicates "
                     + "(published files are listed in --state). A log's own model_args (results_*.json beside it) "
                     + "name the model, revision and step; --model, --revision and --step fill in what it does not say.")
     Path follow;
 
-    @Option(names = "--state", paramLabel = "FILE", order = 6,
-            description = "With --follow: the list of published files (default: DIR/" + LmEvalFollower.STATE_FILE
-                    + ").")
+    @Option(
+            names = "--state",
+            paramLabel = "FILE",
+            order = 6,
+            description =
+                    "With --follow: the list of published files (default: DIR/" + LmEvalFollower.STATE_FILE + ").")
     Path state;
 
-    @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "2000", order = 7,
+    @Option(
+            names = "--poll-ms",
+            paramLabel = "MS",
+            defaultValue = "2000",
+            order = 7,
             description = "With --follow: milliseconds between scans (default: ${DEFAULT-VALUE}).")
     long pollMs;
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Destination (exactly one):%n", order = 0)
     Destination destination;
 
-    @Option(names = "--format", paramLabel = "v1|lm-eval", defaultValue = "v1", converter = FormatConverter.class,
-            order = 10, description = "Input format (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--format",
+            paramLabel = "v1|lm-eval",
+            defaultValue = "v1",
+            converter = FormatConverter.class,
+            order = 10,
+            description = "Input format (default: ${DEFAULT-VALUE}).")
     ReplayReader.Format format;
 
-    @Option(names = "--model", paramLabel = "NAME", order = 11,
+    @Option(
+            names = "--model",
+            paramLabel = "NAME",
+            order = 11,
             description = "Model name stamped on the events (v1: replaces the event's; lm-eval default: the "
                     + "model_args of the results_*.json beside the log, else unknown).")
     String model;
 
-    @Option(names = "--revision", paramLabel = "REV", order = 12,
+    @Option(
+            names = "--revision",
+            paramLabel = "REV",
+            order = 12,
             description = "Model revision stamped on the events (v1: replaces the event's; lm-eval default: the "
                     + "log's model_args, else main).")
     String revision;
 
-    @Option(names = "--step", paramLabel = "N", order = 13,
+    @Option(
+            names = "--step",
+            paramLabel = "N",
+            order = 13,
             description = "Training step of the revision, stamped on the events (orders the checkpoints view).")
     Long step;
 
-    @Option(names = "--run-id", paramLabel = "ID", order = 13,
+    @Option(
+            names = "--run-id",
+            paramLabel = "ID",
+            order = 13,
             description = "Run id stamped on the events (v1: replaces the event's; lm-eval default: "
                     + "model/revision/task).")
     String runId;
 
-    @Option(names = "--task", paramLabel = "NAME", order = 14,
+    @Option(
+            names = "--task",
+            paramLabel = "NAME",
+            order = 14,
             description = "lm-eval task name (default: read from the file name).")
     String task;
 
-    @Option(names = "--rate", paramLabel = "N[/s]", converter = RateConverter.class, order = 15,
+    @Option(
+            names = "--rate",
+            paramLabel = "N[/s]",
+            converter = RateConverter.class,
+            order = 15,
             description = "Events per second at most (default: as fast as the destination takes them).")
     double rate;
 
-    @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.EVAL_OUTPUTS, order = 16,
+    @Option(
+            names = "--topic",
+            paramLabel = "TOPIC",
+            defaultValue = Topics.EVAL_OUTPUTS,
+            order = 16,
             description = "Kafka topic for --bootstrap (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--command-config", paramLabel = "FILE", order = 17,
+    @Option(
+            names = "--command-config",
+            paramLabel = "FILE",
+            order = 17,
             description = "Kafka producer properties for --bootstrap (security.protocol, sasl.*, ssl.*, timeouts), "
                     + "as Kafka's own tools take them.")
     Path commandConfig;
@@ -107,11 +155,17 @@ public final class ReplayCommand implements Callable<Integer> {
     /** Where the events go. */
     static final class Destination {
 
-        @Option(names = { "--bootstrap", "--bootstrap-server" }, paramLabel = "HOST:PORT[,HOST:PORT...]", order = 1,
+        @Option(
+                names = {"--bootstrap", "--bootstrap-server"},
+                paramLabel = "HOST:PORT[,HOST:PORT...]",
+                order = 1,
                 description = "Kafka bootstrap servers: publish to --topic, keyed by run_id.")
         String bootstrap;
 
-        @Option(names = "--url", paramLabel = "http://host:port", order = 2,
+        @Option(
+                names = "--url",
+                paramLabel = "http://host:port",
+                order = 2,
                 description = "A running service: POST /api/events (with tokens on, the bearer token in "
                         + "$FAULTLINE_TOKEN, role producer).")
         String url;
@@ -152,8 +206,8 @@ public final class ReplayCommand implements Callable<Integer> {
         int bad = 0;
         for (Path file : files) {
             try {
-                List<ReplayItem> list = reader.read(file, format, format == ReplayReader.Format.LM_EVAL
-                        ? stampOf(file, json) : stamp);
+                List<ReplayItem> list =
+                        reader.read(file, format, format == ReplayReader.Format.LM_EVAL ? stampOf(file, json) : stamp);
                 items.put(file, list);
                 for (ReplayItem item : list) {
                     if (item.isBad()) {
@@ -200,8 +254,9 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         PrintStream summary = dryRun ? err : out;
-        summary.printf("replay: %d events sent to %s in %.1f s (%.1f events/s)%n", sent - failures.count(),
-                target, seconds, sent / seconds);
+        summary.printf(
+                "replay: %d events sent to %s in %.1f s (%.1f events/s)%n",
+                sent - failures.count(), target, seconds, sent / seconds);
         for (Map.Entry<Path, List<ReplayItem>> e : items.entrySet()) {
             int ok = 0;
             int right = 0;
@@ -223,7 +278,8 @@ public final class ReplayCommand implements Callable<Integer> {
                     wrong++;
                 }
             }
-            summary.printf("  %s: %d events (%d correct, %d incorrect, %d unscored), %d bad%n",
+            summary.printf(
+                    "  %s: %d events (%d correct, %d incorrect, %d unscored), %d bad%n",
                     e.getKey().getFileName(), ok, right, wrong, ok - right - wrong, badHere);
         }
         if (failures.count() > 0) {
@@ -248,8 +304,9 @@ public final class ReplayCommand implements Callable<Integer> {
             err.println("replay: cannot read the state file " + stateFile + ": " + e.getMessage());
             return Commands.FAILED;
         }
-        summary.printf("replay: following %s (%d file(s) published before, listed in %s)%n", follow,
-                follower.publishedBefore(), stateFile);
+        summary.printf(
+                "replay: following %s (%d file(s) published before, listed in %s)%n",
+                follow, follower.publishedBefore(), stateFile);
         int bad = 0;
         int refused = 0;
         try (EventSink sink = open(out)) {
@@ -260,8 +317,8 @@ public final class ReplayCommand implements Callable<Integer> {
                     String name = cp.name() != null ? cp.name() : model;
                     String rev = cp.revision() != null ? cp.revision() : revision;
                     Long st = cp.step() != null ? cp.step() : step != null ? step : LmEvalFollower.stepOf(rev);
-                    List<ReplayItem> items = reader.read(file, ReplayReader.Format.LM_EVAL,
-                            new ReplayReader.Stamp(name, rev, runId, task, st));
+                    List<ReplayItem> items = reader.read(
+                            file, ReplayReader.Format.LM_EVAL, new ReplayReader.Stamp(name, rev, runId, task, st));
                     int sent = 0;
                     int refusedBefore = sink.failures().count();
                     for (ReplayItem item : items) {
@@ -276,11 +333,22 @@ public final class ReplayCommand implements Callable<Integer> {
                     sink.flush();
                     refused += sink.failures().count() - refusedBefore;
                     follower.published(file);
-                    EvalOutput.ModelRef ref = sent > 0 ? items.stream().filter(i -> !i.isBad()).findFirst()
-                            .orElseThrow().event().model() : null;
-                    summary.printf("replay: %s: %d events sent to %s%s%n", follow.relativize(file), sent, target,
-                            ref == null ? "" : " as " + ref.key() + (ref.step() == null ? "" : " (step " + ref.step()
-                                    + ")"));
+                    EvalOutput.ModelRef ref = sent > 0
+                            ? items.stream()
+                                    .filter(i -> !i.isBad())
+                                    .findFirst()
+                                    .orElseThrow()
+                                    .event()
+                                    .model()
+                            : null;
+                    summary.printf(
+                            "replay: %s: %d events sent to %s%s%n",
+                            follow.relativize(file),
+                            sent,
+                            target,
+                            ref == null
+                                    ? ""
+                                    : " as " + ref.key() + (ref.step() == null ? "" : " (step " + ref.step() + ")"));
                 }
                 try {
                     Thread.sleep(pollMs);
@@ -350,7 +418,8 @@ public final class ReplayCommand implements Callable<Integer> {
             if (!Files.isDirectory(follow)) {
                 throw Commands.usageError(spec, "no such folder: " + follow);
             }
-            if (format == ReplayReader.Format.V1 && spec.commandLine().getParseResult().hasMatchedOption("--format")) {
+            if (format == ReplayReader.Format.V1
+                    && spec.commandLine().getParseResult().hasMatchedOption("--format")) {
                 throw Commands.usageError(spec, "--follow reads lm-eval sample logs (--format lm-eval)");
             }
             if (pollMs <= 0) {
@@ -365,8 +434,8 @@ public final class ReplayCommand implements Callable<Integer> {
             }
         }
         if (destination.bootstrap != null && !destination.bootstrap.matches("[^\\s,:]+:\\d+(,[^\\s,:]+:\\d+)*")) {
-            throw Commands.usageError(spec,
-                    "--bootstrap must be HOST:PORT[,HOST:PORT...], got " + destination.bootstrap);
+            throw Commands.usageError(
+                    spec, "--bootstrap must be HOST:PORT[,HOST:PORT...], got " + destination.bootstrap);
         }
         if (commandConfig != null) {
             if (destination.bootstrap == null) {
@@ -447,7 +516,6 @@ public final class ReplayCommand implements Callable<Integer> {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

@@ -1,5 +1,7 @@
 package dev.faultline.replay;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.contract.EvalOutput;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,10 +9,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * Reads one replay file into events: {@code v1} files hold {@code faultline.eval-output/v1} events, {@code lm-eval}
@@ -21,7 +19,8 @@ public final class ReplayReader {
 
     /** Input formats. */
     public enum Format {
-        V1, LM_EVAL;
+        V1,
+        LM_EVAL;
 
         /** Parses {@code v1} or {@code lm-eval}. */
         public static Format parse(String s) {
@@ -64,8 +63,9 @@ public final class ReplayReader {
         String now = Instant.now().toString();
         LmEvalConverter.Source source = null;
         if (format == Format.LM_EVAL) {
-            String task = stamp.task() != null ? stamp.task() : LmEvalConverter.taskFromFileName(
-                    file.getFileName().toString());
+            String task = stamp.task() != null
+                    ? stamp.task()
+                    : LmEvalConverter.taskFromFileName(file.getFileName().toString());
             if (task == null) {
                 throw new IOException("cannot read the task name from the file name " + file.getFileName()
                         + " (expected samples_<task>_<timestamp>.jsonl); give --task");
@@ -73,8 +73,8 @@ public final class ReplayReader {
             String name = stamp.modelName() != null ? stamp.modelName() : "unknown";
             String revision = stamp.revision() != null ? stamp.revision() : "main";
             String runId = stamp.runId() != null ? stamp.runId() : name + "/" + revision + "/" + task;
-            source = new LmEvalConverter.Source(task, runId, new EvalOutput.ModelRef(name, revision, stamp.step()),
-                    now);
+            source =
+                    new LmEvalConverter.Source(task, runId, new EvalOutput.ModelRef(name, revision, stamp.step()), now);
         }
         for (JsonRecords.Raw raw : JsonRecords.split(content, json)) {
             if (raw.error() != null) {
@@ -82,8 +82,8 @@ public final class ReplayReader {
                 continue;
             }
             try {
-                EvalOutput event = format == Format.LM_EVAL ? lmEval.convert(raw.node(), source)
-                        : v1(raw.node(), stamp, now);
+                EvalOutput event =
+                        format == Format.LM_EVAL ? lmEval.convert(raw.node(), source) : v1(raw.node(), stamp, now);
                 out.add(ReplayItem.ok(raw.line(), event));
             } catch (IllegalArgumentException e) {
                 out.add(ReplayItem.bad(raw.line(), e.getMessage()));
@@ -97,7 +97,8 @@ public final class ReplayReader {
         try {
             e = json.treeToValue(node, EvalOutput.class);
         } catch (Exception ex) {
-            String why = ex.getMessage() == null ? ex.getClass().getSimpleName()
+            String why = ex.getMessage() == null
+                    ? ex.getClass().getSimpleName()
                     : ex.getMessage().lines().findFirst().orElse("");
             throw new IllegalArgumentException("not a v1 event: " + why);
         }
@@ -116,7 +117,8 @@ public final class ReplayReader {
         }
         EvalOutput.ModelRef model = e.model();
         if (stamp.modelName() != null) {
-            model = new EvalOutput.ModelRef(stamp.modelName(),
+            model = new EvalOutput.ModelRef(
+                    stamp.modelName(),
                     stamp.revision() != null ? stamp.revision() : model == null ? null : model.revision(),
                     model == null ? null : model.step());
         } else if (stamp.revision() != null && model != null) {
@@ -128,9 +130,26 @@ public final class ReplayReader {
         if (model == null || model.name() == null) {
             throw new IllegalArgumentException("missing model.name (give --model)");
         }
-        return new EvalOutput(EvalOutput.SCHEMA, e.eventId(), runId, model, e.benchmark(), e.exampleId(), e.prompt(),
-                e.output(), e.references(), e.scoring(), e.correct(), e.segments(), e.error(),
-                e.producedAt() != null ? e.producedAt() : now, e.messages(), e.addGenerationPrompt(),
-                e.chatTemplateKwargs(), e.extractedAnswer(), e.promptTokenIds(), e.outputTokenIds());
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                e.eventId(),
+                runId,
+                model,
+                e.benchmark(),
+                e.exampleId(),
+                e.prompt(),
+                e.output(),
+                e.references(),
+                e.scoring(),
+                e.correct(),
+                e.segments(),
+                e.error(),
+                e.producedAt() != null ? e.producedAt() : now,
+                e.messages(),
+                e.addGenerationPrompt(),
+                e.chatTemplateKwargs(),
+                e.extractedAnswer(),
+                e.promptTokenIds(),
+                e.outputTokenIds());
     }
 }

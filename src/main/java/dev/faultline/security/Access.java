@@ -30,7 +30,9 @@ public enum Access {
 
     /** The rule of a request; {@code path} normalised (no {@code ..}, no double slashes). */
     public static Access of(String method, String path) {
-        if (under(path, "/q/health") || under(path, "/q/metrics") || path.startsWith("/q/openapi")
+        if (under(path, "/q/health")
+                || under(path, "/q/metrics")
+                || path.startsWith("/q/openapi")
                 || under(path, "/assets")) {
             return OPEN;
         }

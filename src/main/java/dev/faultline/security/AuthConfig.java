@@ -1,8 +1,7 @@
 package dev.faultline.security;
 
-import java.util.Optional;
-
 import io.smallrye.config.ConfigMapping;
+import java.util.Optional;
 
 /** Authentication of the HTTP API ({@code faultline.auth.*}); the token checks are {@code mp.jwt.verify.*}. */
 @ConfigMapping(prefix = "faultline.auth")

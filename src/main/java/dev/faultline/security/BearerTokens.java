@@ -1,12 +1,5 @@
 package dev.faultline.security;
 
-import java.util.Set;
-
-import jakarta.annotation.Priority;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Alternative;
-import jakarta.inject.Inject;
-
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
@@ -16,6 +9,11 @@ import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Alternative;
+import jakarta.inject.Inject;
+import java.util.Set;
 
 /**
  * SmallRye JWT's bearer-token mechanism, switched at run time by {@link AccessMode} ({@code quarkus.smallrye-jwt.enabled}
@@ -29,12 +27,15 @@ public class BearerTokens implements HttpAuthenticationMechanism {
 
     @Inject
     JWTAuthMechanism jwt;
+
     @Inject
     AccessMode mode;
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
-        return mode.tokensRequired() ? jwt.authenticate(context, identityProviderManager) : Uni.createFrom().nullItem();
+        return mode.tokensRequired()
+                ? jwt.authenticate(context, identityProviderManager)
+                : Uni.createFrom().nullItem();
     }
 
     @Override

@@ -14,12 +14,11 @@ public final class LocalBinding {
     public static final String HOST_ENV = "QUARKUS_HTTP_HOST";
     public static final String LOOPBACK = "127.0.0.1";
 
-    private LocalBinding() {
-    }
+    private LocalBinding() {}
 
     /** The host to set as {@value #HOST_PROPERTY}, or empty to keep what is configured (or Quarkus' default). */
-    public static Optional<String> host(Function<String, String> env, Function<String, String> props,
-            boolean embeddedKafka) {
+    public static Optional<String> host(
+            Function<String, String> env, Function<String, String> props, boolean embeddedKafka) {
         boolean configured = !blank(env.apply(HOST_ENV)) || !blank(props.apply(HOST_PROPERTY));
         return embeddedKafka && !configured ? Optional.of(LOOPBACK) : Optional.empty();
     }

@@ -1,12 +1,11 @@
 package dev.faultline.security;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityPolicy;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Checks every HTTP request against {@link Access} when tokens are required: a caller without a token is answered
@@ -20,8 +19,8 @@ public class RolePolicy implements HttpSecurityPolicy {
     AccessMode mode;
 
     @Override
-    public Uni<CheckResult> checkPermission(RoutingContext request, Uni<SecurityIdentity> identity,
-            AuthorizationRequestContext context) {
+    public Uni<CheckResult> checkPermission(
+            RoutingContext request, Uni<SecurityIdentity> identity, AuthorizationRequestContext context) {
         if (!mode.tokensRequired()) {
             return CheckResult.permit();
         }
@@ -29,7 +28,7 @@ public class RolePolicy implements HttpSecurityPolicy {
         if (access == Access.OPEN) {
             return CheckResult.permit();
         }
-        return identity.map(id -> !id.isAnonymous() && access.allows(id.getRoles()) ? CheckResult.PERMIT
-                : CheckResult.DENY);
+        return identity.map(
+                id -> !id.isAnonymous() && access.allows(id.getRoles()) ? CheckResult.PERMIT : CheckResult.DENY);
     }
 }

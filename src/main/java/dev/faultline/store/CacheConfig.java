@@ -1,9 +1,8 @@
 package dev.faultline.store;
 
-import java.time.Duration;
-
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** The Redis result cache ({@code faultline.cache.*}). */
 @ConfigMapping(prefix = "faultline.cache")

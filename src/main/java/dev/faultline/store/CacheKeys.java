@@ -17,21 +17,41 @@ public final class CacheKeys {
     public static final String RESULT_PREFIX = "faultline:result:";
     public static final String INPUT_PREFIX = "faultline:input:";
 
-    private CacheKeys() {
-    }
+    private CacheKeys() {}
 
     /** sha256 over everything that decides an attribution's content (docs/contract.md, the result), as lower-case hex. */
-    public static String contentKey(String model, String revision, String rules, String softmax, String dtype,
-            int[] ids, int position, int wrong, int contrast) {
+    public static String contentKey(
+            String model,
+            String revision,
+            String rules,
+            String softmax,
+            String dtype,
+            int[] ids,
+            int position,
+            int wrong,
+            int contrast) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             StringBuilder sb = new StringBuilder();
-            sb.append(model).append('\n').append(revision).append('\n').append(rules).append('\n').append(softmax)
-                    .append('\n').append(dtype).append('\n');
+            sb.append(model)
+                    .append('\n')
+                    .append(revision)
+                    .append('\n')
+                    .append(rules)
+                    .append('\n')
+                    .append(softmax)
+                    .append('\n')
+                    .append(dtype)
+                    .append('\n');
             for (int id : ids) {
                 sb.append(id).append(',');
             }
-            sb.append('\n').append(position).append('\n').append(wrong).append('\n').append(contrast);
+            sb.append('\n')
+                    .append(position)
+                    .append('\n')
+                    .append(wrong)
+                    .append('\n')
+                    .append(contrast);
             return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -1,20 +1,6 @@
 package dev.faultline.store;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
@@ -22,6 +8,16 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Read-model of the checkpoint page: per model, per event the few numbers a revision's row aggregates (verdict,
@@ -35,19 +31,36 @@ import io.quarkus.redis.datasource.set.SetCommands;
 public class CheckpointIndex {
 
     /** One event's contribution. */
-    public record Point(String eventId, String runId, String revision, Long step, String benchmark, Verdict verdict,
-            AttributionStatus status, Double logitDiff, Boolean informative, Map<String, Double> segments) {
-    }
+    public record Point(
+            String eventId,
+            String runId,
+            String revision,
+            Long step,
+            String benchmark,
+            Verdict verdict,
+            AttributionStatus status,
+            Double logitDiff,
+            Boolean informative,
+            Map<String, Double> segments) {}
 
     /** Aggregates of one revision. */
-    public record Revision(String name, Long step, long order, int events, int correct, int incorrect, int withPair,
-            int attributed, int informative, Double medianLogitDiff, Double meanLogitDiff,
-            Map<String, Double> meanSegment, Set<String> runs) {
-    }
+    public record Revision(
+            String name,
+            Long step,
+            long order,
+            int events,
+            int correct,
+            int incorrect,
+            int withPair,
+            int attributed,
+            int informative,
+            Double medianLogitDiff,
+            Double meanLogitDiff,
+            Map<String, Double> meanSegment,
+            Set<String> runs) {}
 
     /** A point as stored, with the arrival number of its event's first result. */
-    record Stored(long seq, Point point) {
-    }
+    record Stored(long seq, Point point) {}
 
     static final String POINTS = "faultline:ckpt:points:";
     static final String SEEN = "faultline:ckpt:seen:";
@@ -57,8 +70,10 @@ public class CheckpointIndex {
     private final HashCommands<String, String, String> hashes;
     private final SetCommands<String, String> sets;
     private final KeyCommands<String> keys;
+
     @Inject
     ObjectMapper json;
+
     @ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
@@ -84,9 +99,17 @@ public class CheckpointIndex {
                 }
             }
         }
-        Point p = new Point(r.eventId(), r.runId(), revision, r.model().step(), r.benchmark(), r.verdict(), r.status(),
+        Point p = new Point(
+                r.eventId(),
+                r.runId(),
+                revision,
+                r.model().step(),
+                r.benchmark(),
+                r.verdict(),
+                r.status(),
                 r.target() == null ? null : r.target().logitDiff(),
-                r.faithfulness() == null ? null : r.faithfulness().informative(), segs);
+                r.faithfulness() == null ? null : r.faithfulness().informative(),
+                segs);
         long seconds = Math.max(1, ttl.toSeconds());
         sets.sadd(MODELS, model);
         hashes.hsetnx(SEEN + model, revision, Long.toString(s.sequence()));
@@ -157,8 +180,10 @@ public class CheckpointIndex {
         Map<String, Long> seen = longs(SEEN + model);
         Map<String, Long> stepOf = longs(STEPS + model);
         List<RevisionOrder.Revision> order = new ArrayList<>();
-        byRevision.keySet().forEach(name -> order.add(new RevisionOrder.Revision(name, stepOf.get(name),
-                seen.getOrDefault(name, Long.MAX_VALUE))));
+        byRevision
+                .keySet()
+                .forEach(name -> order.add(
+                        new RevisionOrder.Revision(name, stepOf.get(name), seen.getOrDefault(name, Long.MAX_VALUE))));
         List<Revision> out = new ArrayList<>();
         long i = 0;
         for (RevisionOrder.Revision rev : RevisionOrder.sorted(order)) {
@@ -178,7 +203,9 @@ public class CheckpointIndex {
             }
         }
         all.sort(java.util.Comparator.comparingLong(Stored::seq));
-        return all.stream().map(Stored::point).filter(p -> benchmark == null || benchmark.equals(p.benchmark()))
+        return all.stream()
+                .map(Stored::point)
+                .filter(p -> benchmark == null || benchmark.equals(p.benchmark()))
                 .toList();
     }
 
@@ -216,10 +243,25 @@ public class CheckpointIndex {
         }
         Map<String, Double> mean = new LinkedHashMap<>();
         segs.forEach((k, acc) -> mean.put(k, acc[0] / acc[1]));
-        return new Revision(rev.name(), rev.step(), order, points.size(), correct, incorrect, diffs.size(), attributed,
-                informative, median(diffs), diffs.isEmpty() ? null
-                        : diffs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
-                mean, runs);
+        return new Revision(
+                rev.name(),
+                rev.step(),
+                order,
+                points.size(),
+                correct,
+                incorrect,
+                diffs.size(),
+                attributed,
+                informative,
+                median(diffs),
+                diffs.isEmpty()
+                        ? null
+                        : diffs.stream()
+                                .mapToDouble(Double::doubleValue)
+                                .average()
+                                .orElse(Double.NaN),
+                mean,
+                runs);
     }
 
     static Double median(List<Double> values) {

@@ -2,7 +2,6 @@ package dev.faultline.store;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-
 import dev.faultline.contract.AttributionResult;
 
 /**
@@ -12,8 +11,7 @@ import dev.faultline.contract.AttributionResult;
  */
 final class LocalResults {
 
-    private record Entry(AttributionResult result, long chars) {
-    }
+    private record Entry(AttributionResult result, long chars) {}
 
     private final Cache<String, Entry> entries;
 

@@ -1,11 +1,9 @@
 package dev.faultline.store;
 
-import java.time.temporal.ChronoUnit;
-
-import org.jboss.logging.Logger;
-
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
 import io.smallrye.faulttolerance.api.Guard;
+import java.time.temporal.ChronoUnit;
+import org.jboss.logging.Logger;
 
 /**
  * The SmallRye Fault Tolerance guards of the result cache's Redis calls: one circuit breaker that every call passes
@@ -22,24 +20,37 @@ final class RedisBreaker {
     final Guard breaker;
     /** The time-out of the triage path's calls (inside the breaker). */
     final Guard triageTimeout;
+
     private volatile long openUntilMillis;
     private volatile String lastError;
 
     RedisBreaker(CacheConfig config) {
         this.config = config;
-        this.breaker = Guard.create().withDescription("redis")
-                .withCircuitBreaker().requestVolumeThreshold(1).failureRatio(1.0).successThreshold(1)
-                        .delay(Math.max(1, config.backoff().toMillis()), ChronoUnit.MILLIS).when(e -> !busy(e))
-                        .onStateChange(this::breakerState).done()
-                .withThreadOffload(false).build();
-        this.triageTimeout = Guard.create().withDescription("redis-triage")
-                .withTimeout().duration(Math.max(1, config.triageTimeout().toMillis()), ChronoUnit.MILLIS).done()
-                .withThreadOffload(false).build();
+        this.breaker = Guard.create()
+                .withDescription("redis")
+                .withCircuitBreaker()
+                .requestVolumeThreshold(1)
+                .failureRatio(1.0)
+                .successThreshold(1)
+                .delay(Math.max(1, config.backoff().toMillis()), ChronoUnit.MILLIS)
+                .when(e -> !busy(e))
+                .onStateChange(this::breakerState)
+                .done()
+                .withThreadOffload(false)
+                .build();
+        this.triageTimeout = Guard.create()
+                .withDescription("redis-triage")
+                .withTimeout()
+                .duration(Math.max(1, config.triageTimeout().toMillis()), ChronoUnit.MILLIS)
+                .done()
+                .withThreadOffload(false)
+                .build();
     }
 
     private void breakerState(CircuitBreakerState state) {
         openUntilMillis = state == CircuitBreakerState.OPEN
-                ? System.currentTimeMillis() + config.backoff().toMillis() : 0;
+                ? System.currentTimeMillis() + config.backoff().toMillis()
+                : 0;
     }
 
     /** Slow or saturated, not down: a time-out or a full connection pool does not start the back-off. */

@@ -1,12 +1,10 @@
 package dev.faultline.store;
 
-import java.time.Duration;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
 
 /**
  * Whether Redis is usable now: it answers PING within {@value #PING_MILLIS} ms and the result cache is not skipping
@@ -18,8 +16,7 @@ public class RedisProbe {
     static final long PING_MILLIS = 1000;
 
     /** What one probe found: up, or the error. */
-    public record State(boolean up, String error) {
-    }
+    public record State(boolean up, String error) {}
 
     @Inject
     ReactiveRedisDataSource redis;
@@ -32,8 +29,12 @@ public class RedisProbe {
         if (cache.degraded()) {
             return Uni.createFrom().item(new State(false, cache.lastError()));
         }
-        return redis.execute("PING").ifNoItem().after(Duration.ofMillis(PING_MILLIS)).fail()
+        return redis.execute("PING")
+                .ifNoItem()
+                .after(Duration.ofMillis(PING_MILLIS))
+                .fail()
                 .map(r -> new State(true, null))
-                .onFailure().recoverWithItem(e -> new State(false, e.toString()));
+                .onFailure()
+                .recoverWithItem(e -> new State(false, e.toString()));
     }
 }

@@ -1,14 +1,12 @@
 package dev.faultline.store;
 
+import io.smallrye.health.api.AsyncHealthCheck;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
-
-import io.smallrye.health.api.AsyncHealthCheck;
-import io.smallrye.mutiny.Uni;
 
 /**
  * {@code faultline-redis} in readiness: always UP (a pod without Redis still triages, attributes and publishes), with
@@ -28,11 +26,15 @@ public class RedisReadiness implements AsyncHealthCheck {
     }
 
     static HealthCheckResponse response(RedisProbe.State s) {
-        HealthCheckResponseBuilder b = HealthCheckResponse.named("faultline-redis").up()
-                .withData("redis", s.up() ? "UP" : "DOWN").withData("degraded", !s.up());
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("faultline-redis")
+                .up()
+                .withData("redis", s.up() ? "UP" : "DOWN")
+                .withData("degraded", !s.up());
         if (!s.up()) {
-            b.withData("impact", "results are still published; repeated inputs are recomputed, and an event "
-                    + "re-delivered to another process may be published again");
+            b.withData(
+                    "impact",
+                    "results are still published; repeated inputs are recomputed, and an event "
+                            + "re-delivered to another process may be published again");
         }
         return b.build();
     }

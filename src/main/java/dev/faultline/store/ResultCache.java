@@ -1,23 +1,7 @@
 package dev.faultline.store;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.Map;
-import java.util.Optional;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.util.TypeLiteral;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.metrics.PipelineMetrics;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -27,6 +11,18 @@ import io.quarkus.redis.datasource.value.ReactiveValueCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.util.TypeLiteral;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
 
 /**
  * Results in Redis (docs/contract.md, the result): {@code faultline:attr:<sha256 of the content>} holds a result's JSON and
@@ -43,12 +39,9 @@ import io.smallrye.mutiny.Uni;
 public class ResultCache {
 
     private static final Logger LOG = Logger.getLogger(ResultCache.class);
-    private static final TypeLiteral<Uni<List<Known>>> KNOWN_LIST = new TypeLiteral<>() {
-    };
-    private static final TypeLiteral<Uni<Void>> VOID = new TypeLiteral<>() {
-    };
-    private static final TypeLiteral<Uni<List<Boolean>>> BOOLEAN_LIST = new TypeLiteral<>() {
-    };
+    private static final TypeLiteral<Uni<List<Known>>> KNOWN_LIST = new TypeLiteral<>() {};
+    private static final TypeLiteral<Uni<Void>> VOID = new TypeLiteral<>() {};
+    private static final TypeLiteral<Uni<List<Boolean>>> BOOLEAN_LIST = new TypeLiteral<>() {};
 
     private final ValueCommands<String, String> values;
     private final KeyCommands<String> keys;
@@ -64,7 +57,11 @@ public class ResultCache {
     private final Guard triageTimeout;
 
     @Inject
-    public ResultCache(RedisDataSource redis, ReactiveRedisDataSource reactive, ObjectMapper json, CacheConfig config,
+    public ResultCache(
+            RedisDataSource redis,
+            ReactiveRedisDataSource reactive,
+            ObjectMapper json,
+            CacheConfig config,
             PipelineMetrics metrics) {
         this.values = redis.value(String.class, String.class);
         this.keys = redis.key(String.class);
@@ -93,7 +90,10 @@ public class ResultCache {
      * the triage time-out; one cache request, counted hit or miss.
      */
     public Known findByEventOrInput(String eventId, String inputKey) {
-        return lookUp(List.of(eventId), List.of(inputKey), false, true).await().indefinitely().get(0);
+        return lookUp(List.of(eventId), List.of(inputKey), false, true)
+                .await()
+                .indefinitely()
+                .get(0);
     }
 
     /**
@@ -115,50 +115,52 @@ public class ResultCache {
      * triage time-out (when {@code triage}), an error or while the breaker is open every event is a miss (counted as
      * errors, the open breaker's only when {@code countMisses}).
      */
-    private Uni<List<Known>> lookUp(List<String> eventIds, List<String> inputKeys, boolean triage,
-            boolean countMisses) {
+    private Uni<List<Known>> lookUp(
+            List<String> eventIds, List<String> inputKeys, boolean triage, boolean countMisses) {
         int n = eventIds.size();
         String[] links = new String[2 * n]; // event links, then input links
         for (int i = 0; i < n; i++) {
             links[i] = CacheKeys.EVENT_PREFIX + eventIds.get(i);
             links[n + i] = CacheKeys.INPUT_PREFIX + inputKeys.get(i);
         }
-        java.util.function.Supplier<Uni<List<Known>>> lookUp = () -> reactiveValues.mget(links).onItem().transformToUni(stored -> {
-            Map<String, AttributionResult> parsed = new HashMap<>();
-            Set<String> wanted = new LinkedHashSet<>();
-            for (String link : links) {
-                String key = stored.get(link);
-                if (key != null && !parsed.containsKey(key) && !wanted.contains(key)) {
-                    AttributionResult r = local.get(key);
-                    if (r != null) {
-                        parsed.put(key, r);
-                    } else {
-                        wanted.add(key);
-                    }
-                }
-            }
-            Uni<Map<String, String>> fetched = wanted.isEmpty() ? Uni.createFrom().item(Map.of())
-                    : reactiveValues.mget(wanted.toArray(String[]::new));
-            return fetched.map(values -> {
-                List<Known> out = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    Known k = Known.NOTHING;
-                    for (int side = 0; side < 2 && k.result() == null; side++) {
-                        String key = stored.get(links[side * n + i]);
-                        AttributionResult r = key == null ? null
-                                : parsed.computeIfAbsent(key, x -> parse(x, values.get(x)));
-                        if (r != null) {
-                            k = new Known(r, side == 0, key);
+        java.util.function.Supplier<Uni<List<Known>>> lookUp =
+                () -> reactiveValues.mget(links).onItem().transformToUni(stored -> {
+                    Map<String, AttributionResult> parsed = new HashMap<>();
+                    Set<String> wanted = new LinkedHashSet<>();
+                    for (String link : links) {
+                        String key = stored.get(link);
+                        if (key != null && !parsed.containsKey(key) && !wanted.contains(key)) {
+                            AttributionResult r = local.get(key);
+                            if (r != null) {
+                                parsed.put(key, r);
+                            } else {
+                                wanted.add(key);
+                            }
                         }
                     }
-                    if (k.result() != null || countMisses) {
-                        metrics.cache(k.result() != null ? "hit" : "miss");
-                    }
-                    out.add(k);
-                }
-                return out;
-            });
-        });
+                    Uni<Map<String, String>> fetched = wanted.isEmpty()
+                            ? Uni.createFrom().item(Map.of())
+                            : reactiveValues.mget(wanted.toArray(String[]::new));
+                    return fetched.map(values -> {
+                        List<Known> out = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            Known k = Known.NOTHING;
+                            for (int side = 0; side < 2 && k.result() == null; side++) {
+                                String key = stored.get(links[side * n + i]);
+                                AttributionResult r =
+                                        key == null ? null : parsed.computeIfAbsent(key, x -> parse(x, values.get(x)));
+                                if (r != null) {
+                                    k = new Known(r, side == 0, key);
+                                }
+                            }
+                            if (k.result() != null || countMisses) {
+                                metrics.cache(k.result() != null ? "hit" : "miss");
+                            }
+                            out.add(k);
+                        }
+                        return out;
+                    });
+                });
         Uni<List<Known>> found = breaker.get(triage ? () -> triageTimeout.get(lookUp, KNOWN_LIST) : lookUp, KNOWN_LIST);
         return found.onFailure().recoverWithItem(e -> {
             if (e instanceof CircuitBreakerOpenException) {
@@ -202,10 +204,12 @@ public class ResultCache {
     public Optional<AttributionResult> read(String eventId) {
         String value;
         try {
-            value = breaker.call(() -> {
-                String key = values.get(CacheKeys.EVENT_PREFIX + eventId);
-                return key == null ? null : values.get(key);
-            }, String.class);
+            value = breaker.call(
+                    () -> {
+                        String key = values.get(CacheKeys.EVENT_PREFIX + eventId);
+                        return key == null ? null : values.get(key);
+                    },
+                    String.class);
         } catch (CircuitBreakerOpenException e) {
             return Optional.empty();
         } catch (Exception e) {
@@ -238,20 +242,23 @@ public class ResultCache {
         }
         long ttl = Math.max(1, config.ttl().toSeconds());
         try {
-            String key = breaker.call(() -> {
-                // the first result of a content key is its record; a second one (two inputs raced to the same
-                // content) keeps its own rendering (token spans, segments) under its event id, so the input links
-                // stay exact
-                String k = CacheKeys.RESULT_PREFIX + result.eventId();
-                if (contentKey != null && values.setnx(CacheKeys.ATTR_PREFIX + contentKey, value)) {
-                    k = CacheKeys.ATTR_PREFIX + contentKey;
-                    keys.expire(k, ttl);
-                } else {
-                    values.setex(k, ttl, value);
-                }
-                linkNow(result.eventId(), inputKey, k, ttl);
-                return k;
-            }, String.class);
+            String key = breaker.call(
+                    () -> {
+                        // the first result of a content key is its record; a second one (two inputs raced to the same
+                        // content) keeps its own rendering (token spans, segments) under its event id, so the input
+                        // links
+                        // stay exact
+                        String k = CacheKeys.RESULT_PREFIX + result.eventId();
+                        if (contentKey != null && values.setnx(CacheKeys.ATTR_PREFIX + contentKey, value)) {
+                            k = CacheKeys.ATTR_PREFIX + contentKey;
+                            keys.expire(k, ttl);
+                        } else {
+                            values.setex(k, ttl, value);
+                        }
+                        linkNow(result.eventId(), inputKey, k, ttl);
+                        return k;
+                    },
+                    String.class);
             local.put(key, result, value.length());
             return true;
         } catch (CircuitBreakerOpenException e) {
@@ -273,11 +280,13 @@ public class ResultCache {
         }
         long ttl = Math.max(1, config.ttl().toSeconds());
         try {
-            breaker.call(() -> {
-                keys.expire(storedAt, ttl);
-                linkNow(eventId, inputKey, storedAt, ttl);
-                return null;
-            }, Void.class);
+            breaker.call(
+                    () -> {
+                        keys.expire(storedAt, ttl);
+                        linkNow(eventId, inputKey, storedAt, ttl);
+                        return null;
+                    },
+                    Void.class);
         } catch (CircuitBreakerOpenException e) {
             // Redis is being skipped: the event stays unlinked, as when it fails
         } catch (Exception e) {
@@ -298,9 +307,12 @@ public class ResultCache {
             return Uni.createFrom().voidItem();
         }
         long ttl = Math.max(1, config.ttl().toSeconds());
-        return breaker.get(() -> triageTimeout.get(() -> reactiveValues.setex(CacheKeys.EVENT_PREFIX + eventId, ttl, storedAt),
-                VOID), VOID)
-                .onFailure().recoverWithItem(e -> {
+        return breaker.get(
+                        () -> triageTimeout.get(
+                                () -> reactiveValues.setex(CacheKeys.EVENT_PREFIX + eventId, ttl, storedAt), VOID),
+                        VOID)
+                .onFailure()
+                .recoverWithItem(e -> {
                     if (!(e instanceof CircuitBreakerOpenException)) {
                         failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     }
@@ -318,9 +330,10 @@ public class ResultCache {
         if (n == 0) {
             return Uni.createFrom().item(List.of());
         }
-        String[] links = eventIds.stream().map(id -> CacheKeys.EVENT_PREFIX + id).toArray(String[]::new);
-        java.util.function.Supplier<Uni<List<Boolean>>> lookUp = () -> reactiveValues.mget(links)
-                .map(stored -> {
+        String[] links =
+                eventIds.stream().map(id -> CacheKeys.EVENT_PREFIX + id).toArray(String[]::new);
+        java.util.function.Supplier<Uni<List<Boolean>>> lookUp =
+                () -> reactiveValues.mget(links).map(stored -> {
                     List<Boolean> out = new ArrayList<>(n);
                     for (String link : links) {
                         out.add(stored.get(link) != null);
@@ -328,7 +341,8 @@ public class ResultCache {
                     return out;
                 });
         return breaker.get(() -> triageTimeout.get(lookUp, BOOLEAN_LIST), BOOLEAN_LIST)
-                .onFailure().recoverWithItem(e -> {
+                .onFailure()
+                .recoverWithItem(e -> {
                     if (!(e instanceof CircuitBreakerOpenException) && !RedisBreaker.busy(e)) {
                         failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     }
@@ -351,10 +365,12 @@ public class ResultCache {
         }
         long ttl = Math.max(1, config.ttl().toSeconds());
         String key = CacheKeys.RESULT_PREFIX + result.eventId();
-        java.util.function.Supplier<Uni<Void>> write = () -> reactiveValues.setex(key, ttl, value)
+        java.util.function.Supplier<Uni<Void>> write = () -> reactiveValues
+                .setex(key, ttl, value)
                 .chain(() -> reactiveValues.setex(CacheKeys.EVENT_PREFIX + result.eventId(), ttl, key));
         return breaker.get(() -> triageTimeout.get(write, VOID), VOID)
-                .onFailure().recoverWithItem(e -> {
+                .onFailure()
+                .recoverWithItem(e -> {
                     if (!(e instanceof CircuitBreakerOpenException) && !RedisBreaker.busy(e)) {
                         failed(e instanceof Exception ex ? ex : new RuntimeException(e));
                     }

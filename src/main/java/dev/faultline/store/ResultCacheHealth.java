@@ -1,14 +1,12 @@
 package dev.faultline.store;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
-
 import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.health.api.HealthGroup;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 
 /**
  * {@code faultline-result-cache} in the {@code dependencies} group ({@code /q/health/group/dependencies}): DOWN, with
@@ -32,7 +30,8 @@ public class ResultCacheHealth implements AsyncHealthCheck {
     }
 
     static HealthCheckResponse response(RedisProbe.State s) {
-        HealthCheckResponseBuilder b = HealthCheckResponse.named("faultline-result-cache").status(s.up())
+        HealthCheckResponseBuilder b = HealthCheckResponse.named("faultline-result-cache")
+                .status(s.up())
                 .withData("degraded", !s.up());
         if (!s.up() && s.error() != null) {
             b.withData("error", s.error());

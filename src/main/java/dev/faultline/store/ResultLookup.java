@@ -1,11 +1,9 @@
 package dev.faultline.store;
 
-import java.util.Optional;
-
+import dev.faultline.contract.AttributionResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
-import dev.faultline.contract.AttributionResult;
+import java.util.Optional;
 
 /**
  * An event's full result for readers (REST, web view): from Redis, or on a miss from {@code attribution.results} at
@@ -16,7 +14,8 @@ public class ResultLookup {
 
     /** Where a result was read from. */
     public enum Source {
-        REDIS, TOPIC;
+        REDIS,
+        TOPIC;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -24,13 +23,14 @@ public class ResultLookup {
     }
 
     /** A result and its source. */
-    public record Found(AttributionResult result, Source source) {
-    }
+    public record Found(AttributionResult result, Source source) {}
 
     @Inject
     ResultCache cache;
+
     @Inject
     RunIndex index;
+
     @Inject
     ResultTopicReader topic;
 
@@ -48,12 +48,32 @@ public class ResultLookup {
 
     private AttributionResult restamp(AttributionResult r, String eventId) {
         var s = index.event(eventId).orElse(null);
-        return new AttributionResult(r.schema(), eventId, s == null ? r.runId() : s.runId(),
-                s == null ? r.model() : s.model(), s == null ? r.benchmark() : s.benchmark(),
-                s == null ? r.exampleId() : s.exampleId(), r.status(), r.reason(), r.verdict(), r.target(), r.tokens(),
-                r.topPositive(), r.topNegative(), r.segments(), r.layers(), r.conservation(), r.faithfulness(),
-                r.topTokens(), r.retokenizationMismatch(), r.engine(), r.timingsMs(),
-                s == null ? r.producedAt() : s.producedAt(), r.attributedAt(), r.answerSpan(), r.tokenization(),
+        return new AttributionResult(
+                r.schema(),
+                eventId,
+                s == null ? r.runId() : s.runId(),
+                s == null ? r.model() : s.model(),
+                s == null ? r.benchmark() : s.benchmark(),
+                s == null ? r.exampleId() : s.exampleId(),
+                r.status(),
+                r.reason(),
+                r.verdict(),
+                r.target(),
+                r.tokens(),
+                r.topPositive(),
+                r.topNegative(),
+                r.segments(),
+                r.layers(),
+                r.conservation(),
+                r.faithfulness(),
+                r.topTokens(),
+                r.retokenizationMismatch(),
+                r.engine(),
+                r.timingsMs(),
+                s == null ? r.producedAt() : s.producedAt(),
+                r.attributedAt(),
+                r.answerSpan(),
+                r.tokenization(),
                 r.text());
     }
 }

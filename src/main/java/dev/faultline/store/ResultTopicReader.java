@@ -1,27 +1,23 @@
 package dev.faultline.store;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Topics;
+import dev.faultline.config.KafkaClients;
+import dev.faultline.contract.AttributionResult;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.Config;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.channels.Topics;
-import dev.faultline.config.KafkaClients;
-import dev.faultline.contract.AttributionResult;
 
 /**
  * Reads one result from {@code attribution.results} at the partition and offset the {@link RunIndex} recorded: the
@@ -40,7 +36,9 @@ public class ResultTopicReader {
 
     private KafkaConsumer<String, String> consumer() {
         if (consumer == null) {
-            consumer = new KafkaConsumer<>(consumerConfig(KafkaClients.fromConfig(config)), new StringDeserializer(),
+            consumer = new KafkaConsumer<>(
+                    consumerConfig(KafkaClients.fromConfig(config)),
+                    new StringDeserializer(),
                     new StringDeserializer());
         }
         return consumer;
@@ -48,11 +46,13 @@ public class ResultTopicReader {
 
     /** The consumer's properties: the shared {@code kafka.*} connection and security settings, no group, no commits. */
     public static Properties consumerConfig(Map<String, String> kafka) {
-        return KafkaClients.properties(kafka, Map.of(
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.CLIENT_ID_CONFIG, "faultline-result-reader"));
+        return KafkaClients.properties(
+                kafka,
+                Map.of(
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.CLIENT_ID_CONFIG, "faultline-result-reader"));
     }
 
     /**
@@ -62,13 +62,17 @@ public class ResultTopicReader {
      */
     public synchronized Optional<AttributionResult> findSince(String eventId, long sinceMillis) {
         KafkaConsumer<String, String> c = consumer();
-        int partitions = c.partitionsFor(Topics.ATTRIBUTION_RESULTS, Duration.ofSeconds(10)).size();
-        TopicPartition tp = new TopicPartition(Topics.ATTRIBUTION_RESULTS, org.apache.kafka.common.utils.Utils.toPositive(
-                org.apache.kafka.common.utils.Utils.murmur2(eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                % partitions);
+        int partitions = c.partitionsFor(Topics.ATTRIBUTION_RESULTS, Duration.ofSeconds(10))
+                .size();
+        TopicPartition tp = new TopicPartition(
+                Topics.ATTRIBUTION_RESULTS,
+                org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                                eventId.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                        % partitions);
         c.assign(List.of(tp));
         long end = c.endOffsets(List.of(tp), Duration.ofSeconds(10)).get(tp);
-        var at = c.offsetsForTimes(java.util.Map.of(tp, sinceMillis), Duration.ofSeconds(10)).get(tp);
+        var at = c.offsetsForTimes(java.util.Map.of(tp, sinceMillis), Duration.ofSeconds(10))
+                .get(tp);
         if (at == null) {
             return Optional.empty(); // nothing written since then
         }

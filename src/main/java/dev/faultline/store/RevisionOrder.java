@@ -27,12 +27,13 @@ public final class RevisionOrder {
         }
     }
 
-    private RevisionOrder() {
-    }
+    private RevisionOrder() {}
 
     /** Sorts revisions into training order by {@link #rankAfter}. */
     public static List<Revision> sorted(List<Revision> revisions) {
-        List<Revision> bySeen = revisions.stream().sorted(Comparator.comparingLong(Revision::firstSeen)).toList();
+        List<Revision> bySeen = revisions.stream()
+                .sorted(Comparator.comparingLong(Revision::firstSeen))
+                .toList();
         Map<Revision, Double> rank = new IdentityHashMap<>();
         Double previous = null;
         for (Revision r : bySeen) {

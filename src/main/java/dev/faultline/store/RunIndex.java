@@ -1,23 +1,7 @@
 package dev.faultline.store;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
@@ -29,6 +13,18 @@ import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * The run read-model behind {@code /api/runs}, in Redis: per event a small summary and where its result lies on
@@ -60,28 +56,44 @@ public class RunIndex {
     private static final Logger LOG = Logger.getLogger(RunIndex.class);
 
     /** One event's result in brief. */
-    public record EventSummary(@JsonProperty("event_id") String eventId, @JsonProperty("run_id") String runId,
-            EvalOutput.ModelRef model, String benchmark, @JsonProperty("example_id") String exampleId, Verdict verdict,
-            AttributionStatus status, String reason, String wrong, String contrast,
-            @JsonProperty("logit_diff") Double logitDiff, @JsonProperty("contrast_rank") Integer contrastRank,
-            Boolean informative, @JsonProperty("produced_at") String producedAt,
-            @JsonProperty("attributed_at") String attributedAt, int partition, long offset, long sequence) {
-    }
+    public record EventSummary(
+            @JsonProperty("event_id") String eventId,
+            @JsonProperty("run_id") String runId,
+            EvalOutput.ModelRef model,
+            String benchmark,
+            @JsonProperty("example_id") String exampleId,
+            Verdict verdict,
+            AttributionStatus status,
+            String reason,
+            String wrong,
+            String contrast,
+            @JsonProperty("logit_diff") Double logitDiff,
+            @JsonProperty("contrast_rank") Integer contrastRank,
+            Boolean informative,
+            @JsonProperty("produced_at") String producedAt,
+            @JsonProperty("attributed_at") String attributedAt,
+            int partition,
+            long offset,
+            long sequence) {}
 
     /** A run with its counts. */
-    public record RunSummary(@JsonProperty("run_id") String runId, EvalOutput.ModelRef model, String benchmark,
-            int events, @JsonProperty("by_verdict") Map<Verdict, Integer> byVerdict,
+    public record RunSummary(
+            @JsonProperty("run_id") String runId,
+            EvalOutput.ModelRef model,
+            String benchmark,
+            int events,
+            @JsonProperty("by_verdict") Map<Verdict, Integer> byVerdict,
             @JsonProperty("by_status") Map<AttributionStatus, Integer> byStatus,
-            @JsonProperty("last_result_at") String lastResultAt) {
-    }
+            @JsonProperty("last_result_at") String lastResultAt) {}
 
     /** A run's model, benchmark and last result time. */
-    record RunMeta(EvalOutput.ModelRef model, String benchmark, @JsonProperty("last_result_at") String lastResultAt) {
-    }
+    record RunMeta(
+            EvalOutput.ModelRef model,
+            String benchmark,
+            @JsonProperty("last_result_at") String lastResultAt) {}
 
     /** One page of a run's failures, newest first. */
-    public record Page<T>(int page, int size, int total, List<T> items) {
-    }
+    public record Page<T>(int page, int size, int total, List<T> items) {}
 
     /**
      * Told of every result published while this process runs, on the consumer thread (the web view's live updates and
@@ -102,14 +114,18 @@ public class RunIndex {
 
     @Inject
     ObjectMapper json;
+
     @Inject
     @All
     List<Listener> listeners;
+
     @Inject
     CheckpointIndex checkpoints;
+
     @Inject
     @All
     List<ReadModel> readModels;
+
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
@@ -134,8 +150,9 @@ public class RunIndex {
         try {
             r = json.readValue(record.value(), AttributionResult.class);
         } catch (Exception e) {
-            LOG.warnf("unreadable record at %s-%d@%d skipped: %s", record.topic(), record.partition(), record.offset(),
-                    e.getMessage());
+            LOG.warnf(
+                    "unreadable record at %s-%d@%d skipped: %s",
+                    record.topic(), record.partition(), record.offset(), e.getMessage());
             return;
         }
         add(r, record.partition(), record.offset()); // a Redis error fails the record: the consumer retries it
@@ -185,11 +202,25 @@ public class RunIndex {
 
     private static EventSummary summary(AttributionResult r, int partition, long offset, long sequence) {
         var t = r.target();
-        return new EventSummary(r.eventId(), r.runId(), r.model(), r.benchmark(), r.exampleId(), r.verdict(),
-                r.status(), r.reason(), t == null ? null : t.wrong().text(), t == null ? null : t.contrast().text(),
-                t == null ? null : t.logitDiff(), t == null ? null : t.contrastRank(),
-                r.faithfulness() == null ? null : r.faithfulness().informative(), r.producedAt(), r.attributedAt(),
-                partition, offset, sequence);
+        return new EventSummary(
+                r.eventId(),
+                r.runId(),
+                r.model(),
+                r.benchmark(),
+                r.exampleId(),
+                r.verdict(),
+                r.status(),
+                r.reason(),
+                t == null ? null : t.wrong().text(),
+                t == null ? null : t.contrast().text(),
+                t == null ? null : t.logitDiff(),
+                t == null ? null : t.contrastRank(),
+                r.faithfulness() == null ? null : r.faithfulness().informative(),
+                r.producedAt(),
+                r.attributedAt(),
+                partition,
+                offset,
+                sequence);
     }
 
     /** Adds (or replaces) an event's result in Redis. */
@@ -261,7 +292,8 @@ public class RunIndex {
         } catch (RuntimeException e) {
             LOG.warnf("runs not read from Redis: %s", e.getMessage());
         }
-        out.sort(Comparator.comparing((RunSummary r) -> r.lastResultAt() == null ? "" : r.lastResultAt()).reversed());
+        out.sort(Comparator.comparing((RunSummary r) -> r.lastResultAt() == null ? "" : r.lastResultAt())
+                .reversed());
         return out;
     }
 
@@ -277,7 +309,8 @@ public class RunIndex {
     /** A run's failures (incorrect events, attributed or skipped), newest first; {@code status} filters when set. */
     public Page<EventSummary> failures(String runId, int page, int size, AttributionStatus status) {
         if (page < 0 || size < 1 || size > 1000) {
-            throw new IllegalArgumentException("page must be >= 0 and size in 1..1000, got page=" + page + " size=" + size);
+            throw new IllegalArgumentException(
+                    "page must be >= 0 and size in 1..1000, got page=" + page + " size=" + size);
         }
         List<EventSummary> all = new ArrayList<>();
         for (String v : hashes.hgetall(RUN + runId).values()) {
@@ -287,7 +320,8 @@ public class RunIndex {
             }
         }
         all.sort(Comparator.comparing((EventSummary s) -> s.producedAt() == null ? "" : s.producedAt())
-                .thenComparingLong(EventSummary::sequence).reversed());
+                .thenComparingLong(EventSummary::sequence)
+                .reversed());
         int from = Math.min(all.size(), page * size);
         return new Page<>(page, size, all.size(), all.subList(from, Math.min(all.size(), from + size)));
     }
@@ -331,7 +365,13 @@ public class RunIndex {
                 byStatus.put(AttributionStatus.valueOf(k.substring(7)), n);
             }
         });
-        return Optional.of(new RunSummary(runId, meta.model(), meta.benchmark(), events, new TreeMap<>(byVerdict),
-                new TreeMap<>(byStatus), meta.lastResultAt()));
+        return Optional.of(new RunSummary(
+                runId,
+                meta.model(),
+                meta.benchmark(),
+                events,
+                new TreeMap<>(byVerdict),
+                new TreeMap<>(byStatus),
+                meta.lastResultAt()));
     }
 }

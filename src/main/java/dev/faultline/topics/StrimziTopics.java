@@ -1,14 +1,13 @@
 package dev.faultline.topics;
 
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 
 /** Renders a {@link TopicsFile} as Strimzi {@code KafkaTopic} resources, so Kubernetes users get the same topics. */
 public final class StrimziTopics {
@@ -16,8 +15,7 @@ public final class StrimziTopics {
     /** The Strimzi cluster the topics belong to when none is given (label {@code strimzi.io/cluster}). */
     public static final String DEFAULT_CLUSTER = "faultline-kafka";
 
-    private StrimziTopics() {
-    }
+    private StrimziTopics() {}
 
     /** Multi-document YAML, one {@code kafka.strimzi.io/v1beta2 KafkaTopic} per declared topic, in file order. */
     public static String render(TopicsFile file, String cluster) {
@@ -27,7 +25,8 @@ public final class StrimziTopics {
                 .build();
         ObjectMapper mapper = new ObjectMapper(yaml);
         StringWriter out = new StringWriter();
-        out.write("# GENERATED from kafka-topics/topics.yaml by `java -jar quarkus-run.jar topics strimzi`; do not edit.\n");
+        out.write(
+                "# GENERATED from kafka-topics/topics.yaml by `java -jar quarkus-run.jar topics strimzi`; do not edit.\n");
         try (SequenceWriter writer = mapper.writer().writeValues(out)) {
             for (TopicSpec t : file.topics()) {
                 ObjectNode r = mapper.createObjectNode();
@@ -35,7 +34,9 @@ public final class StrimziTopics {
                 r.put("kind", "KafkaTopic");
                 ObjectNode meta = r.putObject("metadata");
                 meta.put("name", resourceName(t.name()));
-                meta.putObject("labels").put("strimzi.io/cluster", cluster).put("app.kubernetes.io/part-of", "faultline");
+                meta.putObject("labels")
+                        .put("strimzi.io/cluster", cluster)
+                        .put("app.kubernetes.io/part-of", "faultline");
                 if (t.description() != null) {
                     meta.putObject("annotations").put("faultline.dev/description", t.description());
                 }

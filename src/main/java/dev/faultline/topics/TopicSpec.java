@@ -19,7 +19,8 @@ public record TopicSpec(String name, String description, int partitions, int rep
         config = config == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(config));
         String policy = config.get("cleanup.policy");
         if (policy != null && !policy.matches("(delete|compact)(,(delete|compact))?")) {
-            throw new IllegalArgumentException("topic " + name + ": cleanup.policy must be delete, compact or both, got " + policy);
+            throw new IllegalArgumentException(
+                    "topic " + name + ": cleanup.policy must be delete, compact or both, got " + policy);
         }
     }
 
@@ -29,7 +30,8 @@ public record TopicSpec(String name, String description, int partitions, int rep
             return this;
         }
         Map<String, String> capped = new TreeMap<>(config);
-        capped.computeIfPresent("min.insync.replicas",
+        capped.computeIfPresent(
+                "min.insync.replicas",
                 (k, v) -> String.valueOf(Math.min(Integer.parseInt(v), Math.max(1, maxReplicas - 1))));
         return new TopicSpec(name, description, partitions, maxReplicas, capped);
     }

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
@@ -56,7 +55,8 @@ public final class TopicsApplier {
 
         /** True when partitions or replication differ from the file: a human must act. */
         public boolean unresolvedDrift() {
-            return changes.stream().anyMatch(c -> c.kind() == Kind.PARTITIONS_DIFFER || c.kind() == Kind.REPLICAS_DIFFER);
+            return changes.stream()
+                    .anyMatch(c -> c.kind() == Kind.PARTITIONS_DIFFER || c.kind() == Kind.REPLICAS_DIFFER);
         }
 
         public List<Change> of(Kind kind) {
@@ -73,20 +73,29 @@ public final class TopicsApplier {
     /** Compares the cluster with {@code file} and, unless {@code dryRun}, creates and alters what differs. */
     public Report apply(TopicsFile file, boolean dryRun) throws InterruptedException, ExecutionException {
         Set<String> existing = admin.listTopics().names().get();
-        List<TopicSpec> present = file.topics().stream().filter(t -> existing.contains(t.name())).toList();
-        Map<String, TopicDescription> descriptions = present.isEmpty() ? Map.of()
+        List<TopicSpec> present =
+                file.topics().stream().filter(t -> existing.contains(t.name())).toList();
+        Map<String, TopicDescription> descriptions = present.isEmpty()
+                ? Map.of()
                 : admin.describeTopics(names(present)).allTopicNames().get();
-        Map<ConfigResource, Config> configs = present.isEmpty() ? Map.of()
+        Map<ConfigResource, Config> configs = present.isEmpty()
+                ? Map.of()
                 : admin.describeConfigs(present.stream()
-                        .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList()).all().get();
+                                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name()))
+                                .toList())
+                        .all()
+                        .get();
 
         List<Change> changes = new ArrayList<>();
         List<NewTopic> toCreate = new ArrayList<>();
         Map<ConfigResource, Collection<AlterConfigOp>> toAlter = new java.util.LinkedHashMap<>();
         for (TopicSpec spec : file.topics()) {
             if (!existing.contains(spec.name())) {
-                toCreate.add(new NewTopic(spec.name(), spec.partitions(), (short) spec.replicas()).configs(spec.config()));
-                changes.add(new Change(spec.name(), Kind.CREATE,
+                toCreate.add(
+                        new NewTopic(spec.name(), spec.partitions(), (short) spec.replicas()).configs(spec.config()));
+                changes.add(new Change(
+                        spec.name(),
+                        Kind.CREATE,
                         "partitions=" + spec.partitions() + " replicas=" + spec.replicas() + " " + spec.config()));
                 continue;
             }
@@ -94,13 +103,19 @@ public final class TopicsApplier {
             TopicDescription d = descriptions.get(spec.name());
             int partitions = d.partitions().size();
             if (partitions != spec.partitions()) {
-                changes.add(new Change(spec.name(), Kind.PARTITIONS_DIFFER,
-                        "cluster " + partitions + ", declared " + spec.partitions() + " (not changed: keys would move)"));
+                changes.add(new Change(
+                        spec.name(),
+                        Kind.PARTITIONS_DIFFER,
+                        "cluster " + partitions + ", declared " + spec.partitions()
+                                + " (not changed: keys would move)"));
             }
             int replicas = d.partitions().get(0).replicas().size();
             if (replicas != spec.replicas()) {
-                changes.add(new Change(spec.name(), Kind.REPLICAS_DIFFER,
-                        "cluster " + replicas + ", declared " + spec.replicas() + " (not changed: reassign partitions)"));
+                changes.add(new Change(
+                        spec.name(),
+                        Kind.REPLICAS_DIFFER,
+                        "cluster " + replicas + ", declared " + spec.replicas()
+                                + " (not changed: reassign partitions)"));
             }
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, spec.name());
             Config actual = configs.get(resource);
@@ -117,12 +132,14 @@ public final class TopicsApplier {
                 toAlter.put(resource, ops);
             }
             for (ConfigEntry entry : actual.entries()) {
-                if (entry.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG && !spec.config().containsKey(entry.name())) {
+                if (entry.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG
+                        && !spec.config().containsKey(entry.name())) {
                     changes.add(new Change(spec.name(), Kind.UNDECLARED_OVERRIDE, entry.name() + "=" + entry.value()));
                 }
             }
             if (changes.size() == before) {
-                changes.add(new Change(spec.name(), Kind.IN_SYNC, "partitions=" + partitions + " replicas=" + replicas));
+                changes.add(
+                        new Change(spec.name(), Kind.IN_SYNC, "partitions=" + partitions + " replicas=" + replicas));
             }
         }
         if (!dryRun) {

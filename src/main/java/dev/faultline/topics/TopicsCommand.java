@@ -1,19 +1,17 @@
 package dev.faultline.topics;
 
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
+import dev.faultline.cli.Version;
+import dev.faultline.config.KafkaClients;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-
-import dev.faultline.cli.Commands;
-import dev.faultline.cli.Terminal;
-import dev.faultline.cli.Version;
-import dev.faultline.config.KafkaClients;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,12 +24,15 @@ import picocli.CommandLine.Spec;
  * same topics as Strimzi {@code KafkaTopic} resources. Exit codes: 0 in sync (after the run), 1 drift left (dry run
  * with pending changes, or partitions/replication differ), 2 usage or file error, 3 Kafka error.
  */
-@Command(name = "topics", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(
+        name = "topics",
+        mixinStandardHelpOptions = true,
+        versionProvider = Version.class,
         description = "Topics as code: apply kafka-topics/topics.yaml to a cluster, or print Strimzi resources.",
-        subcommands = { TopicsCommand.Apply.class, TopicsCommand.Strimzi.class },
+        subcommands = {TopicsCommand.Apply.class, TopicsCommand.Strimzi.class},
         synopsisSubcommandLabel = "COMMAND",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = { "0:in sync", "1:drift left", "2:usage or topic-file error", "3:Kafka error" })
+        exitCodeList = {"0:in sync", "1:drift left", "2:usage or topic-file error", "3:Kafka error"})
 public final class TopicsCommand implements Callable<Integer> {
 
     /** Exit code of a Kafka error (unreachable cluster, refused request). */
@@ -48,12 +49,16 @@ public final class TopicsCommand implements Callable<Integer> {
     /** The options that pick the declared topics. */
     static final class FileOptions {
 
-        @Option(names = "--file", paramLabel = "FILE",
-                description = "Topic file (default: " + TopicsFile.DEFAULT_PATH
-                        + " if present, else the copy in the jar).")
+        @Option(
+                names = "--file",
+                paramLabel = "FILE",
+                description =
+                        "Topic file (default: " + TopicsFile.DEFAULT_PATH + " if present, else the copy in the jar).")
         Path file;
 
-        @Option(names = "--max-replicas", paramLabel = "N",
+        @Option(
+                names = "--max-replicas",
+                paramLabel = "N",
                 description = "Caps every topic's replication factor (and min.insync.replicas below it), "
                         + "e.g. 1 for a single broker.")
         Integer maxReplicas;
@@ -64,24 +69,34 @@ public final class TopicsCommand implements Callable<Integer> {
                 return topics;
             }
             int cap = maxReplicas;
-            return new TopicsFile(topics.topics().stream().map(t -> t.withMaxReplicas(cap)).toList());
+            return new TopicsFile(
+                    topics.topics().stream().map(t -> t.withMaxReplicas(cap)).toList());
         }
     }
 
     /** {@code topics apply}. */
-    @Command(name = "apply", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    @Command(
+            name = "apply",
+            mixinStandardHelpOptions = true,
+            versionProvider = Version.class,
+            sortOptions = false,
             description = "Creates missing topics and sets drifted configs; reports partition/replication drift and "
                     + "undeclared overrides, deletes nothing.",
             exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = { "0:in sync after the run",
+            exitCodeList = {
+                "0:in sync after the run",
                 "1:drift left (dry run with pending changes, or partitions/replication differ)",
-                "2:usage or topic-file error", "3:Kafka error" })
+                "2:usage or topic-file error",
+                "3:Kafka error"
+            })
     public static final class Apply implements Callable<Integer> {
 
         @Spec
         CommandSpec spec;
 
-        @Option(names = { "--bootstrap", "--bootstrap-server" }, paramLabel = "HOST:PORT[,HOST:PORT...]",
+        @Option(
+                names = {"--bootstrap", "--bootstrap-server"},
+                paramLabel = "HOST:PORT[,HOST:PORT...]",
                 defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
                 description = "Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS).")
         String bootstrap;
@@ -92,7 +107,9 @@ public final class TopicsCommand implements Callable<Integer> {
         @Option(names = "--dry-run", description = "Report the changes without making them (exit 1 if there are any).")
         boolean dryRun;
 
-        @Option(names = "--command-config", paramLabel = "FILE",
+        @Option(
+                names = "--command-config",
+                paramLabel = "FILE",
                 description = "Admin client properties (security settings, timeouts), as Kafka's own tools take them.")
         Path commandConfig;
 
@@ -118,10 +135,14 @@ public final class TopicsCommand implements Callable<Integer> {
     }
 
     /** {@code topics strimzi}. */
-    @Command(name = "strimzi", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+    @Command(
+            name = "strimzi",
+            mixinStandardHelpOptions = true,
+            versionProvider = Version.class,
+            sortOptions = false,
             description = "Prints the topics as Strimzi KafkaTopic resources (k8s/strimzi/kafka-topics.yaml).",
             exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = { Commands.EXIT_OK, "2:usage or topic-file error" })
+            exitCodeList = {Commands.EXIT_OK, "2:usage or topic-file error"})
     public static final class Strimzi implements Callable<Integer> {
 
         @Spec
@@ -130,7 +151,10 @@ public final class TopicsCommand implements Callable<Integer> {
         @Mixin
         FileOptions topics;
 
-        @Option(names = "--cluster", paramLabel = "NAME", defaultValue = StrimziTopics.DEFAULT_CLUSTER,
+        @Option(
+                names = "--cluster",
+                paramLabel = "NAME",
+                defaultValue = StrimziTopics.DEFAULT_CLUSTER,
                 description = "The Strimzi Kafka cluster (label strimzi.io/cluster; default: ${DEFAULT-VALUE}).")
         String cluster;
 
@@ -161,7 +185,8 @@ public final class TopicsCommand implements Callable<Integer> {
     static int apply(Properties config, TopicsFile file, boolean dryRun, PrintStream out, PrintStream err) {
         try (Admin admin = Admin.create(config)) {
             TopicsApplier.Report report = new TopicsApplier(admin).apply(file, dryRun);
-            out.println((dryRun ? "dry run against " : "applied to ") + config.getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+            out.println((dryRun ? "dry run against " : "applied to ")
+                    + config.getProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
             report.changes().forEach(out::println);
             if (report.unresolvedDrift()) {
                 err.println("topics: drift that apply does not fix (see PARTITIONS_DIFFER / REPLICAS_DIFFER above)");

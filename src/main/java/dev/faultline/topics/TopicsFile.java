@@ -1,5 +1,8 @@
 package dev.faultline.topics;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,10 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 /** The parsed declarative topic file ({@code kafka-topics/topics.yaml}), validated: unique names, sane counts. */
 public record TopicsFile(List<TopicSpec> topics) {
@@ -73,7 +72,8 @@ public record TopicsFile(List<TopicSpec> topics) {
                     throw new IllegalArgumentException(where + ": missing '" + required + "'");
                 }
             }
-            if (!t.get("partitions").canConvertToExactIntegral() || !t.get("replicas").canConvertToExactIntegral()) {
+            if (!t.get("partitions").canConvertToExactIntegral()
+                    || !t.get("replicas").canConvertToExactIntegral()) {
                 throw new IllegalArgumentException(where + ": partitions and replicas must be integers");
             }
             Map<String, String> config = new LinkedHashMap<>();
@@ -84,8 +84,12 @@ public record TopicsFile(List<TopicSpec> topics) {
                 config.put(e.getKey(), e.getValue().asText());
             });
             try {
-                topics.add(new TopicSpec(t.get("name").asText(), t.path("description").asText(null),
-                        t.get("partitions").asInt(), t.get("replicas").asInt(), config));
+                topics.add(new TopicSpec(
+                        t.get("name").asText(),
+                        t.path("description").asText(null),
+                        t.get("partitions").asInt(),
+                        t.get("replicas").asInt(),
+                        config));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
@@ -95,7 +99,9 @@ public record TopicsFile(List<TopicSpec> topics) {
 
     /** The topic of that name, or an exception naming the declared ones. */
     public TopicSpec topic(String name) {
-        return topics.stream().filter(t -> t.name().equals(name)).findFirst()
+        return topics.stream()
+                .filter(t -> t.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no topic " + name + " in " + names()));
     }
 

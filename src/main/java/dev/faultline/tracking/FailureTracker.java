@@ -1,21 +1,5 @@
 package dev.faultline.tracking;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
@@ -26,6 +10,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jboss.logging.Logger;
 
 /**
  * Follows failures across a model's revisions: the tracking state. {@link TrackingConsumer} (one consumer group for
@@ -46,20 +43,28 @@ public class FailureTracker {
 
     @Inject
     TrackingConfig config;
+
     @Inject
     TrackingStore store;
+
     @Inject
     RetrackQueue queue;
+
     @Inject
     Reattributor reattributor;
+
     @Inject
     TrajectoryPublisher publisher;
+
     @Inject
     ModelRegistry registry;
+
     @Inject
     MeterRegistry meters;
+
     @Inject
     RetrackScheduler scheduler;
+
     @Inject
     RequestsLag requestsLag;
 
@@ -69,7 +74,8 @@ public class FailureTracker {
         // the fleet's backlog, read from the broker (the same on every pod), not this pod's own queue
         Gauge.builder("faultline.retrack.queued", requestsLag, RequestsLag::lag)
                 .description("Requests on attribution.requests (re-attributions, forwarded graph and track requests) "
-                        + "not yet done: the lag of the workers' group, the same on every pod").register(meters);
+                        + "not yet done: the lag of the workers' group, the same on every pod")
+                .register(meters);
         if (!config.enabled()) {
             return;
         }
@@ -96,7 +102,8 @@ public class FailureTracker {
             return;
         }
         String model = r.model().name();
-        String rev = r.model().revision() == null ? ModelRegistry.MAIN : r.model().revision();
+        String rev =
+                r.model().revision() == null ? ModelRegistry.MAIN : r.model().revision();
         boolean isNew = observe(model, rev, r.model().step());
         if (r.verdict() == Verdict.INCORRECT && tracks(r.status())) {
             TrackedFailure f = TrackedFailure.of(r);
@@ -166,10 +173,12 @@ public class FailureTracker {
     public List<Trajectory> trajectories(String model, String benchmark) {
         Map<String, Revision> revs = revisionMap(model);
         Map<String, Trajectory> stored = store.trajectories(model, benchmark);
-        return tracked(model, benchmark).stream().map(f -> {
-            Trajectory t = stored.get(f.eventId());
-            return trajectory(f, t == null ? List.of() : t.points(), revs);
-        }).toList();
+        return tracked(model, benchmark).stream()
+                .map(f -> {
+                    Trajectory t = stored.get(f.eventId());
+                    return trajectory(f, t == null ? List.of() : t.points(), revs);
+                })
+                .toList();
     }
 
     // ---- internals ----
@@ -194,9 +203,15 @@ public class FailureTracker {
         long s = known != null ? known.seq() : store.nextSeq();
         Long order = Revision.orderStep(rev, step);
         // no number: right after the revision that appeared just before it (main, seen first, comes first)
-        double rank = Revision.rankAfter(order, order != null ? null
-                : revs.values().stream().filter(r -> r.seq() < s).max(Comparator.comparingLong(Revision::seq))
-                        .map(Revision::rank).orElse(null));
+        double rank = Revision.rankAfter(
+                order,
+                order != null
+                        ? null
+                        : revs.values().stream()
+                                .filter(r -> r.seq() < s)
+                                .max(Comparator.comparingLong(Revision::seq))
+                                .map(Revision::rank)
+                                .orElse(null));
         Revision r = new Revision(rev, step != null ? step : known != null ? known.step() : null, s, rank);
         store.putRevision(model, r);
         return known == null;
@@ -256,7 +271,9 @@ public class FailureTracker {
     }
 
     private Counter counter(String name, String tag, String value) {
-        return Counter.builder(name).description("Re-attributions of tracked failures by outcome").tag(tag, value)
+        return Counter.builder(name)
+                .description("Re-attributions of tracked failures by outcome")
+                .tag(tag, value)
                 .register(meters);
     }
 
@@ -275,8 +292,9 @@ public class FailureTracker {
         for (Regression reg : TrajectoryStats.regressions(t)) {
             if (store.countRegression(f, reg.wrongAgainAt())) {
                 regressionCounter(f.model(), f.benchmark()).increment();
-                LOG.infof("regression: %s fixed at %s (%.3f), wrong again at %s (%.3f)", f.key(), reg.fixedAt(),
-                        reg.fixedLogitDiff(), reg.wrongAgainAt(), reg.logitDiff());
+                LOG.infof(
+                        "regression: %s fixed at %s (%.3f), wrong again at %s (%.3f)",
+                        f.key(), reg.fixedAt(), reg.fixedLogitDiff(), reg.wrongAgainAt(), reg.logitDiff());
             }
         }
     }
@@ -284,14 +302,25 @@ public class FailureTracker {
     private Counter regressionCounter(String model, String benchmark) {
         return Counter.builder("faultline.regressions")
                 .description("Tracked failures fixed at an earlier revision and wrong again at a later one")
-                .tag("model", model).tag("benchmark", benchmark).register(meters);
+                .tag("model", model)
+                .tag("benchmark", benchmark)
+                .register(meters);
     }
 
     private static Trajectory trajectory(TrackedFailure f, List<TrajectoryPoint> points, Map<String, Revision> revs) {
         List<TrajectoryPoint> ps = new ArrayList<>(points);
-        ps.sort(Comparator.comparing((TrajectoryPoint p) -> Optional.ofNullable(revs.get(p.revision()))
-                .orElse(new Revision(p.revision(), null, Long.MAX_VALUE, Double.MAX_VALUE)), Revision.ORDER));
-        return new Trajectory(f.model(), f.benchmark(), f.eventId(), f.exampleId(), f.revision(), f.wrongText(),
-                f.contrastText(), ps);
+        ps.sort(Comparator.comparing(
+                (TrajectoryPoint p) -> Optional.ofNullable(revs.get(p.revision()))
+                        .orElse(new Revision(p.revision(), null, Long.MAX_VALUE, Double.MAX_VALUE)),
+                Revision.ORDER));
+        return new Trajectory(
+                f.model(),
+                f.benchmark(),
+                f.eventId(),
+                f.exampleId(),
+                f.revision(),
+                f.wrongText(),
+                f.contrastText(),
+                ps);
     }
 }

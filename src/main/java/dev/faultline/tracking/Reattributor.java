@@ -1,12 +1,5 @@
 package dev.faultline.tracking;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.engine.Attribution;
@@ -16,6 +9,11 @@ import dev.faultline.engine.LanguageModel;
 import dev.faultline.pipeline.AttributionConfig;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ResultSummarizer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Attributes a tracked failure at one revision with its own teacher-forced input ids, position, wrong and contrast
@@ -27,15 +25,17 @@ public class Reattributor {
 
     @Inject
     ModelRegistry registry;
+
     @Inject
     AttributionEngine engine;
+
     @Inject
     AttributionConfig config;
 
     /** The request a tracked failure is re-attributed with (tests call the engine with the same one). */
     public AttributionRequest request(TrackedFailure f) {
-        return new AttributionRequest(f.inputIds(), f.position(), f.wrong(), f.contrast(),
-                config.method(), config.softmax(), 0, 0L, 0.0, 1);
+        return new AttributionRequest(
+                f.inputIds(), f.position(), f.wrong(), f.contrast(), config.method(), config.softmax(), 0, 0L, 0.0, 1);
     }
 
     public TrajectoryPoint reattribute(TrackedFailure f, Revision revision) {
@@ -51,18 +51,30 @@ public class Reattributor {
     }
 
     /** A point from per-token relevance (tokens of {@code f}) and layer sums. */
-    static TrajectoryPoint point(TrackedFailure f, Revision revision, double logitDiff, double[] rel,
+    static TrajectoryPoint point(
+            TrackedFailure f,
+            Revision revision,
+            double logitDiff,
+            double[] rel,
             List<AttributionResult.LayerRelevance> layers) {
         List<AttributionResult.Token> tokens = new ArrayList<>(rel.length);
         for (int i = 0; i < rel.length; i++) {
             TrackedFailure.TokenSpan s = f.tokens().get(i);
-            tokens.add(new AttributionResult.Token(s.text(), f.inputIds()[i], s.start(), s.end(), rel[i], s.special(),
-                    s.segment(), s.inSegments()));
+            tokens.add(new AttributionResult.Token(
+                    s.text(), f.inputIds()[i], s.start(), s.end(), rel[i], s.special(), s.segment(), s.inSegments()));
         }
-        List<EvalOutput.Segment> order = f.segmentNames().stream().map(n -> new EvalOutput.Segment(n, 0, 0)).toList();
+        List<EvalOutput.Segment> order = f.segmentNames().stream()
+                .map(n -> new EvalOutput.Segment(n, 0, 0))
+                .toList();
         var segments = ResultSummarizer.segments(tokens, order, ResultSummarizer.normalizer(tokens));
-        return new TrajectoryPoint(revision.name(), revision.step(), logitDiff, segments, layers,
-                rel.length > 0 ? rel[0] : null, Instant.now().toString());
+        return new TrajectoryPoint(
+                revision.name(),
+                revision.step(),
+                logitDiff,
+                segments,
+                layers,
+                rel.length > 0 ? rel[0] : null,
+                Instant.now().toString());
     }
 
     /** The point of the failure's own result (ATTRIBUTED: relevance known), or null when it has none. */
@@ -70,7 +82,9 @@ public class Reattributor {
         if (r.tokens() == null || r.tokens().stream().anyMatch(t -> t.relevance() == null)) {
             return null;
         }
-        double[] rel = r.tokens().stream().mapToDouble(AttributionResult.Token::relevance).toArray();
+        double[] rel = r.tokens().stream()
+                .mapToDouble(AttributionResult.Token::relevance)
+                .toArray();
         return point(f, revision, r.target().logitDiff(), rel, r.layers());
     }
 }

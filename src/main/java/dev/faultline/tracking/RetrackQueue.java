@@ -1,18 +1,15 @@
 package dev.faultline.tracking;
 
+import dev.faultline.pipeline.LiveJobs;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import dev.faultline.pipeline.LiveJobs;
 
 /**
  * Low-priority re-attribution jobs in front of the engine's single worker: one thread takes them in order and starts
@@ -48,6 +45,7 @@ public class RetrackQueue {
 
     @Inject
     TrackingConfig config;
+
     @Inject
     LiveJobs liveJobs;
 
@@ -55,6 +53,7 @@ public class RetrackQueue {
     private final Map<String, CompletableFuture<Boolean>> pending = new ConcurrentHashMap<>();
     /** The runner of each pending job (re-attributions of tracked failures, scoring on another model). */
     private final Map<String, Runner> runners = new ConcurrentHashMap<>();
+
     private volatile Thread thread;
     private volatile boolean paused;
     private volatile boolean running;
@@ -156,7 +155,8 @@ public class RetrackQueue {
                     queue.add(new Job(job.failure(), job.revision(), job.attempt() + 1));
                     continue;
                 }
-                LOG.warnf("re-attribution of %s failed %d times, dropped: %s", job.key(), job.attempt(), e.getMessage());
+                LOG.warnf(
+                        "re-attribution of %s failed %d times, dropped: %s", job.key(), job.attempt(), e.getMessage());
             } finally {
                 running = false;
             }

@@ -1,17 +1,14 @@
 package dev.faultline.tracking;
 
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequests;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import dev.faultline.fleet.FleetRequest;
-import dev.faultline.fleet.FleetRequests;
 
 /**
  * Fans re-attributions of tracked failures out to the fleet: each (failure, revision) whose point is missing is
@@ -26,8 +23,10 @@ public class RetrackScheduler {
 
     @Inject
     TrackingConfig config;
+
     @Inject
     TrackingStore store;
+
     @Inject
     FleetRequests requests;
 
@@ -38,7 +37,9 @@ public class RetrackScheduler {
             return;
         }
         Sends sends = new Sends();
-        revs.values().stream().filter(r -> Revision.ORDER.compare(r, own) > 0).sorted(Revision.ORDER)
+        revs.values().stream()
+                .filter(r -> Revision.ORDER.compare(r, own) > 0)
+                .sorted(Revision.ORDER)
                 .forEach(r -> sends.add(submit(f, r)));
         sends.await();
     }
@@ -74,7 +75,8 @@ public class RetrackScheduler {
      * not queued, else the send (a failed send frees the claim).
      */
     CompletableFuture<Void> submit(TrackedFailure f, Revision r) {
-        if (!config.enabled() || store.hasPoint(f, r.name())
+        if (!config.enabled()
+                || store.hasPoint(f, r.name())
                 || !store.claimRetrack(f, r.name(), config.claimTtl().toSeconds())) {
             return null;
         }

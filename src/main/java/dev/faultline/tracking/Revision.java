@@ -1,8 +1,7 @@
 package dev.faultline.tracking;
 
-import java.util.Comparator;
-
 import dev.faultline.store.RevisionOrder;
+import java.util.Comparator;
 
 /**
  * A model revision and where it sits in training order: its {@code model.step} when events give one, else the number
@@ -13,8 +12,8 @@ import dev.faultline.store.RevisionOrder;
 public record Revision(String name, Long step, long seq, double rank) {
 
     /** Training order: rank, then first appearance. */
-    public static final Comparator<Revision> ORDER = Comparator.comparingDouble(Revision::rank)
-            .thenComparingLong(Revision::seq);
+    public static final Comparator<Revision> ORDER =
+            Comparator.comparingDouble(Revision::rank).thenComparingLong(Revision::seq);
 
     /** The number a revision name carries (its last run of digits), or null: {@code step_0500} gives 500. */
     public static Long nameNumber(String name) {

@@ -20,7 +20,9 @@ public final class SetPolicy {
 
     /** The policies: every failure, the first N, or a seeded sample of N. */
     public enum Kind {
-        ALL, FIRST, SAMPLE;
+        ALL,
+        FIRST,
+        SAMPLE;
 
         /** Parses {@code all} / {@code first} / {@code sample} (case-insensitive). */
         public static Kind parse(String s) {
@@ -30,7 +32,8 @@ public final class SetPolicy {
                     return kind;
                 }
             }
-            throw new IllegalArgumentException("faultline.tracking.policy must be all, first or sample, got '" + s + "'");
+            throw new IllegalArgumentException(
+                    "faultline.tracking.policy must be all, first or sample, got '" + s + "'");
         }
     }
 
@@ -59,7 +62,9 @@ public final class SetPolicy {
                 if (set.size() < max) {
                     return Admission.YES;
                 }
-                TrackedFailure largest = set.values().stream().max(Comparator.comparingLong(this::hash)).get();
+                TrackedFailure largest = set.values().stream()
+                        .max(Comparator.comparingLong(this::hash))
+                        .get();
                 return hash(f) < hash(largest) ? new Admission(true, Optional.of(largest)) : Admission.NO;
             default:
                 return Admission.YES;

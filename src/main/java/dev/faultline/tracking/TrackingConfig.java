@@ -1,17 +1,15 @@
 package dev.faultline.tracking;
 
+import dev.faultline.contract.AttributionStatus;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
-
 import org.eclipse.microprofile.config.spi.Converter;
-
-import dev.faultline.contract.AttributionStatus;
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithConverter;
-import io.smallrye.config.WithDefault;
 
 /** Tracked failure sets and their re-attribution at later revisions ({@code faultline.tracking.*}). */
 @ConfigMapping(prefix = "faultline.tracking")

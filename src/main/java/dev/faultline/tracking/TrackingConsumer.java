@@ -1,17 +1,14 @@
 package dev.faultline.tracking;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.channels.Channels;
 import dev.faultline.contract.AttributionResult;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 /**
  * Reads {@code attribution.results} in the fleet's tracking group ({@code faultline-tracking}, offsets committed) and
@@ -24,8 +21,10 @@ public class TrackingConsumer {
 
     @Inject
     TrackingConfig config;
+
     @Inject
     FailureTracker tracker;
+
     @Inject
     ObjectMapper json;
 
@@ -39,8 +38,9 @@ public class TrackingConsumer {
         try {
             r = json.readValue(record.value(), AttributionResult.class);
         } catch (Exception e) {
-            LOG.warnf("unreadable result at %s-%d@%d skipped: %s", record.topic(), record.partition(), record.offset(),
-                    e.getMessage());
+            LOG.warnf(
+                    "unreadable result at %s-%d@%d skipped: %s",
+                    record.topic(), record.partition(), record.offset(), e.getMessage());
             return;
         }
         tracker.accept(r);

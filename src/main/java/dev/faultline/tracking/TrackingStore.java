@@ -1,21 +1,17 @@
 package dev.faultline.tracking;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
 
 /**
  * The tracking state, in Redis only: every process reads it from here (nothing is kept in memory, so a pod's heap and
@@ -183,7 +179,8 @@ public class TrackingStore {
     public Map<String, Trajectory> trajectories(String model, String benchmark) {
         Map<String, Trajectory> t = quietly(() -> {
             Map<String, Trajectory> out = new java.util.HashMap<>();
-            for (Map.Entry<String, String> e : hashes.hgetall(TRAJ + model + "/" + benchmark).entrySet()) {
+            for (Map.Entry<String, String> e :
+                    hashes.hgetall(TRAJ + model + "/" + benchmark).entrySet()) {
                 out.put(e.getKey(), json.readValue(e.getValue(), Trajectory.class));
             }
             return out;
@@ -193,8 +190,8 @@ public class TrackingStore {
 
     /** Records a regression; true for the first process that records it. */
     public boolean countRegression(TrackedFailure f, String wrongAgainAt) {
-        Integer n = quietly(() -> sets.sadd(REGRESSIONS + f.model() + "/" + f.benchmark(),
-                f.eventId() + "@" + wrongAgainAt));
+        Integer n = quietly(
+                () -> sets.sadd(REGRESSIONS + f.model() + "/" + f.benchmark(), f.eventId() + "@" + wrongAgainAt));
         return n != null && n > 0;
     }
 

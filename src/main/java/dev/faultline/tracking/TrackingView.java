@@ -1,10 +1,9 @@
 package dev.faultline.tracking;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Read side of the tracker for REST and the web view's checkpoint page ({@code /ui/models/{model}}): plain methods
@@ -15,9 +14,12 @@ import jakarta.inject.Inject;
 public class TrackingView {
 
     /** One tracked set: per-revision aggregates and every failure's trajectory. */
-    public record TrackedSet(String model, String benchmark, int tracked, List<RevisionAggregate> revisions,
-            List<Trajectory> trajectories) {
-    }
+    public record TrackedSet(
+            String model,
+            String benchmark,
+            int tracked,
+            List<RevisionAggregate> revisions,
+            List<Trajectory> trajectories) {}
 
     @Inject
     FailureTracker tracker;

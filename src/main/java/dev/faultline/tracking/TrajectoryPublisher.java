@@ -1,15 +1,18 @@
 package dev.faultline.tracking;
 
+import dev.faultline.channels.Channels;
+import dev.faultline.channels.Topics;
+import dev.faultline.config.KafkaClients;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -19,13 +22,6 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
-
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-
-import dev.faultline.channels.Channels;
-import dev.faultline.channels.Topics;
-import dev.faultline.config.KafkaClients;
 
 /**
  * Publishes each trajectory, whole, on {@code attribution.trajectories} keyed {@code <model>/<benchmark>/<event_id>}
@@ -41,6 +37,7 @@ public class TrajectoryPublisher {
     @Channel(Channels.ATTRIBUTION_TRAJECTORIES_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 4096)
     MutinyEmitter<Trajectory> emitter;
+
     @Inject
     Config config;
 
@@ -50,7 +47,9 @@ public class TrajectoryPublisher {
         ensureTopic();
         String key = t.model() + "/" + t.benchmark() + "/" + t.eventId();
         return emitter.sendMessage(Message.of(t)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build()))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                                .withKey(key)
+                                .build()))
                 .subscribeAsCompletionStage();
     }
 
@@ -68,19 +67,25 @@ public class TrajectoryPublisher {
                 return;
             }
             admin.createTopics(List.of(new NewTopic(Topics.ATTRIBUTION_TRAJECTORIES, Optional.empty(), Optional.empty())
-                    .configs(Map.of("cleanup.policy", "compact")))).all().get(10, TimeUnit.SECONDS);
+                            .configs(Map.of("cleanup.policy", "compact"))))
+                    .all()
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.warnf("could not create %s compacted (it will be auto-created): %s", Topics.ATTRIBUTION_TRAJECTORIES, e.getMessage());
+                LOG.warnf(
+                        "could not create %s compacted (it will be auto-created): %s",
+                        Topics.ATTRIBUTION_TRAJECTORIES, e.getMessage());
             }
         }
     }
 
     /** The admin client's properties: the shared {@code kafka.*} connection and security settings. */
     public static Properties adminConfig(Map<String, String> kafka) {
-        return KafkaClients.properties(kafka, Map.of(
-                AdminClientConfig.CLIENT_ID_CONFIG, "faultline-trajectory-topic",
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
+        return KafkaClients.properties(
+                kafka,
+                Map.of(
+                        AdminClientConfig.CLIENT_ID_CONFIG, "faultline-trajectory-topic",
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
     }
 }

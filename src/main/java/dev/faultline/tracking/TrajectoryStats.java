@@ -1,5 +1,6 @@
 package dev.faultline.tracking;
 
+import dev.faultline.contract.AttributionResult;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -7,13 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.faultline.contract.AttributionResult;
-
 /** Per-revision aggregates and regressions of a tracked set, computed from its trajectories (plain Java). */
 public final class TrajectoryStats {
 
-    private TrajectoryStats() {
-    }
+    private TrajectoryStats() {}
 
     /** One aggregate per revision (in the given training order) that has at least one point. */
     public static List<RevisionAggregate> aggregates(List<Revision> order, Collection<Trajectory> trajectories) {
@@ -35,7 +33,8 @@ public final class TrajectoryStats {
     }
 
     static RevisionAggregate aggregate(Revision rev, List<TrajectoryPoint> points) {
-        double[] d = points.stream().mapToDouble(TrajectoryPoint::logitDiff).sorted().toArray();
+        double[] d =
+                points.stream().mapToDouble(TrajectoryPoint::logitDiff).sorted().toArray();
         double mean = Arrays.stream(d).average().orElse(Double.NaN);
         double median = d.length % 2 == 1 ? d[d.length / 2] : (d[d.length / 2 - 1] + d[d.length / 2]) / 2;
         int fixed = (int) points.stream().filter(TrajectoryPoint::fixed).count();
@@ -52,10 +51,10 @@ public final class TrajectoryStats {
             }
         }
         List<RevisionAggregate.SegmentMean> segments = new ArrayList<>();
-        seg.forEach((name, acc) -> segments.add(new RevisionAggregate.SegmentMean(name, acc[0] / acc[2],
-                acc[1] / acc[2], (int) acc[2])));
-        return new RevisionAggregate(rev.name(), rev.step(), points.size(), mean, median, fixed,
-                (double) fixed / points.size(), segments);
+        seg.forEach((name, acc) ->
+                segments.add(new RevisionAggregate.SegmentMean(name, acc[0] / acc[2], acc[1] / acc[2], (int) acc[2])));
+        return new RevisionAggregate(
+                rev.name(), rev.step(), points.size(), mean, median, fixed, (double) fixed / points.size(), segments);
     }
 
     /**
@@ -67,8 +66,15 @@ public final class TrajectoryStats {
         List<TrajectoryPoint> p = t.points();
         for (int i = 1; i < p.size(); i++) {
             if (p.get(i - 1).fixed() && !p.get(i).fixed()) {
-                out.add(new Regression(t.model(), t.benchmark(), t.eventId(), t.exampleId(), p.get(i - 1).revision(),
-                        p.get(i - 1).logitDiff(), p.get(i).revision(), p.get(i).logitDiff()));
+                out.add(new Regression(
+                        t.model(),
+                        t.benchmark(),
+                        t.eventId(),
+                        t.exampleId(),
+                        p.get(i - 1).revision(),
+                        p.get(i - 1).logitDiff(),
+                        p.get(i).revision(),
+                        p.get(i).logitDiff()));
             }
         }
         return out;

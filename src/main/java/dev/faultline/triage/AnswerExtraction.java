@@ -7,21 +7,21 @@ import java.util.regex.Pattern;
 /** Pulls a comparable answer out of free text: the last number (GSM8K style) or a multiple-choice letter. */
 public final class AnswerExtraction {
 
-    private AnswerExtraction() {
-    }
+    private AnswerExtraction() {}
 
     /**
      * A number: optional sign (not after a letter or digit, so {@code 2023-11} is two positive numbers), optional
      * currency sign, digits with optional thousands separators ({@code 1,234}) and an optional fraction.
      */
-    private static final Pattern NUMBER = Pattern.compile(
-            "(?<![\\w.])(-)?[$€£]?\\s?(\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?|\\.\\d+)");
+    private static final Pattern NUMBER =
+            Pattern.compile("(?<![\\w.])(-)?[$€£]?\\s?(\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?|\\.\\d+)");
 
     /** "answer is (B)", "Answer: B", "answer: (b)" - an explicit statement wins. */
-    private static final Pattern ANSWER_PHRASE = Pattern.compile(
-            "(?i:answer)(?:\\s+(?i:is))?\\s*[:：]?\\s*[\\(\\[]?([A-J])[\\)\\]]?(?![A-Za-z0-9])");
+    private static final Pattern ANSWER_PHRASE =
+            Pattern.compile("(?i:answer)(?:\\s+(?i:is))?\\s*[:：]?\\s*[\\(\\[]?([A-J])[\\)\\]]?(?![A-Za-z0-9])");
     /** The whole output is a letter, possibly "(B)", "B.", "B)" or "B: text". */
-    private static final Pattern LEADING_LETTER = Pattern.compile("^\\s*[\\(\\[]?([A-J])(?:[\\)\\]\\.:](?:\\s|$)|\\s*$)");
+    private static final Pattern LEADING_LETTER =
+            Pattern.compile("^\\s*[\\(\\[]?([A-J])(?:[\\)\\]\\.:](?:\\s|$)|\\s*$)");
     /** "(B)" anywhere. */
     private static final Pattern PAREN_LETTER = Pattern.compile("[\\(\\[]([A-J])[\\)\\]]");
     /** A reference letter: "B", "(B)", "b". */

@@ -1,11 +1,10 @@
 package dev.faultline.triage;
 
+import dev.faultline.contract.EvalOutput;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-
-import dev.faultline.contract.EvalOutput;
 
 /**
  * Where the scored answer lies in the model's whole response, found the way the scoring took it:
@@ -27,8 +26,7 @@ public final class AnswerLocator {
     /** What lm-eval writes when a filter found nothing. */
     private static final String INVALID = "[invalid]";
 
-    private AnswerLocator() {
-    }
+    private AnswerLocator() {}
 
     /**
      * A located answer: {@code span} (characters {@code [start, end)} of the output), or {@code reason} when the event
@@ -79,7 +77,8 @@ public final class AnswerLocator {
             }
             case "numeric" -> {
                 int[] span = AnswerExtraction.lastNumberSpan(output);
-                return span == null ? new Location(null, "the output holds no number: no answer to locate")
+                return span == null
+                        ? new Location(null, "the output holds no number: no answer to locate")
                         : new Location(span, null);
             }
             case "choice" -> {
@@ -95,8 +94,8 @@ public final class AnswerLocator {
     static Location locateExtracted(String extracted, String output) {
         String answer = extracted.strip();
         if (answer.isEmpty() || answer.equals(INVALID)) {
-            return new Location(null, "the harness filter found no answer in the output (extracted_answer '"
-                    + extracted + "')");
+            return new Location(
+                    null, "the harness filter found no answer in the output (extracted_answer '" + extracted + "')");
         }
         for (String marker : MARKERS) {
             for (int at = output.indexOf(marker); at >= 0; at = output.indexOf(marker, at + 1)) {
@@ -137,7 +136,8 @@ public final class AnswerLocator {
 
     /** Not inside a longer number or word: no letter or digit right before, no digit right after. */
     private static boolean standsAlone(String s, int start, int end) {
-        boolean before = start > 0 && Character.isLetterOrDigit(s.charAt(start - 1))
+        boolean before = start > 0
+                && Character.isLetterOrDigit(s.charAt(start - 1))
                 && Character.isLetterOrDigit(s.charAt(start));
         boolean after = end < s.length() && Character.isDigit(s.charAt(end)) && Character.isDigit(s.charAt(end - 1));
         return !before && !after;

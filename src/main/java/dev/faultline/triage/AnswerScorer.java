@@ -1,12 +1,10 @@
 package dev.faultline.triage;
 
-import java.math.BigDecimal;
-import java.util.List;
-
 import com.google.re2j.Matcher;
-
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
+import java.math.BigDecimal;
+import java.util.List;
 
 /**
  * Scores one event into a verdict. A producer-given {@code correct} wins. Otherwise the output (its
@@ -39,7 +37,8 @@ public final class AnswerScorer {
     /** Scores {@code event}. */
     public ScoredEvent score(EvalOutput event) {
         if (event.correct() != null) {
-            return new ScoredEvent(event, event.correct() ? Verdict.CORRECT : Verdict.INCORRECT, null, "producer verdict");
+            return new ScoredEvent(
+                    event, event.correct() ? Verdict.CORRECT : Verdict.INCORRECT, null, "producer verdict");
         }
         List<String> refs = event.references();
         if (refs == null || refs.isEmpty()) {

@@ -1,8 +1,7 @@
 package dev.faultline.triage;
 
-import java.util.Arrays;
-
 import dev.faultline.engine.TokenizedText;
+import java.util.Arrays;
 
 /**
  * The pair a wrong answer is explained by (docs/contract.md, the contrastive pair): the model's token at the error position and the
@@ -14,8 +13,17 @@ import dev.faultline.engine.TokenizedText;
  * @param contrastRank  1-based rank of the contrast token among all tokens at that row
  * @param reference     the reference (or the producer's {@code contrast_text}) the contrast comes from
  */
-public record ContrastPair(TokenizedText text, int promptTokens, int tokenIndex, int wrong, String wrongText,
-        int contrast, String contrastText, double logitWrong, double logitContrast, int contrastRank,
+public record ContrastPair(
+        TokenizedText text,
+        int promptTokens,
+        int tokenIndex,
+        int wrong,
+        String wrongText,
+        int contrast,
+        String contrastText,
+        double logitWrong,
+        double logitContrast,
+        int contrastRank,
         String reference) {
 
     /** The logit row that predicts the wrong token (the attribution's target position). */

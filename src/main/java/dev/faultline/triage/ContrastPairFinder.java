@@ -1,15 +1,14 @@
 package dev.faultline.triage;
 
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.engine.TextTokenizer;
+import dev.faultline.engine.TokenizedText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.engine.TextTokenizer;
-import dev.faultline.engine.TokenizedText;
 
 /**
  * Chooses the error position and the contrast token of a wrong answer (docs/contract.md, the contrastive pair).
@@ -28,8 +27,7 @@ public final class ContrastPairFinder {
 
     /** Logits ([V]) of the last position for the given ids; the engine's forward pass in production. */
     @FunctionalInterface
-    public interface Logits extends Function<int[], double[]> {
-    }
+    public interface Logits extends Function<int[], double[]> {}
 
     private final Integer maxContrastRank;
 
@@ -38,8 +36,7 @@ public final class ContrastPairFinder {
         this.maxContrastRank = maxContrastRank;
     }
 
-    private record Candidate(int tokenIndex, int contrast, String reference) {
-    }
+    private record Candidate(int tokenIndex, int contrast, String reference) {}
 
     /** Finds the pair for a wrong answer; {@code answer} is the extracted answer triage scored (may be null). */
     public PairSearch find(TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer) {
@@ -50,8 +47,8 @@ public final class ContrastPairFinder {
      * As {@link #find(TextTokenizer, Logits, EvalOutput, String)}; {@code addSpecialTokens} false for a prompt a chat
      * template rendered (the template writes its own BOS; transformers tokenizes it without special tokens).
      */
-    public PairSearch find(TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer,
-            boolean addSpecialTokens) {
+    public PairSearch find(
+            TextTokenizer tokenizer, Logits logits, EvalOutput event, String answer, boolean addSpecialTokens) {
         final boolean special = addSpecialTokens;
         String prompt = Objects.requireNonNullElse(event.prompt(), "");
         String output = Objects.requireNonNullElse(event.output(), "");
@@ -64,14 +61,16 @@ public final class ContrastPairFinder {
         if (event.promptTokenIds() != null || event.outputTokenIds() != null) {
             // the producer's ids are attributed as given; the text's own tokenization only tells whether they differ
             int[] ids = full.ids();
-            int[] promptIds = event.promptTokenIds() != null ? toArray(event.promptTokenIds())
+            int[] promptIds = event.promptTokenIds() != null
+                    ? toArray(event.promptTokenIds())
                     : Arrays.copyOfRange(ids, 0, promptTokens);
-            int[] outputIds = event.outputTokenIds() != null ? toArray(event.outputTokenIds())
+            int[] outputIds = event.outputTokenIds() != null
+                    ? toArray(event.outputTokenIds())
                     : Arrays.copyOfRange(ids, promptTokens, ids.length);
             int[] seq = concat(promptIds, outputIds);
             boolean differs = !Arrays.equals(seq, ids);
-            tokenization = new AttributionResult.Tokenization("producer", differs,
-                    differs ? firstDifference(seq, ids) : null);
+            tokenization =
+                    new AttributionResult.Tokenization("producer", differs, differs ? firstDifference(seq, ids) : null);
             if (differs) {
                 full = spans(tokenizer, seq, prompt + output);
                 producerIds = true;
@@ -91,16 +90,23 @@ public final class ContrastPairFinder {
         if (hint != null && hint.outputCharIndex() != null) {
             int charIndex = hint.outputCharIndex();
             if (charIndex < 0 || charIndex >= output.length()) {
-                return new PairSearch(null, "error.output_char_index " + charIndex + " is outside the output (length "
-                        + output.length() + ")", mismatch, n, null, tokenization);
+                return new PairSearch(
+                        null,
+                        "error.output_char_index " + charIndex + " is outside the output (length " + output.length()
+                                + ")",
+                        mismatch,
+                        n,
+                        null,
+                        tokenization);
             }
             int k = tokenAt(full, promptTokens, prompt.length() + charIndex);
             int startInOutput = Math.max(0, full.starts()[k] - prompt.length());
             List<String> contrasts = hint.contrastText() != null ? List.of(hint.contrastText()) : references(event);
             for (String c : contrasts) {
-                String continuation = joinContinuation(output.substring(0, startInOutput), c, full.tokens()[k],
-                        tokenizer.tokenText(full.ids()[k]));
-                int[] ref = producerIds ? referenceIds(tokenizer, full, k, prompt + continuation, special)
+                String continuation = joinContinuation(
+                        output.substring(0, startInOutput), c, full.tokens()[k], tokenizer.tokenText(full.ids()[k]));
+                int[] ref = producerIds
+                        ? referenceIds(tokenizer, full, k, prompt + continuation, special)
                         : tokenizer.encode(prompt + continuation, special).ids();
                 if (ref.length > k && prefixEquals(ref, full.ids(), k) && ref[k] != full.ids()[k]) {
                     candidates.add(new Candidate(k, ref[k], c));
@@ -130,7 +136,8 @@ public final class ContrastPairFinder {
             for (String reference : references(event)) {
                 // the answer replaced by the reference, what follows it kept: the first token where the two differ
                 String continuation = joinContinuation(output.substring(0, answerStart), reference, null, null) + after;
-                int[] ref = producerIds ? referenceIds(tokenizer, full, k0, prompt + continuation, special)
+                int[] ref = producerIds
+                        ? referenceIds(tokenizer, full, k0, prompt + continuation, special)
                         : tokenizer.encode(prompt + continuation, special).ids();
                 int d = firstDifference(full.ids(), ref);
                 if (d < promptTokens) {
@@ -145,11 +152,13 @@ public final class ContrastPairFinder {
             }
         }
         if (candidates.isEmpty()) {
-            String reason = reasons.isEmpty() ? "the event has no references and no error.contrast_text"
+            String reason = reasons.isEmpty()
+                    ? "the event has no references and no error.contrast_text"
                     : String.join("; ", reasons);
             return new PairSearch(null, reason, mismatch, n, answerSpan, tokenization);
         }
-        int tokenIndex = candidates.stream().mapToInt(Candidate::tokenIndex).max().orElseThrow();
+        int tokenIndex =
+                candidates.stream().mapToInt(Candidate::tokenIndex).max().orElseThrow();
         double[] row = logits.apply(java.util.Arrays.copyOf(full.ids(), tokenIndex));
         Candidate best = null;
         for (Candidate c : candidates) {
@@ -165,10 +174,21 @@ public final class ContrastPairFinder {
                 rank++;
             }
         }
-        ContrastPair pair = new ContrastPair(full, promptTokens, tokenIndex, wrong, tokenizer.tokenText(wrong),
-                best.contrast(), tokenizer.tokenText(best.contrast()), row[wrong], lc, rank, best.reference());
+        ContrastPair pair = new ContrastPair(
+                full,
+                promptTokens,
+                tokenIndex,
+                wrong,
+                tokenizer.tokenText(wrong),
+                best.contrast(),
+                tokenizer.tokenText(best.contrast()),
+                row[wrong],
+                lc,
+                rank,
+                best.reference());
         String skip = maxContrastRank != null && rank > maxContrastRank
-                ? "contrast rank " + rank + " is beyond max-contrast-rank " + maxContrastRank : null;
+                ? "contrast rank " + rank + " is beyond max-contrast-rank " + maxContrastRank
+                : null;
         return new PairSearch(pair, skip, mismatch, tokenIndex, answerSpan, tokenization);
     }
 
@@ -177,8 +197,8 @@ public final class ContrastPairFinder {
      * text's own tokens of {@code text} from the character where token {@code k} starts (tokenized in context when
      * the text's tokenization has a boundary there, else on their own).
      */
-    static int[] referenceIds(TextTokenizer tokenizer, TokenizedText producer, int k, String text,
-            boolean addSpecialTokens) {
+    static int[] referenceIds(
+            TextTokenizer tokenizer, TokenizedText producer, int k, String text, boolean addSpecialTokens) {
         int from = Math.min(producer.starts()[k], text.length());
         TokenizedText own = tokenizer.encode(text, addSpecialTokens);
         int[] tail = null;
@@ -225,7 +245,9 @@ public final class ContrastPairFinder {
                 runStart = i;
                 runChar = cursor;
             }
-            int decoded = tokenizer.decode(Arrays.copyOfRange(ids, runStart, i + 1), true).length();
+            int decoded = tokenizer
+                    .decode(Arrays.copyOfRange(ids, runStart, i + 1), true)
+                    .length();
             int end = Math.max(cursor, Math.min(text.length(), runChar + decoded));
             starts[i] = cursor;
             ends[i] = end;
@@ -256,8 +278,8 @@ public final class ContrastPairFinder {
             UserPatterns.Compiled compiled = PATTERNS.compile(scoring.pattern());
             if (compiled.ok()) {
                 try {
-                    com.google.re2j.Matcher m = UserPatterns.find(compiled.pattern(), output,
-                            AnswerScorer.DEFAULT_PATTERN_BUDGET);
+                    com.google.re2j.Matcher m =
+                            UserPatterns.find(compiled.pattern(), output, AnswerScorer.DEFAULT_PATTERN_BUDGET);
                     if (m != null) {
                         return m.groupCount() >= 1 && m.start(1) >= 0 ? m.start(1) : m.start();
                     }
@@ -293,8 +315,12 @@ public final class ContrastPairFinder {
     }
 
     private static List<String> references(EvalOutput event) {
-        return event.references() == null ? List.of()
-                : event.references().stream().filter(r -> r != null && !r.isEmpty()).distinct().toList();
+        return event.references() == null
+                ? List.of()
+                : event.references().stream()
+                        .filter(r -> r != null && !r.isEmpty())
+                        .distinct()
+                        .toList();
     }
 
     private static EvalOutput withReferences(EvalOutput e, List<String> refs) {
@@ -303,8 +329,8 @@ public final class ContrastPairFinder {
 
     /** Tokens of {@code full} that belong to the prompt: those ending at or before the prompt's last character. */
     static int promptTokens(TokenizedText full, TokenizedText promptOnly, int promptLength) {
-        if (isPrefix(promptOnly.ids(), full.ids()) && (full.size() == promptOnly.size()
-                || full.starts()[promptOnly.size()] >= promptLength)) {
+        if (isPrefix(promptOnly.ids(), full.ids())
+                && (full.size() == promptOnly.size() || full.starts()[promptOnly.size()] >= promptLength)) {
             return promptOnly.size();
         }
         int k = 0;

@@ -12,8 +12,7 @@ import dev.faultline.engine.TextTokenizer;
  */
 public final class LeadingSpace {
 
-    private LeadingSpace() {
-    }
+    private LeadingSpace() {}
 
     /**
      * The event with {@code " "} put in front of its output when the space was evidently lost: the model's tokenizer
@@ -23,7 +22,10 @@ public final class LeadingSpace {
     public static EvalOutput restore(EvalOutput event, TextTokenizer tokenizer) {
         String prompt = event.prompt();
         String output = event.output();
-        if (event.outputTokenIds() != null || prompt == null || prompt.isEmpty() || output == null
+        if (event.outputTokenIds() != null
+                || prompt == null
+                || prompt.isEmpty()
+                || output == null
                 || output.isEmpty()) {
             return event;
         }
@@ -34,11 +36,27 @@ public final class LeadingSpace {
         if (!decodingDropsLeadingSpace(tokenizer)) {
             return event;
         }
-        return new EvalOutput(event.schema(), event.eventId(), event.runId(), event.model(), event.benchmark(),
-                event.exampleId(), prompt, " " + output, event.references(), event.scoring(), event.correct(),
-                event.segments(), shifted(event.error()), event.producedAt(), event.messages(),
-                event.addGenerationPrompt(), event.chatTemplateKwargs(), event.extractedAnswer(),
-                event.promptTokenIds(), event.outputTokenIds());
+        return new EvalOutput(
+                event.schema(),
+                event.eventId(),
+                event.runId(),
+                event.model(),
+                event.benchmark(),
+                event.exampleId(),
+                prompt,
+                " " + output,
+                event.references(),
+                event.scoring(),
+                event.correct(),
+                event.segments(),
+                shifted(event.error()),
+                event.producedAt(),
+                event.messages(),
+                event.addGenerationPrompt(),
+                event.chatTemplateKwargs(),
+                event.extractedAnswer(),
+                event.promptTokenIds(),
+                event.outputTokenIds());
     }
 
     private static EvalOutput.ErrorHint shifted(EvalOutput.ErrorHint hint) {

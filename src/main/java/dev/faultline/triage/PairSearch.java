@@ -9,8 +9,13 @@ import dev.faultline.contract.AttributionResult;
  * in the output ({@code answerSpan}, null when the scoring has none) and, when the event carried token ids, whether
  * they differ from the text's tokenization ({@code tokenization}, null for events without ids).
  */
-public record PairSearch(ContrastPair pair, String skipReason, boolean retokenizationMismatch, int inputTokens,
-        AttributionResult.AnswerSpan answerSpan, AttributionResult.Tokenization tokenization) {
+public record PairSearch(
+        ContrastPair pair,
+        String skipReason,
+        boolean retokenizationMismatch,
+        int inputTokens,
+        AttributionResult.AnswerSpan answerSpan,
+        AttributionResult.Tokenization tokenization) {
 
     public PairSearch(ContrastPair pair, String skipReason, boolean retokenizationMismatch, int inputTokens) {
         this(pair, skipReason, retokenizationMismatch, inputTokens, null, null);

@@ -1,11 +1,10 @@
 package dev.faultline.triage;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Compiles producer-supplied regexes ({@code scoring.pattern}) with RE2/J, whose matching time is linear in the
@@ -66,7 +65,9 @@ public final class UserPatterns {
     /** A match that ran past its time budget. */
     public static final class TimeBudgetExceeded extends RuntimeException {
         TimeBudgetExceeded(long budgetNanos) {
-            super(String.format(java.util.Locale.ROOT, "scoring.pattern ran past its time budget of %d ms",
+            super(String.format(
+                    java.util.Locale.ROOT,
+                    "scoring.pattern ran past its time budget of %d ms",
                     java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(budgetNanos)));
         }
     }
@@ -161,7 +162,8 @@ public final class UserPatterns {
                 if (kind == '=' || kind == '!' || kind == '>') {
                     return true;
                 }
-                if (kind == '<' && i + 3 < source.length()
+                if (kind == '<'
+                        && i + 3 < source.length()
                         && (source.charAt(i + 3) == '=' || source.charAt(i + 3) == '!')) {
                     return true;
                 }

@@ -2,18 +2,6 @@ package dev.faultline.bench;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.stream.IntStream;
-
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
 import dev.faultline.engine.Attribution;
@@ -26,6 +14,16 @@ import dev.faultline.engine.Method;
 import dev.faultline.engine.ModelLoader;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TokenizedText;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
 
 /**
  * How informative is the attribution (bench/RESULTS.md)? On the demo model's failures among held-out addition
@@ -51,6 +49,7 @@ class AttributionInformativenessBench {
         int nConfident;
         /** Where the top-1 token lies: cause, other operand digit, '+', '=', answer prefix. */
         final int[] where = new int[5];
+
         double top1Confident;
 
         Tally(String name) {
@@ -64,7 +63,10 @@ class AttributionInformativenessBench {
         int count = Integer.getInteger("bench.problems", 2000);
         List<AdditionProblem> problems = new AdditionSuite(2, 6).sample(SEED, count, AdditionSuite.Split.HELD_OUT);
         Map<String, Tally> tallies = new LinkedHashMap<>();
-        for (String m : List.of("contrastive AttnLRP", "contrastive gradient×input", "single-logit AttnLRP (wrong only)",
+        for (String m : List.of(
+                "contrastive AttnLRP",
+                "contrastive gradient×input",
+                "single-logit AttnLRP (wrong only)",
                 "random (uniform over eligible tokens)")) {
             tallies.put(m, new Tally(m));
         }
@@ -106,12 +108,18 @@ class AttributionInformativenessBench {
                     inCause[i] = t.starts()[i] < prompt.length() && cause.contains(t.starts()[i]);
                     causeCount += inCause[i] ? 1 : 0;
                 }
-                Attribution contrast = engine.attribute(model, new AttributionRequest(t.ids(), -1, wrong, correct,
-                        Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, k, 0.0, 10));
-                Attribution gxi = engine.attribute(model, new AttributionRequest(t.ids(), -1, wrong, correct,
-                        Method.GRADXINPUT, SoftmaxRule.ATTNLRP, 5, k, 0.0, 10));
-                Attribution single = engine.attribute(model, new AttributionRequest(t.ids(), -1, wrong, null,
-                        Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, k, 0.0, 10));
+                Attribution contrast = engine.attribute(
+                        model,
+                        new AttributionRequest(
+                                t.ids(), -1, wrong, correct, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, k, 0.0, 10));
+                Attribution gxi = engine.attribute(
+                        model,
+                        new AttributionRequest(
+                                t.ids(), -1, wrong, correct, Method.GRADXINPUT, SoftmaxRule.ATTNLRP, 5, k, 0.0, 10));
+                Attribution single = engine.attribute(
+                        model,
+                        new AttributionRequest(
+                                t.ids(), -1, wrong, null, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, k, 0.0, 10));
                 boolean confident = contrast.logitDiff() > 1.0; // what the pipeline attributes (min-logit-diff)
                 if (confident) {
                     confidentIndices.add(k);
@@ -124,13 +132,18 @@ class AttributionInformativenessBench {
                     if (m < 3) {
                         Attribution a = as[m];
                         List<Integer> ranked = eligible.stream()
-                                .sorted(Comparator.comparingDouble((Integer i) -> a.inputRelevance()[i]).reversed())
+                                .sorted(Comparator.comparingDouble((Integer i) -> a.inputRelevance()[i])
+                                        .reversed())
                                 .toList();
                         h1 = inCause[ranked.get(0)] ? 1 : 0;
                         int top = ranked.get(0);
                         int c = t.starts()[top];
-                        tally.where[inCause[top] ? 0 : c >= prompt.length() ? 4 : prompt.charAt(c) == '+' ? 2
-                                : prompt.charAt(c) == '=' ? 3 : 1]++;
+                        tally.where[
+                                inCause[top]
+                                        ? 0
+                                        : c >= prompt.length()
+                                                ? 4
+                                                : prompt.charAt(c) == '+' ? 2 : prompt.charAt(c) == '=' ? 3 : 1]++;
                         h3 = ranked.stream().limit(3).anyMatch(i -> inCause[i]) ? 1 : 0;
                         if (a.faithfulness() != null) {
                             tally.faithfulnessChecked++;
@@ -154,17 +167,36 @@ class AttributionInformativenessBench {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         StringBuilder r = new StringBuilder();
-        r.append(String.format(Locale.ROOT, "%d held-out problems (seed %d), %d failures, %d of them with a wrong digit"
-                + " (attributed), %d of the wrong length; %.1f s%n", count, SEED, failures, failures - wrongLength,
-                wrongLength, seconds));
-        r.append("| method | top-1 in cause | top-3 in cause | top-1 in cause, Δℓ > 1 only | informative (faithfulness k=5) |\n");
+        r.append(String.format(
+                Locale.ROOT,
+                "%d held-out problems (seed %d), %d failures, %d of them with a wrong digit"
+                        + " (attributed), %d of the wrong length; %.1f s%n",
+                count,
+                SEED,
+                failures,
+                failures - wrongLength,
+                wrongLength,
+                seconds));
+        r.append(
+                "| method | top-1 in cause | top-3 in cause | top-1 in cause, Δℓ > 1 only | informative (faithfulness k=5) |\n");
         r.append("|---|---:|---:|---:|---:|\n");
         for (Tally t : tallies.values()) {
-            r.append(String.format(Locale.ROOT, "| %s | %.1f %% | %.1f %% | %.1f %% (n=%d) | %s |%n", t.name,
-                    100 * t.top1 / t.n, 100 * t.top3 / t.n, 100 * t.top1Confident / Math.max(1, t.nConfident),
-                    t.nConfident, t.faithfulnessChecked == 0 ? "–"
-                            : String.format(Locale.ROOT, "%.1f %% (%d/%d)", 100.0 * t.informative / t.faithfulnessChecked,
-                                    t.informative, t.faithfulnessChecked)));
+            r.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.1f %% | %.1f %% | %.1f %% (n=%d) | %s |%n",
+                    t.name,
+                    100 * t.top1 / t.n,
+                    100 * t.top3 / t.n,
+                    100 * t.top1Confident / Math.max(1, t.nConfident),
+                    t.nConfident,
+                    t.faithfulnessChecked == 0
+                            ? "–"
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%.1f %% (%d/%d)",
+                                    100.0 * t.informative / t.faithfulnessChecked,
+                                    t.informative,
+                                    t.faithfulnessChecked)));
         }
         r.append("\nwhere the top-1 token lies | in cause | other operand digit | '+' | '=' | answer prefix |\n");
         r.append("|---|---:|---:|---:|---:|---:|\n");
@@ -178,9 +210,11 @@ class AttributionInformativenessBench {
             }
         }
         r.append("failing problem indices < 200: ")
-                .append(failingIndices.stream().filter(i -> i < 200).toList()).append('\n');
+                .append(failingIndices.stream().filter(i -> i < 200).toList())
+                .append('\n');
         r.append("failing problem indices with Δℓ > 1, < 400: ")
-                .append(confidentIndices.stream().filter(i -> i < 400).toList()).append('\n');
+                .append(confidentIndices.stream().filter(i -> i < 400).toList())
+                .append('\n');
         System.out.println(r);
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/bench-informativeness.txt"), r.toString());
@@ -190,7 +224,9 @@ class AttributionInformativenessBench {
         if (k > n) {
             return 0;
         }
-        return IntStream.range(0, k).mapToDouble(i -> (double) (n - i) / (k - i)).reduce(1, (a, b) -> a * b);
+        return IntStream.range(0, k)
+                .mapToDouble(i -> (double) (n - i) / (k - i))
+                .reduce(1, (a, b) -> a * b);
     }
 
     private static String greedy(AttributionEngine engine, LanguageModel model, String prompt)

@@ -37,7 +37,8 @@ class BatchBench {
         assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true");
         Path shared = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"));
         String modelDir = System.getProperty("bench.model");
-        int[] bs = Arrays.stream(System.getProperty("bench.batches", "1,4,8,16").split(",")).mapToInt(Integer::parseInt)
+        int[] bs = Arrays.stream(System.getProperty("bench.batches", "1,4,8,16").split(","))
+                .mapToInt(Integer::parseInt)
                 .toArray();
         int rounds = Integer.getInteger("bench.rounds", 7);
         List<AttributionRequest> pool = new ArrayList<>();
@@ -55,7 +56,11 @@ class BatchBench {
                     for (int i = 0; i < ids.length; i++) {
                         ids[i] = o.get("ids").get(i).asInt();
                     }
-                    pool.add(request(ids, o.get("position").asInt(), o.get("wrong").asInt(), o.get("correct").asInt()));
+                    pool.add(request(
+                            ids,
+                            o.get("position").asInt(),
+                            o.get("wrong").asInt(),
+                            o.get("correct").asInt()));
                 }
             }
         } else {
@@ -75,8 +80,8 @@ class BatchBench {
             pool.addAll(new ArrayList<>(pool));
         }
         double[][] msPer = new double[bs.length][rounds];
-        try (AttributionEngine engine = new AttributionEngine(4); LanguageModel model = ModelLoader.load(dir,
-                DType.FLOAT32, "cpu")) {
+        try (AttributionEngine engine = new AttributionEngine(4);
+                LanguageModel model = ModelLoader.load(dir, DType.FLOAT32, "cpu")) {
             for (int b : bs) { // warm-up
                 engine.attributeBatch(model, pool.subList(0, b));
             }
@@ -92,22 +97,28 @@ class BatchBench {
         }
         StringBuilder out = new StringBuilder("# batch bench " + java.time.Instant.now() + ", " + dir.getFileName()
                 + ", intra-op threads " + System.getProperty("ai.djl.pytorch.num_threads") + ", " + rounds
-                + " rounds\n| B | ms per attribution (median) | min | max | speed-up over B = " + bs[0] + " |\n|---|---|---|---|---|\n");
+                + " rounds\n| B | ms per attribution (median) | min | max | speed-up over B = " + bs[0]
+                + " |\n|---|---|---|---|---|\n");
         double base = median(msPer[0]);
         for (int i = 0; i < bs.length; i++) {
             double[] v = msPer[i].clone();
             Arrays.sort(v);
-            out.append(String.format("| %d | %.2f | %.2f | %.2f | %.2f× |%n", bs[i], median(msPer[i]), v[0],
-                    v[v.length - 1], base / median(msPer[i])));
+            out.append(String.format(
+                    "| %d | %.2f | %.2f | %.2f | %.2f× |%n",
+                    bs[i], median(msPer[i]), v[0], v[v.length - 1], base / median(msPer[i])));
         }
         System.out.print(out);
         Files.createDirectories(Path.of("target"));
-        Files.writeString(Path.of("target/batch-bench.txt"), out.toString(), java.nio.file.StandardOpenOption.CREATE,
+        Files.writeString(
+                Path.of("target/batch-bench.txt"),
+                out.toString(),
+                java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.APPEND);
     }
 
     private static AttributionRequest request(int[] ids, int position, int wrong, int correct) {
-        return new AttributionRequest(ids, position, wrong, correct, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 1L, 0.0, 5);
+        return new AttributionRequest(
+                ids, position, wrong, correct, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 1L, 0.0, 5);
     }
 
     private static double median(double[] a) {

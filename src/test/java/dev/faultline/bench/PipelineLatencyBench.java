@@ -2,6 +2,12 @@ package dev.faultline.bench;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.triage.ClozeData;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,18 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
-
-
-import dev.faultline.embedded.LocalServicesResource;
-import dev.faultline.triage.ClozeData;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Pipeline latency benchmark (bench/RESULTS.md); not a test: runs only with {@code -Dbench=true}:
@@ -72,9 +68,12 @@ class PipelineLatencyBench {
             report.append(line("steady 20/s, cache hits (same inputs, new event ids; " + hitPasses + " passes)", hits));
             double[] lag1 = timer("faultline.ingest.lag", null);
             double[] triage1 = timer("faultline.attribution", "triage_cache");
-            report.append(String.format("  during the hits: mean record-timestamp-to-triage lag %.2f ms (n=%.0f), mean "
-                    + "triage look-up to hit %.2f ms (n=%.0f)%n", (lag1[1] - lag0[1]) / Math.max(1, lag1[0] - lag0[0]),
-                    lag1[0] - lag0[0], (triage1[1] - triage0[1]) / Math.max(1, triage1[0] - triage0[0]),
+            report.append(String.format(
+                    "  during the hits: mean record-timestamp-to-triage lag %.2f ms (n=%.0f), mean "
+                            + "triage look-up to hit %.2f ms (n=%.0f)%n",
+                    (lag1[1] - lag0[1]) / Math.max(1, lag1[0] - lag0[0]),
+                    lag1[0] - lag0[0],
+                    (triage1[1] - triage0[1]) / Math.max(1, triage1[0] - triage0[0]),
                     triage1[0] - triage0[0]));
             if (Boolean.parseBoolean(System.getProperty("bench.saturation", "true"))) {
                 redis.flushall();
@@ -90,15 +89,23 @@ class PipelineLatencyBench {
                 long last = burst.stream().mapToLong(clock.resultAt::get).max().orElseThrow();
                 long first = burst.stream().mapToLong(clock.sentAt::get).min().orElseThrow();
                 double seconds = (last - first) / 1000.0;
-                long attributed = burst.stream().filter(i -> "ATTRIBUTED".equals(clock.status.get(i))).count();
-                report.append(String.format("saturation: %d failures (%d attributed) in %.2f s = %.1f failures/s, %.1f attributions/s%n",
+                long attributed = burst.stream()
+                        .filter(i -> "ATTRIBUTED".equals(clock.status.get(i)))
+                        .count();
+                report.append(String.format(
+                        "saturation: %d failures (%d attributed) in %.2f s = %.1f failures/s, %.1f attributions/s%n",
                         burst.size(), attributed, seconds, burst.size() / seconds, attributed / seconds));
             }
         }
         // mean time per phase inside the worker (Micrometer timers), over everything above
-        meters.find("faultline.attribution").timers().forEach(t -> report.append(String.format(
-                "phase %s: n=%d mean=%.2f ms max=%.2f ms%n", t.getId().getTag("phase"), t.count(),
-                t.mean(java.util.concurrent.TimeUnit.MILLISECONDS), t.max(java.util.concurrent.TimeUnit.MILLISECONDS))));
+        meters.find("faultline.attribution")
+                .timers()
+                .forEach(t -> report.append(String.format(
+                        "phase %s: n=%d mean=%.2f ms max=%.2f ms%n",
+                        t.getId().getTag("phase"),
+                        t.count(),
+                        t.mean(java.util.concurrent.TimeUnit.MILLISECONDS),
+                        t.max(java.util.concurrent.TimeUnit.MILLISECONDS))));
         System.out.println("=== pipeline latency ===\n" + report);
         Files.writeString(Path.of("target/bench-pipeline.txt"), report.toString());
     }
@@ -109,7 +116,8 @@ class PipelineLatencyBench {
      */
     String brokerFloor(KafkaProducer<String, String> producer) throws Exception {
         String topic = "bench.echo";
-        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k", "warm")).get();
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k", "warm"))
+                .get();
         Properties c = new Properties();
         c.put("bootstrap.servers", LocalServicesResource.bootstrapServers());
         c.put("group.id", "bench-echo-" + System.nanoTime());
@@ -118,7 +126,8 @@ class PipelineLatencyBench {
         AtomicBoolean done = new AtomicBoolean();
         java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
         Thread reader = new Thread(() -> {
-            try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(c,
+            try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(
+                    c,
                     new org.apache.kafka.common.serialization.StringDeserializer(),
                     new org.apache.kafka.common.serialization.StringDeserializer())) {
                 consumer.subscribe(List.of(topic));
@@ -152,8 +161,8 @@ class PipelineLatencyBench {
         return ResultClock.percentiles("broker floor (send to a plain consumer's poll, 20/s)", lat, "");
     }
 
-    static final List<String> PHASES = List.of("total", "cache", "model", "contrast", "forward", "backward",
-            "faithfulness", "engine_wait");
+    static final List<String> PHASES =
+            List.of("total", "cache", "model", "contrast", "forward", "backward", "faithfulness", "engine_wait");
 
     Map<String, double[]> phases() {
         Map<String, double[]> m = new java.util.LinkedHashMap<>();
@@ -189,6 +198,7 @@ class PipelineLatencyBench {
         }
         return new double[] {count, total};
     }
+
     String line(String label, List<String> ids) {
         return clock.latencies(label, ids, "");
     }

@@ -28,8 +28,19 @@ import java.util.Map;
 public final class RealShapes {
 
     /** A published architecture: config values and the tensor shapes they imply. */
-    public record Shape(String name, String modelType, int vocab, int hidden, int layers, int heads, int kvHeads,
-            int headDim, int intermediate, boolean tied, double ropeTheta, double normEps) {
+    public record Shape(
+            String name,
+            String modelType,
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int headDim,
+            int intermediate,
+            boolean tied,
+            double ropeTheta,
+            double normEps) {
 
         public long parameters() {
             long n = 0;
@@ -80,14 +91,14 @@ public final class RealShapes {
     }
 
     /** Qwen3-0.6B (Qwen/Qwen3-0.6B config.json). */
-    public static final Shape QWEN3_0_6B = new Shape("qwen3-0.6b", "qwen3", 151936, 1024, 28, 16, 8, 128, 3072, true,
-            1_000_000, 1e-6);
+    public static final Shape QWEN3_0_6B =
+            new Shape("qwen3-0.6b", "qwen3", 151936, 1024, 28, 16, 8, 128, 3072, true, 1_000_000, 1e-6);
     /** Qwen3-1.7B (Qwen/Qwen3-1.7B config.json). */
-    public static final Shape QWEN3_1_7B = new Shape("qwen3-1.7b", "qwen3", 151936, 2048, 28, 16, 8, 128, 6144, true,
-            1_000_000, 1e-6);
+    public static final Shape QWEN3_1_7B =
+            new Shape("qwen3-1.7b", "qwen3", 151936, 2048, 28, 16, 8, 128, 6144, true, 1_000_000, 1e-6);
     /** OLMo-2-1B (allenai/OLMo-2-0425-1B config.json). */
-    public static final Shape OLMO2_1B = new Shape("olmo2-1b", "olmo2", 100352, 2048, 16, 16, 16, 128, 8192, false,
-            500_000, 1e-6);
+    public static final Shape OLMO2_1B =
+            new Shape("olmo2-1b", "olmo2", 100352, 2048, 16, 16, 16, 128, 8192, false, 500_000, 1e-6);
 
     public static Shape byName(String name) {
         for (Shape s : List.of(QWEN3_0_6B, QWEN3_1_7B, OLMO2_1B)) {
@@ -98,8 +109,7 @@ public final class RealShapes {
         throw new IllegalArgumentException("unknown shape " + name + " (qwen3-0.6b, qwen3-1.7b, olmo2-1b)");
     }
 
-    private RealShapes() {
-    }
+    private RealShapes() {}
 
     /**
      * Writes {@code shape} into {@code dir} (created; an existing checkpoint with the same config is kept) as BF16
@@ -111,7 +121,8 @@ public final class RealShapes {
         ObjectNode config = config(json, shape);
         Path configFile = dir.resolve("config.json");
         Path index = dir.resolve("model.safetensors.index.json");
-        if (Files.isRegularFile(configFile) && Files.isRegularFile(index)
+        if (Files.isRegularFile(configFile)
+                && Files.isRegularFile(index)
                 && json.readTree(configFile.toFile()).equals(config)) {
             return dir;
         }
@@ -149,8 +160,11 @@ public final class RealShapes {
             total += offset;
             byte[] h = json.writeValueAsBytes(header);
             int padded = (h.length + 7) / 8 * 8;
-            try (FileChannel ch = FileChannel.open(dir.resolve(file), StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(
+                    dir.resolve(file),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE)) {
                 ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
                 head.putLong(padded).put(h);
                 while (head.hasRemaining()) {
@@ -192,7 +206,9 @@ public final class RealShapes {
             }
         }
         try (OutputStream out = Files.newOutputStream(configFile)) { // last: a half-written checkpoint is rewritten
-            out.write(json.writerWithDefaultPrettyPrinter().writeValueAsString(config).getBytes(StandardCharsets.UTF_8));
+            out.write(json.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(config)
+                    .getBytes(StandardCharsets.UTF_8));
         }
         return dir;
     }

@@ -1,5 +1,8 @@
 package dev.faultline.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.triage.ClozeData;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +11,6 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,11 +20,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.faultline.embedded.LocalServicesResource;
-import dev.faultline.triage.ClozeData;
 
 /**
  * Event → result timing for the service benchmarks: when each event was sent to {@code eval.outputs} and when its
@@ -73,8 +70,15 @@ final class ResultClock implements AutoCloseable {
     static String percentiles(String label, List<Long> latencies, String suffix) {
         List<Long> sorted = new ArrayList<>(latencies);
         java.util.Collections.sort(sorted);
-        return String.format("%s: n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%s%n", label, sorted.size(),
-                pct(sorted, 50), pct(sorted, 90), pct(sorted, 99), sorted.get(sorted.size() - 1), suffix);
+        return String.format(
+                "%s: n=%d p50=%d ms p90=%d ms p99=%d ms max=%d ms%s%n",
+                label,
+                sorted.size(),
+                pct(sorted, 50),
+                pct(sorted, 90),
+                pct(sorted, 99),
+                sorted.get(sorted.size() - 1),
+                suffix);
     }
 
     static long pct(List<Long> sorted, int p) {
@@ -84,22 +88,29 @@ final class ResultClock implements AutoCloseable {
 
     /** The event lines of the cloze run whose expected verdict is incorrect (its 74 failures). */
     static List<String> failures(ClozeData data) {
-        return data.eventLines.stream().filter(l -> {
-            try {
-                String id = ClozeData.JSON.readTree(l).get("event_id").asText();
-                return !data.expected.get(id).get("correct").asBoolean();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return data.eventLines.stream()
+                .filter(l -> {
+                    try {
+                        String id = ClozeData.JSON.readTree(l).get("event_id").asText();
+                        return !data.expected.get(id).get("correct").asBoolean();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .toList();
     }
 
     /**
      * Sends the events under fresh ids ({@code event_id + suffix}), {@code perSecond} a second (0: at once), each
      * changed by {@code edit} first; returns the ids.
      */
-    List<String> send(KafkaProducer<String, String> producer, List<String> lines, String suffix, int perSecond,
-            UnaryOperator<ObjectNode> edit) throws Exception {
+    List<String> send(
+            KafkaProducer<String, String> producer,
+            List<String> lines,
+            String suffix,
+            int perSecond,
+            UnaryOperator<ObjectNode> edit)
+            throws Exception {
         List<String> ids = new ArrayList<>();
         long start = System.nanoTime();
         int k = 0;
@@ -116,7 +127,8 @@ final class ResultClock implements AutoCloseable {
             n = edit.apply(n);
             ids.add(id);
             sentAt.put(id, System.currentTimeMillis());
-            producer.send(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
+            producer.send(new ProducerRecord<>(
+                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
             k++;
         }
         producer.flush();
@@ -138,7 +150,8 @@ final class ResultClock implements AutoCloseable {
     void readResults(AtomicBoolean stop) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>();
             while (parts.isEmpty() && !stop.get()) {
                 var infos = c.partitionsFor("attribution.results", Duration.ofSeconds(5));
@@ -152,7 +165,9 @@ final class ResultClock implements AutoCloseable {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
                     resultAt.putIfAbsent(r.key(), r.timestamp());
                     try {
-                        status.putIfAbsent(r.key(), ClozeData.JSON.readTree(r.value()).get("status").asText());
+                        status.putIfAbsent(
+                                r.key(),
+                                ClozeData.JSON.readTree(r.value()).get("status").asText());
                     } catch (Exception e) {
                         // not a result
                     }

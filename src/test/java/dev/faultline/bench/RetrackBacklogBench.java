@@ -1,30 +1,25 @@
 package dev.faultline.bench;
 
-import dev.faultline.channels.Topics;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
-import jakarta.inject.Inject;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.junit.jupiter.api.Test;
-
-
+import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
-import dev.faultline.fleet.FleetRequests;
 import dev.faultline.fleet.RequestsLag;
 import dev.faultline.tracking.RetrackQueue;
 import dev.faultline.triage.ClozeData;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.Test;
 
 /**
  * Live event → result latency with and without a re-attribution backlog (bench/RESULTS.md); not a test:
@@ -41,6 +36,7 @@ class RetrackBacklogBench {
 
     @Inject
     RedisDataSource redis;
+
     @Inject
     RetrackQueue queue;
 
@@ -67,7 +63,9 @@ class RetrackBacklogBench {
                 int pass = 0;
                 queue.pause(true);
                 for (String rev : List.of("step0050", "step0100", "step0200", "step0380")) {
-                    given().when().post("/api/models/tinystories-260k/revisions/" + rev + "/track").then()
+                    given().when()
+                            .post("/api/models/tinystories-260k/revisions/" + rev + "/track")
+                            .then()
                             .statusCode(202);
                 }
                 int backlog = (int) Math.max(queue.backlog(), requestsLag());
@@ -79,7 +77,8 @@ class RetrackBacklogBench {
                 int left = (int) Math.max(queue.backlog(), requestsLag());
                 awaitBacklog(0, 900);
                 double drain = (System.nanoTime() - t0) / 1e9;
-                report.append(line("backlog of " + backlog + " re-attributions (pass " + pass + ")", live, backlog, left));
+                report.append(
+                        line("backlog of " + backlog + " re-attributions (pass " + pass + ")", live, backlog, left));
                 report.append(String.format("  backlog drained %.1f s after the live events started%n", drain));
             }
         }
@@ -89,8 +88,8 @@ class RetrackBacklogBench {
 
     void flushContentCache() {
         var keys = redis.key(String.class);
-        for (String pattern : List.of("faultline:attr:*", "faultline:event:*", "faultline:result:*",
-                "faultline:input:*")) {
+        for (String pattern :
+                List.of("faultline:attr:*", "faultline:event:*", "faultline:result:*", "faultline:input:*")) {
             List<String> found = keys.keys(pattern);
             if (!found.isEmpty()) {
                 keys.del(found.toArray(String[]::new));
@@ -111,17 +110,18 @@ class RetrackBacklogBench {
 
     /** The lag of the workers' group on attribution.requests, read now (the gauge reads it every 10 s). */
     static long requestsLag() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                LocalServicesResource.bootstrapServers()))) {
+        try (Admin admin = Admin.create(
+                Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers()))) {
             return RequestsLag.lag(admin, RequestsLag.GROUP, Topics.ATTRIBUTION_REQUESTS, 10_000);
         }
     }
 
     String line(String label, List<String> ids, int backlog, int left) {
-        return clock.latencies(label, ids,
+        return clock.latencies(
+                label,
+                ids,
                 backlog > 0 ? "; re-attributions still queued when the last live result came: " + left : "");
     }
-
 
     /** Sends the cloze events under this benchmark's own run (one per suffix) and benchmark name. */
     List<String> send(KafkaProducer<String, String> producer, List<String> lines, String suffix, int perSecond)

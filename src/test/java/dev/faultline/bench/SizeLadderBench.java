@@ -39,15 +39,19 @@ class SizeLadderBench {
     @Test
     void ladder() throws IOException {
         assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true");
-        Path scratch = Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir") + "/faultline-ladder"));
+        Path scratch =
+                Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir") + "/faultline-ladder"));
         Path tokenizer = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"), "tokenizers/qwen3");
-        int[] lengths = Arrays.stream(System.getProperty("bench.lengths", "128,512,2048").split(","))
-                .mapToInt(Integer::parseInt).toArray();
+        int[] lengths = Arrays.stream(
+                        System.getProperty("bench.lengths", "128,512,2048").split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         int runs = Integer.getInteger("bench.runs", 1);
         DType dtype = DType.parse(System.getProperty("bench.dtype", "float32"));
         String device = System.getProperty("bench.device", "cpu");
         List<String> lines = new ArrayList<>();
-        lines.add("# size ladder " + java.time.Instant.now() + ", " + Runtime.getRuntime().availableProcessors()
+        lines.add("# size ladder " + java.time.Instant.now() + ", "
+                + Runtime.getRuntime().availableProcessors()
                 + " cores, intra-op threads " + System.getProperty("ai.djl.pytorch.num_threads") + ", " + dtype + " on "
                 + device);
         lines.add("| shape | params | load s | RSS after load GiB | load peak GiB | tokens | forward s | attribution s "
@@ -56,11 +60,12 @@ class SizeLadderBench {
         lines.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         print(lines);
         try (AttributionEngine engine = new AttributionEngine(4)) {
-            for (String name : System.getProperty("bench.shapes", "qwen3-0.6b,qwen3-1.7b,olmo2-1b").split(",")) {
+            for (String name : System.getProperty("bench.shapes", "qwen3-0.6b,qwen3-1.7b,olmo2-1b")
+                    .split(",")) {
                 RealShapes.Shape shape = RealShapes.byName(name);
                 long w0 = System.nanoTime();
-                Path dir = RealShapes.write(shape, scratch.resolve(name), 1L << 30,
-                        shape.vocab() == 151936 ? tokenizer : null, 7);
+                Path dir = RealShapes.write(
+                        shape, scratch.resolve(name), 1L << 30, shape.vocab() == 151936 ? tokenizer : null, 7);
                 System.out.printf("checkpoint %s ready in %.1f s (%s)%n", name, (System.nanoTime() - w0) / 1e9, dir);
                 System.gc();
                 resetPeak();
@@ -87,25 +92,44 @@ class SizeLadderBench {
                             fwds[r] = (System.nanoTime() - f0) / 1e9;
                             resetPeak();
                             long a0 = System.nanoTime();
-                            Attribution a = engine.attribute(model, new AttributionRequest(ids, t - 1, 11, 13,
-                                    Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 0L, 0.0, 5));
+                            Attribution a = engine.attribute(
+                                    model,
+                                    new AttributionRequest(
+                                            ids, t - 1, 11, 13, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 0L, 0.0, 5));
                             double total = (System.nanoTime() - a0) / 1e9;
                             peak = Math.max(peak, peakGb());
                             double f = a.timingsMs().getOrDefault("faithfulness", 0.0) / 1e3;
                             faiths[r] = f;
                             attrs[r] = total - f;
                             diff = a.logitDiff();
-                            firstZeroed = a.faithfulness() == null ? "-" : a.faithfulness().topIndices()[0] + "/"
-                                    + a.faithfulness().randomIndices()[0];
-                            System.out.printf("run %d: forward %.2f s, attribution %.2f s, faithfulness %.2f s (%.2f x)%n",
+                            firstZeroed = a.faithfulness() == null
+                                    ? "-"
+                                    : a.faithfulness().topIndices()[0] + "/"
+                                            + a.faithfulness().randomIndices()[0];
+                            System.out.printf(
+                                    "run %d: forward %.2f s, attribution %.2f s, faithfulness %.2f s (%.2f x)%n",
                                     r, fwds[r], attrs[r], faiths[r], faiths[r] / attrs[r]);
                         }
                         double fwd = median(fwds);
                         double attr = median(attrs);
                         double faith = median(faiths);
-                        String line = String.format("| %s | %.2fB | %.1f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f "
-                                + "| %.2f | %.2f | %s | %.3f |", name, shape.parameters() / 1e9, loadS, afterLoad,
-                                loadPeak, t, fwd, attr, faith, attr / fwd, faith / attr, peak, firstZeroed, diff);
+                        String line = String.format(
+                                "| %s | %.2fB | %.1f | %.2f | %.2f | %d | %.2f | %.2f | %.2f | %.2f "
+                                        + "| %.2f | %.2f | %s | %.3f |",
+                                name,
+                                shape.parameters() / 1e9,
+                                loadS,
+                                afterLoad,
+                                loadPeak,
+                                t,
+                                fwd,
+                                attr,
+                                faith,
+                                attr / fwd,
+                                faith / attr,
+                                peak,
+                                firstZeroed,
+                                diff);
                         lines.add(line);
                         print(List.of(line));
                     }

@@ -18,13 +18,16 @@ class AttributeGraphCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path model() {
-        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared")).resolve("golden/models/tiny-llama-gqa");
+        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"))
+                .resolve("golden/models/tiny-llama-gqa");
         assumeTrue(Files.exists(p), "shared test model not found at " + p + "; skipping");
         return p;
     }
 
     private static int run(ByteArrayOutputStream out, ByteArrayOutputStream err, String... args) {
-        return AttributeCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return AttributeCommand.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -32,9 +35,26 @@ class AttributeGraphCommandTest {
     void graphFlagAddsNodesEdgesPruningAndMetrics() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = run(out, err, "--model", model().toString(), "--ids", "43,56,13,37,45,22,62,32,57", "--wrong", "20",
-                "--correct", "55", "--dtype", "float64", "--k", "0", "--graph", "--node-threshold", "0",
-                "--edge-mass", "0.9");
+        int code = run(
+                out,
+                err,
+                "--model",
+                model().toString(),
+                "--ids",
+                "43,56,13,37,45,22,62,32,57",
+                "--wrong",
+                "20",
+                "--correct",
+                "55",
+                "--dtype",
+                "float64",
+                "--k",
+                "0",
+                "--graph",
+                "--node-threshold",
+                "0",
+                "--edge-mass",
+                "0.9");
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
         JsonNode o = JSON.readTree(out.toString(StandardCharsets.UTF_8));
         JsonNode g = o.get("graph");
@@ -50,8 +70,8 @@ class AttributeGraphCommandTest {
             assertThat(p.get("stage").asText()).isIn("input", "post_attention");
         }
         assertThat(g.get("metrics").get("edge_mass").asDouble()).isEqualTo(0.9);
-        assertThat(g.get("metrics").get("logit_diff").asDouble()).isCloseTo(o.get("logit_diff").asDouble(),
-                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(g.get("metrics").get("logit_diff").asDouble())
+                .isCloseTo(o.get("logit_diff").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
         JsonNode e = g.get("edges").get(0);
         assertThat(e.has("source") && e.has("target") && e.has("weight")).isTrue();
     }
@@ -59,13 +79,39 @@ class AttributeGraphCommandTest {
     @Test
     void withoutTheFlagThereIsNoGraphAndBadEdgeMassIsAUsageError() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code = run(out, new ByteArrayOutputStream(), "--model", model().toString(), "--ids", "43,56,13",
-                "--wrong", "20", "--correct", "55", "--k", "0");
+        int code = run(
+                out,
+                new ByteArrayOutputStream(),
+                "--model",
+                model().toString(),
+                "--ids",
+                "43,56,13",
+                "--wrong",
+                "20",
+                "--correct",
+                "55",
+                "--k",
+                "0");
         assertThat(code).isZero();
-        assertThat(JSON.readTree(out.toString(StandardCharsets.UTF_8)).has("graph")).isFalse();
+        assertThat(JSON.readTree(out.toString(StandardCharsets.UTF_8)).has("graph"))
+                .isFalse();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        code = run(new ByteArrayOutputStream(), err, "--model", model().toString(), "--ids", "43,56,13", "--wrong",
-                "20", "--correct", "55", "--k", "0", "--graph", "--edge-mass", "1.5");
+        code = run(
+                new ByteArrayOutputStream(),
+                err,
+                "--model",
+                model().toString(),
+                "--ids",
+                "43,56,13",
+                "--wrong",
+                "20",
+                "--correct",
+                "55",
+                "--k",
+                "0",
+                "--graph",
+                "--edge-mass",
+                "1.5");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("edge-mass");
     }

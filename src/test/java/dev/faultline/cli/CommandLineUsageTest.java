@@ -13,13 +13,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -32,16 +30,19 @@ class CommandLineUsageTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
-    }
+    private record Result(int code, String out, String err) {}
 
     private static Result run(List<String> command, String... more) {
         List<String> args = new ArrayList<>(command);
         args.addAll(List.of(more));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Commands.run(new Terminal(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false), args.toArray(String[]::new));
+        int code = Commands.run(
+                new Terminal(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false),
+                args.toArray(String[]::new));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -49,18 +50,72 @@ class CommandLineUsageTest {
     static Stream<Arguments> commands() {
         return Stream.of(
                 arguments(List.of(), List.of("attribute", "replay", "topics", "train-demo", "serve", "help")),
-                arguments(List.of("attribute"), List.of("--model", "--ids", "--text", "--position", "--wrong",
-                        "--correct", "--method", "--softmax", "--dtype", "--device", "--k", "--seed", "--margin",
-                        "--top", "--graph", "--node-threshold", "--edge-mass", "--input", "--output")),
-                arguments(List.of("replay"), List.of("FILE", "--bootstrap", "--url", "--dry-run", "--format",
-                        "--model", "--revision", "--run-id", "--task", "--rate", "--topic")),
+                arguments(
+                        List.of("attribute"),
+                        List.of(
+                                "--model",
+                                "--ids",
+                                "--text",
+                                "--position",
+                                "--wrong",
+                                "--correct",
+                                "--method",
+                                "--softmax",
+                                "--dtype",
+                                "--device",
+                                "--k",
+                                "--seed",
+                                "--margin",
+                                "--top",
+                                "--graph",
+                                "--node-threshold",
+                                "--edge-mass",
+                                "--input",
+                                "--output")),
+                arguments(
+                        List.of("replay"),
+                        List.of(
+                                "FILE",
+                                "--bootstrap",
+                                "--url",
+                                "--dry-run",
+                                "--format",
+                                "--model",
+                                "--revision",
+                                "--run-id",
+                                "--task",
+                                "--rate",
+                                "--topic")),
                 arguments(List.of("topics"), List.of("apply", "strimzi")),
-                arguments(List.of("topics", "apply"), List.of("--bootstrap", "--bootstrap-server", "--file",
-                        "--dry-run", "--max-replicas", "--command-config")),
+                arguments(
+                        List.of("topics", "apply"),
+                        List.of(
+                                "--bootstrap",
+                                "--bootstrap-server",
+                                "--file",
+                                "--dry-run",
+                                "--max-replicas",
+                                "--command-config")),
                 arguments(List.of("topics", "strimzi"), List.of("--file", "--cluster", "--max-replicas")),
-                arguments(List.of("train-demo"), List.of("--output", "--seed", "--steps", "--batch", "--lr",
-                        "--warmup", "--min-digits", "--max-digits", "--eval", "--log-every", "--threads", "--hidden",
-                        "--layers", "--heads", "--kv-heads", "--ffn")),
+                arguments(
+                        List.of("train-demo"),
+                        List.of(
+                                "--output",
+                                "--seed",
+                                "--steps",
+                                "--batch",
+                                "--lr",
+                                "--warmup",
+                                "--min-digits",
+                                "--max-digits",
+                                "--eval",
+                                "--log-every",
+                                "--threads",
+                                "--hidden",
+                                "--layers",
+                                "--heads",
+                                "--kv-heads",
+                                "--ffn")),
                 arguments(List.of("serve"), List.of()));
     }
 
@@ -70,12 +125,14 @@ class CommandLineUsageTest {
         Result r = run(command, "--help");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
-        assertThat(r.out()).startsWith("Usage: " + String.join(" ", qualified(command)))
+        assertThat(r.out())
+                .startsWith("Usage: " + String.join(" ", qualified(command)))
                 .contains("--help", "--version", "Exit codes:");
         names.forEach(name -> assertThat(r.out()).contains(name));
         for (OptionSpec option : spec(command).options()) {
             if (!option.hidden()) {
-                assertThat(r.out()).as("usage of %s names %s", command, option.longestName())
+                assertThat(r.out())
+                        .as("usage of %s names %s", command, option.longestName())
                         .contains(option.longestName());
             }
         }
@@ -101,7 +158,8 @@ class CommandLineUsageTest {
         Result r = run(command, args.toArray(String[]::new));
         assertThat(r.code()).isEqualTo(Commands.USAGE);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("Unknown option: '--no-such-option'")
+        assertThat(r.err())
+                .contains("Unknown option: '--no-such-option'")
                 .contains("Try '" + String.join(" ", qualified(command)) + " --help'");
     }
 
@@ -149,8 +207,22 @@ class CommandLineUsageTest {
     @Test
     void engineSpellingsAreAccepted() {
         // the engine's parsers take aliases (fp64, gxi, cp); a missing model is reported after parsing succeeded
-        Result r = run(List.of("attribute"), "--ids", "1, 2,3", "--wrong", "4", "--dtype", "fp64", "--method", "gxi",
-                "--softmax", "cp", "--device", "CUDA", "--position", "-2");
+        Result r = run(
+                List.of("attribute"),
+                "--ids",
+                "1, 2,3",
+                "--wrong",
+                "4",
+                "--dtype",
+                "fp64",
+                "--method",
+                "gxi",
+                "--softmax",
+                "cp",
+                "--device",
+                "CUDA",
+                "--position",
+                "-2");
         assertThat(r.code()).isEqualTo(Commands.USAGE);
         assertThat(r.err()).contains("model is required");
     }
@@ -170,8 +242,10 @@ class CommandLineUsageTest {
 
     @Test
     void commandsRunWithoutStartingTheService() throws Exception {
-        Path events = Files.writeString(tmp.resolve("events.jsonl"), "{\"event_id\":\"e\",\"run_id\":\"r\","
-                + "\"model\":{\"name\":\"m\"},\"prompt\":\"p\",\"output\":\"o\"}\n");
+        Path events = Files.writeString(
+                tmp.resolve("events.jsonl"),
+                "{\"event_id\":\"e\",\"run_id\":\"r\","
+                        + "\"model\":{\"name\":\"m\"},\"prompt\":\"p\",\"output\":\"o\"}\n");
         Result replay = run(List.of("replay"), events.toString(), "--dry-run");
         assertThat(replay.code()).as(replay.err()).isZero();
         assertThat(replay.out()).contains("\"event_id\":\"e\"");

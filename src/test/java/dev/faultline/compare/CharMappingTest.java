@@ -3,14 +3,6 @@ package dev.faultline.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.DType;
@@ -21,6 +13,12 @@ import dev.faultline.engine.SharedFiles;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TokenizedText;
 import dev.faultline.tracking.TrackedFailure;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Two models with different tokenizers on one small prompt set: the demo model (one token per character) and
@@ -30,8 +28,9 @@ import dev.faultline.tracking.TrackedFailure;
 class CharMappingTest {
 
     /** Addition problems as the demo writes them (digits least-significant first), with a wrong and a right digit. */
-    static final List<String[]> PROMPTS = List.of(new String[] { "743+58=", "5", "4" },
-            new String[] { "300+341=", "5", "6" }, new String[] { "12+907=", "1", "3" });
+    static final List<String[]> PROMPTS = List.of(
+            new String[] {"743+58=", "5", "4"}, new String[] {"300+341=", "5", "6"}, new String[] {"12+907=", "1", "3"
+            });
 
     static AttributionEngine engine;
     static LanguageModel demo;
@@ -58,11 +57,29 @@ class CharMappingTest {
         List<TrackedFailure.TokenSpan> spans = new ArrayList<>();
         for (int i = 0; i < t.size(); i++) {
             boolean special = t.special()[i];
-            spans.add(new TrackedFailure.TokenSpan(special ? t.tokens()[i] : demo.tokenizer().tokenText(t.ids()[i]),
-                    t.starts()[i], t.ends()[i], special, special ? null : "problem", null));
+            spans.add(new TrackedFailure.TokenSpan(
+                    special ? t.tokens()[i] : demo.tokenizer().tokenText(t.ids()[i]),
+                    t.starts()[i],
+                    t.ends()[i],
+                    special,
+                    special ? null : "problem",
+                    null));
         }
-        return new TrackedFailure(id, "faultline-demo", "main", null, "shared-addition", id, t.ids(), t.size() - 1,
-                demo.tokenizer().tokenId(wrong), wrong, demo.tokenizer().tokenId(contrast), contrast, 1.0, spans,
+        return new TrackedFailure(
+                id,
+                "faultline-demo",
+                "main",
+                null,
+                "shared-addition",
+                id,
+                t.ids(),
+                t.size() - 1,
+                demo.tokenizer().tokenId(wrong),
+                wrong,
+                demo.tokenizer().tokenId(contrast),
+                contrast,
+                1.0,
+                spans,
                 List.of("problem"));
     }
 
@@ -70,18 +87,20 @@ class CharMappingTest {
     void relevanceOfTwoTokenizationsLandsOnTheSameCharacters() {
         for (String[] p : PROMPTS) {
             TrackedFailure f = failure("shared-addition/" + p[0], p[0], p[1], p[2]);
-            AttributionResult onDemo = CrossScorer.score(f, new ModelRev("faultline-demo", "main"), demo, engine,
-                    Method.ATTNLRP, SoftmaxRule.ATTNLRP);
-            AttributionResult onTiny = CrossScorer.score(f, new ModelRev("tinystories-260k", "main"), tiny, engine,
-                    Method.ATTNLRP, SoftmaxRule.ATTNLRP);
+            AttributionResult onDemo = CrossScorer.score(
+                    f, new ModelRev("faultline-demo", "main"), demo, engine, Method.ATTNLRP, SoftmaxRule.ATTNLRP);
+            AttributionResult onTiny = CrossScorer.score(
+                    f, new ModelRev("tinystories-260k", "main"), tiny, engine, Method.ATTNLRP, SoftmaxRule.ATTNLRP);
             List<AttributionResult.Token> a = onDemo.tokens();
             List<AttributionResult.Token> b = onTiny.tokens();
             // different tokenizations of the same text
             long demoText = a.stream().filter(t -> !t.special()).count();
             long tinyText = b.stream().filter(t -> !t.special()).count();
             assertThat(demoText).as(p[0]).isEqualTo(p[0].length());
-            System.out.println(p[0] + " tinystories tokens: " + b.stream().map(t -> t.text() + "[" + t.start() + ","
-                    + t.end() + ")" + (t.special() ? "*" : "")).toList());
+            System.out.println(p[0] + " tinystories tokens: "
+                    + b.stream()
+                            .map(t -> t.text() + "[" + t.start() + "," + t.end() + ")" + (t.special() ? "*" : ""))
+                            .toList());
             assertThat(spans(b)).as(p[0]).isNotEqualTo(spans(a));
             assertThat(onDemo.target().wrong().text()).isEqualTo(p[1]);
             assertThat(onTiny.target().wrong().text().strip()).isEqualTo(p[1]);
@@ -106,7 +125,9 @@ class CharMappingTest {
                 for (int i = 1; i < tokens.size(); i++) {
                     if (!tokens.get(i).special()) {
                         // one character per text token here (the blank shares its digit's)
-                        assertThat(spans[i][1] - spans[i][0]).as(p[0] + " token " + i).isEqualTo(1);
+                        assertThat(spans[i][1] - spans[i][0])
+                                .as(p[0] + " token " + i)
+                                .isEqualTo(1);
                         expected[spans[i][0]] += tokens.get(i).relevance();
                     }
                 }
@@ -137,16 +158,31 @@ class CharMappingTest {
             Double self = CharRelevance.similarity(a, a);
             assertThat(self).isCloseTo(1.0, within(1e-12));
             // the demo scoring its own failure gives the engine's Δℓ for those ids
-            var direct = engine.attribute(demo, new dev.faultline.engine.AttributionRequest(f.inputIds(), -1,
-                    f.wrong(), f.contrast(), Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 1));
+            var direct = engine.attribute(
+                    demo,
+                    new dev.faultline.engine.AttributionRequest(
+                            f.inputIds(),
+                            -1,
+                            f.wrong(),
+                            f.contrast(),
+                            Method.ATTNLRP,
+                            SoftmaxRule.ATTNLRP,
+                            0,
+                            0L,
+                            0.0,
+                            1));
             assertThat(onDemo.target().logitDiff()).isCloseTo(direct.logitDiff(), within(1e-9));
-            System.out.printf("%s: demo %d tokens, tinystories %d tokens, %d shared chars, cosine %.3f%n", p[0],
-                    demoText, tinyText, n, sim);
+            System.out.printf(
+                    "%s: demo %d tokens, tinystories %d tokens, %d shared chars, cosine %.3f%n",
+                    p[0], demoText, tinyText, n, sim);
         }
     }
 
     static List<String> spans(List<AttributionResult.Token> tokens) {
-        return tokens.stream().filter(t -> !t.special()).map(t -> t.start() + "-" + t.end()).toList();
+        return tokens.stream()
+                .filter(t -> !t.special())
+                .map(t -> t.start() + "-" + t.end())
+                .toList();
     }
 
     @Test

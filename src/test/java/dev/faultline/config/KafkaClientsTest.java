@@ -2,31 +2,31 @@ package dev.faultline.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.Properties;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import dev.faultline.replay.KafkaEventSink;
 import dev.faultline.store.ResultTopicReader;
 import dev.faultline.tracking.TrajectoryPublisher;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaClientsTest {
 
-    private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
-            + "username=\"u\" password=\"p\";";
+    private static final String JAAS =
+            "org.apache.kafka.common.security.plain.PlainLoginModule required " + "username=\"u\" password=\"p\";";
 
     @TempDir
     Path tmp;
 
     private static SmallRyeConfig config(Map<String, String> values) {
-        return new SmallRyeConfigBuilder().withSources(new PropertiesConfigSource(values, "test", 250)).build();
+        return new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(values, "test", 250))
+                .build();
     }
 
     private static Map<String, String> saslSsl() {
@@ -42,7 +42,8 @@ class KafkaClientsTest {
     }
 
     private static void assertSecured(Properties p) {
-        assertThat(p).containsEntry("bootstrap.servers", "broker-1:9093")
+        assertThat(p)
+                .containsEntry("bootstrap.servers", "broker-1:9093")
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
                 .containsEntry("sasl.jaas.config", JAAS)
@@ -56,7 +57,8 @@ class KafkaClientsTest {
                 "kafka.security.protocol", "SASL_PLAINTEXT",
                 "KAFKA_SASL_MECHANISM", "PLAIN",
                 "mp.messaging.incoming.x.topic", "t")));
-        assertThat(kafka).containsEntry("security.protocol", "SASL_PLAINTEXT")
+        assertThat(kafka)
+                .containsEntry("security.protocol", "SASL_PLAINTEXT")
                 .containsEntry("sasl.mechanism", "PLAIN")
                 .doesNotContainKey("mp.messaging.incoming.x.topic");
     }
@@ -64,15 +66,24 @@ class KafkaClientsTest {
     @Test
     void sharedKeepsConnectionAndSecurityOnly() {
         Map<String, String> shared = KafkaClients.shared(saslSsl());
-        assertThat(shared).containsKeys("bootstrap.servers", "security.protocol", "sasl.mechanism", "sasl.jaas.config",
-                "ssl.truststore.location", "ssl.truststore.password").doesNotContainKey("max.poll.records");
+        assertThat(shared)
+                .containsKeys(
+                        "bootstrap.servers",
+                        "security.protocol",
+                        "sasl.mechanism",
+                        "sasl.jaas.config",
+                        "ssl.truststore.location",
+                        "ssl.truststore.password")
+                .doesNotContainKey("max.poll.records");
     }
 
     @Test
     void resultTopicReaderConsumerTakesTheSecuritySettings() {
         Properties p = ResultTopicReader.consumerConfig(saslSsl());
         assertSecured(p);
-        assertThat(p).containsEntry("enable.auto.commit", "false").containsEntry("max.poll.records", "1")
+        assertThat(p)
+                .containsEntry("enable.auto.commit", "false")
+                .containsEntry("max.poll.records", "1")
                 .doesNotContainKey("group.id");
     }
 
@@ -84,10 +95,12 @@ class KafkaClientsTest {
     @Test
     void replayProducerTakesTheCommandConfigAndKeepsItsGuarantees() throws Exception {
         Path file = tmp.resolve("client.properties");
-        Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
-                + "sasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\n"
-                + "ssl.truststore.location=/etc/kafka/truststore.p12\nssl.truststore.password=secret\n"
-                + "acks=1\nbootstrap.servers=elsewhere:9092\n");
+        Files.writeString(
+                file,
+                "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\n"
+                        + "sasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\n"
+                        + "ssl.truststore.location=/etc/kafka/truststore.p12\nssl.truststore.password=secret\n"
+                        + "acks=1\nbootstrap.servers=elsewhere:9092\n");
         Properties p = KafkaEventSink.producerConfig("broker-1:9093", KafkaClients.commandConfig(file));
         assertSecured(p);
         assertThat(p).containsEntry("acks", "all").containsEntry("enable.idempotence", "true");

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-
 import org.junit.jupiter.api.Test;
 
 /** Every outgoing Kafka channel writes with acks=all and idempotence (the connector's own default is acks=1). */
@@ -27,7 +26,9 @@ class ProducerSettingsTest {
         assertThat(channels).hasSizeGreaterThanOrEqualTo(6);
         for (String channel : channels) {
             assertThat(p.getProperty(channel + ".acks")).as(channel).isEqualTo("all");
-            assertThat(p.getProperty(channel + ".enable.idempotence")).as(channel).isEqualTo("true");
+            assertThat(p.getProperty(channel + ".enable.idempotence"))
+                    .as(channel)
+                    .isEqualTo("true");
         }
     }
 }

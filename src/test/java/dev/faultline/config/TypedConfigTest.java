@@ -3,21 +3,6 @@ package dev.faultline.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.engine.DType;
 import dev.faultline.engine.Device;
@@ -33,6 +18,19 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.common.MapBackedConfigSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The enum-valued settings are converted and checked when the configuration is built (as Quarkus does at start-up),
@@ -51,8 +49,7 @@ class TypedConfigTest {
                 .withMapping(TrackingConfig.class)
                 .withMapping(EngineConfig.class)
                 .withConverter(Duration.class, 100, new DurationConverter()) // Quarkus's "20ms", "60s"
-                .withSources(new MapBackedConfigSource("test", values, 500) {
-                })
+                .withSources(new MapBackedConfigSource("test", values, 500) {})
                 .build();
     }
 
@@ -71,7 +68,8 @@ class TypedConfigTest {
         TrackingConfig t = c.getConfigMapping(TrackingConfig.class);
         assertThat(t.policy()).isEqualTo(SetPolicy.Kind.ALL);
         assertThat(t.statuses()).containsExactly(AttributionStatus.ATTRIBUTED, AttributionStatus.LOW_LOGIT_DIFF);
-        assertThat(c.getConfigMapping(EngineConfig.class).options().scoreChunkBytes()).isEqualTo(16L << 20);
+        assertThat(c.getConfigMapping(EngineConfig.class).options().scoreChunkBytes())
+                .isEqualTo(16L << 20);
     }
 
     @Test
@@ -91,7 +89,8 @@ class TypedConfigTest {
         v.put("faultline.engine.score-chunk-bytes", "1024");
         SmallRyeConfig c = config(v);
         assertThat(c.getConfigMapping(FaultlineConfig.class).role()).isEqualTo(FaultlineConfig.Role.WORKER);
-        assertThat(c.getConfigMapping(FaultlineConfig.class).triage().defaultMethod()).isEqualTo(ScoringMethod.EXACT);
+        assertThat(c.getConfigMapping(FaultlineConfig.class).triage().defaultMethod())
+                .isEqualTo(ScoringMethod.EXACT);
         AttributionConfig a = c.getConfigMapping(AttributionConfig.class);
         assertThat(a.method()).isEqualTo(Method.GRADXINPUT);
         assertThat(a.softmax()).isEqualTo(SoftmaxRule.DETACH);
@@ -105,26 +104,32 @@ class TypedConfigTest {
         assertThat(m.dtypeOf(null)).isEqualTo(DType.FLOAT64);
         TrackingConfig t = c.getConfigMapping(TrackingConfig.class);
         assertThat(t.policy()).isEqualTo(SetPolicy.Kind.SAMPLE);
-        assertThat(t.statuses()).containsExactly(AttributionStatus.ATTRIBUTED, AttributionStatus.LOW_LOGIT_DIFF,
-                AttributionStatus.NO_CONTRAST);
-        assertThat(c.getConfigMapping(EngineConfig.class).options().scoreChunkBytes()).isEqualTo(1024);
+        assertThat(t.statuses())
+                .containsExactly(
+                        AttributionStatus.ATTRIBUTED, AttributionStatus.LOW_LOGIT_DIFF, AttributionStatus.NO_CONTRAST);
+        assertThat(c.getConfigMapping(EngineConfig.class).options().scoreChunkBytes())
+                .isEqualTo(1024);
     }
 
     @ParameterizedTest(name = "{0}={1}")
-    @CsvSource(delimiter = '|', value = {
-        "faultline.role|wrokr|faultline.role must be all, triage or worker, got 'wrokr'",
-        "faultline.attribution.method|attnlpr|method must be attnlrp or gradxinput, got 'attnlpr'",
-        "faultline.attribution.softmax|soft|softmax must be attnlrp or detach, got 'soft'",
-        "faultline.models.dtype|float33|dtype must be float32, float64 or float16, got 'float33'",
-        "faultline.models.device|tpu|device must be cpu or gpu, got 'tpu'",
-        "faultline.models.model.big.dtype|bf16|bfloat16 compute is not available",
-        "faultline.models.model.big.device|gpu0|device must be cpu or gpu, got 'gpu0'",
-        "faultline.tracking.policy|newest|faultline.tracking.policy must be all, first or sample, got 'newest'",
-        "faultline.tracking.statuses|ATTRIBUTED,DONE|status must be one of ATTRIBUTED, ",
-        "faultline.triage.default-method|fuzzy|scoring method must be one of exact, normalized, numeric, choice",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "faultline.role|wrokr|faultline.role must be all, triage or worker, got 'wrokr'",
+                "faultline.attribution.method|attnlpr|method must be attnlrp or gradxinput, got 'attnlpr'",
+                "faultline.attribution.softmax|soft|softmax must be attnlrp or detach, got 'soft'",
+                "faultline.models.dtype|float33|dtype must be float32, float64 or float16, got 'float33'",
+                "faultline.models.device|tpu|device must be cpu or gpu, got 'tpu'",
+                "faultline.models.model.big.dtype|bf16|bfloat16 compute is not available",
+                "faultline.models.model.big.device|gpu0|device must be cpu or gpu, got 'gpu0'",
+                "faultline.tracking.policy|newest|faultline.tracking.policy must be all, first or sample, got 'newest'",
+                "faultline.tracking.statuses|ATTRIBUTED,DONE|status must be one of ATTRIBUTED, ",
+                "faultline.triage.default-method|fuzzy|scoring method must be one of exact, normalized, numeric, choice",
+            })
     void anUnknownValueFailsTheWholeConfigurationNamingTheAllowedValues(String key, String value, String message) {
-        assertThatThrownBy(() -> config(Map.of(key, value))).hasMessageContaining(key).hasMessageContaining(message);
+        assertThatThrownBy(() -> config(Map.of(key, value)))
+                .hasMessageContaining(key)
+                .hasMessageContaining(message);
     }
 
     /**
@@ -132,10 +137,11 @@ class TypedConfigTest {
      * environment), before anything is started: exit code 2 and the allowed roles on stderr.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({ "property", "environment" })
+    @CsvSource({"property", "environment"})
     void theServiceDoesNotStartWithAnUnknownRole(String how) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
                 System.getProperty("java.class.path")));
         if (how.equals("property")) {
             cmd.add("-Dfaultline.role=wrokr");
@@ -156,7 +162,8 @@ class TypedConfigTest {
         }
         assertThat(done).as("exited; output: %s", output).isTrue();
         assertThat(p.exitValue()).as(output).isEqualTo(2);
-        assertThat(output).contains("faultline.role must be all, triage or worker, got 'wrokr'")
+        assertThat(output)
+                .contains("faultline.role must be all, triage or worker, got 'wrokr'")
                 .doesNotContain("Faultline embedded services");
     }
 }

@@ -3,12 +3,10 @@ package dev.faultline.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.faultline.contract.EvalOutput;
 import java.time.Instant;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import dev.faultline.contract.EvalOutput;
 
 class AdditionSuiteTest {
 
@@ -37,8 +35,9 @@ class AdditionSuiteTest {
         assertThat(a).allMatch(AdditionSuite::isHeldOut).doesNotHaveDuplicates();
         List<AdditionProblem> train = suite.sample(7, 300, AdditionSuite.Split.TRAIN);
         assertThat(train).noneMatch(AdditionSuite::isHeldOut);
-        assertThat(train).allMatch(p -> p.a().length() >= 2 && p.a().length() <= 6 && p.b().length() >= 2
-                && p.b().length() <= 6);
+        assertThat(train)
+                .allMatch(
+                        p -> p.a().length() >= 2 && p.a().length() <= 6 && p.b().length() >= 2 && p.b().length() <= 6);
         // every length occurs
         assertThat(train.stream().map(AdditionProblem::maxDigits).distinct()).contains(2, 3, 4, 5, 6);
     }
@@ -95,7 +94,11 @@ class AdditionSuiteTest {
     @Test
     void wrongAnswerBecomesAnEventWithCauseSegments() {
         AdditionProblem p = new AdditionProblem("347", "85");
-        EvalOutput e = AdditionSuite.toEvent(p, "244", "demo-run", new EvalOutput.ModelRef("faultline-demo", "v1", null),
+        EvalOutput e = AdditionSuite.toEvent(
+                p,
+                "244",
+                "demo-run",
+                new EvalOutput.ModelRef("faultline-demo", "v1", null),
                 Instant.parse("2026-11-24T12:00:00Z"));
         assertThat(e.schema()).isEqualTo(EvalOutput.SCHEMA);
         assertThat(e.prompt()).isEqualTo("743+58=");
@@ -103,9 +106,11 @@ class AdditionSuiteTest {
         assertThat(e.scoring().method()).isEqualTo("exact");
         assertThat(e.correct()).isFalse();
         assertThat(e.eventId()).isEqualTo("demo-run:addition/347+85");
-        assertThat(e.segments()).extracting(EvalOutput.Segment::name)
+        assertThat(e.segments())
+                .extracting(EvalOutput.Segment::name)
                 .containsExactly("operand_a", "operand_b", "cause_a", "cause_b");
-        assertThat(e.segments()).extracting(s -> e.prompt().substring(s.start(), s.end()))
+        assertThat(e.segments())
+                .extracting(s -> e.prompt().substring(s.start(), s.end()))
                 .containsExactly("743", "58", "74", "58");
         assertThat(e.error().outputCharIndex()).isEqualTo(1);
         assertThat(e.error().contrastText()).isEqualTo("3");
@@ -113,8 +118,8 @@ class AdditionSuiteTest {
 
     @Test
     void eventsPassTheEventSchema() throws Exception {
-        dev.faultline.pipeline.EventValidator validator = new dev.faultline.pipeline.EventValidator(
-                new dev.faultline.config.FaultlineConfig.Ingest() {
+        dev.faultline.pipeline.EventValidator validator =
+                new dev.faultline.pipeline.EventValidator(new dev.faultline.config.FaultlineConfig.Ingest() {
                     public int maxEventBytes() {
                         return 1 << 20;
                     }
@@ -148,8 +153,8 @@ class AdditionSuiteTest {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         for (AdditionProblem p : suite.sample(3, 50, AdditionSuite.Split.HELD_OUT)) {
             for (String output : List.of(p.answer(), "9" + p.answer().substring(1), p.answer() + "1", "")) {
-                EvalOutput e = AdditionSuite.toEvent(p, output, "run", new EvalOutput.ModelRef("m", "v", 3L),
-                        Instant.EPOCH);
+                EvalOutput e =
+                        AdditionSuite.toEvent(p, output, "run", new EvalOutput.ModelRef("m", "v", 3L), Instant.EPOCH);
                 assertThat(validator.validate(json.writeValueAsBytes(e))).isEqualTo(e);
             }
         }

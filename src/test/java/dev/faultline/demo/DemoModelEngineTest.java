@@ -3,20 +3,18 @@ package dev.faultline.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import ai.djl.ndarray.NDManager;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.DType;
 import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.ModelLoader;
 import dev.faultline.engine.TokenizedText;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Cross-checks two independent forwards on the committed demo model: the engine ({@link ModelLoader}, greedy decoding
@@ -29,12 +27,16 @@ class DemoModelEngineTest {
 
     @Test
     void engineGreedyAnswersMatchTheTrainersForward() throws Exception {
-        assumeThat(Files.exists(MODEL.resolve("model.safetensors"))).as("models/faultline-demo not trained yet").isTrue();
+        assumeThat(Files.exists(MODEL.resolve("model.safetensors")))
+                .as("models/faultline-demo not trained yet")
+                .isTrue();
         AdditionSuite suite = new AdditionSuite(2, 6);
         List<AdditionProblem> problems = suite.sample(1_000_004L, 200, AdditionSuite.Split.HELD_OUT);
         List<String> trainerAnswers;
-        try (NDManager manager = NDManager.newBaseManager(); DemoLlama trainer = DemoLlama.load(MODEL, manager)) {
-            trainerAnswers = DemoTrainer.generate(trainer, problems.stream().map(AdditionProblem::prompt).toList(), 8);
+        try (NDManager manager = NDManager.newBaseManager();
+                DemoLlama trainer = DemoLlama.load(MODEL, manager)) {
+            trainerAnswers = DemoTrainer.generate(
+                    trainer, problems.stream().map(AdditionProblem::prompt).toList(), 8);
         }
         List<String> engineAnswers = new ArrayList<>();
         int correct = 0;
@@ -45,8 +47,8 @@ class DemoModelEngineTest {
             for (AdditionProblem p : problems) {
                 TokenizedText prompt = model.tokenizer().encode(p.prompt(), true);
                 assertThat(prompt.ids()[0]).isEqualTo(DemoVocabulary.BOS_ID);
-                assertThat(Arrays.copyOfRange(prompt.ids(), 1, prompt.size())).containsExactly(
-                        DemoVocabulary.encode(p.prompt()));
+                assertThat(Arrays.copyOfRange(prompt.ids(), 1, prompt.size()))
+                        .containsExactly(DemoVocabulary.encode(p.prompt()));
                 int[] ids = prompt.ids();
                 StringBuilder answer = new StringBuilder();
                 for (int step = 0; step < 8; step++) {

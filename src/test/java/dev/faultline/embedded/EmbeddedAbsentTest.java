@@ -9,7 +9,6 @@ import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,8 +21,8 @@ class EmbeddedAbsentTest {
 
     /** Hides the embedded libraries and loads this package's classes itself, so they link against what it sees. */
     static final class WithoutEmbeddedStack extends ClassLoader {
-        private static final List<String> HIDDEN = List.of("kafka.", "scala.", "redis.embedded.",
-                "io.smallrye.reactive.messaging.kafka.companion.");
+        private static final List<String> HIDDEN =
+                List.of("kafka.", "scala.", "redis.embedded.", "io.smallrye.reactive.messaging.kafka.companion.");
 
         WithoutEmbeddedStack() {
             super(EmbeddedAbsentTest.class.getClassLoader());
@@ -76,24 +75,31 @@ class EmbeddedAbsentTest {
         Class<?> local = loader.loadClass(LocalServices.class.getName());
         assertThat(local.getMethod("kafkaAvailable").invoke(null)).isEqualTo(false);
         assertThat(local.getMethod("redisAvailable").invoke(null)).isEqualTo(false);
-        assertThat(LocalServices.kafkaAvailable()).as("the test class path has them").isTrue();
+        assertThat(LocalServices.kafkaAvailable())
+                .as("the test class path has them")
+                .isTrue();
         assertThat(LocalServices.redisAvailable()).isTrue();
     }
 
     @Test
     void externalKafkaAndRedisNeedNoEmbeddedClasses() throws Throwable {
-        Object local = startMissing(new WithoutEmbeddedStack(), Map.of(LocalServices.KAFKA_ENV, "kafka:9092"),
+        Object local = startMissing(
+                new WithoutEmbeddedStack(),
+                Map.of(LocalServices.KAFKA_ENV, "kafka:9092"),
                 Map.of(LocalServices.REDIS_PROPERTY, "redis://redis:6379"));
         assertThat(local.getClass().getMethod("startedAnything").invoke(local)).isEqualTo(false);
-        assertThat((Map<?, ?>) local.getClass().getMethod("config").invoke(local)).isEmpty();
+        assertThat((Map<?, ?>) local.getClass().getMethod("config").invoke(local))
+                .isEmpty();
         local.getClass().getMethod("close").invoke(local);
     }
 
     @Test
     void missingKafkaFailsNamingTheSetting() {
-        Throwable t = catchThrowable(() -> startMissing(new WithoutEmbeddedStack(), Map.of(),
-                Map.of(LocalServices.REDIS_PROPERTY, "redis://redis:6379")));
-        assertThat(t).isInstanceOf(IllegalStateException.class).hasMessageContaining(LocalServices.KAFKA_ENV)
+        Throwable t = catchThrowable(() -> startMissing(
+                new WithoutEmbeddedStack(), Map.of(), Map.of(LocalServices.REDIS_PROPERTY, "redis://redis:6379")));
+        assertThat(t)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(LocalServices.KAFKA_ENV)
                 .hasMessageContaining("-Pprod");
     }
 
@@ -104,15 +110,18 @@ class EmbeddedAbsentTest {
         Map<String, String> both = Map.of(LocalServices.KAFKA_ENV, "kafka:9092", LocalServices.REDIS_ENV, "redis://r");
         assertThat(check.invoke(null, (Function<String, String>) both::get, (Function<String, String>) k -> null))
                 .isNull();
-        assertThat((String) check.invoke(null, (Function<String, String>) k -> null,
-                (Function<String, String>) k -> null)).contains(LocalServices.KAFKA_ENV);
-        assertThat(LocalServices.cannotStartMissing(k -> null, k -> null)).as("with the embedded stack").isNull();
+        assertThat((String)
+                        check.invoke(null, (Function<String, String>) k -> null, (Function<String, String>) k -> null))
+                .contains(LocalServices.KAFKA_ENV);
+        assertThat(LocalServices.cannotStartMissing(k -> null, k -> null))
+                .as("with the embedded stack")
+                .isNull();
     }
 
     @Test
     void missingRedisFailsNamingTheSetting() {
-        Throwable t = catchThrowable(() -> startMissing(new WithoutEmbeddedStack(),
-                Map.of(LocalServices.KAFKA_ENV, "kafka:9092"), Map.of()));
+        Throwable t = catchThrowable(() ->
+                startMissing(new WithoutEmbeddedStack(), Map.of(LocalServices.KAFKA_ENV, "kafka:9092"), Map.of()));
         assertThat(t).isInstanceOf(IllegalStateException.class).hasMessageContaining(LocalServices.REDIS_ENV);
     }
 

@@ -1,8 +1,7 @@
 package dev.faultline.embedded;
 
-import java.util.Map;
-
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
 
 /**
  * Starts a real embedded Kafka broker and Redis server for the {@code @QuarkusTest}s. Every Quarkus test class uses

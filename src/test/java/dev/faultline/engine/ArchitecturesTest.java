@@ -29,14 +29,16 @@ class ArchitecturesTest {
     }
 
     static void assertConserves(LanguageModel m, int[] ids) {
-        Attribution a = ENGINE.attribute(m, new AttributionRequest(ids, -1, 4, 7, Method.ATTNLRP, SoftmaxRule.ATTNLRP,
-                3, 1L, 0.0, 5));
+        Attribution a = ENGINE.attribute(
+                m, new AttributionRequest(ids, -1, 4, 7, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 3, 1L, 0.0, 5));
         double scale = Math.max(1.0, Math.abs(a.logitDiff()));
         assertThat(a.identityResidual()).as("identity residual").isCloseTo(0.0, within(1e-9 * scale));
-        assertThat(a.softmaxAbsorbedTotal()).as("the softmax rule absorbs something").isNotZero();
+        assertThat(a.softmaxAbsorbedTotal())
+                .as("the softmax rule absorbs something")
+                .isNotZero();
         assertThat(a.layerInputRelevance()).hasNumberOfRows(m.config().numLayers() + 1);
-        Attribution d = ENGINE.attribute(m, new AttributionRequest(ids, -1, 4, 7, Method.ATTNLRP, SoftmaxRule.DETACH,
-                0, 1L, 0.0, 5));
+        Attribution d = ENGINE.attribute(
+                m, new AttributionRequest(ids, -1, 4, 7, Method.ATTNLRP, SoftmaxRule.DETACH, 0, 1L, 0.0, 5));
         double sum = 0;
         for (double v : d.inputRelevance()) {
             sum += v;
@@ -57,7 +59,8 @@ class ArchitecturesTest {
     void qwen3WithPerHeadQkNormConserves() {
         Path dir = RandomCheckpoint.llamaLike("qwen3", 2).write(tmp.resolve("qwen3"));
         try (LanguageModel m = ModelLoader.load(dir, DType.FLOAT64, "cpu")) {
-            assertThat(((HfLanguageModel) m).hfConfig().family()).isEqualTo(dev.faultline.engine.model.HfConfig.Family.QWEN3);
+            assertThat(((HfLanguageModel) m).hfConfig().family())
+                    .isEqualTo(dev.faultline.engine.model.HfConfig.Family.QWEN3);
             assertConserves(m, IDS);
         }
     }
@@ -73,10 +76,14 @@ class ArchitecturesTest {
     @Test
     void olmo3SlidingWindowLayersSeeOnlyTheirWindow() {
         // 2 sliding layers with window 3: position 11 sees back 2 tokens per layer, so not token 0..6
-        Path sliding = RandomCheckpoint.llamaLike("olmo3", 2).set("sliding_window", 3)
-                .set("layer_types", List.of("sliding_attention", "sliding_attention")).write(tmp.resolve("olmo3s"));
-        Path full = RandomCheckpoint.llamaLike("olmo3", 2).set("sliding_window", 3)
-                .set("layer_types", List.of("sliding_attention", "full_attention")).write(tmp.resolve("olmo3f"));
+        Path sliding = RandomCheckpoint.llamaLike("olmo3", 2)
+                .set("sliding_window", 3)
+                .set("layer_types", List.of("sliding_attention", "sliding_attention"))
+                .write(tmp.resolve("olmo3s"));
+        Path full = RandomCheckpoint.llamaLike("olmo3", 2)
+                .set("sliding_window", 3)
+                .set("layer_types", List.of("sliding_attention", "full_attention"))
+                .write(tmp.resolve("olmo3f"));
         int[] changed = IDS.clone();
         changed[2] = 40;
         try (LanguageModel s = ModelLoader.load(sliding, DType.FLOAT64, "cpu");
@@ -95,7 +102,10 @@ class ArchitecturesTest {
     @Test
     void bf16CheckpointIsWidenedExactly() {
         Path f32 = RandomCheckpoint.llamaLike("llama", 2).seed(11).write(tmp.resolve("f32"));
-        Path bf16 = RandomCheckpoint.llamaLike("llama", 2).seed(11).storeAs(DataType.BFLOAT16).write(tmp.resolve("bf16"));
+        Path bf16 = RandomCheckpoint.llamaLike("llama", 2)
+                .seed(11)
+                .storeAs(DataType.BFLOAT16)
+                .write(tmp.resolve("bf16"));
         try (HfLanguageModel a = (HfLanguageModel) ModelLoader.load(f32, DType.FLOAT32, "cpu");
                 HfLanguageModel b = (HfLanguageModel) ModelLoader.load(bf16, DType.FLOAT32, "cpu")) {
             float[] ref = a.transformer().weights().embed().toFloatArray();

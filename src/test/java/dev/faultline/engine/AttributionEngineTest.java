@@ -22,6 +22,7 @@ class AttributionEngineTest {
 
     @TempDir
     static Path tmp;
+
     private static LanguageModel model;
     private static final int[] IDS = {3, 17, 8, 41, 22, 5, 30, 12, 9, 44, 1, 27};
 
@@ -52,7 +53,8 @@ class AttributionEngineTest {
             Attribution serial = e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7));
             List<CompletableFuture<Attribution>> futures = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                futures.add(CompletableFuture.supplyAsync(() -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7))));
+                futures.add(CompletableFuture.supplyAsync(
+                        () -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7))));
             }
             for (CompletableFuture<Attribution> f : futures) {
                 assertThat(f.get(60, TimeUnit.SECONDS).inputRelevance()).containsExactly(serial.inputRelevance());
@@ -70,13 +72,16 @@ class AttributionEngineTest {
                 return release.await(30, TimeUnit.SECONDS);
             }));
             assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
-            CompletableFuture<Attribution> queued = CompletableFuture.supplyAsync(
-                    () -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7)));
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-                    .pollInterval(java.time.Duration.ofMillis(5)).until(() -> e.queued() >= 1);
+            CompletableFuture<Attribution> queued =
+                    CompletableFuture.supplyAsync(() -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7)));
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .pollInterval(java.time.Duration.ofMillis(5))
+                    .until(() -> e.queued() >= 1);
             assertThat(e.queued()).isEqualTo(1);
             assertThatThrownBy(() -> e.attribute(model, AttributionRequest.contrastive(IDS, 4, 7)))
-                    .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("queue is full");
+                    .isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("queue is full");
             release.countDown();
             assertThat(busy.get(30, TimeUnit.SECONDS)).isEqualTo(true);
             assertThat(queued.get(30, TimeUnit.SECONDS).logitDiff()).isFinite();
@@ -100,13 +105,17 @@ class AttributionEngineTest {
     @Test
     void badRequestsGetClearErrors() {
         try (AttributionEngine e = new AttributionEngine(2)) {
-            assertThatThrownBy(() -> e.attribute(model, new AttributionRequest(IDS, 12, 4, 7, Method.ATTNLRP,
-                    SoftmaxRule.ATTNLRP, 0, 0, 0, 5))).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> e.attribute(
+                            model,
+                            new AttributionRequest(IDS, 12, 4, 7, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0, 0, 5)))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("position 12");
             assertThatThrownBy(() -> e.attribute(model, AttributionRequest.contrastive(IDS, 50, 7)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[0, 50)");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("[0, 50)");
             assertThatThrownBy(() -> e.attribute(model, AttributionRequest.contrastive(new int[] {1, 99}, 4, 7)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token id 99");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("token id 99");
             assertThatThrownBy(() -> e.logits(model, new int[0])).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> e.attribute(model, AttributionRequest.contrastive(new int[65], 4, 7)))
                     .isInstanceOf(InputTooLongException.class);
@@ -117,24 +126,26 @@ class AttributionEngineTest {
     void closedEngineAndModelAreRefused() {
         AttributionEngine e = new AttributionEngine(2);
         e.close();
-        assertThatThrownBy(() -> e.logits(model, IDS)).isInstanceOf(RejectedExecutionException.class)
+        assertThatThrownBy(() -> e.logits(model, IDS))
+                .isInstanceOf(RejectedExecutionException.class)
                 .hasMessageContaining("closed");
-        LanguageModel other = ModelLoader.load(RandomCheckpoint.llamaLike("llama", 1).write(tmp.resolve("c")),
-                DType.FLOAT32, "cpu");
+        LanguageModel other =
+                ModelLoader.load(RandomCheckpoint.llamaLike("llama", 1).write(tmp.resolve("c")), DType.FLOAT32, "cpu");
         other.close();
         try (AttributionEngine e2 = new AttributionEngine(2)) {
-            assertThatThrownBy(() -> e2.logits(other, IDS)).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> e2.logits(other, IDS))
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("closed");
         }
     }
 
     @Test
     void releaseClosesTheModelAfterQueuedPasses() throws Exception {
-        LanguageModel m = ModelLoader.load(RandomCheckpoint.llamaLike("llama", 1).write(tmp.resolve("r")),
-                DType.FLOAT32, "cpu");
+        LanguageModel m =
+                ModelLoader.load(RandomCheckpoint.llamaLike("llama", 1).write(tmp.resolve("r")), DType.FLOAT32, "cpu");
         try (AttributionEngine e = new AttributionEngine(8)) {
-            CompletableFuture<Attribution> before = CompletableFuture.supplyAsync(
-                    () -> e.attribute(m, AttributionRequest.contrastive(IDS, 4, 7)));
+            CompletableFuture<Attribution> before =
+                    CompletableFuture.supplyAsync(() -> e.attribute(m, AttributionRequest.contrastive(IDS, 4, 7)));
             before.get(30, TimeUnit.SECONDS);
             e.release(m);
             assertThat(((HfLanguageModel) m).isClosed()).isTrue();
@@ -145,14 +156,15 @@ class AttributionEngineTest {
     @Test
     void singleLogitTargetHasNoContrast() {
         try (AttributionEngine e = new AttributionEngine(2)) {
-            Attribution a = e.attribute(model, new AttributionRequest(IDS, -1, 4, null, Method.ATTNLRP,
-                    SoftmaxRule.ATTNLRP, 0, 0, 0, 3));
+            Attribution a = e.attribute(
+                    model, new AttributionRequest(IDS, -1, 4, null, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0, 0, 3));
             assertThat(a.logitCorrect()).isNull();
             assertThat(a.logitDiff()).isEqualTo(a.logitWrong());
             assertThat(a.contrastRank()).isEqualTo(-1);
             assertThat(a.identityResidual()).isCloseTo(0.0, within(1e-9 * Math.max(1, Math.abs(a.logitDiff()))));
             assertThat(a.topTokens()).hasSize(3);
-            assertThat(a.topTokens().get(0).logit()).isGreaterThanOrEqualTo(a.topTokens().get(1).logit());
+            assertThat(a.topTokens().get(0).logit())
+                    .isGreaterThanOrEqualTo(a.topTokens().get(1).logit());
             assertThat(a.faithfulness()).isNull();
         }
     }

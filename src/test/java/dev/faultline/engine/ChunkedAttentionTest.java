@@ -41,16 +41,18 @@ class ChunkedAttentionTest {
         for (int i = 0; i < T; i++) {
             ids[i] = r.nextInt(50);
         }
-        try (LanguageModel chunked = load(model, true); LanguageModel block = load(model, false);
+        try (LanguageModel chunked = load(model, true);
+                LanguageModel block = load(model, false);
                 AttributionEngine engine = new AttributionEngine(2)) {
             for (int pos : new int[] {T - 1, 123}) {
                 double[] a = engine.logitsAt(chunked, ids, pos);
                 double[] b = engine.logitsAt(block, ids, pos);
                 close(a, b, 1e-10, 0, type + " logits at " + pos);
             }
-            for (String[] rule : new String[][] {{"ATTNLRP", "ATTNLRP"}, {"ATTNLRP", "DETACH"}, {"GRADXINPUT", "ATTNLRP"}}) {
-                AttributionRequest q = new AttributionRequest(ids, -1, 7, 9, Method.valueOf(rule[0]),
-                        SoftmaxRule.valueOf(rule[1]), 0, 0L, 0.0, 3);
+            for (String[] rule :
+                    new String[][] {{"ATTNLRP", "ATTNLRP"}, {"ATTNLRP", "DETACH"}, {"GRADXINPUT", "ATTNLRP"}}) {
+                AttributionRequest q = new AttributionRequest(
+                        ids, -1, 7, 9, Method.valueOf(rule[0]), SoftmaxRule.valueOf(rule[1]), 0, 0L, 0.0, 3);
                 Attribution a = engine.attribute(chunked, q);
                 Attribution b = engine.attribute(block, q);
                 String what = type + " " + rule[0] + "/" + rule[1];
@@ -61,13 +63,16 @@ class ChunkedAttentionTest {
                     close(a.layerInputRelevance()[l], b.layerInputRelevance()[l], 1e-9, dl, what + " layer " + l);
                 }
                 for (int l = 0; l < a.postAttentionRelevance().length; l++) {
-                    close(a.postAttentionRelevance()[l], b.postAttentionRelevance()[l], 1e-9, dl,
+                    close(
+                            a.postAttentionRelevance()[l],
+                            b.postAttentionRelevance()[l],
+                            1e-9,
+                            dl,
                             what + " after attention " + l);
                 }
                 double scale = Math.abs(b.logitDiff());
                 assertThat(a.biasTotal()).as(what).isCloseTo(b.biasTotal(), offset(1e-9 * scale));
-                assertThat(a.softmaxAbsorbedTotal()).as(what).isCloseTo(b.softmaxAbsorbedTotal(),
-                        offset(1e-9 * scale));
+                assertThat(a.softmaxAbsorbedTotal()).as(what).isCloseTo(b.softmaxAbsorbedTotal(), offset(1e-9 * scale));
             }
         }
     }

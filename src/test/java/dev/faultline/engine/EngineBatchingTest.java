@@ -35,14 +35,19 @@ class EngineBatchingTest {
             assertThat(single.passes()).isEqualTo(8);
 
             List<Attribution> got = runWhileBusy(batched, m, rs);
-            assertThat(batched.passes()).as("one pass for the eight waiting callers").isEqualTo(1);
+            assertThat(batched.passes())
+                    .as("one pass for the eight waiting callers")
+                    .isEqualTo(1);
             for (int i = 0; i < rs.size(); i++) {
-                assertThat(got.get(i).logitDiff()).isCloseTo(expected.get(i).logitDiff(),
-                        org.assertj.core.data.Offset.offset(1e-4));
-                double scale = Math.max(1, GoldenCasesTest.maxAbs(expected.get(i).inputRelevance()));
+                assertThat(got.get(i).logitDiff())
+                        .isCloseTo(expected.get(i).logitDiff(), org.assertj.core.data.Offset.offset(1e-4));
+                double scale =
+                        Math.max(1, GoldenCasesTest.maxAbs(expected.get(i).inputRelevance()));
                 for (int t = 0; t < expected.get(i).inputRelevance().length; t++) {
-                    assertThat(got.get(i).inputRelevance()[t]).isCloseTo(expected.get(i).inputRelevance()[t],
-                            org.assertj.core.data.Offset.offset(1e-4 * scale));
+                    assertThat(got.get(i).inputRelevance()[t])
+                            .isCloseTo(
+                                    expected.get(i).inputRelevance()[t],
+                                    org.assertj.core.data.Offset.offset(1e-4 * scale));
                 }
                 assertThat(got.get(i).faithfulness().topIndices())
                         .containsExactly(expected.get(i).faithfulness().topIndices());
@@ -54,8 +59,19 @@ class EngineBatchingTest {
     void aBadRequestInABatchFailsAlone() throws Exception {
         List<AttributionRequest> rs = new ArrayList<>(clozeFailures(3));
         AttributionRequest ok = rs.get(0);
-        rs.set(1, new AttributionRequest(ok.ids(), ok.position(), 9999, 3, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0,
-                0L, 0.0, 5)); // wrong id outside the vocabulary of 512
+        rs.set(
+                1,
+                new AttributionRequest(
+                        ok.ids(),
+                        ok.position(),
+                        9999,
+                        3,
+                        Method.ATTNLRP,
+                        SoftmaxRule.ATTNLRP,
+                        0,
+                        0L,
+                        0.0,
+                        5)); // wrong id outside the vocabulary of 512
         try (LanguageModel m = ModelLoader.load(SharedFiles.require("models/tinystories-260k"), DType.FLOAT32, "cpu");
                 AttributionEngine batched = new AttributionEngine(32)) {
             batched.batchUpTo(8);
@@ -64,7 +80,8 @@ class EngineBatchingTest {
                 List<Future<Attribution>> fs = submitWhileBusy(batched, m, rs, pool);
                 assertThat(fs.get(0).get().inputRelevance()).hasSize(ok.ids().length);
                 assertThat(fs.get(2).get().inputRelevance()).hasSize(rs.get(2).ids().length);
-                assertThatThrownBy(() -> fs.get(1).get()).hasCauseInstanceOf(IllegalArgumentException.class)
+                assertThatThrownBy(() -> fs.get(1).get())
+                        .hasCauseInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("wrong/correct ids");
             } finally {
                 pool.shutdownNow();
@@ -73,8 +90,8 @@ class EngineBatchingTest {
     }
 
     /** Runs {@code rs} from as many threads while the engine's worker is held, then lets it go. */
-    private static List<Attribution> runWhileBusy(AttributionEngine engine, LanguageModel m, List<AttributionRequest> rs)
-            throws Exception {
+    private static List<Attribution> runWhileBusy(
+            AttributionEngine engine, LanguageModel m, List<AttributionRequest> rs) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(rs.size() + 1);
         try {
             List<Attribution> out = new ArrayList<>();
@@ -91,8 +108,9 @@ class EngineBatchingTest {
      * Holds the engine's worker with a task, submits every request from its own thread of {@code pool}, waits until
      * all of them are queued behind the held task, then lets the worker go: the callers wait together.
      */
-    private static List<Future<Attribution>> submitWhileBusy(AttributionEngine engine, LanguageModel m,
-            List<AttributionRequest> rs, ExecutorService pool) throws InterruptedException {
+    private static List<Future<Attribution>> submitWhileBusy(
+            AttributionEngine engine, LanguageModel m, List<AttributionRequest> rs, ExecutorService pool)
+            throws InterruptedException {
         CountDownLatch hold = new CountDownLatch(1);
         CountDownLatch running = new CountDownLatch(1);
         pool.submit(() -> engine.execute(() -> {
@@ -120,8 +138,16 @@ class EngineBatchingTest {
             if (o == null || o.isNull()) {
                 continue;
             }
-            out.add(new AttributionRequest(GoldenCasesTest.ints(o.get("ids")), o.get("position").asInt(),
-                    o.get("wrong").asInt(), o.get("correct").asInt(), Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 7L, 0.0,
+            out.add(new AttributionRequest(
+                    GoldenCasesTest.ints(o.get("ids")),
+                    o.get("position").asInt(),
+                    o.get("wrong").asInt(),
+                    o.get("correct").asInt(),
+                    Method.ATTNLRP,
+                    SoftmaxRule.ATTNLRP,
+                    5,
+                    7L,
+                    0.0,
                     5));
             if (out.size() == n) {
                 break;

@@ -2,15 +2,13 @@ package dev.faultline.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Regression test for an engine defect found by the tracking work: while another thread submits passes and
@@ -31,9 +29,17 @@ class EngineGcReproTest {
     }
 
     static AttributionRequest request(JsonNode n, int k) {
-        return new AttributionRequest(ids(n.get("oracle_ids")), n.get("error").get("oracle_position").asInt(),
-                n.get("wrong").get("id").asInt(), n.get("contrast").get("id").asInt(), Method.ATTNLRP,
-                SoftmaxRule.ATTNLRP, k, 0L, 0.0, k == 0 ? 1 : 10);
+        return new AttributionRequest(
+                ids(n.get("oracle_ids")),
+                n.get("error").get("oracle_position").asInt(),
+                n.get("wrong").get("id").asInt(),
+                n.get("contrast").get("id").asInt(),
+                Method.ATTNLRP,
+                SoftmaxRule.ATTNLRP,
+                k,
+                0L,
+                0.0,
+                k == 0 ? 1 : 10);
     }
 
     @Test

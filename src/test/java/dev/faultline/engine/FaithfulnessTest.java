@@ -18,14 +18,15 @@ class FaithfulnessTest {
 
     @TempDir
     static Path tmp;
+
     private static HfLanguageModel model;
     private static AttributionEngine engine;
     private static final int[] IDS = {3, 17, 8, 41, 22, 5, 30, 12, 9, 44, 1, 27, 33, 2};
 
     @BeforeAll
     static void load() {
-        model = (HfLanguageModel) ModelLoader.load(RandomCheckpoint.llamaLike("qwen3", 2).write(tmp.resolve("m")),
-                DType.FLOAT64, "cpu");
+        model = (HfLanguageModel)
+                ModelLoader.load(RandomCheckpoint.llamaLike("qwen3", 2).write(tmp.resolve("m")), DType.FLOAT64, "cpu");
         engine = new AttributionEngine(2);
     }
 
@@ -36,17 +37,23 @@ class FaithfulnessTest {
     }
 
     private static Attribution run(int k, long seed, double margin, int position) {
-        return engine.attribute(model, new AttributionRequest(IDS, position, 4, 7, Method.ATTNLRP, SoftmaxRule.ATTNLRP,
-                k, seed, margin, 5));
+        return engine.attribute(
+                model,
+                new AttributionRequest(IDS, position, 4, 7, Method.ATTNLRP, SoftmaxRule.ATTNLRP, k, seed, margin, 5));
     }
 
     @Test
     void topIndicesAreTheMostRelevantAfterTheFirstToken() {
         Attribution a = run(3, 1L, 0.0, -1);
         Faithfulness f = a.faithfulness();
-        int[] expected = IntStream.range(1, IDS.length).boxed()
-                .sorted(Comparator.comparingDouble((Integer i) -> a.inputRelevance()[i]).reversed())
-                .limit(3).mapToInt(Integer::intValue).sorted().toArray();
+        int[] expected = IntStream.range(1, IDS.length)
+                .boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> a.inputRelevance()[i])
+                        .reversed())
+                .limit(3)
+                .mapToInt(Integer::intValue)
+                .sorted()
+                .toArray();
         assertThat(f.k()).isEqualTo(3);
         assertThat(f.topIndices()).containsExactly(expected);
         assertThat(f.topIndices()).doesNotContain(0);
@@ -67,10 +74,14 @@ class FaithfulnessTest {
         // a target inside the input: the copies stop at it, and the drops still equal whole-input forwards
         Attribution inner = run(2, 9L, 0.0, 5);
         Faithfulness g = inner.faithfulness();
-        assertThat(g.dropTop()).isCloseTo(inner.logitDiff()
-                - Attributor.targetWithZeroed(model, IDS, 5, 4, 7, g.topIndices()), within(1e-9));
-        assertThat(g.dropRandom()).isCloseTo(inner.logitDiff()
-                - Attributor.targetWithZeroed(model, IDS, 5, 4, 7, g.randomIndices()), within(1e-9));
+        assertThat(g.dropTop())
+                .isCloseTo(
+                        inner.logitDiff() - Attributor.targetWithZeroed(model, IDS, 5, 4, 7, g.topIndices()),
+                        within(1e-9));
+        assertThat(g.dropRandom())
+                .isCloseTo(
+                        inner.logitDiff() - Attributor.targetWithZeroed(model, IDS, 5, 4, 7, g.randomIndices()),
+                        within(1e-9));
     }
 
     @Test
@@ -122,8 +133,10 @@ class FaithfulnessTest {
                 }
             }
             assertThat(special).isPositive();
-            Attribution a = engine.attribute(m, new AttributionRequest(t.ids(), -1, 432, 267, Method.ATTNLRP,
-                    SoftmaxRule.ATTNLRP, 100, 1L, 0.0, 5));
+            Attribution a = engine.attribute(
+                    m,
+                    new AttributionRequest(
+                            t.ids(), -1, 432, 267, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 100, 1L, 0.0, 5));
             assertThat(a.faithfulness().topIndices()).doesNotContain(0, special);
             assertThat(a.faithfulness().k()).isEqualTo(t.size() - 2);
         }

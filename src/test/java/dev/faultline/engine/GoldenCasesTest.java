@@ -46,9 +46,12 @@ class GoldenCasesTest {
     }
 
     private static LanguageModel model(String name, DType dtype) {
-        return MODELS.computeIfAbsent(name + "/" + dtype, k -> ModelLoader.load(
-                SharedFiles.dir().resolve("golden/models").resolve(name), dtype,
-                System.getProperty("engine.test.device", "cpu")));
+        return MODELS.computeIfAbsent(
+                name + "/" + dtype,
+                k -> ModelLoader.load(
+                        SharedFiles.dir().resolve("golden/models").resolve(name),
+                        dtype,
+                        System.getProperty("engine.test.device", "cpu")));
     }
 
     /**
@@ -58,14 +61,16 @@ class GoldenCasesTest {
      */
     @TestFactory
     Stream<DynamicTest> swappedNormWeightsFailTheComparison(@TempDir Path tmp) {
-        return Stream.of(new String[] {"tiny-qwen3", "q_norm", "k_norm"},
-                new String[] {"tiny-olmo2", "post_attention_layernorm", "post_feedforward_layernorm"},
-                new String[] {"tiny-olmo3-swa", "post_attention_layernorm", "post_feedforward_layernorm"})
+        return Stream.of(
+                        new String[] {"tiny-qwen3", "q_norm", "k_norm"},
+                        new String[] {"tiny-olmo2", "post_attention_layernorm", "post_feedforward_layernorm"},
+                        new String[] {"tiny-olmo3-swa", "post_attention_layernorm", "post_feedforward_layernorm"})
                 .map(s -> DynamicTest.dynamicTest(s[0] + ": " + s[1] + " <-> " + s[2], () -> {
-                    Path caseFile = SharedFiles.require("golden/cases").resolve(s[0] + "-len40-attnlrp-attnlrp-float64.json");
+                    Path caseFile =
+                            SharedFiles.require("golden/cases").resolve(s[0] + "-len40-attnlrp-attnlrp-float64.json");
                     check(caseFile, model(s[0], DType.FLOAT64)); // the original passes
-                    Path copy = SwappedTensors.copy(SharedFiles.dir().resolve("golden/models").resolve(s[0]),
-                            tmp.resolve(s[0]), s[1], s[2]);
+                    Path copy = SwappedTensors.copy(
+                            SharedFiles.dir().resolve("golden/models").resolve(s[0]), tmp.resolve(s[0]), s[1], s[2]);
                     try (LanguageModel swapped = ModelLoader.load(copy, DType.FLOAT64, "cpu")) {
                         assertThatThrownBy(() -> check(caseFile, swapped)).isInstanceOf(AssertionError.class);
                     }
@@ -81,7 +86,8 @@ class GoldenCasesTest {
     private static void check(Path file, LanguageModel model) throws IOException {
         JsonNode g = JSON.readTree(file.toFile());
         String name = file.getFileName().toString();
-        String[] parts = name.substring(name.indexOf("-len") + 1, name.length() - 5).split("-");
+        String[] parts =
+                name.substring(name.indexOf("-len") + 1, name.length() - 5).split("-");
         Method method = Method.parse(parts[1]);
         SoftmaxRule softmax = SoftmaxRule.parse(parts[2]);
         DType dtype = DType.parse(parts[3]);
@@ -90,8 +96,9 @@ class GoldenCasesTest {
         int[] ids = ints(g.get("ids"));
         int wrong = g.get("wrong").asInt();
         int correct = g.get("correct").asInt();
-        Attribution a = ENGINE.attribute(model, new AttributionRequest(ids, g.get("position").asInt(),
-                wrong, correct, method, softmax, 0, 0L, 0.0, 5));
+        Attribution a = ENGINE.attribute(
+                model,
+                new AttributionRequest(ids, g.get("position").asInt(), wrong, correct, method, softmax, 0, 0L, 0.0, 5));
 
         double diff = g.get("logit_diff").asDouble();
         double scale = Math.max(maxAbs(doubles(g.get("input_relevance"))), Math.abs(diff));
@@ -99,8 +106,12 @@ class GoldenCasesTest {
             scale = Math.max(scale, maxAbs(doubles(g.get("position_relevance"))));
         }
         double eps = tol * scale;
-        assertThat(a.logitWrong()).as("logit_wrong").isCloseTo(g.get("logit_wrong").asDouble(), within(tol, g.get("logit_wrong")));
-        assertThat(a.logitCorrect()).as("logit_correct").isCloseTo(g.get("logit_correct").asDouble(), within(tol, g.get("logit_correct")));
+        assertThat(a.logitWrong())
+                .as("logit_wrong")
+                .isCloseTo(g.get("logit_wrong").asDouble(), within(tol, g.get("logit_wrong")));
+        assertThat(a.logitCorrect())
+                .as("logit_correct")
+                .isCloseTo(g.get("logit_correct").asDouble(), within(tol, g.get("logit_correct")));
         assertThat(a.logitDiff()).as("logit_diff").isCloseTo(diff, within(tol, g.get("logit_diff")));
         assertClose("input_relevance", a.inputRelevance(), doubles(g.get("input_relevance")), eps);
         if (g.hasNonNull("position_relevance")) {
@@ -113,15 +124,25 @@ class GoldenCasesTest {
         for (int l = 0; l < layers.size(); l++) {
             assertClose("layer_input_relevance[" + l + "]", a.layerInputRelevance()[l], doubles(layers.get(l)), eps);
         }
-        assertClose("final_residual_relevance", a.finalResidualRelevance(),
-                doubles(g.get("final_residual_relevance")), eps);
+        assertClose(
+                "final_residual_relevance",
+                a.finalResidualRelevance(),
+                doubles(g.get("final_residual_relevance")),
+                eps);
         JsonNode bias = g.get("bias_relevance");
-        assertThat(a.biasTotal()).as("bias total").isCloseTo(bias.get("total").asDouble(), org.assertj.core.data.Offset.offset(eps));
+        assertThat(a.biasTotal())
+                .as("bias total")
+                .isCloseTo(bias.get("total").asDouble(), org.assertj.core.data.Offset.offset(eps));
         assertClose("bias per layer", a.biasPerLayer(), doubles(bias.get("per_layer")), eps);
         JsonNode soft = g.get("softmax");
-        assertThat(a.softmaxAbsorbedTotal()).as("softmax absorbed").isCloseTo(soft.get("absorbed_total").asDouble(),
-                org.assertj.core.data.Offset.offset(eps));
-        assertClose("softmax absorbed per layer", a.softmaxAbsorbedPerLayer(), doubles(soft.get("absorbed_per_layer")), eps);
+        assertThat(a.softmaxAbsorbedTotal())
+                .as("softmax absorbed")
+                .isCloseTo(soft.get("absorbed_total").asDouble(), org.assertj.core.data.Offset.offset(eps));
+        assertClose(
+                "softmax absorbed per layer",
+                a.softmaxAbsorbedPerLayer(),
+                doubles(soft.get("absorbed_per_layer")),
+                eps);
 
         if (method == Method.ATTNLRP) {
             // Δℓ = Σ input + bias (incl. positions) + softmax-absorbed, to rounding
@@ -133,8 +154,9 @@ class GoldenCasesTest {
                     sumInput += v;
                 }
                 assertThat(a.softmaxAbsorbedTotal()).isZero();
-                assertThat(sumInput + a.biasTotal()).as("detach conserves").isCloseTo(a.logitDiff(),
-                        org.assertj.core.data.Offset.offset(idTol * scale));
+                assertThat(sumInput + a.biasTotal())
+                        .as("detach conserves")
+                        .isCloseTo(a.logitDiff(), org.assertj.core.data.Offset.offset(idTol * scale));
             }
         }
     }
@@ -146,7 +168,9 @@ class GoldenCasesTest {
     private static void assertClose(String what, double[] actual, double[] expected, double eps) {
         assertThat(actual).as(what + " length").hasSize(expected.length);
         for (int i = 0; i < expected.length; i++) {
-            assertThat(actual[i]).as(what + "[" + i + "]").isCloseTo(expected[i], org.assertj.core.data.Offset.offset(eps));
+            assertThat(actual[i])
+                    .as(what + "[" + i + "]")
+                    .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(eps));
         }
     }
 

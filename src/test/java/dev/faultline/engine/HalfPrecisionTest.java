@@ -61,8 +61,17 @@ class HalfPrecisionTest {
                     continue;
                 }
                 int[] ids = GoldenCasesTest.ints(o.get("ids"));
-                AttributionRequest req = new AttributionRequest(ids, o.get("position").asInt(), o.get("wrong").asInt(),
-                        o.get("correct").asInt(), Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 5);
+                AttributionRequest req = new AttributionRequest(
+                        ids,
+                        o.get("position").asInt(),
+                        o.get("wrong").asInt(),
+                        o.get("correct").asInt(),
+                        Method.ATTNLRP,
+                        SoftmaxRule.ATTNLRP,
+                        0,
+                        0L,
+                        0.0,
+                        5);
                 Attribution ref = engine.attribute(f32, req);
                 double scale = GoldenCasesTest.maxAbs(ref.inputRelevance());
                 for (LanguageModel half : HALF) {
@@ -72,16 +81,26 @@ class HalfPrecisionTest {
                     for (int i = 0; i < ids.length; i++) {
                         dev = Math.max(dev, Math.abs(a.inputRelevance()[i] - ref.inputRelevance()[i]) / scale);
                     }
-                    System.out.printf("%s %s: Δℓ %.4f vs float32 %.4f, input relevance r = %.6f, max deviation %.2e "
-                            + "of max |R|, identity residual %.2e (max |R| %.3f)%n", half.dtype().label(),
-                            e.get("event_id").asText(), a.logitDiff(), ref.logitDiff(), corr, dev,
-                            a.identityResidual(), scale);
-                    assertThat(a.logitDiff()).as(half.dtype() + " Δℓ")
-                            .isCloseTo(ref.logitDiff(), org.assertj.core.data.Offset.offset(
-                                    0.05 * Math.abs(ref.logitDiff()) + 0.05));
+                    System.out.printf(
+                            "%s %s: Δℓ %.4f vs float32 %.4f, input relevance r = %.6f, max deviation %.2e "
+                                    + "of max |R|, identity residual %.2e (max |R| %.3f)%n",
+                            half.dtype().label(),
+                            e.get("event_id").asText(),
+                            a.logitDiff(),
+                            ref.logitDiff(),
+                            corr,
+                            dev,
+                            a.identityResidual(),
+                            scale);
+                    assertThat(a.logitDiff())
+                            .as(half.dtype() + " Δℓ")
+                            .isCloseTo(
+                                    ref.logitDiff(),
+                                    org.assertj.core.data.Offset.offset(0.05 * Math.abs(ref.logitDiff()) + 0.05));
                     assertThat(corr).as(half.dtype() + " correlation").isGreaterThan(0.999);
                     assertThat(dev).as(half.dtype() + " largest deviation").isLessThan(0.05);
-                    assertThat(Math.abs(a.identityResidual())).as(half.dtype() + " identity")
+                    assertThat(Math.abs(a.identityResidual()))
+                            .as(half.dtype() + " identity")
                             .isLessThan(0.01 * scale);
                 }
                 cases++;

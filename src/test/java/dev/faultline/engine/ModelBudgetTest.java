@@ -24,7 +24,8 @@ class ModelBudgetTest {
         Path dir = SharedFiles.require("models/tinystories-260k");
         long f32 = ModelLoader.weightBytes(dir, DType.FLOAT32);
         assertThatThrownBy(() -> ModelLoader.load(dir, DType.FLOAT32, "cpu", f32 - 1))
-                .isInstanceOf(ModelLoadException.class).hasMessageContaining("model-memory budget")
+                .isInstanceOf(ModelLoadException.class)
+                .hasMessageContaining("model-memory budget")
                 .hasMessageContaining(String.format(java.util.Locale.ROOT, "%.2f GB", f32 / 1e9))
                 .hasMessageContaining("faultline.models.max-bytes");
     }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.faultline.engine.model.HfConfig;
 import dev.faultline.engine.model.HfLanguageModel;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +23,8 @@ class PassMemoryTest {
 
     @Test
     void onePassStaysWithinTheEstimateFromTheShape() throws Exception {
-        Path dir = RandomCheckpoint.llamaLike("llama", 4, 64, 4, 2, 128, 32000, 2048).write(tmp.resolve("m"));
+        Path dir = RandomCheckpoint.llamaLike("llama", 4, 64, 4, 2, 128, 32000, 2048)
+                .write(tmp.resolve("m"));
         int t = 1024;
         int[] ids = new int[t];
         for (int i = 0; i < t; i++) {
@@ -34,19 +33,21 @@ class PassMemoryTest {
         try (LanguageModel model = ModelLoader.load(dir, DType.FLOAT32, "cpu");
                 AttributionEngine engine = new AttributionEngine(1)) {
             HfLanguageModel m = HfLanguageModel.of(model);
-            long bound = PassMemory.attributionBytes(m.hfConfig(), t, 4, m.transformer().scoreChunkBytes());
-            AttributionRequest request = new AttributionRequest(ids, t - 1, 11, 13, Method.ATTNLRP,
-                    SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 5);
+            long bound = PassMemory.attributionBytes(
+                    m.hfConfig(), t, 4, m.transformer().scoreChunkBytes());
+            AttributionRequest request =
+                    new AttributionRequest(ids, t - 1, 11, 13, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 5);
             engine.attribute(model, request); // warm-up: libtorch's own buffers, JIT-compiled code
             long before = nativeInUse();
             long[] peakSeen = {before};
             java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-            Thread sampler = new Thread(() -> { // the pass's peak: native in-use bytes sampled every 200 µs
-                while (running.get()) {
-                    peakSeen[0] = Math.max(peakSeen[0], nativeInUse());
-                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                }
-            });
+            Thread sampler = new Thread(
+                    () -> { // the pass's peak: native in-use bytes sampled every 200 µs
+                        while (running.get()) {
+                            peakSeen[0] = Math.max(peakSeen[0], nativeInUse());
+                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                        }
+                    });
             sampler.start();
             try {
                 engine.attribute(model, request);
@@ -55,8 +56,10 @@ class PassMemoryTest {
                 sampler.join();
             }
             long peak = peakSeen[0] - before;
-            System.out.printf("one pass of %d tokens: native peak %.1f MB over the %.1f MB in use before; estimate "
-                    + "%.1f MB%n", t, peak / 1e6, before / 1e6, bound / 1e6);
+            System.out.printf(
+                    "one pass of %d tokens: native peak %.1f MB over the %.1f MB in use before; estimate "
+                            + "%.1f MB%n",
+                    t, peak / 1e6, before / 1e6, bound / 1e6);
             assertThat(peak).as("peak bytes of one pass over what was resident").isLessThan(bound);
         }
     }
@@ -72,10 +75,13 @@ class PassMemoryTest {
                 int[] ids = new int[40];
                 java.util.Arrays.fill(ids, 3);
                 assertThatThrownBy(() -> engine.attribute(model, AttributionRequest.contrastive(ids, 4, 5)))
-                        .isInstanceOf(InputTooLongException.class).hasMessageContaining("40 tokens")
-                        .hasMessageContaining("faultline.attribution.max-pass-bytes").hasMessageContaining("tokens fit");
+                        .isInstanceOf(InputTooLongException.class)
+                        .hasMessageContaining("40 tokens")
+                        .hasMessageContaining("faultline.attribution.max-pass-bytes")
+                        .hasMessageContaining("tokens fit");
                 int[] shorter = java.util.Arrays.copyOf(ids, 20);
-                assertThat(engine.attribute(model, AttributionRequest.contrastive(shorter, 4, 5)).inputRelevance())
+                assertThat(engine.attribute(model, AttributionRequest.contrastive(shorter, 4, 5))
+                                .inputRelevance())
                         .hasSize(20);
             }
         }
@@ -87,8 +93,18 @@ class PassMemoryTest {
     }
 
     /** struct mallinfo2: ten size_t counters. */
-    @com.sun.jna.Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-        "uordblks", "fordblks", "keepcost"})
+    @com.sun.jna.Structure.FieldOrder({
+        "arena",
+        "ordblks",
+        "smblks",
+        "hblks",
+        "hblkhd",
+        "usmblks",
+        "fsmblks",
+        "uordblks",
+        "fordblks",
+        "keepcost"
+    })
     public static class MallInfo2 extends com.sun.jna.Structure {
         public long arena;
         public long ordblks;
@@ -101,8 +117,7 @@ class PassMemoryTest {
         public long fordblks;
         public long keepcost;
 
-        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {
-        }
+        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {}
     }
 
     private static final CLib LIBC = com.sun.jna.Native.load("c", CLib.class);

@@ -48,6 +48,7 @@ class Qwen3CheckpointTest {
 
     @TempDir
     static Path tmp;
+
     private static Path sharded;
     private static Path single;
     private static LanguageModel bf16;
@@ -60,8 +61,9 @@ class Qwen3CheckpointTest {
     @BeforeAll
     static void write() throws IOException {
         Path tokenizer = SharedFiles.require("tokenizers/qwen3");
-        JsonNode c01 = new ObjectMapper().readTree(
-                Files.readAllLines(SharedFiles.require("data/chat-templates/cases.jsonl")).get(0));
+        JsonNode c01 = new ObjectMapper()
+                .readTree(Files.readAllLines(SharedFiles.require("data/chat-templates/cases.jsonl"))
+                        .get(0));
         prompt = c01.get("text").asText();
         promptIds = GoldenCasesTest.ints(c01.get("ids"));
         sharded = qwen3().storeAs(DataType.BFLOAT16).shards(2).write(tmp.resolve("bf16-sharded"));
@@ -117,25 +119,29 @@ class Qwen3CheckpointTest {
 
     @Test
     void shardsHoldBf16TensorsAndNoHead() throws IOException {
-        JsonNode index = new ObjectMapper().readTree(sharded.resolve("model.safetensors.index.json").toFile());
+        JsonNode index = new ObjectMapper()
+                .readTree(sharded.resolve("model.safetensors.index.json").toFile());
         List<String> files = new ArrayList<>();
         index.get("weight_map").fields().forEachRemaining(e -> {
             if (!files.contains(e.getValue().asText())) {
                 files.add(e.getValue().asText());
             }
         });
-        assertThat(files).containsExactlyInAnyOrder("model-00001-of-00002.safetensors",
-                "model-00002-of-00002.safetensors");
+        assertThat(files)
+                .containsExactlyInAnyOrder("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors");
         assertThat(index.get("weight_map").has("model.embed_tokens.weight")).isTrue();
         assertThat(index.get("weight_map").has("lm_head.weight")).isFalse();
         assertThat(Files.exists(sharded.resolve("model.safetensors"))).isFalse();
         for (String f : files) {
             JsonNode header = safetensorsHeader(sharded.resolve(f));
-            header.fields().forEachRemaining(e -> assertThat(e.getValue().get("dtype").asText()).as(e.getKey())
-                    .isEqualTo("BF16"));
+            header.fields()
+                    .forEachRemaining(e -> assertThat(e.getValue().get("dtype").asText())
+                            .as(e.getKey())
+                            .isEqualTo("BF16"));
         }
-        JsonNode embed = safetensorsHeader(sharded.resolve(index.get("weight_map").get("model.embed_tokens.weight")
-                .asText())).get("model.embed_tokens.weight");
+        JsonNode embed = safetensorsHeader(sharded.resolve(
+                        index.get("weight_map").get("model.embed_tokens.weight").asText()))
+                .get("model.embed_tokens.weight");
         assertThat(embed.get("shape").toString()).isEqualTo("[" + VOCAB + "," + HIDDEN + "]");
     }
 
@@ -178,7 +184,9 @@ class Qwen3CheckpointTest {
         TokenizedText t = tok.encode(prompt, true);
         assertThat(t.ids()).containsExactly(promptIds);
         assertThat(tok.tokenId("<|im_end|>")).isEqualTo(151_645);
-        assertThat(tok.tokenId("</think>")).as("the last tokenizer id, below the padded vocabulary").isLessThan(VOCAB);
+        assertThat(tok.tokenId("</think>"))
+                .as("the last tokenizer id, below the padded vocabulary")
+                .isLessThan(VOCAB);
     }
 
     @Test
@@ -192,7 +200,8 @@ class Qwen3CheckpointTest {
         assertThat(a.logitDiff()).isFinite();
         assertThat(a.softmaxAbsorbedTotal()).isNotZero();
         double scale = Math.max(1.0, Math.abs(a.logitDiff()));
-        assertThat(a.inputRelevanceSum() + a.biasTotal() + a.softmaxAbsorbedTotal()).as("Δℓ = Σ input + bias + softmax")
+        assertThat(a.inputRelevanceSum() + a.biasTotal() + a.softmaxAbsorbedTotal())
+                .as("Δℓ = Σ input + bias + softmax")
                 .isCloseTo(a.logitDiff(), within(1e-9 * scale));
         assertThat(a.identityResidual()).isCloseTo(0.0, within(1e-9 * scale));
         // in float32 the identity holds to float32 rounding
@@ -221,7 +230,8 @@ class Qwen3CheckpointTest {
         assertThat(p.logitDiff()).isEqualTo(q.logitDiff());
         assertThat(p.inputRelevance()).containsExactly(q.inputRelevance());
         assertThat(p.softmaxAbsorbedPerLayer()).containsExactly(q.softmaxAbsorbedPerLayer());
-        assertThat(Arrays.mismatch(engine.logitsAt(bf16, ids, -1), engine.logitsAt(f32, ids, -1))).as("logits")
+        assertThat(Arrays.mismatch(engine.logitsAt(bf16, ids, -1), engine.logitsAt(f32, ids, -1)))
+                .as("logits")
                 .isEqualTo(-1);
     }
 
@@ -244,8 +254,19 @@ class Qwen3CheckpointTest {
     }
 
     private static List<NDArray> arrays(LayerWeights l) {
-        return Stream.of(l.attnNormW(), l.q(), l.k(), l.v(), l.o(), l.qNorm(), l.kNorm(), l.mlpNormW(), l.gate(),
-                l.up(), l.down()).toList();
+        return Stream.of(
+                        l.attnNormW(),
+                        l.q(),
+                        l.k(),
+                        l.v(),
+                        l.o(),
+                        l.qNorm(),
+                        l.kNorm(),
+                        l.mlpNormW(),
+                        l.gate(),
+                        l.up(),
+                        l.down())
+                .toList();
     }
 
     private static JsonNode safetensorsHeader(Path file) throws IOException {

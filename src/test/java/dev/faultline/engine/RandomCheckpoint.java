@@ -39,14 +39,14 @@ final class RandomCheckpoint {
         return llamaLike("llama", 5, 64, 8, 4, 172, 512, maxPositions);
     }
 
-    static RandomCheckpoint llamaLike(String modelType, int layers, int d, int heads, int kv, int ff, int vocab,
-            int maxPositions) {
+    static RandomCheckpoint llamaLike(
+            String modelType, int layers, int d, int heads, int kv, int ff, int vocab, int maxPositions) {
         return llamaLike(modelType, layers, d, heads, kv, 8, ff, vocab, maxPositions);
     }
 
     /** As above with head dimension {@code hd}, which need not be {@code d / heads}. */
-    static RandomCheckpoint llamaLike(String modelType, int layers, int d, int heads, int kv, int hd, int ff,
-            int vocab, int maxPositions) {
+    static RandomCheckpoint llamaLike(
+            String modelType, int layers, int d, int heads, int kv, int hd, int ff, int vocab, int maxPositions) {
         RandomCheckpoint c = new RandomCheckpoint();
         c.config.put("model_type", modelType);
         c.config.put("vocab_size", vocab);
@@ -175,7 +175,8 @@ final class RandomCheckpoint {
                 }
             }
             if (shards > 1) {
-                Files.writeString(dir.resolve("model.safetensors.index.json"),
+                Files.writeString(
+                        dir.resolve("model.safetensors.index.json"),
                         "{\"metadata\":{},\"weight_map\":" + json(new LinkedHashMap<>(weightMap)) + "}");
             }
             return dir;
@@ -206,9 +207,15 @@ final class RandomCheckpoint {
             if (header.length() > 1) {
                 header.append(',');
             }
-            header.append('"').append(a.getName()).append("\":{\"dtype\":\"BF16\",\"shape\":")
+            header.append('"')
+                    .append(a.getName())
+                    .append("\":{\"dtype\":\"BF16\",\"shape\":")
                     .append(java.util.Arrays.toString(a.getShape().getShape()).replace(" ", ""))
-                    .append(",\"data_offsets\":[").append(offset).append(',').append(offset + 2L * v.length).append("]}");
+                    .append(",\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + 2L * v.length)
+                    .append("]}");
             offset += 2L * v.length;
         }
         header.append('}');
@@ -234,7 +241,8 @@ final class RandomCheckpoint {
     @SuppressWarnings("unchecked")
     private static String json(Object o) {
         if (o instanceof Map<?, ?> map) {
-            return map.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + json(e.getValue()))
+            return map.entrySet().stream()
+                    .map(e -> "\"" + e.getKey() + "\":" + json(e.getValue()))
                     .collect(Collectors.joining(",", "{", "}"));
         }
         if (o instanceof List<?> list) {

@@ -11,8 +11,7 @@ import java.nio.file.Path;
  */
 public final class SharedFiles {
 
-    private SharedFiles() {
-    }
+    private SharedFiles() {}
 
     public static Path dir() {
         String p = System.getProperty("faultline.shared.dir", "src/test/shared");
@@ -22,8 +21,9 @@ public final class SharedFiles {
     /** The path under the fixtures, or a skipped test (with a message) when it does not exist. */
     public static Path require(String relative) {
         Path p = dir().resolve(relative);
-        assumeTrue(Files.exists(p), "test data not found at " + p.toAbsolutePath()
-                + " (set -Dfaultline.shared.dir); skipping");
+        assumeTrue(
+                Files.exists(p),
+                "test data not found at " + p.toAbsolutePath() + " (set -Dfaultline.shared.dir); skipping");
         return p;
     }
 }

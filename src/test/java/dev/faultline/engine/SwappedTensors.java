@@ -20,8 +20,7 @@ import java.util.stream.Stream;
  */
 final class SwappedTensors {
 
-    private SwappedTensors() {
-    }
+    private SwappedTensors() {}
 
     static Path copy(Path model, Path target, String a, String b) throws IOException {
         Files.createDirectories(target);
@@ -32,14 +31,16 @@ final class SwappedTensors {
         }
         Path st = target.resolve("model.safetensors");
         byte[] bytes = Files.readAllBytes(st);
-        long headerLen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLen =
+                ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         JsonObject header = JsonParser.parseString(new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8))
                 .getAsJsonObject();
         JsonObject renamed = new JsonObject();
         int swaps = 0;
         for (Map.Entry<String, JsonElement> e : header.entrySet()) {
             String name = e.getKey();
-            String swapped = name.contains("." + a + ".") ? name.replace("." + a + ".", "." + b + ".")
+            String swapped = name.contains("." + a + ".")
+                    ? name.replace("." + a + ".", "." + b + ".")
                     : name.contains("." + b + ".") ? name.replace("." + b + ".", "." + a + ".") : name;
             swaps += swapped.equals(name) ? 0 : 1;
             renamed.add(swapped, e.getValue());

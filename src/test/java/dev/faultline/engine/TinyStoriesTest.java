@@ -26,7 +26,8 @@ class TinyStoriesTest {
     @BeforeAll
     static void load() throws IOException {
         dir = SharedFiles.require("models/tinystories-260k");
-        verification = new ObjectMapper().readTree(dir.resolve("verification.json").toFile());
+        verification =
+                new ObjectMapper().readTree(dir.resolve("verification.json").toFile());
         String device = System.getProperty("engine.test.device", "cpu");
         f64 = ModelLoader.load(dir, DType.FLOAT64, device);
         f32 = ModelLoader.load(dir, DType.FLOAT32, device);
@@ -64,8 +65,12 @@ class TinyStoriesTest {
             assertThat(got64).hasSize(512);
             for (int v = 0; v < ref.length; v++) {
                 // the reference is rounded to 6 decimals
-                assertThat(got64[v]).as("f64 logit %d of '%s'", v, prompt.get("text").asText()).isCloseTo(ref[v], within(1e-6));
-                assertThat((double) got32[ids.length - 1][v]).as("f32 logit %d", v).isCloseTo(ref[v], within(1e-4));
+                assertThat(got64[v])
+                        .as("f64 logit %d of '%s'", v, prompt.get("text").asText())
+                        .isCloseTo(ref[v], within(1e-6));
+                assertThat((double) got32[ids.length - 1][v])
+                        .as("f32 logit %d", v)
+                        .isCloseTo(ref[v], within(1e-4));
             }
             int[] top5 = GoldenCasesTest.ints(prompt.get("top5_last"));
             assertThat(argmax(got64)).isEqualTo(top5[0]);
@@ -74,7 +79,8 @@ class TinyStoriesTest {
 
     @Test
     void greedyContinuationFromBosIsReproduced() {
-        int[] expected = GoldenCasesTest.ints(verification.get("greedy_from_bos").get("ids"));
+        int[] expected =
+                GoldenCasesTest.ints(verification.get("greedy_from_bos").get("ids"));
         int[] seq = new int[expected.length + 1];
         seq[0] = 1;
         for (int i = 0; i < expected.length; i++) {
@@ -82,7 +88,8 @@ class TinyStoriesTest {
             seq[i + 1] = argmax(logits);
         }
         assertThat(java.util.Arrays.copyOfRange(seq, 1, seq.length)).containsExactly(expected);
-        assertThat(f32.tokenizer().decode(seq, true)).isEqualTo(verification.get("greedy_from_bos").get("text").asText());
+        assertThat(f32.tokenizer().decode(seq, true))
+                .isEqualTo(verification.get("greedy_from_bos").get("text").asText());
     }
 
     @Test
@@ -135,8 +142,9 @@ class TinyStoriesTest {
         String text = (story + " ").repeat(20);
         TokenizedText t = f64.tokenizer().encode(text, true);
         assertThat(t.size()).isGreaterThan(512);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> engine.attribute(f64,
-                AttributionRequest.contrastive(t.ids(), 403, 407))).isInstanceOf(InputTooLongException.class)
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> engine.attribute(f64, AttributionRequest.contrastive(t.ids(), 403, 407)))
+                .isInstanceOf(InputTooLongException.class)
                 .hasMessageContaining("limit is 512");
     }
 

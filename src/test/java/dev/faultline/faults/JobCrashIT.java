@@ -1,8 +1,16 @@
 package dev.faultline.faults;
 
-import dev.faultline.channels.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Topics;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.contract.Verdict;
+import dev.faultline.embedded.LocalServices;
+import dev.faultline.pipeline.AttributionJob;
+import dev.faultline.pipeline.DeadLetters;
+import dev.faultline.pipeline.JobAttempts;
+import dev.faultline.pipeline.JobDeadLetters;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -14,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,18 +35,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.contract.Verdict;
-import dev.faultline.embedded.LocalServices;
-import dev.faultline.pipeline.AttributionJob;
-import dev.faultline.pipeline.AttributionJobs;
-import dev.faultline.pipeline.DeadLetters;
-import dev.faultline.pipeline.JobAttempts;
-import dev.faultline.pipeline.JobDeadLetters;
-import dev.faultline.pipeline.ResultPublisher;
 
 /**
  * A job that takes its worker's JVM down, for real: the packaged service runs as a worker in a child process that
@@ -69,14 +64,20 @@ class JobCrashIT {
     }
 
     Process worker(String haltOn, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m", "-Dquarkus.http.port=0", "-Dfaultline.role=worker", "-Dfaultline.tracking.enabled=false",
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx768m",
+                "-Dquarkus.http.port=0",
+                "-Dfaultline.role=worker",
+                "-Dfaultline.tracking.enabled=false",
                 "-Dfaultline.attribution.halt-on-event=" + haltOn,
                 // a halted member is dropped from the group after 6 s (the broker's minimum), not the default 45 s
                 "-Dmp.messaging.incoming.attribution-jobs.session.timeout.ms=6000",
                 "-Dmp.messaging.incoming.attribution-jobs.heartbeat.interval.ms=1000",
-                "-jar", JAR.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                "-jar",
+                JAR.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", services.kafkaBootstrapServers());
         pb.environment().put("QUARKUS_REDIS_HOSTS", services.redisHosts());
@@ -94,13 +95,28 @@ class JobCrashIT {
         assertThat(JAR).as("the packaged service (mvn package)").exists();
         ObjectMapper json = new ObjectMapper();
         String id = "crash/" + System.nanoTime();
-        EvalOutput event = new EvalOutput(EvalOutput.SCHEMA, id, "crash/run", new EvalOutput.ModelRef("faultline-demo",
-                "main", null), "unit", id, "12+34=", "47", List.of("46"), null, false, null, null, null);
+        EvalOutput event = new EvalOutput(
+                EvalOutput.SCHEMA,
+                id,
+                "crash/run",
+                new EvalOutput.ModelRef("faultline-demo", "main", null),
+                "unit",
+                id,
+                "12+34=",
+                "47",
+                List.of("46"),
+                null,
+                false,
+                null,
+                null,
+                null);
         String job = json.writeValueAsString(new AttributionJob(event, Verdict.INCORRECT, "47", 0));
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafkaBootstrapServers());
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
-            p.send(new ProducerRecord<>(Topics.ATTRIBUTION_JOBS, "faultline-demo@main#0", job)).get();
+        try (KafkaProducer<String, String> p =
+                new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+            p.send(new ProducerRecord<>(Topics.ATTRIBUTION_JOBS, "faultline-demo@main#0", job))
+                    .get();
         }
         Path log = tmp.resolve("worker.log");
         long t0 = System.nanoTime();
@@ -112,21 +128,26 @@ class JobCrashIT {
             if (!exited) {
                 p.destroyForcibly();
             }
-            assertThat(exited).as("worker %d halted; log: %s", attempt, tail(log)).isTrue();
+            assertThat(exited)
+                    .as("worker %d halted; log: %s", attempt, tail(log))
+                    .isTrue();
             assertThat(p.exitValue()).as(tail(log)).isEqualTo(137);
-            assertThat(redisGet(JobAttempts.PREFIX + id)).as("attempts after crash %d", attempt)
+            assertThat(redisGet(JobAttempts.PREFIX + id))
+                    .as("attempts after crash %d", attempt)
                     .isEqualTo(Integer.toString(attempt));
             crashMillis.add((System.nanoTime() - s) / 1_000_000);
         }
         long s = System.nanoTime();
         Process last = worker(id, log);
         try {
-            List<ConsumerRecord<String, String>> results = read(Topics.ATTRIBUTION_RESULTS, id, Duration.ofSeconds(120));
+            List<ConsumerRecord<String, String>> results =
+                    read(Topics.ATTRIBUTION_RESULTS, id, Duration.ofSeconds(120));
             List<ConsumerRecord<String, String>> dlq = read(Topics.ATTRIBUTION_JOBS_DLQ, id, Duration.ofSeconds(30));
             long givenUpMillis = (System.nanoTime() - s) / 1_000_000;
             assertThat(last.isAlive()).as(tail(log)).isTrue();
             assertThat(results).as(tail(log)).singleElement().satisfies(r -> {
-                assertThat(r.value()).contains("\"status\":\"FAILED\"")
+                assertThat(r.value())
+                        .contains("\"status\":\"FAILED\"")
                         .contains("attribution attempt 4 after 3 that did not finish (worker crashed or was killed)");
             });
             assertThat(dlq).singleElement().satisfies(r -> {
@@ -134,8 +155,9 @@ class JobCrashIT {
                 assertThat(header(r, DeadLetters.REASON)).contains("attempt 4 after 3");
                 assertThat(header(r, JobDeadLetters.ATTEMPTS)).isEqualTo("4");
             });
-            System.out.printf("FAULTS crash: worker JVM halted 3 times on one job (each start to exit ms %s); fourth "
-                    + "start to FAILED result + jobs DLQ record %d ms; results=%d, jobs DLQ records=%d; total %d ms%n",
+            System.out.printf(
+                    "FAULTS crash: worker JVM halted 3 times on one job (each start to exit ms %s); fourth "
+                            + "start to FAILED result + jobs DLQ record %d ms; results=%d, jobs DLQ records=%d; total %d ms%n",
                     crashMillis, givenUpMillis, results.size(), dlq.size(), (System.nanoTime() - t0) / 1_000_000);
         } finally {
             last.destroy();
@@ -167,8 +189,8 @@ class JobCrashIT {
             socket.setSoTimeout(2000);
             String cmd = "*2\r\n$3\r\nGET\r\n$" + key.getBytes(StandardCharsets.UTF_8).length + "\r\n" + key + "\r\n";
             socket.getOutputStream().write(cmd.getBytes(StandardCharsets.UTF_8));
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.UTF_8));
+            var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             String head = in.readLine();
             if (head == null || head.startsWith("$-1")) {
                 return null;
@@ -184,7 +206,8 @@ class JobCrashIT {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<String, String>> found = new ArrayList<>();
         String needle = "\"event_id\":\"" + eventId + "\"";
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             long deadline = System.currentTimeMillis() + timeout.toMillis();
             List<TopicPartition> parts = new ArrayList<>();
             while (parts.isEmpty() && System.currentTimeMillis() < deadline) {

@@ -1,11 +1,22 @@
 package dev.faultline.faults;
 
-import dev.faultline.channels.Topics;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.faultline.api.AttributionResource;
+import dev.faultline.channels.Topics;
+import dev.faultline.embedded.EmbeddedRedis;
+import dev.faultline.replay.ReplayCommand;
+import dev.faultline.store.ResultTopicReader;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
+import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -19,9 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,17 +39,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.faultline.api.AttributionResource;
-import dev.faultline.embedded.EmbeddedRedis;
-import dev.faultline.replay.ReplayCommand;
-import dev.faultline.store.ResultTopicReader;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.http.ContentType;
-import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 
 /**
  * The service against a broker that only speaks SASL_PLAINTEXT (PLAIN): the channels (events in, jobs, results), the
@@ -74,15 +71,20 @@ class SaslBrokerTest {
                     .withDeleteLogDirsOnClose(true)
                     .withAdditionalProperties(p -> {
                         String controller = "CONTROLLER://127.0.0.1:" + controllerPort;
-                        p.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internal
-                                + "," + controller);
-                        p.put("advertised.listeners", "SASL_PLAINTEXT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:"
-                                + internal);
-                        p.put("listener.security.protocol.map",
+                        p.put(
+                                "listeners",
+                                "SASL_PLAINTEXT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internal + ","
+                                        + controller);
+                        p.put(
+                                "advertised.listeners",
+                                "SASL_PLAINTEXT://127.0.0.1:" + port + ",INTERNAL://127.0.0.1:" + internal);
+                        p.put(
+                                "listener.security.protocol.map",
                                 "SASL_PLAINTEXT:SASL_PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
                         p.put("inter.broker.listener.name", "INTERNAL");
                         p.put("sasl.enabled.mechanisms", "PLAIN");
-                        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                        p.put(
+                                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
                                 "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
                                         + "password=\"admin-secret\" user_admin=\"admin-secret\" "
                                         + "user_faultline=\"faultline-secret\";");
@@ -128,6 +130,7 @@ class SaslBrokerTest {
 
     @Inject
     ResultTopicReader reader;
+
     @Inject
     RedisDataSource redisClient;
 
@@ -146,43 +149,75 @@ class SaslBrokerTest {
         plain.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
         plain.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
         try (Admin admin = Admin.create(plain)) {
-            assertThat(catchThrowable(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS))).isNotNull();
+            assertThat(catchThrowable(() -> admin.listTopics().names().get(10, TimeUnit.SECONDS)))
+                    .isNotNull();
         }
         // readiness: the bounded Kafka check authenticates
-        given().when().get("/q/health/ready").then().statusCode(200)
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("checks.find { it.name == 'Kafka broker' }.status", equalTo("UP"));
         // POST /api/events: the events producer; triage consumer, results producer: a CORRECT event's result
-        given().contentType(ContentType.JSON).body(event("sasl/posted", "72", "no-such-model")).when()
-                .post("/api/events").then().statusCode(202);
+        given().contentType(ContentType.JSON)
+                .body(event("sasl/posted", "72", "no-such-model"))
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(202);
         // jobs out and in: an INCORRECT event goes through a job to the worker
-        given().contentType(ContentType.JSON).body(event("sasl/job", "71", "no-such-model")).when()
-                .post("/api/events").then().statusCode(202);
+        given().contentType(ContentType.JSON)
+                .body(event("sasl/job", "71", "no-such-model"))
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(202);
         // replay --bootstrap with --command-config
         Path file = dir.resolve("events.jsonl");
         Files.writeString(file, event("sasl/replayed", "72", "no-such-model") + "\n");
         Path config = dir.resolve("client.properties");
-        Files.writeString(config, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=" + JAAS
-                + "\n");
+        Files.writeString(
+                config, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=" + JAAS + "\n");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = ReplayCommand.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false, file.toString(), "--bootstrap", bootstrap,
-                "--command-config", config.toString());
+        int rc = ReplayCommand.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                file.toString(),
+                "--bootstrap",
+                bootstrap,
+                "--command-config",
+                config.toString());
         assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("1 events sent to kafka " + bootstrap);
 
-        Map<String, String> statuses = results(List.of("sasl/posted", "sasl/job", "sasl/replayed"),
-                Duration.ofSeconds(90));
-        assertThat(statuses).containsEntry("sasl/posted", "CORRECT").containsEntry("sasl/replayed", "CORRECT")
+        Map<String, String> statuses =
+                results(List.of("sasl/posted", "sasl/job", "sasl/replayed"), Duration.ofSeconds(90));
+        assertThat(statuses)
+                .containsEntry("sasl/posted", "CORRECT")
+                .containsEntry("sasl/replayed", "CORRECT")
                 .containsEntry("sasl/job", "MODEL_UNAVAILABLE");
 
         // the REST fallback reader: without the Redis link, the result is read from the topic
         redisClient.key(String.class).del("faultline:event:sasl/replayed");
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
-                .until(() -> given().when().get("/api/runs").then().extract().asString().contains("sasl/run"));
-        given().when().get("/api/attributions/sasl/replayed").then().statusCode(200)
-                .header(AttributionResource.SOURCE_HEADER, "topic").body("status", equalTo("CORRECT"));
-        assertThat(reader.findSince("sasl/posted", 0)).get()
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> given().when()
+                        .get("/api/runs")
+                        .then()
+                        .extract()
+                        .asString()
+                        .contains("sasl/run"));
+        given().when()
+                .get("/api/attributions/sasl/replayed")
+                .then()
+                .statusCode(200)
+                .header(AttributionResource.SOURCE_HEADER, "topic")
+                .body("status", equalTo("CORRECT"));
+        assertThat(reader.findSince("sasl/posted", 0))
+                .get()
                 .satisfies(r -> assertThat(r.eventId()).isEqualTo("sasl/posted"));
     }
 
@@ -191,7 +226,8 @@ class SaslBrokerTest {
         Properties p = sasl();
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, String> found = new HashMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             long deadline = System.currentTimeMillis() + timeout.toMillis();
             List<TopicPartition> parts = new ArrayList<>();
             while (parts.isEmpty() && System.currentTimeMillis() < deadline) {

@@ -4,40 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import jakarta.inject.Inject;
-
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
@@ -58,6 +26,34 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * This Quarkus process is a triage-only pod ({@code faultline.role=triage}: it scores events, runs the fleet's
@@ -83,21 +79,30 @@ class FleetWorkTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("faultline.role", "triage",
-                    "mp.messaging.outgoing.attribution-jobs-out.topic", JOBS,
-                    "mp.messaging.outgoing.attribution-requests-out.topic", REQUESTS,
-                    "faultline.attribution.job-shards", Integer.toString(PARTITIONS),
+            return Map.of(
+                    "faultline.role",
+                    "triage",
+                    "mp.messaging.outgoing.attribution-jobs-out.topic",
+                    JOBS,
+                    "mp.messaging.outgoing.attribution-requests-out.topic",
+                    REQUESTS,
+                    "faultline.attribution.job-shards",
+                    Integer.toString(PARTITIONS),
                     // the random wrong digits are seldom the model's own choice: attribute them all the same
-                    "faultline.attribution.min-logit-diff", "-1000");
+                    "faultline.attribution.min-logit-diff",
+                    "-1000");
         }
     }
 
     @Inject
     AttributionWorker worker;
+
     @Inject
     FleetRequests fleet;
+
     @Inject
     FailureTracker tracker;
+
     @Inject
     ObjectMapper json;
 
@@ -122,7 +127,7 @@ class FleetWorkTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        for (Instance i : new Instance[] { a, b }) {
+        for (Instance i : new Instance[] {a, b}) {
             if (i != null) {
                 i.close();
             }
@@ -151,8 +156,8 @@ class FleetWorkTest {
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "8");
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fw-" + name);
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(),
-                    new StringDeserializer())) {
+            try (KafkaConsumer<String, String> c =
+                    new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
                 c.subscribe(List.of(JOBS, REQUESTS));
                 while (!stopped.get()) {
                     List<CompletableFuture<?>> running = new ArrayList<>();
@@ -165,9 +170,11 @@ class FleetWorkTest {
                             requests.add(json.readValue(r.value(), FleetRequest.class));
                             running.add(fleet.handle(r.value()).toCompletableFuture());
                         }
-                        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                        offsets.put(
+                                new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                     }
-                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(300, TimeUnit.SECONDS);
+                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
+                            .get(300, TimeUnit.SECONDS);
                     if (!offsets.isEmpty()) {
                         c.commitSync(offsets);
                     }
@@ -182,9 +189,11 @@ class FleetWorkTest {
         /** The re-attribution requests of this test's tracked set this instance took. */
         List<String> retracks() {
             synchronized (requests) {
-                return requests.stream().filter(r -> r.kind() == FleetRequest.Kind.RETRACK
-                        && r.failure().benchmark().equals(BENCHMARK))
-                        .map(r -> r.failure().eventId() + "@" + r.revision().name()).toList();
+                return requests.stream()
+                        .filter(r -> r.kind() == FleetRequest.Kind.RETRACK
+                                && r.failure().benchmark().equals(BENCHMARK))
+                        .map(r -> r.failure().eventId() + "@" + r.revision().name())
+                        .toList();
             }
         }
 
@@ -209,30 +218,45 @@ class FleetWorkTest {
         startWorkers();
         AdditionProblem problem = new AdditionProblem("48213", "7716");
         String answer = problem.answer();
-        String wrong = answer.substring(0, answer.length() - 1) + (char) ('0' + (answer.charAt(answer.length() - 1) - '0' + 3) % 10);
-        EvalOutput e = AdditionSuite.toEvent(problem, wrong, "fleet/graph",
-                new EvalOutput.ModelRef("faultline-demo", "main", null), Instant.parse("2026-11-24T00:00:00Z"));
+        String wrong = answer.substring(0, answer.length() - 1)
+                + (char) ('0' + (answer.charAt(answer.length() - 1) - '0' + 3) % 10);
+        EvalOutput e = AdditionSuite.toEvent(
+                problem,
+                wrong,
+                "fleet/graph",
+                new EvalOutput.ModelRef("faultline-demo", "main", null),
+                Instant.parse("2026-11-24T00:00:00Z"));
         try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(List.of(new ProducerRecord<>("eval.outputs", e.runId(),
-                    json.writeValueAsString(e)))).awaitCompletion(Duration.ofSeconds(60));
+            companion
+                    .produceStrings()
+                    .fromRecords(List.of(new ProducerRecord<>("eval.outputs", e.runId(), json.writeValueAsString(e))))
+                    .awaitCompletion(Duration.ofSeconds(60));
         }
         String id = e.eventId();
-        await(() -> given().get("/api/attributions/" + id).statusCode() == 200, Duration.ofMinutes(2),
+        await(
+                () -> given().get("/api/attributions/" + id).statusCode() == 200,
+                Duration.ofMinutes(2),
                 "the event attributed by a worker");
         given().get("/api/attributions/" + id).then().body("status", equalTo("ATTRIBUTED"));
 
         Response posted = given().post("/api/attributions/" + id + "/graph");
         posted.then().statusCode(202).body("state", equalTo("queued")).body("phase", equalTo(GraphJobs.FORWARDED));
         assertThat(posted.header("Location")).endsWith("/api/attributions/" + id + "/graph/status");
-        await(() -> "done".equals(given().get("/api/attributions/" + id + "/graph/status").jsonPath()
-                .getString("state")), Duration.ofMinutes(2), "the forwarded graph job done");
+        await(
+                () -> "done"
+                        .equals(given().get("/api/attributions/" + id + "/graph/status")
+                                .jsonPath()
+                                .getString("state")),
+                Duration.ofMinutes(2),
+                "the forwarded graph job done");
         Response graph = given().get("/api/attributions/" + id + "/graph");
         graph.then().statusCode(200);
         assertThat(graph.jsonPath().getList("nodes")).isNotEmpty();
         List<FleetRequest> graphRequests = new ArrayList<>();
         for (Instance i : List.of(a, b)) {
             synchronized (i.requests) {
-                i.requests.stream().filter(r -> r.kind() == FleetRequest.Kind.GRAPH && id.equals(r.eventId()))
+                i.requests.stream()
+                        .filter(r -> r.kind() == FleetRequest.Kind.GRAPH && id.equals(r.eventId()))
                         .forEach(graphRequests::add);
             }
         }
@@ -250,29 +274,43 @@ class FleetWorkTest {
             n.put("event_id", n.get("event_id").asText() + SUFFIX);
             n.put("run_id", n.get("run_id").asText() + SUFFIX);
             n.put("benchmark", BENCHMARK);
-            records.add(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
+            records.add(new ProducerRecord<>(
+                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
         }
         try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
             companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
         }
         // the failures with a pair at main: CHECKPOINTS.md's 74
-        await(() -> tracker.trajectories(MODEL, BENCHMARK).size() == 74 && tracker.trajectories(MODEL, BENCHMARK)
-                .stream().allMatch(t -> has(t, "main")), Duration.ofMinutes(5), "74 tracked with their main point");
+        await(
+                () -> tracker.trajectories(MODEL, BENCHMARK).size() == 74
+                        && tracker.trajectories(MODEL, BENCHMARK).stream().allMatch(t -> has(t, "main")),
+                Duration.ofMinutes(5),
+                "74 tracked with their main point");
 
         // the triage pod has no checkpoints: its track request goes to the workers, with where to poll
-        given().post("/api/models/" + MODEL + "/revisions/step0050/track").then().statusCode(202)
-                .body("forwarded", equalTo(true)).body("scheduled", equalTo(0))
+        given().post("/api/models/" + MODEL + "/revisions/step0050/track")
+                .then()
+                .statusCode(202)
+                .body("forwarded", equalTo(true))
+                .body("scheduled", equalTo(0))
                 .body("poll", equalTo("/api/models/" + MODEL + "/trajectories"));
-        await(() -> tracker.trajectories(MODEL, BENCHMARK).stream().allMatch(t -> has(t, "step0050")),
-                Duration.ofMinutes(5), "a step0050 point for each of the 74");
+        await(
+                () -> tracker.trajectories(MODEL, BENCHMARK).stream().allMatch(t -> has(t, "step0050")),
+                Duration.ofMinutes(5),
+                "a step0050 point for each of the 74");
         // every other worker that learns of the revision triggers it again: nothing more is queued
         assertThat(tracker.track(MODEL, "step0050", null)).isZero();
         assertThat(tracker.track(MODEL, "step0050", null)).isZero();
 
         List<Trajectory> ts = tracker.trajectories(MODEL, BENCHMARK);
-        assertThat(ts).allSatisfy(t -> assertThat(t.points()).extracting(TrajectoryPoint::revision)
-                .startsWith("main", "step0050").doesNotHaveDuplicates());
-        given().get("/api/models/" + MODEL + "/trajectories?benchmark=" + BENCHMARK).then().statusCode(200)
+        assertThat(ts)
+                .allSatisfy(t -> assertThat(t.points())
+                        .extracting(TrajectoryPoint::revision)
+                        .startsWith("main", "step0050")
+                        .doesNotHaveDuplicates());
+        given().get("/api/models/" + MODEL + "/trajectories?benchmark=" + BENCHMARK)
+                .then()
+                .statusCode(200)
                 .body("[0].tracked", equalTo(74));
 
         Thread.sleep(2000); // a duplicate request would be delivered right after the last one
@@ -280,7 +318,8 @@ class FleetWorkTest {
         taken.addAll(b.retracks());
         taken.removeIf(k -> !k.endsWith("@step0050"));
         List<String> expected = ts.stream().map(t -> t.eventId() + "@step0050").toList();
-        assertThat(taken).as("each failure re-attributed once at step0050, by one of the two workers")
+        assertThat(taken)
+                .as("each failure re-attributed once at step0050, by one of the two workers")
                 .containsExactlyInAnyOrderElementsOf(expected);
     }
 
@@ -294,8 +333,10 @@ class FleetWorkTest {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("faultline-tracking")
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            assertThat(committed.entrySet()).as("a restarted pod resumes from the group's offsets")
+                    .partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(committed.entrySet())
+                    .as("a restarted pod resumes from the group's offsets")
                     .anySatisfy(e -> {
                         assertThat(e.getKey().topic()).isEqualTo("attribution.results");
                         assertThat(e.getValue().offset()).isPositive();
@@ -304,15 +345,34 @@ class FleetWorkTest {
         // state another pod wrote (no result of this model was ever on the topic) is what this pod serves
         TrackedFailure f = tracker.tracked(MODEL, BENCHMARK).get(0);
         String other = "fleet-other-model";
-        TrackedFailure copy = new TrackedFailure(f.eventId(), other, "main", null, BENCHMARK, f.exampleId(),
-                f.inputIds(), f.position(), f.wrong(), f.wrongText(), f.contrast(), f.contrastText(), f.logitDiff(),
-                f.tokens(), f.segmentNames());
+        TrackedFailure copy = new TrackedFailure(
+                f.eventId(),
+                other,
+                "main",
+                null,
+                BENCHMARK,
+                f.exampleId(),
+                f.inputIds(),
+                f.position(),
+                f.wrong(),
+                f.wrongText(),
+                f.contrast(),
+                f.contrastText(),
+                f.logitDiff(),
+                f.tokens(),
+                f.segmentNames());
         store.putRevision(other, new Revision("main", null, store.nextSeq(), Revision.rankAfter(null, null)));
         assertThat(store.putTrackedIfAbsent(copy)).isTrue();
         assertThat(store.putTrackedIfAbsent(copy)).as("added once").isFalse();
-        given().get("/api/models/" + other + "/revisions").then().statusCode(200).body("name", equalTo(List.of("main")));
-        given().get("/api/models/" + other + "/trajectories?benchmark=" + BENCHMARK).then().statusCode(200)
-                .body("[0].tracked", equalTo(1)).body("[0].trajectories[0].event_id", equalTo(f.eventId()));
+        given().get("/api/models/" + other + "/revisions")
+                .then()
+                .statusCode(200)
+                .body("name", equalTo(List.of("main")));
+        given().get("/api/models/" + other + "/trajectories?benchmark=" + BENCHMARK)
+                .then()
+                .statusCode(200)
+                .body("[0].tracked", equalTo(1))
+                .body("[0].trajectories[0].event_id", equalTo(f.eventId()));
     }
 
     @Test
@@ -320,9 +380,13 @@ class FleetWorkTest {
     void aReattributionClaimIsTakenOnceUntilFreed() {
         TrackedFailure f = tracker.tracked(MODEL, BENCHMARK).get(0);
         assertThat(store.claimRetrack(f, "step9000", 60)).isTrue();
-        assertThat(store.claimRetrack(f, "step9000", 60)).as("a second worker or trigger").isFalse();
+        assertThat(store.claimRetrack(f, "step9000", 60))
+                .as("a second worker or trigger")
+                .isFalse();
         store.releaseRetrack(f, "step9000");
-        assertThat(store.claimRetrack(f, "step9000", 60)).as("freed after a failed job").isTrue();
+        assertThat(store.claimRetrack(f, "step9000", 60))
+                .as("freed after a failed job")
+                .isTrue();
         store.releaseRetrack(f, "step9000");
     }
 
@@ -331,6 +395,9 @@ class FleetWorkTest {
     }
 
     static void await(java.util.concurrent.Callable<Boolean> done, Duration timeout, String what) {
-        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(200)).until(done);
+        org.awaitility.Awaitility.await(what)
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(200))
+                .until(done);
     }
 }

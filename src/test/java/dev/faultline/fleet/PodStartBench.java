@@ -3,6 +3,8 @@ package dev.faultline.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.faultline.fleet.ServiceProcesses.Service;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -27,10 +28,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.faultline.fleet.ServiceProcesses.Service;
 
 /**
  * Start time and heap of a triage pod against 10,000, 100,000 and 1,000,000 results on {@code attribution.results}
@@ -59,13 +56,15 @@ class PodStartBench {
     void measure() throws Exception {
         assumeTrue(Boolean.getBoolean("bench"), "benchmark: run with -Dbench=true after `package`");
         Map<String, Path> jars = new LinkedHashMap<>();
-        for (String spec : System.getProperty("bench.jars", "after=" + ServiceProcesses.JAR).split(",")) {
+        for (String spec : System.getProperty("bench.jars", "after=" + ServiceProcesses.JAR)
+                .split(",")) {
             String[] kv = spec.split("=", 2);
             jars.put(kv[0], Path.of(kv[1]));
             assertThat(Path.of(kv[1])).as(spec).exists();
         }
         List<Integer> sizes = new ArrayList<>();
-        for (String s : System.getProperty("bench.sizes", "10000,100000,1000000").split(",")) {
+        for (String s :
+                System.getProperty("bench.sizes", "10000,100000,1000000").split(",")) {
             sizes.add(Integer.parseInt(s.trim()));
         }
         long serveTimeout = Long.getLong("bench.serve-timeout-s", 300);
@@ -80,11 +79,16 @@ class PodStartBench {
                     producer.send(new ProducerRecord<>(TOPIC, "synthetic/" + written, result(written)));
                 }
                 producer.flush();
-                report.add(String.format("%,d results on the topic (%.1f s to write them)", size,
-                        (System.nanoTime() - t0) / 1e9));
+                report.add(String.format(
+                        "%,d results on the topic (%.1f s to write them)", size, (System.nanoTime() - t0) / 1e9));
                 System.out.println(report.get(report.size() - 1));
                 for (Map.Entry<String, Path> jar : jars.entrySet()) {
-                    measureOne(fleet, jar.getKey() + "-" + size, jar.getValue(), jvm, size,
+                    measureOne(
+                            fleet,
+                            jar.getKey() + "-" + size,
+                            jar.getValue(),
+                            jvm,
+                            size,
                             serve.contains(jar.getKey()) ? serveTimeout : 0);
                 }
             }
@@ -109,8 +113,9 @@ class PodStartBench {
             Thread.sleep(5000); // the consumers start and poll
             double heapAtReady = heapAfterGc(fleet, s);
             if (serveTimeout == 0) {
-                report.add(String.format("  %-16s ready %.1f s; heap after GC %.0f MiB (ready + 5 s)", name, ready,
-                        heapAtReady / (1 << 20)));
+                report.add(String.format(
+                        "  %-16s ready %.1f s; heap after GC %.0f MiB (ready + 5 s)",
+                        name, ready, heapAtReady / (1 << 20)));
                 System.out.println(report.get(report.size() - 1));
                 return;
             }
@@ -122,12 +127,14 @@ class PodStartBench {
                 counted = counted(s);
             }
             double served = (System.nanoTime() - s.startedNanos()) / 1e9;
-            serves = counted >= size ? String.format("%.1f s", served)
+            serves = counted >= size
+                    ? String.format("%.1f s", served)
                     : String.format("not within %d s (%,d counted)", serveTimeout, counted);
             double heapServed = heapAfterGc(fleet, s);
-            report.add(String.format("  %-16s ready %.1f s; heap after GC %.0f MiB (ready + 5 s); /api/runs counts all "
-                    + "%,d: %s, heap after GC then %.0f MiB", name, ready, heapAtReady / (1 << 20), size, serves,
-                    heapServed / (1 << 20)));
+            report.add(String.format(
+                    "  %-16s ready %.1f s; heap after GC %.0f MiB (ready + 5 s); /api/runs counts all "
+                            + "%,d: %s, heap after GC then %.0f MiB",
+                    name, ready, heapAtReady / (1 << 20), size, serves, heapServed / (1 << 20)));
             System.out.println(report.get(report.size() - 1));
         } finally {
             ServiceProcesses.stop(s);
@@ -137,8 +144,11 @@ class PodStartBench {
     /** Events the pod's {@code /api/runs} counts over every synthetic run (-1 when it does not answer). */
     long counted(Service s) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(s.url("/api/runs")))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(s.url("/api/runs")))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return -1;
             }
@@ -155,9 +165,13 @@ class PodStartBench {
     }
 
     static double heapAfterGc(ServiceProcesses fleet, Service s) throws Exception {
-        Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(s.process().pid()), "GC.run").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process gc = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(s.process().pid()),
+                        "GC.run")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         gc.waitFor(60, TimeUnit.SECONDS);
         return ServiceProcesses.sum(fleet.metrics(s), "jvm_memory_used_bytes", "area=\"heap\"");
     }
@@ -166,8 +180,15 @@ class PodStartBench {
     static void toEnd(String bootstrap, String group) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC).partitions()
-                    .size(); p++) {
+            for (int p = 0;
+                    p
+                            < admin.describeTopics(List.of(TOPIC))
+                                    .allTopicNames()
+                                    .get()
+                                    .get(TOPIC)
+                                    .partitions()
+                                    .size();
+                    p++) {
                 latest.put(new TopicPartition(TOPIC, p), OffsetSpec.latest());
             }
             Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
@@ -186,8 +207,9 @@ class PodStartBench {
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
 
-    static final String[] WORDS = { "What", " is", " 3", "48", "17", " +", " 5", "20", "9", "?", " Answer", ":", " 4",
-            "02" };
+    static final String[] WORDS = {
+        "What", " is", " 3", "48", "17", " +", " 5", "20", "9", "?", " Answer", ":", " 4", "02"
+    };
 
     /** Result {@code i}: an ATTRIBUTED failure of run {@code synthetic-(i mod 100)}, event id {@code synthetic/i}. */
     static String result(int i) {
@@ -198,21 +220,23 @@ class PodStartBench {
                 tokens.append(',');
             }
             int end = at + WORDS[t].length();
-            tokens.append(String.format("{\"text\":\"%s\",\"id\":%d,\"start\":%d,\"end\":%d,\"relevance\":%.6f,"
-                    + "\"special\":false,\"segment\":\"%s\"}", WORDS[t], 100 + t, at, end, ((i * 31 + t * 17) % 200 - 100)
-                    / 37.0, t < 10 ? "prompt" : "output"));
+            tokens.append(String.format(
+                    "{\"text\":\"%s\",\"id\":%d,\"start\":%d,\"end\":%d,\"relevance\":%.6f,"
+                            + "\"special\":false,\"segment\":\"%s\"}",
+                    WORDS[t], 100 + t, at, end, ((i * 31 + t * 17) % 200 - 100) / 37.0, t < 10 ? "prompt" : "output"));
             at = end;
         }
-        return String.format("{\"schema\":\"faultline.attribution/v1\",\"event_id\":\"synthetic/%d\",\"run_id\":"
-                + "\"synthetic-%d\",\"model\":{\"name\":\"synthetic-model\",\"revision\":\"step%04d\"},\"benchmark\":"
-                + "\"synthetic-bench\",\"example_id\":\"ex-%d\",\"status\":\"ATTRIBUTED\",\"verdict\":\"INCORRECT\","
-                + "\"target\":{\"position\":12,\"wrong\":{\"id\":412,\"text\":\" 4\"},\"contrast\":{\"id\":413,\"text\":"
-                + "\" 5\"},\"logit_diff\":%.4f,\"contrast_rank\":1},\"tokens\":[%s],\"top_positive\":[{\"index\":3,"
-                + "\"relevance\":1.25},{\"index\":5,\"relevance\":0.75}],\"top_negative\":[{\"index\":8,\"relevance\":"
-                + "-0.5}],\"segments\":[{\"name\":\"prompt\",\"relevance\":1.5},{\"name\":\"output\",\"relevance\":0.25}],"
-                + "\"engine\":{\"rules\":\"attnlrp\",\"softmax\":\"cp\",\"dtype\":\"float32\",\"device\":\"cpu\","
-                + "\"version\":\"bench\"},\"timings_ms\":{\"attribution\":12.5},\"produced_at\":"
-                + "\"2026-12-01T00:00:00Z\",\"attributed_at\":\"2026-12-01T00:00:01Z\"}", i, i % RUNS, i % 10, i,
-                (i % 97) / 10.0, tokens);
+        return String.format(
+                "{\"schema\":\"faultline.attribution/v1\",\"event_id\":\"synthetic/%d\",\"run_id\":"
+                        + "\"synthetic-%d\",\"model\":{\"name\":\"synthetic-model\",\"revision\":\"step%04d\"},\"benchmark\":"
+                        + "\"synthetic-bench\",\"example_id\":\"ex-%d\",\"status\":\"ATTRIBUTED\",\"verdict\":\"INCORRECT\","
+                        + "\"target\":{\"position\":12,\"wrong\":{\"id\":412,\"text\":\" 4\"},\"contrast\":{\"id\":413,\"text\":"
+                        + "\" 5\"},\"logit_diff\":%.4f,\"contrast_rank\":1},\"tokens\":[%s],\"top_positive\":[{\"index\":3,"
+                        + "\"relevance\":1.25},{\"index\":5,\"relevance\":0.75}],\"top_negative\":[{\"index\":8,\"relevance\":"
+                        + "-0.5}],\"segments\":[{\"name\":\"prompt\",\"relevance\":1.5},{\"name\":\"output\",\"relevance\":0.25}],"
+                        + "\"engine\":{\"rules\":\"attnlrp\",\"softmax\":\"cp\",\"dtype\":\"float32\",\"device\":\"cpu\","
+                        + "\"version\":\"bench\"},\"timings_ms\":{\"attribution\":12.5},\"produced_at\":"
+                        + "\"2026-12-01T00:00:00Z\",\"attributed_at\":\"2026-12-01T00:00:01Z\"}",
+                i, i % RUNS, i % 10, i, (i % 97) / 10.0, tokens);
     }
 }

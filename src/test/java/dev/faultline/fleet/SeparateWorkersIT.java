@@ -2,6 +2,11 @@ package dev.faultline.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.fleet.ServiceProcesses.Published;
+import dev.faultline.fleet.ServiceProcesses.Service;
+import dev.faultline.pipeline.JobKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -10,19 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.fleet.ServiceProcesses.Published;
-import dev.faultline.fleet.ServiceProcesses.Service;
-import dev.faultline.pipeline.JobKeys;
 
 /**
  * Three worker processes and one triage process of the packaged jar on a real broker and Redis (started by this JVM),
@@ -49,7 +47,10 @@ class SeparateWorkersIT {
         // small JVMs, quick to start on a small machine
         List<String> jvm = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
         for (int i = 1; i <= 3; i++) {
-            workers.add(fleet.launch("worker-" + i, ServiceProcesses.JAR, jvm,
+            workers.add(fleet.launch(
+                    "worker-" + i,
+                    ServiceProcesses.JAR,
+                    jvm,
                     ServiceProcesses.workerSettings("worker-" + i, PARTITIONS)));
         }
         triage = fleet.launch("triage", ServiceProcesses.JAR, jvm, ServiceProcesses.demoSettings("triage", PARTITIONS));
@@ -77,7 +78,8 @@ class SeparateWorkersIT {
 
     static void assertOneResultEach(Map<String, List<Published>> byEvent, Set<String> ids) {
         assertThat(byEvent.keySet()).as("events with a result").containsExactlyInAnyOrderElementsOf(ids);
-        assertThat(byEvent.entrySet()).allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).hasSize(1));
+        assertThat(byEvent.entrySet())
+                .allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).hasSize(1));
     }
 
     static Set<String> ids(List<EvalOutput> events) {
@@ -94,8 +96,11 @@ class SeparateWorkersIT {
         fleet.publish(events, 0);
         Map<String, List<Published>> byEvent = results("processes/run-1", ids, Duration.ofMinutes(2));
         assertOneResultEach(byEvent, ids);
-        assertThat(byEvent.values().stream().filter(l -> l.get(0).result().status() == AttributionStatus.ATTRIBUTED)
-                .count()).as("attributed by the engine, not skipped").isGreaterThan(ids.size() / 2);
+        assertThat(byEvent.values().stream()
+                        .filter(l -> l.get(0).result().status() == AttributionStatus.ATTRIBUTED)
+                        .count())
+                .as("attributed by the engine, not skipped")
+                .isGreaterThan(ids.size() / 2);
         double total = 0;
         for (Service w : workers) {
             double mine = fleet.published(w) - before.get(w);
@@ -112,19 +117,24 @@ class SeparateWorkersIT {
         List<EvalOutput> events = ServiceProcesses.failures("processes/run-2", 300, 2);
         Set<String> ids = ids(events);
         Service victim = workers.get(2);
-        Set<Integer> hisPartitions = Set.copyOf(fleet.assignment(ServiceProcesses.WORKER_GROUP, JOBS).get("worker-3"));
+        Set<Integer> hisPartitions =
+                Set.copyOf(fleet.assignment(ServiceProcesses.WORKER_GROUP, JOBS).get("worker-3"));
         assertThat(hisPartitions).as("partitions of worker-3").isNotEmpty();
         double start = fleet.published(victim);
         // the run arrives over about 10 s; the victim dies once it has published 15 of its results
-        Thread sender = new Thread(() -> {
-            try {
-                fleet.publish(events, 30);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "run-2-sender");
+        Thread sender = new Thread(
+                () -> {
+                    try {
+                        fleet.publish(events, 30);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                "run-2-sender");
         sender.start();
-        ServiceProcesses.awaitOrThrow(() -> fleet.published(victim) - start >= 15, Duration.ofSeconds(60),
+        ServiceProcesses.awaitOrThrow(
+                () -> fleet.published(victim) - start >= 15,
+                Duration.ofSeconds(60),
                 () -> "worker-3 published " + (fleet.published(victim) - start));
         victim.process().destroyForcibly();
         long killedAt = System.currentTimeMillis();
@@ -136,15 +146,22 @@ class SeparateWorkersIT {
         awaitGroup(2);
         Set<String> victimsEvents = events.stream()
                 .filter(e -> hisPartitions.contains(JobKeys.partition(JobKeys.of(e, PARTITIONS), PARTITIONS)))
-                .map(EvalOutput::eventId).collect(Collectors.toSet());
-        long afterKill = victimsEvents.stream().filter(id -> byEvent.get(id).get(0).timestamp() > killedAt).count();
-        System.out.printf("run-2: worker-3 (partitions %s) killed; of its %d events, %d published after the kill%n",
+                .map(EvalOutput::eventId)
+                .collect(Collectors.toSet());
+        long afterKill = victimsEvents.stream()
+                .filter(id -> byEvent.get(id).get(0).timestamp() > killedAt)
+                .count();
+        System.out.printf(
+                "run-2: worker-3 (partitions %s) killed; of its %d events, %d published after the kill%n",
                 hisPartitions, victimsEvents.size(), afterKill);
-        assertThat(afterKill).as("results of worker-3's partitions published after it was killed (by the others)")
+        assertThat(afterKill)
+                .as("results of worker-3's partitions published after it was killed (by the others)")
                 .isPositive();
         Set<String> before = new HashSet<>(victimsEvents);
         before.removeIf(id -> byEvent.get(id).get(0).timestamp() > killedAt);
-        assertThat(before).as("worker-3 had published some of its partitions' results").isNotEmpty();
+        assertThat(before)
+                .as("worker-3 had published some of its partitions' results")
+                .isNotEmpty();
     }
 
     @Test
@@ -152,9 +169,14 @@ class SeparateWorkersIT {
     void theRequestsBacklogGaugeReadsTheWorkersGroupLagOnEveryPod() {
         // nothing was sent to attribution.requests: every pod reads lag 0 from the broker (NaN: not read)
         for (Service s : List.of(triage, workers.get(0))) {
-            ServiceProcesses.awaitOrThrow(() -> ServiceProcesses.sum(fleet.metrics(s), "faultline_retrack_queued") == 0,
-                    Duration.ofSeconds(60), () -> s.name() + ": " + fleet.metrics(s).lines()
-                            .filter(l -> l.startsWith("faultline_retrack_queued")).toList());
+            ServiceProcesses.awaitOrThrow(
+                    () -> ServiceProcesses.sum(fleet.metrics(s), "faultline_retrack_queued") == 0,
+                    Duration.ofSeconds(60),
+                    () -> s.name() + ": "
+                            + fleet.metrics(s)
+                                    .lines()
+                                    .filter(l -> l.startsWith("faultline_retrack_queued"))
+                                    .toList());
         }
     }
 }

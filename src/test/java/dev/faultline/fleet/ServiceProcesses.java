@@ -1,5 +1,12 @@
 package dev.faultline.fleet;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.demo.AdditionProblem;
+import dev.faultline.demo.AdditionSuite;
+import dev.faultline.embedded.EmbeddedKafka;
+import dev.faultline.embedded.EmbeddedRedis;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -36,15 +42,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.demo.AdditionProblem;
-import dev.faultline.demo.AdditionSuite;
-import dev.faultline.embedded.EmbeddedKafka;
-import dev.faultline.embedded.EmbeddedRedis;
 
 /**
  * A Kafka broker and a Redis server in this JVM, and Faultline services as separate processes of the packaged jar
@@ -65,7 +62,8 @@ public final class ServiceProcesses implements AutoCloseable {
     private final EmbeddedRedis redis;
     private final Path logs;
     private final List<Service> services = new ArrayList<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ServiceProcesses(EmbeddedKafka kafka, EmbeddedRedis redis, Path logs) {
         this.kafka = kafka;
@@ -78,7 +76,8 @@ public final class ServiceProcesses implements AutoCloseable {
         EmbeddedKafka kafka = EmbeddedKafka.start();
         try {
             kafka.applyDeclaredTopics(partitions);
-            return new ServiceProcesses(kafka, EmbeddedRedis.start(), Files.createTempDirectory("faultline-processes-"));
+            return new ServiceProcesses(
+                    kafka, EmbeddedRedis.start(), Files.createTempDirectory("faultline-processes-"));
         } catch (RuntimeException | IOException e) {
             kafka.close();
             throw e;
@@ -121,8 +120,11 @@ public final class ServiceProcesses implements AutoCloseable {
         // authentication is on by default against an external broker; these processes run unauthenticated (an
         // environment variable: a jar without that setting ignores it, where a system property fails validation)
         pb.environment().put("FAULTLINE_AUTH_ENABLED", "false");
-        Process p = pb.directory(jar.toAbsolutePath().getParent().getParent().getParent().toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process p = pb.directory(
+                        jar.toAbsolutePath().getParent().getParent().getParent().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         Service s = new Service(name, p, port, log, System.nanoTime());
         services.add(s);
         return s;
@@ -164,24 +166,38 @@ public final class ServiceProcesses implements AutoCloseable {
 
     /** Waits until {@code members} consumers of {@code group} share all {@code partitions} partitions of {@code topic}. */
     public void awaitGroup(String group, String topic, int members, int partitions, Duration timeout) {
-        awaitOrThrow(() -> {
-            Map<String, Set<Integer>> a = assignment(group, topic);
-            Set<Integer> covered = new HashSet<>();
-            a.values().forEach(covered::addAll);
-            return a.size() == members && covered.size() == partitions && a.values().stream().noneMatch(Set::isEmpty);
-        }, timeout, () -> "group " + group + ": " + assignment(group, topic));
+        awaitOrThrow(
+                () -> {
+                    Map<String, Set<Integer>> a = assignment(group, topic);
+                    Set<Integer> covered = new HashSet<>();
+                    a.values().forEach(covered::addAll);
+                    return a.size() == members
+                            && covered.size() == partitions
+                            && a.values().stream().noneMatch(Set::isEmpty);
+                },
+                timeout,
+                () -> "group " + group + ": " + assignment(group, topic));
     }
 
     /** Waits until every service answers {@code /q/health/ready} with 200, or throws naming the ones that do not. */
     public void awaitReady(List<Service> which, Duration timeout) {
-        awaitOrThrow(() -> {
-            if (which.stream().anyMatch(s -> !s.process.isAlive())) {
-                throw new AssertionError("exited: " + which.stream().filter(s -> !s.process.isAlive())
-                        .map(Service::describe).toList());
-            }
-            return which.stream().allMatch(this::ready);
-        }, timeout,
-                () -> "not ready: " + which.stream().filter(s -> !ready(s)).map(Service::describe).toList());
+        awaitOrThrow(
+                () -> {
+                    if (which.stream().anyMatch(s -> !s.process.isAlive())) {
+                        throw new AssertionError("exited: "
+                                + which.stream()
+                                        .filter(s -> !s.process.isAlive())
+                                        .map(Service::describe)
+                                        .toList());
+                    }
+                    return which.stream().allMatch(this::ready);
+                },
+                timeout,
+                () -> "not ready: "
+                        + which.stream()
+                                .filter(s -> !ready(s))
+                                .map(Service::describe)
+                                .toList());
     }
 
     public boolean ready(Service s) {
@@ -189,8 +205,11 @@ public final class ServiceProcesses implements AutoCloseable {
             return false;
         }
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(s.url("/q/health/ready")))
-                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> r = http.send(
+                    HttpRequest.newBuilder(URI.create(s.url("/q/health/ready")))
+                            .timeout(Duration.ofSeconds(3))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == 200;
         } catch (IOException e) {
             return false;
@@ -203,8 +222,12 @@ public final class ServiceProcesses implements AutoCloseable {
     /** The service's Prometheus text, or "" when it does not answer. */
     public String metrics(Service s) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(s.url("/q/metrics"))).timeout(Duration.ofSeconds(5))
-                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(s.url("/q/metrics")))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (IOException e) {
             return "";
         } catch (InterruptedException e) {
@@ -239,12 +262,15 @@ public final class ServiceProcesses implements AutoCloseable {
     /** The members of the workers' group, by client id, with the partitions of {@code topic} each holds. */
     public Map<String, Set<Integer>> assignment(String group, String topic) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group))
+                    .describedGroups()
+                    .get(group)
                     .get(10, TimeUnit.SECONDS);
             Map<String, Set<Integer>> out = new LinkedHashMap<>();
             for (MemberDescription m : d.members()) {
                 Set<Integer> parts = new HashSet<>();
-                m.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(topic))
+                m.assignment().topicPartitions().stream()
+                        .filter(tp -> tp.topic().equals(topic))
                         .forEach(tp -> parts.add(tp.partition()));
                 out.put(m.clientId(), parts);
             }
@@ -255,8 +281,7 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     /** A result as read from the topic, with its record's timestamp (the publishing producer's clock, ms). */
-    public record Published(AttributionResult result, long timestamp) {
-    }
+    public record Published(AttributionResult result, long timestamp) {}
 
     /**
      * Every result of {@code runId} on {@code attribution.results}, by event id, read from the beginning until each of
@@ -267,9 +292,11 @@ public final class ServiceProcesses implements AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, List<Published>> byEvent = new HashMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> parts = c.partitionsFor("attribution.results", Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new TopicPartition(i.topic(), i.partition()))
+                    .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -278,7 +305,8 @@ public final class ServiceProcesses implements AutoCloseable {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                     AttributionResult a = JSON.readValue(r.value(), AttributionResult.class);
                     if (runId.equals(a.runId())) {
-                        byEvent.computeIfAbsent(a.eventId(), k -> new ArrayList<>()).add(new Published(a, r.timestamp()));
+                        byEvent.computeIfAbsent(a.eventId(), k -> new ArrayList<>())
+                                .add(new Published(a, r.timestamp()));
                     }
                 }
                 if (settle == Long.MAX_VALUE && byEvent.keySet().containsAll(ids)) {
@@ -294,7 +322,8 @@ public final class ServiceProcesses implements AutoCloseable {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             long t0 = System.nanoTime();
             for (int i = 0; i < events.size(); i++) {
                 EvalOutput e = events.get(i);
@@ -321,8 +350,8 @@ public final class ServiceProcesses implements AutoCloseable {
         Set<String> prompts = new HashSet<>();
         List<EvalOutput> out = new ArrayList<>();
         while (out.size() < n) {
-            AdditionProblem p = new AdditionProblem(Integer.toString(100 + random.nextInt(899_900)),
-                    Integer.toString(10 + random.nextInt(89_990)));
+            AdditionProblem p = new AdditionProblem(
+                    Integer.toString(100 + random.nextInt(899_900)), Integer.toString(10 + random.nextInt(89_990)));
             if (!prompts.add(p.prompt())) {
                 continue;
             }
@@ -330,7 +359,11 @@ public final class ServiceProcesses implements AutoCloseable {
             int at = random.nextInt(answer.length());
             char wrong = (char) ('0' + (answer.charAt(at) - '0' + 1 + random.nextInt(8)) % 10);
             String output = answer.substring(0, at) + wrong + answer.substring(at + 1);
-            out.add(AdditionSuite.toEvent(p, output, runId, new EvalOutput.ModelRef("faultline-demo", "main", null),
+            out.add(AdditionSuite.toEvent(
+                    p,
+                    output,
+                    runId,
+                    new EvalOutput.ModelRef("faultline-demo", "main", null),
                     Instant.parse("2026-11-24T00:00:00Z")));
         }
         return out;

@@ -3,6 +3,9 @@ package dev.faultline.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.fleet.ServiceProcesses.Published;
+import dev.faultline.fleet.ServiceProcesses.Service;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,12 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import org.junit.jupiter.api.Test;
-
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.fleet.ServiceProcesses.Published;
-import dev.faultline.fleet.ServiceProcesses.Service;
 
 /**
  * A run's attributions/s with 1 worker process against 2 (bench/RESULTS.md), each worker 1 libtorch intra-op thread,
@@ -41,15 +39,17 @@ class WorkerScalingBench {
         List<String> jvm = List.of("-Xmx512m");
         try (ServiceProcesses f = ServiceProcesses.start(PARTITIONS)) {
             fleet = f;
-            Service triage = f.launch("triage", ServiceProcesses.JAR, jvm,
-                    ServiceProcesses.demoSettings("triage", PARTITIONS));
-            Service w1 = f.launch("worker-1", ServiceProcesses.JAR, jvm, ServiceProcesses.workerSettings("worker-1", PARTITIONS));
+            Service triage =
+                    f.launch("triage", ServiceProcesses.JAR, jvm, ServiceProcesses.demoSettings("triage", PARTITIONS));
+            Service w1 = f.launch(
+                    "worker-1", ServiceProcesses.JAR, jvm, ServiceProcesses.workerSettings("worker-1", PARTITIONS));
             f.awaitReady(List.of(triage, w1), Duration.ofMinutes(4));
             group(1);
             run("warm-a", 100, List.of(w1));
             double a1 = run("one-a", n, List.of(w1));
 
-            Service w2 = f.launch("worker-2", ServiceProcesses.JAR, jvm, ServiceProcesses.workerSettings("worker-2", PARTITIONS));
+            Service w2 = f.launch(
+                    "worker-2", ServiceProcesses.JAR, jvm, ServiceProcesses.workerSettings("worker-2", PARTITIONS));
             f.awaitReady(List.of(w2), Duration.ofMinutes(4));
             group(2);
             run("warm-b", 100, List.of(w1, w2));
@@ -59,14 +59,17 @@ class WorkerScalingBench {
             group(1);
             double a2 = run("one-b", n, List.of(w1));
 
-            Service w3 = f.launch("worker-3", ServiceProcesses.JAR, jvm, ServiceProcesses.workerSettings("worker-3", PARTITIONS));
+            Service w3 = f.launch(
+                    "worker-3", ServiceProcesses.JAR, jvm, ServiceProcesses.workerSettings("worker-3", PARTITIONS));
             f.awaitReady(List.of(w3), Duration.ofMinutes(4));
             group(2);
             run("warm-c", 100, List.of(w1, w3));
             double b2 = run("two-b", n, List.of(w1, w3));
 
-            report.add(String.format("1 worker: %.1f, %.1f attributions/s; 2 workers: %.1f, %.1f attributions/s; "
-                    + "2 / 1 (means): %.2fx", a1, a2, b1, b2, (b1 + b2) / (a1 + a2)));
+            report.add(String.format(
+                    "1 worker: %.1f, %.1f attributions/s; 2 workers: %.1f, %.1f attributions/s; "
+                            + "2 / 1 (means): %.2fx",
+                    a1, a2, b1, b2, (b1 + b2) / (a1 + a2)));
         } finally {
             System.out.println("=== worker scaling (" + Runtime.getRuntime().availableProcessors() + " cores) ===\n"
                     + String.join("\n", report));
@@ -87,14 +90,21 @@ class WorkerScalingBench {
         fleet.publish(events, 0);
         Map<String, List<Published>> byEvent = fleet.results("bench/" + name, ids, Duration.ofMinutes(10));
         assertThat(byEvent.keySet()).as("results of " + name).containsAll(ids);
-        long first = byEvent.values().stream().mapToLong(l -> l.get(0).timestamp()).min().orElseThrow();
-        long last = byEvent.values().stream().mapToLong(l -> l.get(0).timestamp()).max().orElseThrow();
+        long first = byEvent.values().stream()
+                .mapToLong(l -> l.get(0).timestamp())
+                .min()
+                .orElseThrow();
+        long last = byEvent.values().stream()
+                .mapToLong(l -> l.get(0).timestamp())
+                .max()
+                .orElseThrow();
         double rate = (n - 1) * 1000.0 / Math.max(1, last - first);
-        String split = workers.stream().map(w -> String.format("%s %.0f", w.name(), fleet.published(w) - before.get(w)))
+        String split = workers.stream()
+                .map(w -> String.format("%s %.0f", w.name(), fleet.published(w) - before.get(w)))
                 .collect(Collectors.joining(", "));
-        report.add(String.format("%-7s %d worker(s): %d results, first %.1f s after sending, last %.1f s: %.1f "
-                + "attributions/s (%s)", name, workers.size(), n, (first - sent) / 1000.0, (last - sent) / 1000.0, rate,
-                split));
+        report.add(String.format(
+                "%-7s %d worker(s): %d results, first %.1f s after sending, last %.1f s: %.1f " + "attributions/s (%s)",
+                name, workers.size(), n, (first - sent) / 1000.0, (last - sent) / 1000.0, rate, split));
         System.out.println(report.get(report.size() - 1));
         return rate;
     }

@@ -3,14 +3,12 @@ package dev.faultline.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * docker/docker-compose.yml: validates with docker-compose (when installed), its bind mounts exist, and the Prometheus
@@ -22,7 +20,8 @@ class ComposeFileTest {
 
     @Test
     void composeFileValidates() {
-        assumeTrue(DeployFiles.onPath("docker-compose"),
+        assumeTrue(
+                DeployFiles.onPath("docker-compose"),
                 "docker-compose not installed (apt-get install docker-compose; .ci/run does it): skipping its validation");
         DeployFiles.Run r = DeployFiles.exec(List.of("docker-compose", "-f", COMPOSE.toString(), "config", "-q"));
         assertThat(r.code()).as(r.output()).isZero();
@@ -33,8 +32,13 @@ class ComposeFileTest {
         assumeTrue(DeployFiles.onPath("docker-compose"), "docker-compose not installed: skipping");
         Path broken = Files.createTempFile(Path.of("docker"), "broken", ".yml");
         try {
-            Files.writeString(broken, Files.readString(COMPOSE).replace("    depends_on:\n      kafka:", "    depends_onn:\n      kafka:"));
-            assertThat(DeployFiles.exec(List.of("docker-compose", "-f", broken.toString(), "config", "-q")).code()).isNotZero();
+            Files.writeString(
+                    broken,
+                    Files.readString(COMPOSE)
+                            .replace("    depends_on:\n      kafka:", "    depends_onn:\n      kafka:"));
+            assertThat(DeployFiles.exec(List.of("docker-compose", "-f", broken.toString(), "config", "-q"))
+                            .code())
+                    .isNotZero();
         } finally {
             Files.deleteIfExists(broken);
         }
@@ -46,10 +50,19 @@ class ComposeFileTest {
         List<String> names = new ArrayList<>();
         services.fieldNames().forEachRemaining(names::add);
         assertThat(names).contains("kafka", "redis", "topics", "faultline", "prometheus", "grafana");
-        assertThat(services.path("kafka").path("environment").path("KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
-        assertThat(services.path("faultline").path("environment").path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:9092");
+        assertThat(services.path("kafka")
+                        .path("environment")
+                        .path("KAFKA_PROCESS_ROLES")
+                        .asText())
+                .isEqualTo("broker,controller");
+        assertThat(services.path("faultline")
+                        .path("environment")
+                        .path("KAFKA_BOOTSTRAP_SERVERS")
+                        .asText())
+                .isEqualTo("kafka:9092");
         assertThat(services.path("topics").path("command").toString()).contains("topics", "apply");
-        assertThat(services.path("topics").path("build").path("dockerfile").asText()).isEqualTo("docker/Dockerfile.jvm");
+        assertThat(services.path("topics").path("build").path("dockerfile").asText())
+                .isEqualTo("docker/Dockerfile.jvm");
     }
 
     @Test
@@ -59,7 +72,9 @@ class ComposeFileTest {
         for (String service : List.of("prometheus", "grafana")) {
             for (JsonNode v : services.path(service).path("volumes")) {
                 String host = v.asText().split(":")[0];
-                assertThat(COMPOSE.getParent().resolve(host)).as(service + " mounts " + host).exists();
+                assertThat(COMPOSE.getParent().resolve(host))
+                        .as(service + " mounts " + host)
+                        .exists();
                 checked++;
             }
         }
@@ -72,11 +87,16 @@ class ComposeFileTest {
         // the container path of the rules, mapped back to the repository for promtool
         Path config = Files.createTempFile("prometheus", ".yml");
         try {
-            Files.writeString(config, Files.readString(Path.of("docker/prometheus.yml"))
-                    .replace("/etc/prometheus/rules/", Path.of("grafana/alerts").toAbsolutePath() + "/"));
+            Files.writeString(
+                    config,
+                    Files.readString(Path.of("docker/prometheus.yml"))
+                            .replace(
+                                    "/etc/prometheus/rules/",
+                                    Path.of("grafana/alerts").toAbsolutePath() + "/"));
             DeployFiles.Run r = DeployFiles.exec(List.of("promtool", "check", "config", config.toString()));
             assertThat(r.code()).as(r.output()).isZero();
-            assertThat(r.output()).contains("SUCCESS: " + DeployFiles.ruleExprs().size() + " rules found");
+            assertThat(r.output())
+                    .contains("SUCCESS: " + DeployFiles.ruleExprs().size() + " rules found");
         } finally {
             Files.deleteIfExists(config);
         }

@@ -1,5 +1,8 @@
 package dev.faultline.ops;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +17,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 /** Test helper: reads the deployment files (dashboards, rules) and pulls PromQL and metric names out of them. */
 final class DeployFiles {
 
@@ -27,15 +26,30 @@ final class DeployFiles {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     /** PromQL keywords, operators and aggregation modifiers that look like identifiers. */
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
-            "bool", "and", "or", "unless", "offset", "atan2", "inf", "nan", "le", "start", "end");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "and",
+            "or",
+            "unless",
+            "offset",
+            "atan2",
+            "inf",
+            "nan",
+            "le",
+            "start",
+            "end");
+
     private static final Pattern IDENT = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
 
-    private DeployFiles() {
-    }
+    private DeployFiles() {}
 
-    record Expr(String source, String expr) {
-    }
+    record Expr(String source, String expr) {}
 
     static List<Path> dashboards() {
         try (Stream<Path> s = Files.list(DASHBOARDS)) {
@@ -78,8 +92,12 @@ final class DeployFiles {
             for (JsonNode panel : panels(json(file))) {
                 for (JsonNode t : panel.path("targets")) {
                     if (t.hasNonNull("expr")) {
-                        out.add(new Expr(file.getFileName() + " panel " + panel.path("id").asText() + " \""
-                                + panel.path("title").asText() + "\" " + t.path("refId").asText(), t.get("expr").asText()));
+                        out.add(new Expr(
+                                file.getFileName() + " panel "
+                                        + panel.path("id").asText() + " \""
+                                        + panel.path("title").asText() + "\" "
+                                        + t.path("refId").asText(),
+                                t.get("expr").asText()));
                     }
                 }
             }
@@ -96,7 +114,8 @@ final class DeployFiles {
                 String text = q.isTextual() ? q.asText() : q.path("query").asText();
                 Matcher m = Pattern.compile("label_values\\((.*),\\s*\\w+\\)").matcher(text);
                 if (m.matches()) {
-                    out.add(new Expr(file.getFileName() + " variable " + v.path("name").asText(), m.group(1)));
+                    out.add(new Expr(
+                            file.getFileName() + " variable " + v.path("name").asText(), m.group(1)));
                 }
             }
         }
@@ -108,7 +127,9 @@ final class DeployFiles {
         List<Expr> out = new ArrayList<>();
         for (JsonNode g : yaml(RULES).path("groups")) {
             for (JsonNode r : g.path("rules")) {
-                String name = r.has("alert") ? r.get("alert").asText() : r.get("record").asText();
+                String name = r.has("alert")
+                        ? r.get("alert").asText()
+                        : r.get("record").asText();
                 out.add(new Expr("rule " + name, r.get("expr").asText()));
             }
         }
@@ -130,7 +151,9 @@ final class DeployFiles {
 
     /** Replaces Grafana's variables so that promtool can parse the expression. */
     static String withoutGrafanaVariables(String expr) {
-        return expr.replace("$__rate_interval", "5m").replace("$__interval", "1m").replace("$__range", "1h")
+        return expr.replace("$__rate_interval", "5m")
+                .replace("$__interval", "1m")
+                .replace("$__range", "1h")
                 .replaceAll("\\$\\{?\\w+\\}?", ".*");
     }
 
@@ -139,9 +162,9 @@ final class DeployFiles {
      * that are neither functions, keywords nor numbers.
      */
     static Set<String> metricNames(String expr) {
-        String s = expr.replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"")          // string literals
-                .replaceAll("\\{[^}]*}", " ")                                    // label matchers
-                .replaceAll("\\[[^]]*]", " ")                                    // range / subquery durations
+        String s = expr.replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\"") // string literals
+                .replaceAll("\\{[^}]*}", " ") // label matchers
+                .replaceAll("\\[[^]]*]", " ") // range / subquery durations
                 .replaceAll("(?i)\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ");
         Set<String> out = new LinkedHashSet<>();
         Matcher m = IDENT.matcher(s);
@@ -152,7 +175,8 @@ final class DeployFiles {
                 after++;
             }
             boolean call = after < s.length() && s.charAt(after) == '(';
-            boolean partOfNumber = m.start() > 0 && (Character.isDigit(s.charAt(m.start() - 1)) || s.charAt(m.start() - 1) == '.');
+            boolean partOfNumber =
+                    m.start() > 0 && (Character.isDigit(s.charAt(m.start() - 1)) || s.charAt(m.start() - 1) == '.');
             if (!call && !partOfNumber && !KEYWORDS.contains(name.toLowerCase())) {
                 out.add(name);
             }
@@ -178,8 +202,7 @@ final class DeployFiles {
         }
     }
 
-    record Run(int code, String output) {
-    }
+    record Run(int code, String output) {}
 
     /** True when {@code tool} is an executable on the PATH. */
     static boolean onPath(String tool) {

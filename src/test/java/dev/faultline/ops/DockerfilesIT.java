@@ -10,7 +10,6 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,45 +36,60 @@ class DockerfilesIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "docker/Dockerfile.jvm", "docker/Dockerfile.cuda" })
+    @ValueSource(strings = {"docker/Dockerfile.jvm", "docker/Dockerfile.cuda"})
     void everyCopiedPathExistsAfterPackage(String dockerfile) throws IOException {
-        assertThat(Path.of("target/quarkus-app/quarkus-run.jar")).as("run after `package`").exists();
+        assertThat(Path.of("target/quarkus-app/quarkus-run.jar"))
+                .as("run after `package`")
+                .exists();
         List<List<String>> copies = contextCopies(Path.of(dockerfile));
         assertThat(copies).hasSizeGreaterThanOrEqualTo(6);
         for (List<String> sources : copies) {
             for (String source : sources) {
-                assertThat(matches(source)).as(dockerfile + ": COPY " + source + " matches nothing").isPositive();
+                assertThat(matches(source))
+                        .as(dockerfile + ": COPY " + source + " matches nothing")
+                        .isPositive();
             }
         }
-        assertThat(copies.stream().flatMap(List::stream)).contains("target/quarkus-app/lib/", "target/quarkus-app/*.jar",
-                "target/quarkus-app/app/", "target/quarkus-app/quarkus/");
+        assertThat(copies.stream().flatMap(List::stream))
+                .contains(
+                        "target/quarkus-app/lib/",
+                        "target/quarkus-app/*.jar",
+                        "target/quarkus-app/app/",
+                        "target/quarkus-app/quarkus/");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "docker/Dockerfile.jvm", "docker/Dockerfile.cuda", "docker/docker-compose.yml" })
+    @ValueSource(strings = {"docker/Dockerfile.jvm", "docker/Dockerfile.cuda", "docker/docker-compose.yml"})
     void imagesAreBuiltWithoutTheEmbeddedStack(String file) throws IOException {
         // the package command each file documents uses the prod profile, which leaves the embedded Kafka broker,
         // Scala and embedded-redis out of target/quarkus-app
-        List<String> builds = Files.readString(Path.of(file)).lines().filter(l -> l.contains("mvnw") && l.contains(" package"))
+        List<String> builds = Files.readString(Path.of(file))
+                .lines()
+                .filter(l -> l.contains("mvnw") && l.contains(" package"))
                 .toList();
         assertThat(builds).isNotEmpty().allMatch(l -> l.contains("-Pprod"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "docker/Dockerfile.jvm", "docker/Dockerfile.cuda" })
+    @ValueSource(strings = {"docker/Dockerfile.jvm", "docker/Dockerfile.cuda"})
     void imageRunsAsNonRootWithDjlOffline(String dockerfile) throws IOException {
         String text = Files.readString(Path.of(dockerfile));
-        List<String> users = text.lines().map(String::trim).filter(l -> l.startsWith("USER ")).toList();
+        List<String> users = text.lines()
+                .map(String::trim)
+                .filter(l -> l.startsWith("USER "))
+                .toList();
         assertThat(users).isNotEmpty();
         assertThat(users.get(users.size() - 1)).as("last USER").isEqualTo("USER 185");
         assertThat(text).contains("DJL_CACHE_DIR=/opt/djl-cache").contains("-Dai.djl.offline=true");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "docker/Dockerfile.jvm", "docker/Dockerfile.cuda" })
+    @ValueSource(strings = {"docker/Dockerfile.jvm", "docker/Dockerfile.cuda"})
     void dockerignoreLetsTheCopiedPathsThrough(String dockerfile) throws IOException {
-        List<String> allowed = Files.readAllLines(Path.of(".dockerignore")).stream().filter(l -> l.startsWith("!"))
-                .map(l -> l.substring(1)).toList();
+        List<String> allowed = Files.readAllLines(Path.of(".dockerignore")).stream()
+                .filter(l -> l.startsWith("!"))
+                .map(l -> l.substring(1))
+                .toList();
         for (List<String> sources : contextCopies(Path.of(dockerfile))) {
             for (String source : sources) {
                 assertThat(allowed).as(source + " is excluded by .dockerignore").anyMatch(source::startsWith);

@@ -1,8 +1,17 @@
 package dev.faultline.pipeline;
 
-import dev.faultline.channels.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Topics;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.embedded.EmbeddedRedis;
+import dev.faultline.faults.BrokerProcess;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,25 +21,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
-
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.embedded.EmbeddedRedis;
-import dev.faultline.faults.BrokerProcess;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The Kafka broker, in its own JVM ({@link BrokerProcess}), killed (SIGKILL) while events are in flight and started
@@ -55,8 +51,13 @@ class BrokerRestartTest {
                 throw new IllegalStateException(e);
             }
             redis = EmbeddedRedis.start();
-            return Map.of("kafka.bootstrap.servers", broker.bootstrapServers(), "quarkus.redis.hosts", redis.hosts(),
-                    "faultline.tracking.enabled", "false");
+            return Map.of(
+                    "kafka.bootstrap.servers",
+                    broker.bootstrapServers(),
+                    "quarkus.redis.hosts",
+                    redis.hosts(),
+                    "faultline.tracking.enabled",
+                    "false");
         }
 
         @Override
@@ -100,10 +101,11 @@ class BrokerRestartTest {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         long downMillis;
         long t0;
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
-                new StringSerializer())) {
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             for (String line : first) {
-                producer.send(new ProducerRecord<>(Topics.EVAL_OUTPUTS, run, line)).get();
+                producer.send(new ProducerRecord<>(Topics.EVAL_OUTPUTS, run, line))
+                        .get();
             }
             // jobs queued and results being published when the broker dies
             Thread.sleep(300);
@@ -114,21 +116,31 @@ class BrokerRestartTest {
             downMillis = (System.nanoTime() - down) / 1_000_000;
             t0 = System.nanoTime();
             for (String line : second) {
-                producer.send(new ProducerRecord<>(Topics.EVAL_OUTPUTS, run, line)).get();
+                producer.send(new ProducerRecord<>(Topics.EVAL_OUTPUTS, run, line))
+                        .get();
             }
         }
         Map<String, List<ConsumerRecord<String, String>>> byEvent;
         try (ResultsTopic topic = new ResultsTopic(broker.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().map(AttributionResult::eventId).filter(ids::contains).distinct()
-                    .count() == ids.size(), Duration.ofMinutes(3));
+            topic.pollUntil(
+                    rs -> rs.stream()
+                                    .map(AttributionResult::eventId)
+                                    .filter(ids::contains)
+                                    .distinct()
+                                    .count()
+                            == ids.size(),
+                    Duration.ofMinutes(3));
             long allMillis = (System.nanoTime() - t0) / 1_000_000;
             topic.readToEnd(Duration.ofSeconds(10));
-            byEvent = topic.records.stream().filter(r -> ids.contains(r.key()))
+            byEvent = topic.records.stream()
+                    .filter(r -> ids.contains(r.key()))
                     .collect(Collectors.groupingBy(ConsumerRecord::key));
-            long duplicates = byEvent.values().stream().mapToLong(rs -> rs.size() - 1).sum();
-            System.out.printf("FAULTS broker: sent=%d events with results=%d duplicates=%d; broker killed (SIGKILL) "
-                    + "and back in %d ms; every event had its result %d ms after the restart%n", ids.size(),
-                    byEvent.size(), duplicates, downMillis, allMillis);
+            long duplicates =
+                    byEvent.values().stream().mapToLong(rs -> rs.size() - 1).sum();
+            System.out.printf(
+                    "FAULTS broker: sent=%d events with results=%d duplicates=%d; broker killed (SIGKILL) "
+                            + "and back in %d ms; every event had its result %d ms after the restart%n",
+                    ids.size(), byEvent.size(), duplicates, downMillis, allMillis);
         }
         assertThat(byEvent).hasSize(ids.size());
         byEvent.forEach((id, rs) -> assertThat(rs).as(id).hasSize(1));

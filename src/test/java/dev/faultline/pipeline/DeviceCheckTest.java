@@ -17,17 +17,22 @@ class DeviceCheckTest {
     @Test
     void gpuWorkerWithoutGpuFailsWithTheSettingThatAskedForIt() {
         assertThatThrownBy(() -> DeviceCheck.check(Role.WORKER, models("gpu", Map.of()), () -> 0))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("faultline.models.device")
-                .hasMessageContaining("libtorch sees no GPU").hasMessageContaining("role worker");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("faultline.models.device")
+                .hasMessageContaining("libtorch sees no GPU")
+                .hasMessageContaining("role worker");
         assertThatThrownBy(() -> DeviceCheck.check(Role.ALL, models("cpu", Map.of("qwen3-8b", "gpu")), () -> 0))
                 .hasMessageContaining("faultline.models.model.\"qwen3-8b\".device");
     }
 
     @Test
     void cpuWorkersTriagePodsAndVisibleGpusStart() {
-        assertThatCode(() -> DeviceCheck.check(Role.WORKER, models("cpu", Map.of()), () -> 0)).doesNotThrowAnyException();
-        assertThatCode(() -> DeviceCheck.check(Role.TRIAGE, models("gpu", Map.of()), () -> 0)).doesNotThrowAnyException();
-        assertThatCode(() -> DeviceCheck.check(Role.WORKER, models("gpu", Map.of()), () -> 1)).doesNotThrowAnyException();
+        assertThatCode(() -> DeviceCheck.check(Role.WORKER, models("cpu", Map.of()), () -> 0))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> DeviceCheck.check(Role.TRIAGE, models("gpu", Map.of()), () -> 0))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> DeviceCheck.check(Role.WORKER, models("gpu", Map.of()), () -> 1))
+                .doesNotThrowAnyException();
     }
 
     private static ModelsConfig models(String device, Map<String, String> perModel) {

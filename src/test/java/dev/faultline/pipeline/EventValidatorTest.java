@@ -3,23 +3,41 @@ package dev.faultline.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import java.nio.charset.StandardCharsets;
-
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.config.FaultlineConfig;
 import dev.faultline.contract.EvalOutput;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 
 class EventValidatorTest {
 
     static final FaultlineConfig.Ingest LIMITS = new FaultlineConfig.Ingest() {
-        public int maxEventBytes() { return 4 << 20; }
-        public int maxPromptBytes() { return 1 << 20; }
-        public int maxOutputBytes() { return 1000; }
-        public int maxReferences() { return 3; }
-        public int maxReferenceBytes() { return 100; }
-        public int maxTokenIds() { return 8; }
-        public int maxMessages() { return 3; }
+        public int maxEventBytes() {
+            return 4 << 20;
+        }
+
+        public int maxPromptBytes() {
+            return 1 << 20;
+        }
+
+        public int maxOutputBytes() {
+            return 1000;
+        }
+
+        public int maxReferences() {
+            return 3;
+        }
+
+        public int maxReferenceBytes() {
+            return 100;
+        }
+
+        public int maxTokenIds() {
+            return 8;
+        }
+
+        public int maxMessages() {
+            return 3;
+        }
     };
 
     private final EventValidator validator = new EventValidator(LIMITS);
@@ -52,26 +70,40 @@ class EventValidatorTest {
         InvalidEventException e = rejected("{\"schema\":\"faultline.eval-output/v1\",\"event_id\":\"x\"}");
         assertThat(e.reason()).isEqualTo(InvalidEventException.SCHEMA);
         assertThat(e.field()).isEqualTo("$.benchmark");
-        assertThat(e.getMessage()).contains("$.run_id").contains("$.model").contains("$.prompt").contains("$.output");
+        assertThat(e.getMessage())
+                .contains("$.run_id")
+                .contains("$.model")
+                .contains("$.prompt")
+                .contains("$.output");
     }
 
     @Test
     void wrongSchemaIdAndUnknownMethodAreSchemaErrors() {
-        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("eval-output/v1", "eval-output/v2")).field())
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("eval-output/v1", "eval-output/v2"))
+                        .field())
                 .isEqualTo("$.schema");
-        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("\"numeric\"", "\"fuzzy\"")).field())
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("\"numeric\"", "\"fuzzy\""))
+                        .field())
                 .isEqualTo("$.scoring.method");
-        assertThat(rejected(IngestionTest.event("x", "b", "1", "1").replace("{\"method\": \"numeric\"}", "{\"method\": \"regex\"}"))
-                .field()).startsWith("$.scoring");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1")
+                                .replace("{\"method\": \"numeric\"}", "{\"method\": \"regex\"}"))
+                        .field())
+                .startsWith("$.scoring");
     }
 
     @Test
     void limitsApplyPerField() {
-        assertThat(rejected(IngestionTest.event("x", "b", "y".repeat(1001), "1")).field()).isEqualTo("$.output");
-        assertThat(rejected(IngestionTest.event("x", "b", "1", "r".repeat(101))).field()).isEqualTo("$.references[0]");
-        assertThat(rejected(IngestionTest.event("x", "b", "1", "1\", \"2\", \"3\", \"4")).field()).isEqualTo("$.references");
+        assertThat(rejected(IngestionTest.event("x", "b", "y".repeat(1001), "1"))
+                        .field())
+                .isEqualTo("$.output");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "r".repeat(101))).field())
+                .isEqualTo("$.references[0]");
+        assertThat(rejected(IngestionTest.event("x", "b", "1", "1\", \"2\", \"3\", \"4"))
+                        .field())
+                .isEqualTo("$.references");
         // 400,000 three-byte characters: 1.2 MB in UTF-8, under the limit in chars
-        InvalidEventException e = rejected(IngestionTest.event("x", "b", "1", "1").replace("Q: 6*12? A:", "€".repeat(400_000)));
+        InvalidEventException e =
+                rejected(IngestionTest.event("x", "b", "1", "1").replace("Q: 6*12? A:", "€".repeat(400_000)));
         assertThat(e.reason()).isEqualTo(InvalidEventException.OVERSIZE);
         assertThat(e.field()).isEqualTo("$.prompt");
     }
@@ -104,7 +136,8 @@ class EventValidatorTest {
 
     @Test
     void neitherPromptNorMessagesIsRejected() {
-        String noChat = CHAT.substring(0, CHAT.indexOf("\"messages\"")) + CHAT.substring(CHAT.indexOf("\"chat_template_kwargs\""));
+        String noChat = CHAT.substring(0, CHAT.indexOf("\"messages\""))
+                + CHAT.substring(CHAT.indexOf("\"chat_template_kwargs\""));
         InvalidEventException e = rejected(noChat);
         assertThat(e.getMessage()).contains("$.prompt");
     }
@@ -116,7 +149,8 @@ class EventValidatorTest {
         assertThat(ids.field()).isEqualTo("$.prompt_token_ids");
         InvalidEventException negative = rejected(CHAT.replace("[4]", "[-4]"));
         assertThat(negative.field()).startsWith("$.output_token_ids");
-        String many = CHAT.replace("{\"role\":\"system\",\"content\":\"Be brief.\"}",
+        String many = CHAT.replace(
+                "{\"role\":\"system\",\"content\":\"Be brief.\"}",
                 "{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"},{\"role\":\"user\",\"content\":\"c\"}");
         InvalidEventException messages = rejected(many);
         assertThat(messages.reason()).isEqualTo(InvalidEventException.OVERSIZE);
@@ -126,36 +160,45 @@ class EventValidatorTest {
     @Test
     void everyTextFieldIsBounded() {
         String ok = IngestionTest.event("x", "b", "1", "1");
-        InvalidEventException contrast = rejected(ok.replace("\"correct\": null",
-                "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(101) + "\"}"));
+        InvalidEventException contrast = rejected(ok.replace(
+                "\"correct\": null", "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(101) + "\"}"));
         assertThat(contrast.reason()).isEqualTo(InvalidEventException.OVERSIZE);
         assertThat(contrast.field()).isEqualTo("$.error.contrast_text");
         assertThat(contrast.getMessage()).contains("101 bytes, limit faultline.ingest.max-reference-bytes=100");
-        InvalidEventException answer = rejected(CHAT.replace("\"extracted_answer\":\"Paris\"",
-                "\"extracted_answer\":\"" + "é".repeat(51) + "\""));
+        InvalidEventException answer = rejected(
+                CHAT.replace("\"extracted_answer\":\"Paris\"", "\"extracted_answer\":\"" + "é".repeat(51) + "\""));
         assertThat(answer.field()).isEqualTo("$.extracted_answer");
-        assertThat(rejected(CHAT.replace("\"name\":\"question\"", "\"name\":\"" + "q".repeat(257) + "\"")).field())
+        assertThat(rejected(CHAT.replace("\"name\":\"question\"", "\"name\":\"" + "q".repeat(257) + "\""))
+                        .field())
                 .isEqualTo("$.segments[0].name");
-        assertThat(rejected(CHAT.replace("\"message\":1", "\"message\":\"" + "u".repeat(65) + "\"")).field())
+        assertThat(rejected(CHAT.replace("\"message\":1", "\"message\":\"" + "u".repeat(65) + "\""))
+                        .field())
                 .isEqualTo("$.segments[0].message");
-        assertThat(rejected(ok.replace("2026-11-24T12:00:00Z", "2026-11-24T12:00:00" + "0".repeat(60) + "Z")).field())
+        assertThat(rejected(ok.replace("2026-11-24T12:00:00Z", "2026-11-24T12:00:00" + "0".repeat(60) + "Z"))
+                        .field())
                 .isEqualTo("$.produced_at");
         String bigKwargs = "{\"k\":\"" + "v".repeat(1 << 20) + "\"}";
-        assertThat(rejected(CHAT.replace("{\"enable_thinking\":false}", bigKwargs)).field())
+        assertThat(rejected(CHAT.replace("{\"enable_thinking\":false}", bigKwargs))
+                        .field())
                 .isEqualTo("$.chat_template_kwargs");
         String bigTools = "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"arguments\":\""
                 + "a".repeat(1 << 20) + "\"}]}";
-        assertThat(rejected(CHAT.replace("{\"role\":\"system\",\"content\":\"Be brief.\"}", bigTools)).field())
+        assertThat(rejected(CHAT.replace("{\"role\":\"system\",\"content\":\"Be brief.\"}", bigTools))
+                        .field())
                 .isEqualTo("$.messages");
         // at the limits, accepted
-        assertThat(catchThrowableOfType(InvalidEventException.class, () -> validator.validate(json(ok.replace(
-                "\"correct\": null", "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(100) + "\"}")))))
+        assertThat(catchThrowableOfType(
+                        InvalidEventException.class,
+                        () -> validator.validate(json(ok.replace(
+                                "\"correct\": null",
+                                "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(100) + "\"}")))))
                 .isNull();
     }
 
     @Test
     void aNullValueIsNamedATombstone() {
-        InvalidEventException e = catchThrowableOfType(InvalidEventException.class, () -> validator.validate((byte[]) null));
+        InvalidEventException e =
+                catchThrowableOfType(InvalidEventException.class, () -> validator.validate((byte[]) null));
         assertThat(e.reason()).isEqualTo(InvalidEventException.INVALID_JSON);
         assertThat(e.getMessage()).contains("null value (a tombstone)");
     }

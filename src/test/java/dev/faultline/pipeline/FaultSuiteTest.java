@@ -1,10 +1,20 @@
 package dev.faultline.pipeline;
 
-import dev.faultline.channels.Topics;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Topics;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.demo.AdditionProblem;
+import dev.faultline.demo.AdditionSuite;
+import dev.faultline.embedded.LocalServicesResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,12 +25,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -29,17 +35,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.demo.AdditionProblem;
-import dev.faultline.demo.AdditionSuite;
-import dev.faultline.embedded.LocalServicesResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Faults on the real pipeline (this process's triage and worker, the embedded broker, the embedded Redis server in its
@@ -87,16 +82,25 @@ class FaultSuiteTest {
 
     /** Sends one record and returns its broker timestamp (CreateTime, this machine's clock). */
     static long send(String run, String value) throws Exception {
-        return producer.send(new ProducerRecord<>(Topics.EVAL_OUTPUTS, run, value)).get().timestamp();
+        return producer.send(new ProducerRecord<>(Topics.EVAL_OUTPUTS, run, value))
+                .get()
+                .timestamp();
     }
 
     /** Result records of {@code run}'s events once all {@code ids} have one, by event id. */
     static Map<String, List<ConsumerRecord<String, String>>> results(List<String> ids, Duration timeout) {
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().map(AttributionResult::eventId).filter(ids::contains).distinct()
-                    .count() == ids.size(), timeout);
+            topic.pollUntil(
+                    rs -> rs.stream()
+                                    .map(AttributionResult::eventId)
+                                    .filter(ids::contains)
+                                    .distinct()
+                                    .count()
+                            == ids.size(),
+                    timeout);
             topic.readToEnd(Duration.ofSeconds(10));
-            return topic.records.stream().filter(r -> ids.contains(r.key()))
+            return topic.records.stream()
+                    .filter(r -> ids.contains(r.key()))
                     .collect(Collectors.groupingBy(ConsumerRecord::key));
         }
     }
@@ -166,18 +170,30 @@ class FaultSuiteTest {
             assertThat(r.reason()).as(id).contains("time budget");
         }
         List<Long> controlMillis = control.stream()
-                .map(id -> byEvent.get(id).get(0).timestamp() - sentAt.get(id)).sorted().toList();
+                .map(id -> byEvent.get(id).get(0).timestamp() - sentAt.get(id))
+                .sorted()
+                .toList();
         List<Long> behindMillis = behind.stream()
-                .map(id -> byEvent.get(id).get(0).timestamp() - sentAt.get(id)).sorted().toList();
+                .map(id -> byEvent.get(id).get(0).timestamp() - sentAt.get(id))
+                .sorted()
+                .toList();
         List<Long> afterMillis = after.stream()
-                .map(id -> byEvent.get(id).get(0).timestamp() - sentAt.get(id)).sorted().toList();
+                .map(id -> byEvent.get(id).get(0).timestamp() - sentAt.get(id))
+                .sorted()
+                .toList();
         long healthMax = healthMillis.stream().mapToLong(Long::longValue).max().orElse(0);
-        System.out.printf("FAULTS patterns: triage ms (record to result) control p50=%d max=%d; behind the ReDoS event "
-                + "p50=%d max=%d; after 10 costly events p50=%d max=%d; burst %d ms; /q/health/live answers=%d max=%d ms%n",
-                controlMillis.get(controlMillis.size() / 2), controlMillis.get(controlMillis.size() - 1),
+        System.out.printf(
+                "FAULTS patterns: triage ms (record to result) control p50=%d max=%d; behind the ReDoS event "
+                        + "p50=%d max=%d; after 10 costly events p50=%d max=%d; burst %d ms; /q/health/live answers=%d max=%d ms%n",
+                controlMillis.get(controlMillis.size() / 2),
+                controlMillis.get(controlMillis.size() - 1),
                 behindMillis.get(behindMillis.size() / 2),
-                behindMillis.get(behindMillis.size() - 1), afterMillis.get(afterMillis.size() / 2),
-                afterMillis.get(afterMillis.size() - 1), burstMillis, healthMillis.size(), healthMax);
+                behindMillis.get(behindMillis.size() - 1),
+                afterMillis.get(afterMillis.size() / 2),
+                afterMillis.get(afterMillis.size() - 1),
+                burstMillis,
+                healthMillis.size(),
+                healthMax);
         // the ReDoS pattern costs nothing in linear time: it adds less than 100 ms to the events behind it
         assertThat(behindMillis.get(behindMillis.size() / 2) - controlMillis.get(controlMillis.size() / 2))
                 .isLessThan(100);
@@ -191,16 +207,32 @@ class FaultSuiteTest {
         Random random = new Random(seed);
         List<EvalOutput> out = new ArrayList<>();
         while (out.size() < n) {
-            AdditionProblem p = new AdditionProblem(Integer.toString(100 + random.nextInt(899_900)),
-                    Integer.toString(10 + random.nextInt(89_990)));
+            AdditionProblem p = new AdditionProblem(
+                    Integer.toString(100 + random.nextInt(899_900)), Integer.toString(10 + random.nextInt(89_990)));
             String answer = p.answer();
             int at = random.nextInt(answer.length());
             char wrong = (char) ('0' + (answer.charAt(at) - '0' + 1 + random.nextInt(8)) % 10);
-            EvalOutput e = AdditionSuite.toEvent(p, answer.substring(0, at) + wrong + answer.substring(at + 1), run,
-                    new EvalOutput.ModelRef("faultline-demo", "main", null), Instant.parse("2026-11-24T00:00:00Z"));
-            out.add(new EvalOutput(e.schema(), run + "/" + seed + "-" + out.size(), e.runId(), e.model(), e.benchmark(),
-                    e.exampleId(), e.prompt(), e.output(), e.references(), e.scoring(), e.correct(), e.segments(),
-                    e.error(), e.producedAt()));
+            EvalOutput e = AdditionSuite.toEvent(
+                    p,
+                    answer.substring(0, at) + wrong + answer.substring(at + 1),
+                    run,
+                    new EvalOutput.ModelRef("faultline-demo", "main", null),
+                    Instant.parse("2026-11-24T00:00:00Z"));
+            out.add(new EvalOutput(
+                    e.schema(),
+                    run + "/" + seed + "-" + out.size(),
+                    e.runId(),
+                    e.model(),
+                    e.benchmark(),
+                    e.exampleId(),
+                    e.prompt(),
+                    e.output(),
+                    e.references(),
+                    e.scoring(),
+                    e.correct(),
+                    e.segments(),
+                    e.error(),
+                    e.producedAt()));
         }
         return out;
     }
@@ -234,9 +266,15 @@ class FaultSuiteTest {
                 }
                 if (i == n / 2) {
                     // degraded, not unready, while it is down
-                    given().when().get("/q/health/ready").then().statusCode(200)
+                    given().when()
+                            .get("/q/health/ready")
+                            .then()
+                            .statusCode(200)
                             .body("checks.find { it.name == 'faultline-redis' }.data.degraded", equalTo(true));
-                    given().when().get("/q/health/group/dependencies").then().statusCode(503)
+                    given().when()
+                            .get("/q/health/group/dependencies")
+                            .then()
+                            .statusCode(503)
                             .body("checks.find { it.name == 'faultline-result-cache' }.status", equalTo("DOWN"));
                     sawDegraded = true;
                 }
@@ -253,22 +291,30 @@ class FaultSuiteTest {
         }
         Map<String, List<ConsumerRecord<String, String>>> byEvent = results(ids, Duration.ofMinutes(3));
         long upNanos = upAt;
-        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(100))
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofMinutes(1))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> given().when().get("/q/health/group/dependencies").statusCode() == 200);
         long recoveredMillis = (System.nanoTime() - upNanos) / 1_000_000;
-        long duplicates = byEvent.values().stream().mapToLong(rs -> rs.size() - 1).sum();
+        long duplicates =
+                byEvent.values().stream().mapToLong(rs -> rs.size() - 1).sum();
         Map<AttributionStatus, Long> statuses = new java.util.TreeMap<>();
         for (List<ConsumerRecord<String, String>> rs : byEvent.values()) {
-            statuses.merge(json.readValue(rs.get(0).value(), AttributionResult.class).status(), 1L, Long::sum);
+            statuses.merge(
+                    json.readValue(rs.get(0).value(), AttributionResult.class).status(), 1L, Long::sum);
         }
-        System.out.printf("FAULTS redis: sent=%d events with results=%d duplicates=%d statuses=%s; Redis down %d ms; "
-                + "cache check UP again %d ms after the restart (measured after the last result)%n", n, byEvent.size(),
-                duplicates, statuses, (upAt - downAt) / 1_000_000, recoveredMillis);
+        System.out.printf(
+                "FAULTS redis: sent=%d events with results=%d duplicates=%d statuses=%s; Redis down %d ms; "
+                        + "cache check UP again %d ms after the restart (measured after the last result)%n",
+                n, byEvent.size(), duplicates, statuses, (upAt - downAt) / 1_000_000, recoveredMillis);
         assertThat(sawDegraded).isTrue();
         assertThat(byEvent).hasSize(n);
         byEvent.forEach((id, rs) -> assertThat(rs).as(id).hasSize(1));
         assertThat(statuses).containsEntry(AttributionStatus.CORRECT, 30L);
-        given().when().get("/q/health/ready").then().statusCode(200)
+        given().when()
+                .get("/q/health/ready")
+                .then()
+                .statusCode(200)
                 .body("checks.find { it.name == 'faultline-redis' }.data.degraded", equalTo(false));
     }
 }

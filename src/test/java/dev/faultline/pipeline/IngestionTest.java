@@ -6,17 +6,6 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Optional;
-
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
 import io.quarkus.test.common.WithTestResource;
@@ -24,6 +13,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(LocalServicesResource.class)
@@ -51,7 +49,13 @@ class IngestionTest {
     }
 
     private static String metrics() {
-        return given().accept("text/plain").when().get("/q/metrics").then().statusCode(200).extract().asString();
+        return given().accept("text/plain")
+                .when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
     }
 
     /** The value of the series {@code name} whose labels include all {@code labels} ("k=v"), or -1. */
@@ -63,27 +67,41 @@ class IngestionTest {
                     return l.contains(p[0] + "=\"" + p[1] + "\"");
                 }))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElse(-1);
+                .findFirst()
+                .orElse(-1);
     }
 
     private static void awaitCounted(String benchmark, String verdict, int count) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .untilAsserted(() -> assertThat(series(metrics(), "faultline_events_total", "benchmark=" + benchmark,
-                        "model=tiny", "revision=step100", "verdict=" + verdict)).isEqualTo(count));
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(series(
+                                metrics(),
+                                "faultline_events_total",
+                                "benchmark=" + benchmark,
+                                "model=tiny",
+                                "revision=step100",
+                                "verdict=" + verdict))
+                        .isEqualTo(count));
     }
 
     @Test
     void postedEventIsPublishedScoredAndCounted() {
-        given().contentType(ContentType.JSON).body(event("http-1", "http-bench", "It is 72.", "#### 72"))
-                .when().post("/api/events")
-                .then().statusCode(202).body("event_id", equalTo("http-1"));
+        given().contentType(ContentType.JSON)
+                .body(event("http-1", "http-bench", "It is 72.", "#### 72"))
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(202)
+                .body("event_id", equalTo("http-1"));
         awaitCounted("http-bench", "CORRECT", 1);
     }
 
     @Test
     void eventProducedToTopicIsScoredAndCounted() {
-        companion.produceStrings()
-                .fromRecords(new ProducerRecord<>(Topics.EVAL_OUTPUTS, "run-topic-bench", event("topic-1", "topic-bench", "71", "#### 72")))
+        companion
+                .produceStrings()
+                .fromRecords(new ProducerRecord<>(
+                        Topics.EVAL_OUTPUTS, "run-topic-bench", event("topic-1", "topic-bench", "71", "#### 72")))
                 .awaitCompletion();
         awaitCounted("topic-bench", "INCORRECT", 1);
     }
@@ -92,13 +110,21 @@ class IngestionTest {
     void malformedRecordGoesToDlqWithReasonAndNextRecordIsProcessed() {
         ConsumerTask<String, String> dlq = companion.consumeStrings().fromTopics(Topics.EVAL_OUTPUTS_DLQ);
         try {
-            companion.produceStrings().fromRecords(
-                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "bad-json", "{\"schema\": 1"),
-                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "bad-schema", "{\"schema\": \"faultline.eval-output/v1\"}"),
-                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "run-after-bad", event("after-1", "after-bad", "72", "#### 72")))
+            companion
+                    .produceStrings()
+                    .fromRecords(
+                            new ProducerRecord<>(Topics.EVAL_OUTPUTS, "bad-json", "{\"schema\": 1"),
+                            new ProducerRecord<>(
+                                    Topics.EVAL_OUTPUTS, "bad-schema", "{\"schema\": \"faultline.eval-output/v1\"}"),
+                            new ProducerRecord<>(
+                                    Topics.EVAL_OUTPUTS,
+                                    "run-after-bad",
+                                    event("after-1", "after-bad", "72", "#### 72")))
                     .awaitCompletion();
             awaitCounted("after-bad", "CORRECT", 1);
-            await().atMost(Duration.ofSeconds(60)).until(() -> find(dlq, "bad-json").isPresent() && find(dlq, "bad-schema").isPresent());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> find(dlq, "bad-json").isPresent()
+                            && find(dlq, "bad-schema").isPresent());
 
             ConsumerRecord<String, String> badJson = find(dlq, "bad-json").orElseThrow();
             assertThat(badJson.value()).isEqualTo("{\"schema\": 1");
@@ -123,24 +149,34 @@ class IngestionTest {
     void anOversizeContrastTextAndATombstoneGoToTheDlqAsTheyWere() {
         ConsumerTask<String, String> dlq = companion.consumeStrings().fromTopics(Topics.EVAL_OUTPUTS_DLQ);
         try {
-            String contrast = event("contrast-1", "contrast-bench", "71", "#### 72").replace("\"correct\": null",
-                    "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(65537) + "\"}");
-            companion.produceStrings().fromRecords(
-                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "big-contrast", contrast),
-                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "tombstone", null),
-                    new ProducerRecord<>(Topics.EVAL_OUTPUTS, "run-after-tombstone",
-                            event("after-tombstone-1", "after-tombstone", "72", "#### 72")))
+            String contrast = event("contrast-1", "contrast-bench", "71", "#### 72")
+                    .replace(
+                            "\"correct\": null",
+                            "\"correct\": null, \"error\": {\"contrast_text\": \"" + "c".repeat(65537) + "\"}");
+            companion
+                    .produceStrings()
+                    .fromRecords(
+                            new ProducerRecord<>(Topics.EVAL_OUTPUTS, "big-contrast", contrast),
+                            new ProducerRecord<>(Topics.EVAL_OUTPUTS, "tombstone", null),
+                            new ProducerRecord<>(
+                                    Topics.EVAL_OUTPUTS,
+                                    "run-after-tombstone",
+                                    event("after-tombstone-1", "after-tombstone", "72", "#### 72")))
                     .awaitCompletion();
             awaitCounted("after-tombstone", "CORRECT", 1);
             await().atMost(Duration.ofSeconds(60))
-                    .until(() -> find(dlq, "big-contrast").isPresent() && find(dlq, "tombstone").isPresent());
+                    .until(() -> find(dlq, "big-contrast").isPresent()
+                            && find(dlq, "tombstone").isPresent());
             ConsumerRecord<String, String> big = find(dlq, "big-contrast").orElseThrow();
             assertThat(big.value()).isEqualTo(contrast);
             assertThat(header(big, DeadLetters.REASON_CODE)).isEqualTo(InvalidEventException.OVERSIZE);
-            assertThat(header(big, DeadLetters.REASON)).contains("$.error.contrast_text")
+            assertThat(header(big, DeadLetters.REASON))
+                    .contains("$.error.contrast_text")
                     .contains("faultline.ingest.max-reference-bytes");
             ConsumerRecord<String, String> tombstone = find(dlq, "tombstone").orElseThrow();
-            assertThat(tombstone.value()).as("a null value stays null, not 0 bytes").isNull();
+            assertThat(tombstone.value())
+                    .as("a null value stays null, not 0 bytes")
+                    .isNull();
             assertThat(header(tombstone, DeadLetters.REASON_CODE)).isEqualTo(InvalidEventException.INVALID_JSON);
             assertThat(header(tombstone, DeadLetters.REASON)).contains("null value (a tombstone)");
             assertThat(header(tombstone, DeadLetters.TOPIC)).isEqualTo(Topics.EVAL_OUTPUTS);
@@ -161,35 +197,55 @@ class IngestionTest {
 
     @Test
     void truncatedJsonIsRejected() {
-        given().contentType(ContentType.JSON).body("{\"schema\":1")
-                .when().post("/api/events")
-                .then().statusCode(400).body("error", equalTo("invalid_json")).body("field", equalTo("$"))
+        given().contentType(ContentType.JSON)
+                .body("{\"schema\":1")
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_json"))
+                .body("field", equalTo("$"))
                 .body("message", containsString("invalid JSON"));
     }
 
     @Test
     void missingRequiredFieldIsRejectedNamingIt() {
         String noEventId = event("x", "b", "1", "1").replace("\"event_id\": \"x\",", "");
-        given().contentType(ContentType.JSON).body(noEventId)
-                .when().post("/api/events")
-                .then().statusCode(400).body("error", equalTo("schema")).body("field", equalTo("$.event_id"))
+        given().contentType(ContentType.JSON)
+                .body(noEventId)
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("schema"))
+                .body("field", equalTo("$.event_id"))
                 .body("message", containsString("event_id"));
     }
 
     @Test
     void wrongTypeIsRejectedNamingTheField() {
         String badStep = event("x", "b", "1", "1").replace("\"step\": 100", "\"step\": \"one hundred\"");
-        given().contentType(ContentType.JSON).body(badStep)
-                .when().post("/api/events")
-                .then().statusCode(400).body("error", equalTo("schema")).body("field", equalTo("$.model.step"));
+        given().contentType(ContentType.JSON)
+                .body(badStep)
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("schema"))
+                .body("field", equalTo("$.model.step"));
     }
 
     @Test
     void oversizePromptIsRejected() {
         String big = "x".repeat(1024 * 1024 + 1);
-        given().contentType(ContentType.JSON).body(event("big", "b", "1", "1").replace("Q: 6*12? A:", big))
-                .when().post("/api/events")
-                .then().statusCode(400).body("error", equalTo("oversize")).body("field", equalTo("$.prompt"))
+        given().contentType(ContentType.JSON)
+                .body(event("big", "b", "1", "1").replace("Q: 6*12? A:", big))
+                .when()
+                .post("/api/events")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("oversize"))
+                .body("field", equalTo("$.prompt"))
                 .body("message", containsString("max-prompt-bytes"));
     }
 }

@@ -2,12 +2,12 @@ package dev.faultline.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.faultline.contract.EvalOutput;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Cluster;
@@ -16,13 +16,24 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-import dev.faultline.contract.EvalOutput;
-
 class JobKeysTest {
 
     static EvalOutput event(String id, String model, String revision) {
-        return new EvalOutput(EvalOutput.SCHEMA, id, "run", new EvalOutput.ModelRef(model, revision, null), "b", id,
-                "p", "o", List.of("r"), null, false, null, null, null);
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                id,
+                "run",
+                new EvalOutput.ModelRef(model, revision, null),
+                "b",
+                id,
+                "p",
+                "o",
+                List.of("r"),
+                null,
+                false,
+                null,
+                null,
+                null);
     }
 
     @Test
@@ -72,14 +83,15 @@ class JobKeysTest {
         Node node = new Node(0, "localhost", 9092);
         List<PartitionInfo> infos = new java.util.ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            infos.add(new PartitionInfo("attribution.jobs", i, node, new Node[] { node }, new Node[] { node }));
+            infos.add(new PartitionInfo("attribution.jobs", i, node, new Node[] {node}, new Node[] {node}));
         }
         Cluster cluster = new Cluster("c", List.of(node), infos, Set.of(), Set.of());
-        try (MockProducer<String, String> producer = new MockProducer<>(cluster, true, new JobPartitioner(),
-                new StringSerializer(), new StringSerializer())) {
+        try (MockProducer<String, String> producer = new MockProducer<>(
+                cluster, true, new JobPartitioner(), new StringSerializer(), new StringSerializer())) {
             Set<Integer> partitions = new HashSet<>();
             for (int shard = 0; shard < 6; shard++) {
-                int p = producer.send(new ProducerRecord<>("attribution.jobs", "m@main#" + shard, "job")).get()
+                int p = producer.send(new ProducerRecord<>("attribution.jobs", "m@main#" + shard, "job"))
+                        .get()
                         .partition();
                 assertThat(p).isEqualTo(JobKeys.partition("m@main#" + shard, 6));
                 partitions.add(p);

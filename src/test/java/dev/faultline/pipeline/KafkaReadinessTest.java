@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.ServerSocket;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
@@ -24,17 +23,28 @@ class KafkaReadinessTest {
             HealthCheckResponse r = KafkaReadiness.check(admin, KafkaReadiness.TIMEOUT_MILLIS);
             assertThat(r.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
             assertThat(r.getName()).isEqualTo("Kafka broker");
-            assertThat(r.getData()).hasValueSatisfying(d -> assertThat(String.valueOf(d.get("reason")))
-                    .contains("no answer from the brokers"));
+            assertThat(r.getData())
+                    .hasValueSatisfying(
+                            d -> assertThat(String.valueOf(d.get("reason"))).contains("no answer from the brokers"));
         }
     }
 
     @Test
     void theHealthAdminClientTakesTheSecuritySettings() {
-        var p = KafkaReadiness.adminConfig(Map.of("bootstrap.servers", "b:9093", "security.protocol", "SASL_SSL",
-                "sasl.mechanism", "PLAIN", "ssl.truststore.location", "/t.p12"));
-        assertThat(p).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
-                .containsEntry("ssl.truststore.location", "/t.p12").containsEntry("request.timeout.ms", "800");
+        var p = KafkaReadiness.adminConfig(Map.of(
+                "bootstrap.servers",
+                "b:9093",
+                "security.protocol",
+                "SASL_SSL",
+                "sasl.mechanism",
+                "PLAIN",
+                "ssl.truststore.location",
+                "/t.p12"));
+        assertThat(p)
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN")
+                .containsEntry("ssl.truststore.location", "/t.p12")
+                .containsEntry("request.timeout.ms", "800");
     }
 
     @Test

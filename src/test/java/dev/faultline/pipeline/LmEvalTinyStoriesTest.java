@@ -4,35 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-
-import jakarta.inject.Inject;
-
-import org.jsoup.Jsoup;
-import org.jsoup.nodes.Document;
-import org.jsoup.nodes.Element;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
@@ -50,6 +23,29 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Acceptance of the lm-eval path on the real harness's own logs: every {@code samples_*.jsonl} of
@@ -87,23 +83,34 @@ class LmEvalTinyStoriesTest {
 
     @Inject
     AttributionEngine engine;
+
     @Inject
     ModelRegistry registry;
 
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("faultline.models.dir", SharedFiles.dir().resolve("models").toAbsolutePath().toString(),
-                    "faultline.attribution.batch-size", Integer.toString(BATCH),
-                    "faultline.tracking.policy", "first",
-                    "faultline.tracking.max-per-benchmark", "2");
+            return Map.of(
+                    "faultline.models.dir",
+                    SharedFiles.dir().resolve("models").toAbsolutePath().toString(),
+                    "faultline.attribution.batch-size",
+                    Integer.toString(BATCH),
+                    "faultline.tracking.policy",
+                    "first",
+                    "faultline.tracking.max-per-benchmark",
+                    "2");
         }
     }
 
     /** One log line: what the harness wrote about one item at one revision. */
-    record Sample(String revision, String task, String exampleId, boolean correct, boolean generated, boolean greedy,
-            String output) {
-    }
+    record Sample(
+            String revision,
+            String task,
+            String exampleId,
+            boolean correct,
+            boolean generated,
+            boolean greedy,
+            String output) {}
 
     static Map<String, Sample> samples; // by revision + " " + example id
     static Map<String, Double> harnessAccuracy; // by revision + " " + task, from results_*.json
@@ -126,7 +133,9 @@ class LmEvalTinyStoriesTest {
             try (Stream<Path> s = Files.list(folder)) {
                 inside = s.sorted().toList();
             }
-            Path results = inside.stream().filter(p -> p.getFileName().toString().startsWith("results_")).findFirst()
+            Path results = inside.stream()
+                    .filter(p -> p.getFileName().toString().startsWith("results_"))
+                    .findFirst()
                     .orElseThrow();
             JsonNode root = JSON.readTree(results.toFile());
             String revision = root.get("config").get("model_revision").asText();
@@ -138,8 +147,11 @@ class LmEvalTinyStoriesTest {
                 files.add(f);
                 String task = name.replaceFirst("^samples_(.+)_\\d{4}-.*$", "$1");
                 JsonNode metrics = root.get("results").get(task);
-                harnessAccuracy.put(revision + " " + task, metrics.has("exact_match,first_word")
-                        ? metrics.get("exact_match,first_word").asDouble() : metrics.get("acc,none").asDouble());
+                harnessAccuracy.put(
+                        revision + " " + task,
+                        metrics.has("exact_match,first_word")
+                                ? metrics.get("exact_match,first_word").asDouble()
+                                : metrics.get("acc,none").asDouble());
                 for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
                     if (line.isBlank()) {
                         continue;
@@ -148,12 +160,22 @@ class LmEvalTinyStoriesTest {
                     String metric = n.get("metrics").get(0).asText();
                     JsonNode kwargs = n.get("arguments").get("gen_args_0").get("arg_1");
                     boolean generated = kwargs.isObject();
-                    boolean greedy = generated && (kwargs.path("do_sample").isBoolean() && !kwargs.get("do_sample")
-                            .asBoolean() || kwargs.has("temperature") && kwargs.get("temperature").asDouble() == 0.0);
+                    boolean greedy = generated
+                            && (kwargs.path("do_sample").isBoolean()
+                                            && !kwargs.get("do_sample").asBoolean()
+                                    || kwargs.has("temperature")
+                                            && kwargs.get("temperature").asDouble() == 0.0);
                     String exampleId = task + "/" + n.get("doc_id").asText();
-                    samples.put(revision + " " + exampleId, new Sample(revision, task, exampleId,
-                            n.get(metric).asDouble() == 1.0, generated, greedy,
-                            generated ? n.get("resps").get(0).get(0).asText() : null));
+                    samples.put(
+                            revision + " " + exampleId,
+                            new Sample(
+                                    revision,
+                                    task,
+                                    exampleId,
+                                    n.get(metric).asDouble() == 1.0,
+                                    generated,
+                                    greedy,
+                                    generated ? n.get("resps").get(0).get(0).asText() : null));
                 }
             }
         }
@@ -169,22 +191,34 @@ class LmEvalTinyStoriesTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         long passesBefore = engine.passes();
-        int rc = ReplayCommand.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), false, args.toArray(String[]::new));
+        int rc = ReplayCommand.run(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                args.toArray(String[]::new));
         assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("replay: " + samples.size() + " events sent to kafka");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("replay: " + samples.size() + " events sent to kafka");
 
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().filter(LmEvalTinyStoriesTest::mine).map(AttributionResult::eventId)
-                    .distinct().count() >= samples.size(), Duration.ofSeconds(60 + samples.size() / 4));
+            topic.pollUntil(
+                    rs -> rs.stream()
+                                    .filter(LmEvalTinyStoriesTest::mine)
+                                    .map(AttributionResult::eventId)
+                                    .distinct()
+                                    .count()
+                            >= samples.size(),
+                    Duration.ofSeconds(60 + samples.size() / 4));
             topic.pollUntil(rs -> false, Duration.ofSeconds(2)); // a second result would arrive within it
-            byItem = topic.results.stream().filter(LmEvalTinyStoriesTest::mine)
+            byItem = topic.results.stream()
+                    .filter(LmEvalTinyStoriesTest::mine)
                     .collect(Collectors.groupingBy(r -> r.model().revision() + " " + r.exampleId()));
         }
         passesDuringReplay = engine.passes() - passesBefore;
         assertThat(byItem.keySet()).containsExactlyInAnyOrderElementsOf(samples.keySet());
         byItem.forEach((item, rs) -> assertThat(rs).as(item).hasSize(1));
-        assertThat(byItem.values().stream().map(rs -> rs.get(0).eventId()).distinct()).hasSize(samples.size());
+        assertThat(byItem.values().stream().map(rs -> rs.get(0).eventId()).distinct())
+                .hasSize(samples.size());
         for (AttributionResult r : results()) {
             assertThat(r.model().name()).isEqualTo(MODEL);
             assertThat(r.runId()).isEqualTo(MODEL + "/" + r.model().revision() + "/" + r.benchmark());
@@ -197,7 +231,8 @@ class LmEvalTinyStoriesTest {
         Map<String, int[]> counts = new TreeMap<>(); // revision task -> correct, all
         for (Sample s : samples.values()) {
             AttributionResult r = byItem.get(s.revision() + " " + s.exampleId()).get(0);
-            assertThat(r.verdict()).as(s.revision() + " " + s.exampleId())
+            assertThat(r.verdict())
+                    .as(s.revision() + " " + s.exampleId())
                     .isEqualTo(s.correct() ? Verdict.CORRECT : Verdict.INCORRECT);
             int[] c = counts.computeIfAbsent(s.revision() + " " + s.task(), k -> new int[2]);
             c[0] += r.verdict() == Verdict.CORRECT ? 1 : 0;
@@ -230,15 +265,21 @@ class LmEvalTinyStoriesTest {
                 continue;
             }
             assertThat(r.target()).as(item).isNotNull();
-            assertThat(r.target().logitDiff()).as(item + " wrong '" + r.target().wrong().text() + "' contrast '"
-                    + r.target().contrast().text() + "'").isGreaterThanOrEqualTo(0.0);
+            assertThat(r.target().logitDiff())
+                    .as(item + " wrong '" + r.target().wrong().text() + "' contrast '"
+                            + r.target().contrast().text() + "'")
+                    .isGreaterThanOrEqualTo(0.0);
             // the error position is inside the model's own words, which start with the space the decoding dropped
             assertThat((" " + s.output()).toLowerCase(Locale.ROOT))
-                    .as(item).contains(r.target().wrong().text().toLowerCase(Locale.ROOT));
+                    .as(item)
+                    .contains(r.target().wrong().text().toLowerCase(Locale.ROOT));
             checked++;
         }
-        long failures = samples.values().stream().filter(s -> s.generated() && s.greedy() && !s.correct()).count();
-        long emptyInLogs = samples.values().stream().filter(s -> s.generated() && !s.correct() && s.output().isEmpty())
+        long failures = samples.values().stream()
+                .filter(s -> s.generated() && s.greedy() && !s.correct())
+                .count();
+        long emptyInLogs = samples.values().stream()
+                .filter(s -> s.generated() && !s.correct() && s.output().isEmpty())
                 .count();
         assertThat(checked + empty).isEqualTo(failures);
         assertThat(empty).isEqualTo(emptyInLogs);
@@ -253,40 +294,65 @@ class LmEvalTinyStoriesTest {
     void checkpointsPageAndApiShowTheFiveRevisionsOfTheLogs() {
         Map<String, Integer> events = new HashMap<>();
         samples.values().forEach(s -> events.merge(s.revision(), 1, Integer::sum));
-        Document page = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200)).until(() -> html("/ui/models/" + MODEL),
+        Document page = org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> html("/ui/models/" + MODEL),
                         d -> REVISIONS.stream().allMatch(rev -> {
                             Element row = d.selectFirst("#checkpoints tr[data-revision=" + rev + "]");
-                            return row != null && row.select("td").get(1).text().equals(events.get(rev).toString());
+                            return row != null
+                                    && row.select("td")
+                                            .get(1)
+                                            .text()
+                                            .equals(events.get(rev).toString());
                         }));
-        assertThat(page.select("#checkpoints tbody tr").eachAttr("data-revision")).containsExactlyElementsOf(REVISIONS);
+        assertThat(page.select("#checkpoints tbody tr").eachAttr("data-revision"))
+                .containsExactlyElementsOf(REVISIONS);
         for (String rev : REVISIONS) {
             Element row = page.selectFirst("#checkpoints tr[data-revision=" + rev + "]");
-            assertThat(row.select("td").get(0).text()).as(rev).isEqualTo(rev.equals("main") ? ""
-                    : Long.toString(Long.parseLong(rev.substring(4))));
-            assertThat(row.select("a.rev-runs").eachAttr("title")).as(rev).containsExactlyInAnyOrderElementsOf(
-                    tasks().stream().map(task -> "run " + MODEL + "/" + rev + "/" + task).toList());
+            assertThat(row.select("td").get(0).text())
+                    .as(rev)
+                    .isEqualTo(rev.equals("main") ? "" : Long.toString(Long.parseLong(rev.substring(4))));
+            assertThat(row.select("a.rev-runs").eachAttr("title"))
+                    .as(rev)
+                    .containsExactlyInAnyOrderElementsOf(tasks().stream()
+                            .map(task -> "run " + MODEL + "/" + rev + "/" + task)
+                            .toList());
         }
         for (String task : tasks()) {
             Document filtered = html("/ui/models/" + MODEL + "?benchmark=" + task);
             assertThat(filtered.select("#checkpoints tbody tr").eachAttr("data-revision"))
                     .containsExactlyElementsOf(REVISIONS);
             for (String rev : REVISIONS) {
-                List<String> cells = filtered.selectFirst("#checkpoints tr[data-revision=" + rev + "]").select("td")
-                        .stream().map(Element::text).toList();
-                assertThat(cells.get(1)).isEqualTo(Long.toString(samples.values().stream()
-                        .filter(s -> s.revision().equals(rev) && s.task().equals(task)).count()));
-                assertThat(cells.get(2)).as(rev + " " + task).isEqualTo(String.format(Locale.ROOT, "%.1f %%",
-                        100 * harnessAccuracy.get(rev + " " + task)));
+                List<String> cells =
+                        filtered.selectFirst("#checkpoints tr[data-revision=" + rev + "]").select("td").stream()
+                                .map(Element::text)
+                                .toList();
+                assertThat(cells.get(1))
+                        .isEqualTo(Long.toString(samples.values().stream()
+                                .filter(s ->
+                                        s.revision().equals(rev) && s.task().equals(task))
+                                .count()));
+                assertThat(cells.get(2))
+                        .as(rev + " " + task)
+                        .isEqualTo(String.format(Locale.ROOT, "%.1f %%", 100 * harnessAccuracy.get(rev + " " + task)));
             }
         }
-        JsonNode revisions = given().when().get("/api/models/" + MODEL + "/revisions").then().statusCode(200).extract()
+        JsonNode revisions = given().when()
+                .get("/api/models/" + MODEL + "/revisions")
+                .then()
+                .statusCode(200)
+                .extract()
                 .as(JsonNode.class);
         List<String> names = new ArrayList<>();
         List<String> steps = new ArrayList<>();
         revisions.forEach(r -> {
             names.add(r.get("name").asText());
-            steps.add(r.path("step").isNull() || r.path("step").isMissingNode() ? "-" : r.get("step").asText());
+            steps.add(
+                    r.path("step").isNull() || r.path("step").isMissingNode()
+                            ? "-"
+                            : r.get("step").asText());
         });
         assertThat(names).containsExactlyElementsOf(REVISIONS);
         assertThat(steps).containsExactly("-", "50", "100", "200", "380");
@@ -301,7 +367,8 @@ class LmEvalTinyStoriesTest {
     @Order(5)
     void batchedAttributionsEqualOnePassEach() {
         List<AttributionResult> attributed = results().stream()
-                .filter(r -> r.status() == AttributionStatus.ATTRIBUTED).toList();
+                .filter(r -> r.status() == AttributionStatus.ATTRIBUTED)
+                .toList();
         assertThat(attributed).hasSizeGreaterThan(100);
         assertThat(passesDuringReplay).as(attributed.size() + " attributions").isLessThan(attributed.size());
         engine.batchUpTo(1); // one pass per call, as a worker with batch-size 1 runs them
@@ -313,18 +380,31 @@ class LmEvalTinyStoriesTest {
                         continue;
                     }
                     TrackedFailure f = TrackedFailure.of(r);
-                    Attribution one = engine.attribute(model, new AttributionRequest(f.inputIds(), f.position(),
-                            f.wrong(), f.contrast(), Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 1));
+                    Attribution one = engine.attribute(
+                            model,
+                            new AttributionRequest(
+                                    f.inputIds(),
+                                    f.position(),
+                                    f.wrong(),
+                                    f.contrast(),
+                                    Method.ATTNLRP,
+                                    SoftmaxRule.ATTNLRP,
+                                    0,
+                                    0L,
+                                    0.0,
+                                    1));
                     double max = 0;
                     for (double v : one.inputRelevance()) {
                         max = Math.max(max, Math.abs(v));
                     }
                     assertThat(r.tokens()).as(r.eventId()).hasSize(one.inputRelevance().length);
                     for (int i = 0; i < one.inputRelevance().length; i++) {
-                        assertThat(r.tokens().get(i).relevance()).as(r.eventId() + " token " + i)
+                        assertThat(r.tokens().get(i).relevance())
+                                .as(r.eventId() + " token " + i)
                                 .isCloseTo(one.inputRelevance()[i], within(1e-4 * max));
                     }
-                    assertThat(r.target().logitDiff()).as(r.eventId())
+                    assertThat(r.target().logitDiff())
+                            .as(r.eventId())
                             .isCloseTo(one.logitDiff(), within(1e-4 * Math.max(1, Math.abs(one.logitDiff()))));
                 }
             }
@@ -334,11 +414,14 @@ class LmEvalTinyStoriesTest {
     }
 
     static Document html(String path) {
-        return Jsoup.parse(given().when().get(path).then().statusCode(200).extract().asString());
+        return Jsoup.parse(
+                given().when().get(path).then().statusCode(200).extract().asString());
     }
 
     static boolean mine(AttributionResult r) {
-        return r.model() != null && MODEL.equals(r.model().name()) && r.benchmark() != null
+        return r.model() != null
+                && MODEL.equals(r.model().name())
+                && r.benchmark() != null
                 && r.benchmark().startsWith("tinystories_cloze_");
     }
 

@@ -3,6 +3,12 @@ package dev.faultline.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.faultline.engine.DType;
+import dev.faultline.engine.Device;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.engine.ModelConfig;
+import dev.faultline.engine.ModelLoadException;
+import dev.faultline.engine.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,16 +19,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.faultline.engine.DType;
-import dev.faultline.engine.Device;
-import dev.faultline.engine.LanguageModel;
-import dev.faultline.engine.ModelConfig;
-import dev.faultline.engine.ModelLoadException;
-import dev.faultline.engine.TextTokenizer;
 
 /** Directory layout, LRU bounds and load-failure back-off of the model registry, with a counting fake loader. */
 class ModelRegistryTest {
@@ -77,13 +75,21 @@ class ModelRegistryTest {
     }
 
     ModelRegistry registry(int maxLoaded, long maxBytes, Clock clock) {
-        return new ModelRegistry(root, (dir, dtype, device) -> {
-            loads.incrementAndGet();
-            if (Files.exists(dir.resolve("broken"))) {
-                throw new ModelLoadException("missing tensor model.norm.weight");
-            }
-            return new FakeModel(dir, 100);
-        }, DType.FLOAT32, Device.CPU, maxLoaded, maxBytes, Duration.ofSeconds(60), clock);
+        return new ModelRegistry(
+                root,
+                (dir, dtype, device) -> {
+                    loads.incrementAndGet();
+                    if (Files.exists(dir.resolve("broken"))) {
+                        throw new ModelLoadException("missing tensor model.norm.weight");
+                    }
+                    return new FakeModel(dir, 100);
+                },
+                DType.FLOAT32,
+                Device.CPU,
+                maxLoaded,
+                maxBytes,
+                Duration.ofSeconds(60),
+                clock);
     }
 
     @Test
@@ -114,10 +120,11 @@ class ModelRegistryTest {
 
         ModelRegistry byBytes = registry(10, 250, Clock.systemUTC());
         List<String> handedOver = new ArrayList<>();
-        byBytes.closeWith(m -> { // the service closes evicted models on the engine's worker
-            handedOver.add(root.relativize(m.directory()).toString());
-            m.close();
-        });
+        byBytes.closeWith(
+                m -> { // the service closes evicted models on the engine's worker
+                    handedOver.add(root.relativize(m.directory()).toString());
+                    m.close();
+                });
         closed.clear();
         byBytes.acquire("a", null);
         byBytes.acquire("b", null);
@@ -130,8 +137,10 @@ class ModelRegistryTest {
     @Test
     void missingModelIsUnavailableWithTheReason() {
         ModelRegistry reg = registry(2, 10_000, Clock.systemUTC());
-        assertThatThrownBy(() -> reg.acquire("nope", "main")).isInstanceOf(ModelUnavailableException.class)
-                .hasMessageContaining("nope@main").hasMessageContaining("config.json");
+        assertThatThrownBy(() -> reg.acquire("nope", "main"))
+                .isInstanceOf(ModelUnavailableException.class)
+                .hasMessageContaining("nope@main")
+                .hasMessageContaining("config.json");
         assertThatThrownBy(() -> reg.acquire("../etc", "main")).hasMessageContaining("invalid model name");
     }
 
@@ -155,7 +164,8 @@ class ModelRegistryTest {
         };
         ModelRegistry reg = registry(2, 10_000, clock);
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> reg.acquire("bad", null)).isInstanceOf(ModelUnavailableException.class)
+            assertThatThrownBy(() -> reg.acquire("bad", null))
+                    .isInstanceOf(ModelUnavailableException.class)
                     .hasMessageContaining("missing tensor model.norm.weight");
         }
         assertThat(loads).hasValue(1);
@@ -172,18 +182,26 @@ class ModelRegistryTest {
         checkpoint("c");
         List<String> loadedWhenLoading = new ArrayList<>();
         ModelRegistry[] self = new ModelRegistry[1];
-        self[0] = new ModelRegistry(root, new ModelRegistry.Loader() {
-            @Override
-            public LanguageModel load(Path dir, DType dtype, Device device) {
-                loadedWhenLoading.add(dir.getFileName() + ":" + self[0].loadedKeys());
-                return new FakeModel(dir, 100);
-            }
+        self[0] = new ModelRegistry(
+                root,
+                new ModelRegistry.Loader() {
+                    @Override
+                    public LanguageModel load(Path dir, DType dtype, Device device) {
+                        loadedWhenLoading.add(dir.getFileName() + ":" + self[0].loadedKeys());
+                        return new FakeModel(dir, 100);
+                    }
 
-            @Override
-            public long weightBytes(Path dir, DType dtype) {
-                return 100;
-            }
-        }, DType.FLOAT32, Device.CPU, 10, 250, Duration.ofSeconds(60), Clock.systemUTC());
+                    @Override
+                    public long weightBytes(Path dir, DType dtype) {
+                        return 100;
+                    }
+                },
+                DType.FLOAT32,
+                Device.CPU,
+                10,
+                250,
+                Duration.ofSeconds(60),
+                Clock.systemUTC());
         self[0].acquire("a", null);
         self[0].acquire("b", null);
         self[0].acquire("c", null); // 300 > 250: a is closed before c is read, not after
@@ -196,11 +214,19 @@ class ModelRegistryTest {
         checkpoint("big");
         checkpoint("small");
         List<String> calls = new ArrayList<>();
-        ModelRegistry reg = new ModelRegistry(List.of(root), (dir, dtype, device) -> {
-            calls.add(dir.getFileName() + ":" + dtype.label() + "@" + device.label());
-            return new FakeModel(dir, 1);
-        }, DType.FLOAT32, Device.CPU, name -> name.equals("big") ? new ModelRegistry.Settings(DType.FLOAT16, Device.GPU) : null,
-                4, 1000, Duration.ofSeconds(60), Clock.systemUTC());
+        ModelRegistry reg = new ModelRegistry(
+                List.of(root),
+                (dir, dtype, device) -> {
+                    calls.add(dir.getFileName() + ":" + dtype.label() + "@" + device.label());
+                    return new FakeModel(dir, 1);
+                },
+                DType.FLOAT32,
+                Device.CPU,
+                name -> name.equals("big") ? new ModelRegistry.Settings(DType.FLOAT16, Device.GPU) : null,
+                4,
+                1000,
+                Duration.ofSeconds(60),
+                Clock.systemUTC());
         reg.acquire("big", null);
         reg.acquire("small", null);
         assertThat(calls).containsExactly("big:float16@gpu", "small:float32@cpu");

@@ -2,6 +2,18 @@ package dev.faultline.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.demo.AdditionProblem;
+import dev.faultline.demo.AdditionSuite;
+import dev.faultline.embedded.LocalServicesResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,9 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -36,24 +45,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.MethodOrderer;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.demo.AdditionProblem;
-import dev.faultline.demo.AdditionSuite;
-import dev.faultline.embedded.LocalServicesResource;
-import dev.faultline.store.CacheKeys;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 
 /**
  * Several attribution workers and one triage on the embedded broker and Redis. The triage is this Quarkus process's
@@ -76,17 +71,24 @@ class MultiWorkerTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("mp.messaging.incoming.attribution-jobs.enabled", "false",
-                    "mp.messaging.outgoing.attribution-jobs-out.topic", JOBS,
-                    "faultline.attribution.job-shards", Integer.toString(PARTITIONS),
-                    "faultline.tracking.enabled", "false",
+            return Map.of(
+                    "mp.messaging.incoming.attribution-jobs.enabled",
+                    "false",
+                    "mp.messaging.outgoing.attribution-jobs-out.topic",
+                    JOBS,
+                    "faultline.attribution.job-shards",
+                    Integer.toString(PARTITIONS),
+                    "faultline.tracking.enabled",
+                    "false",
                     // the random wrong digits are seldom the model's own choice: attribute them all the same
-                    "faultline.attribution.min-logit-diff", "-1000");
+                    "faultline.attribution.min-logit-diff",
+                    "-1000");
         }
     }
 
     @Inject
     AttributionWorker worker;
+
     @Inject
     ObjectMapper json;
 
@@ -98,7 +100,9 @@ class MultiWorkerTest {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(JOBS)) {
-                admin.createTopics(List.of(new NewTopic(JOBS, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                admin.createTopics(List.of(new NewTopic(JOBS, PARTITIONS, (short) 1)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
             }
         }
         Properties pp = new Properties();
@@ -142,7 +146,8 @@ class MultiWorkerTest {
             p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "8");
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, "mw-" + name);
-            KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+            KafkaConsumer<String, String> c =
+                    new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
             try {
                 c.subscribe(List.of(JOBS));
                 while (!stopped.get() && !killed.get()) {
@@ -154,7 +159,8 @@ class MultiWorkerTest {
                         handled.add(job.event().eventId());
                         partitions.add(r.partition());
                         running.add(worker.attribute(job).toCompletableFuture());
-                        offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                        offsets.put(
+                                new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
                         if (handled.size() >= dieAfter) {
                             killed.set(true);
                             break;
@@ -163,7 +169,8 @@ class MultiWorkerTest {
                     if (killed.get()) {
                         break; // died with this poll's jobs running: nothing committed
                     }
-                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
+                            .get(120, TimeUnit.SECONDS);
                     if (killed.get()) {
                         break;
                     }
@@ -181,7 +188,6 @@ class MultiWorkerTest {
             }
         }
 
-
         @Override
         public void close() throws InterruptedException {
             stopped.set(true);
@@ -195,8 +201,8 @@ class MultiWorkerTest {
         Set<String> prompts = new HashSet<>();
         List<EvalOutput> out = new ArrayList<>();
         while (out.size() < n) {
-            AdditionProblem p = new AdditionProblem(Integer.toString(100 + random.nextInt(899_900)),
-                    Integer.toString(10 + random.nextInt(89_990)));
+            AdditionProblem p = new AdditionProblem(
+                    Integer.toString(100 + random.nextInt(899_900)), Integer.toString(10 + random.nextInt(89_990)));
             if (!prompts.add(p.prompt())) {
                 continue;
             }
@@ -204,7 +210,11 @@ class MultiWorkerTest {
             int at = random.nextInt(answer.length());
             char wrong = (char) ('0' + (answer.charAt(at) - '0' + 1 + random.nextInt(8)) % 10);
             String output = answer.substring(0, at) + wrong + answer.substring(at + 1);
-            out.add(AdditionSuite.toEvent(p, output, runId, new EvalOutput.ModelRef("faultline-demo", "main", null),
+            out.add(AdditionSuite.toEvent(
+                    p,
+                    output,
+                    runId,
+                    new EvalOutput.ModelRef("faultline-demo", "main", null),
                     Instant.parse("2026-11-24T00:00:00Z")));
         }
         return out;
@@ -220,18 +230,25 @@ class MultiWorkerTest {
     /** Results of the run on the topic, by event id, once every event has one (or after the timeout). */
     Map<String, List<AttributionResult>> results(String runId, Set<String> ids, Duration timeout) {
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().filter(r -> runId.equals(r.runId())).map(AttributionResult::eventId)
-                    .collect(Collectors.toSet()).containsAll(ids), timeout);
+            topic.pollUntil(
+                    rs -> rs.stream()
+                            .filter(r -> runId.equals(r.runId()))
+                            .map(AttributionResult::eventId)
+                            .collect(Collectors.toSet())
+                            .containsAll(ids),
+                    timeout);
             // a little longer: a duplicate would come right after
             topic.pollUntil(rs -> false, Duration.ofSeconds(3));
-            return topic.results.stream().filter(r -> runId.equals(r.runId()))
+            return topic.results.stream()
+                    .filter(r -> runId.equals(r.runId()))
                     .collect(Collectors.groupingBy(AttributionResult::eventId));
         }
     }
 
     static void assertOneResultEach(Map<String, List<AttributionResult>> byEvent, Set<String> ids) {
         assertThat(byEvent.keySet()).containsExactlyInAnyOrderElementsOf(ids);
-        assertThat(byEvent.entrySet()).allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).hasSize(1));
+        assertThat(byEvent.entrySet())
+                .allSatisfy(e -> assertThat(e.getValue()).as(e.getKey()).hasSize(1));
     }
 
     @Test
@@ -239,7 +256,9 @@ class MultiWorkerTest {
     void oneRunSpreadsOverThreeWorkersWithOneResultPerEvent() throws Exception {
         List<EvalOutput> events = run("multi/run-1", 240, 1);
         Set<String> ids = events.stream().map(EvalOutput::eventId).collect(Collectors.toCollection(LinkedHashSet::new));
-        try (Instance a = new Instance("a"); Instance b = new Instance("b"); Instance c = new Instance("c")) {
+        try (Instance a = new Instance("a");
+                Instance b = new Instance("b");
+                Instance c = new Instance("c")) {
             Thread.sleep(3000); // the three join the group before the run starts
             publish(events);
             Map<String, List<AttributionResult>> byEvent = results("multi/run-1", ids, Duration.ofMinutes(4));
@@ -248,8 +267,11 @@ class MultiWorkerTest {
                 long mine = i.handled.stream().filter(ids::contains).count();
                 assertThat(mine).as("jobs of worker %s", i.name).isGreaterThanOrEqualTo(ids.size() / 5);
             }
-            assertThat(byEvent.values().stream().filter(l -> l.get(0).status() == AttributionStatus.ATTRIBUTED).count())
-                    .as("attributed by the engine, not skipped").isGreaterThan(ids.size() / 2);
+            assertThat(byEvent.values().stream()
+                            .filter(l -> l.get(0).status() == AttributionStatus.ATTRIBUTED)
+                            .count())
+                    .as("attributed by the engine, not skipped")
+                    .isGreaterThan(ids.size() / 2);
         }
     }
 
@@ -258,7 +280,8 @@ class MultiWorkerTest {
     void aWorkerKilledMidRunLeavesExactlyOneResultPerEvent() throws Exception {
         List<EvalOutput> events = run("multi/run-2", 240, 2);
         Set<String> ids = events.stream().map(EvalOutput::eventId).collect(Collectors.toCollection(LinkedHashSet::new));
-        try (Instance a = new Instance("a2"); Instance b = new Instance("b2")) {
+        try (Instance a = new Instance("a2");
+                Instance b = new Instance("b2")) {
             // dies after 30 jobs, with its last poll's jobs still running and their offsets not committed
             Instance c = new Instance("c2", 30);
             Thread.sleep(3000);
@@ -270,17 +293,23 @@ class MultiWorkerTest {
             assertOneResultEach(byEvent, ids);
             Set<Integer> takenOver = new HashSet<>(a.partitions);
             takenOver.addAll(b.partitions);
-            assertThat(takenOver).as("the survivors took the dead worker's partitions over").containsAll(hisPartitions);
+            assertThat(takenOver)
+                    .as("the survivors took the dead worker's partitions over")
+                    .containsAll(hisPartitions);
             Set<String> again = new HashSet<>(c.handled);
             again.removeIf(id -> !a.handled.contains(id) && !b.handled.contains(id));
-            assertThat(again).as("jobs of the dead worker delivered again to the survivors").isNotEmpty();
+            assertThat(again)
+                    .as("jobs of the dead worker delivered again to the survivors")
+                    .isNotEmpty();
         }
     }
 
     @Inject
     JobClaims claims;
+
     @Inject
     io.quarkus.redis.datasource.RedisDataSource redis;
+
     @Inject
     ResultPublisher results;
 
@@ -289,9 +318,11 @@ class MultiWorkerTest {
     void theClaimOfADeadWorkerIsTakenOver() throws Exception {
         redis.value(String.class).set(JobClaims.CLAIM_PREFIX + "multi/dead-1", "dead-worker/attempt-1");
         JobClaims.Decision d = claims.acquire("multi/dead-1", 10);
-        assertThat(d).isInstanceOfSatisfying(JobClaims.Owned.class,
-                o -> assertThat(o.claim()).startsWith(claims.workerId() + "/"));
-        assertThat(redis.value(String.class).get(JobClaims.CLAIM_PREFIX + "multi/dead-1")).startsWith(claims.workerId());
+        assertThat(d)
+                .isInstanceOfSatisfying(
+                        JobClaims.Owned.class, o -> assertThat(o.claim()).startsWith(claims.workerId() + "/"));
+        assertThat(redis.value(String.class).get(JobClaims.CLAIM_PREFIX + "multi/dead-1"))
+                .startsWith(claims.workerId());
     }
 
     @Test
@@ -321,14 +352,26 @@ class MultiWorkerTest {
         // the dead worker's state: a publishing mark, its result on the topic, no event link, a stale claim
         values.set(JobClaims.PUBLISHING_PREFIX + e.eventId(), Long.toString(System.currentTimeMillis()));
         values.set(JobClaims.CLAIM_PREFIX + e.eventId(), "dead-worker/attempt-9");
-        results.publish(new ResultBuilder(e, dev.faultline.contract.Verdict.INCORRECT, AttributionStatus.NO_CONTRAST,
-                "from the dead worker").build(), true).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        results.publish(
+                        new ResultBuilder(
+                                        e,
+                                        dev.faultline.contract.Verdict.INCORRECT,
+                                        AttributionStatus.NO_CONTRAST,
+                                        "from the dead worker")
+                                .build(),
+                        true)
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         worker.attribute(new AttributionJob(e, dev.faultline.contract.Verdict.INCORRECT, null, 0))
-                .toCompletableFuture().get(60, TimeUnit.SECONDS);
-        Map<String, List<AttributionResult>> byEvent = results("multi/run-3", Set.of(e.eventId()), Duration.ofSeconds(30));
-        assertThat(byEvent.get(e.eventId())).singleElement()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        Map<String, List<AttributionResult>> byEvent =
+                results("multi/run-3", Set.of(e.eventId()), Duration.ofSeconds(30));
+        assertThat(byEvent.get(e.eventId()))
+                .singleElement()
                 .satisfies(r -> assertThat(r.reason()).isEqualTo("from the dead worker"));
-        assertThat(values.get(dev.faultline.store.CacheKeys.EVENT_PREFIX + e.eventId())).isNotNull();
+        assertThat(values.get(dev.faultline.store.CacheKeys.EVENT_PREFIX + e.eventId()))
+                .isNotNull();
         assertThat(values.get(JobClaims.CLAIM_PREFIX + e.eventId())).isNull();
     }
 }

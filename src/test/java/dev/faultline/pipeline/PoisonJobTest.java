@@ -1,16 +1,22 @@
 package dev.faultline.pipeline;
 
-import dev.faultline.channels.Topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.channels.Topics;
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.contract.EvalOutput;
+import dev.faultline.contract.Verdict;
+import dev.faultline.embedded.LocalServicesResource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-
-import jakarta.inject.Inject;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,16 +27,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.contract.EvalOutput;
-import dev.faultline.contract.Verdict;
-import dev.faultline.embedded.LocalServicesResource;
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * A job whose earlier attempts never finished (their count stands in Redis, as a worker that died mid-attribution
@@ -44,13 +40,26 @@ class PoisonJobTest {
 
     @Inject
     RedisDataSource redis;
+
     @Inject
     ObjectMapper json;
 
     static EvalOutput event(String id) {
-        return new EvalOutput(EvalOutput.SCHEMA, id, "poison/run", new EvalOutput.ModelRef("faultline-demo", "main",
-                null), "unit", id, "Once upon a time", " Lily.", List.of("Tom"),
-                new EvalOutput.Scoring("regex", "^\\s*([A-Za-z]+)"), null, null, null, "2026-11-24T00:00:00Z");
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                id,
+                "poison/run",
+                new EvalOutput.ModelRef("faultline-demo", "main", null),
+                "unit",
+                id,
+                "Once upon a time",
+                " Lily.",
+                List.of("Tom"),
+                new EvalOutput.Scoring("regex", "^\\s*([A-Za-z]+)"),
+                null,
+                null,
+                null,
+                "2026-11-24T00:00:00Z");
     }
 
     @Test
@@ -60,14 +69,17 @@ class PoisonJobTest {
         String job = json.writeValueAsString(new AttributionJob(event(id), Verdict.INCORRECT, "Lily", 0));
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
-            p.send(new ProducerRecord<>(Topics.ATTRIBUTION_JOBS, "faultline-demo@main#0", job)).get();
+        try (KafkaProducer<String, String> p =
+                new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+            p.send(new ProducerRecord<>(Topics.ATTRIBUTION_JOBS, "faultline-demo@main#0", job))
+                    .get();
         }
         try (ResultsTopic results = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
             results.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(id)), Duration.ofSeconds(60));
             assertThat(results.of(id)).singleElement().satisfies(r -> {
                 assertThat(r.status()).isEqualTo(AttributionStatus.FAILED);
-                assertThat(r.reason()).contains("attribution attempt 4 after 3 that did not finish")
+                assertThat(r.reason())
+                        .contains("attribution attempt 4 after 3 that did not finish")
                         .contains("worker crashed or was killed");
                 assertThat(r.verdict()).isEqualTo(Verdict.INCORRECT);
             });
@@ -102,7 +114,8 @@ class PoisonJobTest {
     static List<ConsumerRecord<String, String>> readDlq(Properties p, String eventId, Duration timeout) {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<String, String>> found = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
             long deadline = System.currentTimeMillis() + timeout.toMillis();
             List<TopicPartition> parts = new ArrayList<>();
             while (parts.isEmpty() && System.currentTimeMillis() < deadline) {

@@ -1,20 +1,18 @@
 package dev.faultline.pipeline;
 
+import dev.faultline.channels.Topics;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.triage.ClozeData;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Predicate;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-
-import dev.faultline.channels.Topics;
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.triage.ClozeData;
 
 /** Test reader of {@code attribution.results}: every record from the beginning, as results. */
 final class ResultsTopic implements AutoCloseable {
@@ -59,8 +57,8 @@ final class ResultsTopic implements AutoCloseable {
     /** Reads every record written up to now (the end offsets at the call), then returns everything read. */
     List<AttributionResult> readToEnd(Duration timeout) {
         var end = consumer.endOffsets(consumer.assignment());
-        return pollUntil(rs -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()),
-                timeout);
+        return pollUntil(
+                rs -> end.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue()), timeout);
     }
 
     List<AttributionResult> of(String eventId) {

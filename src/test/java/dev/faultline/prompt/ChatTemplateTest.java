@@ -3,22 +3,19 @@ package dev.faultline.prompt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.engine.SharedFiles;
+import dev.faultline.engine.tokenizer.HfTextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.engine.SharedFiles;
-import dev.faultline.engine.tokenizer.HfTextTokenizer;
 
 /**
  * Qwen3's real chat template, rendered here, against transformers' own renders
@@ -83,8 +80,8 @@ class ChatTemplateTest {
 
     @Test
     void contentIsDataNotTemplate() throws Exception {
-        String text = template.render(List.of(Map.of("role", "user", "content", "{{ 7 * 6 }} {% if true %}x{% endif %}")),
-                false, Map.of());
+        String text = template.render(
+                List.of(Map.of("role", "user", "content", "{{ 7 * 6 }} {% if true %}x{% endif %}")), false, Map.of());
         assertThat(text).isEqualTo("<|im_start|>user\n{{ 7 * 6 }} {% if true %}x{% endif %}<|im_end|>\n");
     }
 
@@ -100,7 +97,8 @@ class ChatTemplateTest {
     void raiseExceptionAndSyntaxErrorsAreErrors() {
         ChatTemplate raising = new ChatTemplate(
                 "{%- if messages[0].role != 'user' %}{{ raise_exception('Conversations must start with a user turn') }}"
-                        + "{%- endif %}{{ messages[0].content }}", Map.of());
+                        + "{%- endif %}{{ messages[0].content }}",
+                Map.of());
         assertThatThrownBy(() -> raising.render(List.of(Map.of("role", "system", "content", "s")), false, Map.of()))
                 .isInstanceOf(ChatTemplateException.class)
                 .hasMessageContaining("Conversations must start with a user turn");
@@ -121,7 +119,8 @@ class ChatTemplateTest {
     void pythonMethodsAndStepSlicesAreRewritten() {
         assertThat(ChatTemplate.rewriteExpression(" m.content.split('</think>')[-1].lstrip('\\n') "))
                 .isEqualTo(" fl_py_lstrip(fl_py_split(m.content, '</think>')[-1], '\\n') ");
-        assertThat(ChatTemplate.rewriteExpression(" for m in messages[::-1] ")).isEqualTo(" for m in (messages|reverse) ");
+        assertThat(ChatTemplate.rewriteExpression(" for m in messages[::-1] "))
+                .isEqualTo(" for m in (messages|reverse) ");
         assertThat(ChatTemplate.rewriteExpression(" 'a.strip()' ")).isEqualTo(" 'a.strip()' ");
     }
 }

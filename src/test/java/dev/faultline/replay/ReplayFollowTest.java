@@ -2,6 +2,9 @@ package dev.faultline.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.faultline.engine.SharedFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,14 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.faultline.engine.SharedFiles;
 
 /**
  * {@code replay --follow}: sample logs the real harness wrote (lm-eval-tinystories) appear in a watched folder one
@@ -41,8 +38,8 @@ class ReplayFollowTest {
         Running(Path dir) {
             PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-            thread = new Thread(() -> exit.set(ReplayCommand.run(o, e, false, "--follow", dir.toString(),
-                    "--dry-run", "--poll-ms", "50")));
+            thread = new Thread(() -> exit.set(
+                    ReplayCommand.run(o, e, false, "--follow", dir.toString(), "--dry-run", "--poll-ms", "50")));
             thread.start();
         }
 
@@ -60,7 +57,9 @@ class ReplayFollowTest {
             for (int i = 0; i < 1200 && !done.test(events()); i++) {
                 Thread.sleep(50);
             }
-            assertThat(done.test(events())).as("events: %s; log: %s", events().size(), err).isTrue();
+            assertThat(done.test(events()))
+                    .as("events: %s; log: %s", events().size(), err)
+                    .isTrue();
         }
 
         @Override
@@ -86,11 +85,17 @@ class ReplayFollowTest {
         Path step50 = logs.resolve("models__tinystories-260k__step0050");
         Path step100 = logs.resolve("models__tinystories-260k__step0100");
         List<Path> files50 = Files.list(step50).sorted().toList();
-        Path results50 = files50.stream().filter(p -> p.getFileName().toString().startsWith("results_")).findFirst()
+        Path results50 = files50.stream()
+                .filter(p -> p.getFileName().toString().startsWith("results_"))
+                .findFirst()
                 .orElseThrow();
-        Path gen50 = files50.stream().filter(p -> p.getFileName().toString().contains("cloze_gen")).findFirst()
+        Path gen50 = files50.stream()
+                .filter(p -> p.getFileName().toString().contains("cloze_gen"))
+                .findFirst()
                 .orElseThrow();
-        Path mc50 = files50.stream().filter(p -> p.getFileName().toString().contains("cloze_mc")).findFirst()
+        Path mc50 = files50.stream()
+                .filter(p -> p.getFileName().toString().contains("cloze_mc"))
+                .findFirst()
                 .orElseThrow();
         Path out50 = dir.resolve(step50.getFileName());
         Map<String, Integer> seen = new HashMap<>();
@@ -130,8 +135,9 @@ class ReplayFollowTest {
             Thread.sleep(300);
             List<JsonNode> events = run.events();
             assertThat(events).hasSize((int) expected);
-            assertThat(events).allMatch(e -> e.get("model").get("revision").asText().equals("step0100")
-                    && e.get("model").get("step").asLong() == 100);
+            assertThat(events)
+                    .allMatch(e -> e.get("model").get("revision").asText().equals("step0100")
+                            && e.get("model").get("step").asLong() == 100);
             assertThat(events).noneMatch(e -> seen.containsKey(e.get("event_id").asText()));
         }
     }

@@ -2,15 +2,13 @@ package dev.faultline.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.faultline.demo.DemoRuns;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import dev.faultline.demo.DemoRuns;
 
 /** The access rules and mode switches as plain functions: which role a request needs, and when tokens are required. */
 class AccessRulesTest {
@@ -45,15 +43,24 @@ class AccessRulesTest {
 
     @Test
     void rolesAllowWhatTheyNameAndNoMore() {
-        Map<Access, Set<String>> allowed = Map.of(Access.PRODUCE, Set.of("producer"),
-                Access.READ, Set.of("viewer", "operator"), Access.OPERATE, Set.of("operator"),
-                Access.CLOSED, Set.of());
+        Map<Access, Set<String>> allowed = Map.of(
+                Access.PRODUCE,
+                Set.of("producer"),
+                Access.READ,
+                Set.of("viewer", "operator"),
+                Access.OPERATE,
+                Set.of("operator"),
+                Access.CLOSED,
+                Set.of());
         for (Map.Entry<Access, Set<String>> e : allowed.entrySet()) {
             for (String role : Set.of("producer", "viewer", "operator", "admin")) {
-                assertThat(e.getKey().allows(Set.of(role))).as(e.getKey() + " for " + role)
+                assertThat(e.getKey().allows(Set.of(role)))
+                        .as(e.getKey() + " for " + role)
                         .isEqualTo(e.getValue().contains(role));
             }
-            assertThat(e.getKey().allows(Set.of())).as(e.getKey() + " without roles").isFalse();
+            assertThat(e.getKey().allows(Set.of()))
+                    .as(e.getKey() + " without roles")
+                    .isFalse();
         }
         assertThat(Access.OPEN.allows(Set.of())).isTrue();
         assertThat(Access.OPERATE.allows(Set.of("viewer", "operator"))).isTrue();

@@ -3,15 +3,13 @@ package dev.faultline.security;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.embedded.LocalServicesResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
  * With the demo endpoints off (as against an external cluster, where they are off unless enabled), every

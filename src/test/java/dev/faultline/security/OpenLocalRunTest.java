@@ -3,13 +3,11 @@ package dev.faultline.security;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import jakarta.inject.Inject;
-
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.embedded.LocalServicesResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
 
 /**
  * The open local run (embedded Kafka, the tests' default): no call needs a token, a token that is sent is ignored

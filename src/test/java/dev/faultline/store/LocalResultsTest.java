@@ -2,17 +2,38 @@ package dev.faultline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
+import org.junit.jupiter.api.Test;
 
 /** The in-process copies of stored results: bounded by the characters of their JSON. */
 class LocalResultsTest {
 
     static AttributionResult result(String id) {
-        return new AttributionResult(AttributionResult.SCHEMA, id, "run", null, null, null, AttributionStatus.CORRECT,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new AttributionResult(
+                AttributionResult.SCHEMA,
+                id,
+                "run",
+                null,
+                null,
+                null,
+                AttributionStatus.CORRECT,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     @Test

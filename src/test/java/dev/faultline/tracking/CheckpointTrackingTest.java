@@ -5,32 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.util.stream.Collectors;
-
-import jakarta.inject.Inject;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
@@ -43,6 +19,26 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The checkpoint study of {@code shared/models/tinystories-260k/CHECKPOINTS.md} through the running service: the
@@ -66,14 +62,19 @@ class CheckpointTrackingTest {
 
     @Inject
     TrackingView view;
+
     @Inject
     FailureTracker tracker;
+
     @Inject
     AttributionEngine engine;
+
     @Inject
     ModelRegistry registry;
+
     @Inject
     MeterRegistry meters;
+
     @Inject
     RetrackQueue queue;
 
@@ -103,22 +104,28 @@ class CheckpointTrackingTest {
             n.put("event_id", n.get("event_id").asText() + SUFFIX);
             n.put("run_id", n.get("run_id").asText() + SUFFIX);
             n.put("benchmark", BENCHMARK);
-            records.add(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
+            records.add(new ProducerRecord<>(
+                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
         }
         try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
             companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
         }
         Map<String, JsonNode> pairs = pairs();
         assertThat(pairs).hasSize(74);
-        await(() -> view.trackedSets(MODEL, BENCHMARK).stream()
-                .anyMatch(s -> s.tracked() == 74 && s.trajectories().stream().allMatch(t -> t.points().size() == 1)),
-                Duration.ofMinutes(5), "74 tracked failures with their main point");
+        await(
+                () -> view.trackedSets(MODEL, BENCHMARK).stream()
+                        .anyMatch(s -> s.tracked() == 74
+                                && s.trajectories().stream()
+                                        .allMatch(t -> t.points().size() == 1)),
+                Duration.ofMinutes(5),
+                "74 tracked failures with their main point");
         List<TrackedFailure> tracked = tracker.tracked(MODEL, BENCHMARK);
         assertThat(tracked).extracting(TrackedFailure::eventId).containsExactlyInAnyOrderElementsOf(pairs.keySet());
         for (TrackedFailure f : tracked) {
             JsonNode exp = pairs.get(f.eventId());
             assertThat(f.inputIds()).as(f.eventId()).containsExactly(ids(exp.get("oracle_ids")));
-            assertThat(f.position()).isEqualTo(exp.get("error").get("oracle_position").asInt());
+            assertThat(f.position())
+                    .isEqualTo(exp.get("error").get("oracle_position").asInt());
             assertThat(f.wrong()).isEqualTo(exp.get("wrong").get("id").asInt());
             assertThat(f.contrast()).isEqualTo(exp.get("contrast").get("id").asInt());
             assertThat(f.revision()).isEqualTo("main");
@@ -128,7 +135,10 @@ class CheckpointTrackingTest {
     @Test
     @Order(2)
     void unknownRevisionIsRefusedWithTheReason() {
-        given().when().post("/api/models/" + MODEL + "/revisions/step9999/track").then().statusCode(404)
+        given().when()
+                .post("/api/models/" + MODEL + "/revisions/step9999/track")
+                .then()
+                .statusCode(404)
                 .body("error", org.hamcrest.Matchers.containsString("step9999"));
         given().when().get("/api/models/no-such-model/trajectories").then().statusCode(404);
     }
@@ -137,30 +147,52 @@ class CheckpointTrackingTest {
     @Order(3)
     void everyTrackedFailureGetsOnePointPerRevisionMatchingTheEngine() throws Exception {
         for (String rev : LATER) {
-            given().when().post("/api/models/" + MODEL + "/revisions/" + rev + "/track").then().statusCode(202)
+            given().when()
+                    .post("/api/models/" + MODEL + "/revisions/" + rev + "/track")
+                    .then()
+                    .statusCode(202)
                     .body("revision", equalTo(rev));
         }
-        await(() -> tracker.trajectories(MODEL, BENCHMARK).stream().allMatch(t -> t.points().size() == 5),
-                Duration.ofMinutes(10), "5 points for each of the 74 trajectories");
-        given().when().get("/api/models/" + MODEL + "/revisions").then().statusCode(200)
+        await(
+                () -> tracker.trajectories(MODEL, BENCHMARK).stream()
+                        .allMatch(t -> t.points().size() == 5),
+                Duration.ofMinutes(10),
+                "5 points for each of the 74 trajectories");
+        given().when()
+                .get("/api/models/" + MODEL + "/revisions")
+                .then()
+                .statusCode(200)
                 .body("name", equalTo(ALL));
         Map<String, JsonNode> pairs = pairs();
         List<Trajectory> trajectories = tracker.trajectories(MODEL, BENCHMARK);
         for (Trajectory t : trajectories) {
-            assertThat(t.points()).extracting(TrajectoryPoint::revision).as(t.eventId()).containsExactlyElementsOf(ALL);
-            assertThat(t.points().get(0).logitDiff()).as(t.eventId())
+            assertThat(t.points())
+                    .extracting(TrajectoryPoint::revision)
+                    .as(t.eventId())
+                    .containsExactlyElementsOf(ALL);
+            assertThat(t.points().get(0).logitDiff())
+                    .as(t.eventId())
                     .isCloseTo(pairs.get(t.eventId()).get("logit_diff").asDouble(), within(1e-3));
         }
         for (int i = 0; i < ALL.size(); i++) {
             var model = registry.acquire(MODEL, ALL.get(i)); // revision by revision: no reloads in the LRU
             for (Trajectory t : trajectories) {
                 JsonNode exp = pairs.get(t.eventId());
-                AttributionRequest direct = new AttributionRequest(ids(exp.get("oracle_ids")),
-                        exp.get("error").get("oracle_position").asInt(), exp.get("wrong").get("id").asInt(),
-                        exp.get("contrast").get("id").asInt(), Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 1);
+                AttributionRequest direct = new AttributionRequest(
+                        ids(exp.get("oracle_ids")),
+                        exp.get("error").get("oracle_position").asInt(),
+                        exp.get("wrong").get("id").asInt(),
+                        exp.get("contrast").get("id").asInt(),
+                        Method.ATTNLRP,
+                        SoftmaxRule.ATTNLRP,
+                        0,
+                        0L,
+                        0.0,
+                        1);
                 double d = engine.attribute(model, direct).logitDiff();
                 TrajectoryPoint p = t.points().get(i);
-                assertThat(p.logitDiff()).as(t.eventId() + " at " + p.revision())
+                assertThat(p.logitDiff())
+                        .as(t.eventId() + " at " + p.revision())
                         .isCloseTo(d, within(1e-3 * Math.max(1e-3, Math.abs(d))));
                 assertThat(p.segments()).extracting(s -> s.name()).contains("evidence", "distractor", "query");
                 assertThat(p.layers()).isNotEmpty();
@@ -178,29 +210,42 @@ class CheckpointTrackingTest {
         double[] mean = {2.654, 0.232, -0.925, -1.902, -3.066};
         double[] median = {2.146, 0.271, -0.732, -1.702, -2.398};
         // CHECKPOINTS.md, mean relevance per segment (raw and normalised) over the 74
-        double[][] raw = {{-0.478, 0.629, 1.974}, {-0.708, 0.546, 0.398}, {-0.948, 0.556, -0.338},
-                {-1.269, 0.500, -0.696}, {-1.490, 0.449, -1.209}};
-        double[][] norm = {{-0.319, 0.506, 0.870}, {-0.446, 0.427, 0.382}, {-0.481, 0.328, -0.041},
-                {-0.577, 0.232, -0.105}, {-0.584, 0.173, -0.273}};
+        double[][] raw = {
+            {-0.478, 0.629, 1.974},
+            {-0.708, 0.546, 0.398},
+            {-0.948, 0.556, -0.338},
+            {-1.269, 0.500, -0.696},
+            {-1.490, 0.449, -1.209}
+        };
+        double[][] norm = {
+            {-0.319, 0.506, 0.870},
+            {-0.446, 0.427, 0.382},
+            {-0.481, 0.328, -0.041},
+            {-0.577, 0.232, -0.105},
+            {-0.584, 0.173, -0.273}
+        };
         String[] names = {"evidence", "distractor", "query"};
         for (int i = 0; i < 5; i++) {
             RevisionAggregate a = aggs.get(i);
             assertThat(a.meanLogitDiff()).as(a.revision()).isCloseTo(mean[i], within(2e-3));
             assertThat(a.medianLogitDiff()).as(a.revision()).isCloseTo(median[i], within(2e-3));
-            Map<String, RevisionAggregate.SegmentMean> seg = a.segments().stream()
-                    .collect(Collectors.toMap(RevisionAggregate.SegmentMean::name, s -> s));
+            Map<String, RevisionAggregate.SegmentMean> seg =
+                    a.segments().stream().collect(Collectors.toMap(RevisionAggregate.SegmentMean::name, s -> s));
             // 0.05, not 1e-3: the engine now and then returns corrupted relevance (right Δℓ) when the JVM collects
             // garbage during a pass (reproduced by engine/EngineGcReproTest), which moves a mean over 74 by ~0.01
             for (int s = 0; s < 3; s++) {
-                assertThat(seg.get(names[s]).meanRelevance()).as(a.revision() + " " + names[s] + " raw")
+                assertThat(seg.get(names[s]).meanRelevance())
+                        .as(a.revision() + " " + names[s] + " raw")
                         .isCloseTo(raw[i][s], within(0.05));
-                assertThat(seg.get(names[s]).meanNormalized()).as(a.revision() + " " + names[s] + " norm")
+                assertThat(seg.get(names[s]).meanNormalized())
+                        .as(a.revision() + " " + names[s] + " norm")
                         .isCloseTo(norm[i][s], within(0.05));
             }
         }
         // the 60 with Δℓ > 1 at main (the pipeline's ATTRIBUTED ones): 40.0 → 65.0 → 78.3 → 86.7 %
         List<Trajectory> over1 = tracker.trajectories(MODEL, BENCHMARK).stream()
-                .filter(t -> t.points().get(0).logitDiff() > 1).toList();
+                .filter(t -> t.points().get(0).logitDiff() > 1)
+                .toList();
         assertThat(over1).hasSize(60);
         int[] fixed60 = new int[5];
         over1.forEach(t -> {
@@ -214,24 +259,48 @@ class CheckpointTrackingTest {
     @Test
     @Order(5)
     void theThreeRegressionsAreFoundCountedAndServed() {
-        Set<String> expected = Set.of("tinystories-cloze/15" + SUFFIX, "tinystories-cloze/186" + SUFFIX,
-                "tinystories-cloze/207" + SUFFIX);
-        assertThat(view.regressions(MODEL, BENCHMARK)).extracting(Regression::eventId)
+        Set<String> expected = Set.of(
+                "tinystories-cloze/15" + SUFFIX, "tinystories-cloze/186" + SUFFIX, "tinystories-cloze/207" + SUFFIX);
+        assertThat(view.regressions(MODEL, BENCHMARK))
+                .extracting(Regression::eventId)
                 .containsExactlyInAnyOrderElementsOf(expected);
-        List<String> served = given().when().get("/api/models/" + MODEL + "/regressions?benchmark=" + BENCHMARK).then()
-                .statusCode(200).extract().jsonPath().getList("event_id", String.class);
+        List<String> served = given().when()
+                .get("/api/models/" + MODEL + "/regressions?benchmark=" + BENCHMARK)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("event_id", String.class);
         assertThat(served).containsExactlyInAnyOrderElementsOf(expected);
-        double counted = meters.find("faultline.regressions").tag("model", MODEL).tag("benchmark", BENCHMARK)
-                .counters().stream().mapToDouble(c -> c.count()).sum();
+        double counted =
+                meters.find("faultline.regressions").tag("model", MODEL).tag("benchmark", BENCHMARK).counters().stream()
+                        .mapToDouble(c -> c.count())
+                        .sum();
         assertThat(counted).isEqualTo(3.0);
-        assertThat(given().when().get("/q/metrics").then().statusCode(200).extract().asString())
+        assertThat(given().when()
+                        .get("/q/metrics")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .asString())
                 .contains("faultline_regressions_total{benchmark=\"" + BENCHMARK + "\"");
-        String page = given().when().get("/ui/models/" + MODEL + "?benchmark=" + BENCHMARK).then().statusCode(200)
-                .extract().asString();
-        assertThat(page).contains(BENCHMARK + ": 74 tracked failures").contains("64 (86.5 %)")
-                .contains("tinystories-cloze/186" + SUFFIX).contains("id=\"regressions\"");
-        given().when().get("/api/models/" + MODEL + "/trajectories?benchmark=" + BENCHMARK).then().statusCode(200)
-                .body("[0].tracked", equalTo(74)).body("[0].revisions.fixed", equalTo(List.of(0, 34, 51, 59, 64)));
+        String page = given().when()
+                .get("/ui/models/" + MODEL + "?benchmark=" + BENCHMARK)
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(page)
+                .contains(BENCHMARK + ": 74 tracked failures")
+                .contains("64 (86.5 %)")
+                .contains("tinystories-cloze/186" + SUFFIX)
+                .contains("id=\"regressions\"");
+        given().when()
+                .get("/api/models/" + MODEL + "/trajectories?benchmark=" + BENCHMARK)
+                .then()
+                .statusCode(200)
+                .body("[0].tracked", equalTo(74))
+                .body("[0].revisions.fixed", equalTo(List.of(0, 34, 51, 59, 64)));
     }
 
     @Test
@@ -241,14 +310,18 @@ class CheckpointTrackingTest {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Map<String, Trajectory> latest = new HashMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.ATTRIBUTION_TRAJECTORIES, Duration.ofSeconds(10)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        try (KafkaConsumer<String, String> c =
+                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> parts =
+                    c.partitionsFor(Topics.ATTRIBUTION_TRAJECTORIES, Duration.ofSeconds(10)).stream()
+                            .map(i -> new TopicPartition(i.topic(), i.partition()))
+                            .toList();
             c.assign(parts);
             c.seekToBeginning(parts);
             long deadline = System.currentTimeMillis() + 60_000;
-            while (System.currentTimeMillis() < deadline && !(latest.size() >= 74
-                    && latest.values().stream().allMatch(t -> t.points().size() == 5))) {
+            while (System.currentTimeMillis() < deadline
+                    && !(latest.size() >= 74
+                            && latest.values().stream().allMatch(t -> t.points().size() == 5))) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                     if (r.key().startsWith(MODEL + "/" + BENCHMARK + "/")) {
                         latest.put(r.key(), ClozeData.JSON.readValue(r.value(), Trajectory.class));
@@ -271,9 +344,13 @@ class CheckpointTrackingTest {
     void heldQueueDropsItsJobsAndStopsRunning() throws Exception {
         assertThat(queue.pauseAndClear(120_000)).isTrue();
         assertThat(queue.backlog()).isZero();
-        given().when().post("/api/models/" + MODEL + "/revisions/step0380/track").then().statusCode(202);
+        given().when()
+                .post("/api/models/" + MODEL + "/revisions/step0380/track")
+                .then()
+                .statusCode(202);
         Thread.sleep(300);
-        assertThat(tracker.trajectories(MODEL, BENCHMARK)).allSatisfy(t -> assertThat(t.points()).hasSize(5));
+        assertThat(tracker.trajectories(MODEL, BENCHMARK))
+                .allSatisfy(t -> assertThat(t.points()).hasSize(5));
     }
 
     static int[] ids(JsonNode array) {
@@ -285,6 +362,9 @@ class CheckpointTrackingTest {
     }
 
     static void await(java.util.concurrent.Callable<Boolean> done, Duration timeout, String what) {
-        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(200)).until(done);
+        org.awaitility.Awaitility.await(what)
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(200))
+                .until(done);
     }
 }

@@ -8,15 +8,14 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 /** Tracked-set policies: all, first N, and a seeded sample that does not depend on arrival order. */
 class SetPolicyTest {
 
     static TrackedFailure failure(String id) {
-        return new TrackedFailure(id, "m", "main", null, "b", id, new int[] {1, 2}, 1, 3, " a", 4, " b", 2.0,
-                List.of(), List.of());
+        return new TrackedFailure(
+                id, "m", "main", null, "b", id, new int[] {1, 2}, 1, 3, " a", 4, " b", 2.0, List.of(), List.of());
     }
 
     static LinkedHashMap<String, TrackedFailure> fill(SetPolicy p, List<String> ids) {
@@ -49,7 +48,8 @@ class SetPolicyTest {
 
     @Test
     void firstKeepsTheFirstNInArrivalOrder() {
-        assertThat(fill(new SetPolicy(SetPolicy.Kind.FIRST, 10, 0), ids(100)).keySet()).containsExactlyElementsOf(ids(10));
+        assertThat(fill(new SetPolicy(SetPolicy.Kind.FIRST, 10, 0), ids(100)).keySet())
+                .containsExactlyElementsOf(ids(10));
     }
 
     @Test

@@ -2,16 +2,33 @@ package dev.faultline.triage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.contract.EvalOutput;
+import org.junit.jupiter.api.Test;
 
 class AnswerLocatorTest {
 
     private static EvalOutput event(String output, String method, String pattern, String extracted) {
-        return new EvalOutput(EvalOutput.SCHEMA, "e", "r", new EvalOutput.ModelRef("m", null, null), "b", "x", "Q: ",
-                output, java.util.List.of("18"), new EvalOutput.Scoring(method, pattern), null, null, null, null, null,
-                null, null, extracted, null, null);
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                "e",
+                "r",
+                new EvalOutput.ModelRef("m", null, null),
+                "b",
+                "x",
+                "Q: ",
+                output,
+                java.util.List.of("18"),
+                new EvalOutput.Scoring(method, pattern),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                extracted,
+                null,
+                null);
     }
 
     private static String located(EvalOutput e) {
@@ -36,7 +53,8 @@ class AnswerLocatorTest {
     @Test
     void aResponseThatOpensWithTheAnswerHasItThere() {
         // lm-eval's first_word filter on "blue blue": the first word
-        assertThat(located(event("blue blue", "regex", "^\\s*([A-Za-z]+)", "blue"))).isEqualTo("0:blue");
+        assertThat(located(event("blue blue", "regex", "^\\s*([A-Za-z]+)", "blue")))
+                .isEqualTo("0:blue");
         assertThat(located(event(" Sam and Sam", "exact", null, "Sam"))).isEqualTo("1:Sam");
     }
 
@@ -53,9 +71,11 @@ class AnswerLocatorTest {
     void anAnswerThatIsNotThereIsUnlocatable() {
         AnswerLocator.Location l = AnswerLocator.locate(event("so 12", "numeric", null, "[invalid]"), "so 12");
         assertThat(l.unlocatable()).isTrue();
-        assertThat(AnswerLocator.locate(event("so 12", "numeric", null, "13"), "so 12").reason())
+        assertThat(AnswerLocator.locate(event("so 12", "numeric", null, "13"), "so 12")
+                        .reason())
                 .contains("'13' does not occur");
-        assertThat(AnswerLocator.locate(event("none here", "numeric", null, null), "none here").reason())
+        assertThat(AnswerLocator.locate(event("none here", "numeric", null, null), "none here")
+                        .reason())
                 .contains("no number");
     }
 }

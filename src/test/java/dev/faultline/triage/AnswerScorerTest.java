@@ -2,23 +2,33 @@ package dev.faultline.triage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class AnswerScorerTest {
 
     private final AnswerScorer scorer = new AnswerScorer(ScoringMethod.NORMALIZED);
 
     static EvalOutput event(String method, String pattern, String output, Boolean correct, String... refs) {
-        return new EvalOutput(EvalOutput.SCHEMA, "e1", "run", new EvalOutput.ModelRef("m", "r", null), "bench", "x/1",
-                "prompt", output, refs.length == 0 ? null : List.of(refs),
-                method == null ? null : new EvalOutput.Scoring(method, pattern), correct, null, null, null);
+        return new EvalOutput(
+                EvalOutput.SCHEMA,
+                "e1",
+                "run",
+                new EvalOutput.ModelRef("m", "r", null),
+                "bench",
+                "x/1",
+                "prompt",
+                output,
+                refs.length == 0 ? null : List.of(refs),
+                method == null ? null : new EvalOutput.Scoring(method, pattern),
+                correct,
+                null,
+                null,
+                null);
     }
 
     private Verdict verdict(String method, String output, String... refs) {
@@ -34,7 +44,8 @@ class AnswerScorerTest {
 
     @Test
     void normalizedIgnoresCaseArticlesPunctuationAndWhitespace() {
-        assertThat(verdict("normalized", "  The  Eiffel tower!", "eiffel Tower")).isEqualTo(Verdict.CORRECT);
+        assertThat(verdict("normalized", "  The  Eiffel tower!", "eiffel Tower"))
+                .isEqualTo(Verdict.CORRECT);
         assertThat(verdict("normalized", "A cat.", "the cat")).isEqualTo(Verdict.CORRECT);
         assertThat(verdict("normalized", "The Louvre", "Eiffel Tower")).isEqualTo(Verdict.INCORRECT);
         assertThat(TextNormalizer.normalize("  The Dog's   bone, an apple!")).isEqualTo("dogs bone apple");
@@ -79,7 +90,8 @@ class AnswerScorerTest {
         assertThat(verdict("choice", "(B)", "B")).isEqualTo(Verdict.CORRECT);
         assertThat(verdict("choice", "Answer: B", "B")).isEqualTo(Verdict.CORRECT);
         assertThat(verdict("choice", "B. Because the sky is blue", "(B)")).isEqualTo(Verdict.CORRECT);
-        assertThat(verdict("choice", "Let me think. A is wrong, so the answer is (C).", "C")).isEqualTo(Verdict.CORRECT);
+        assertThat(verdict("choice", "Let me think. A is wrong, so the answer is (C).", "C"))
+                .isEqualTo(Verdict.CORRECT);
         assertThat(verdict("choice", "The answer is A", "B")).isEqualTo(Verdict.INCORRECT);
         assertThat(verdict("choice", "A cat sat on the mat", "A")).isEqualTo(Verdict.INCORRECT);
         assertThat(verdict("choice", "(B)", "banana")).isEqualTo(Verdict.UNSCORABLE);
@@ -87,7 +99,8 @@ class AnswerScorerTest {
 
     @Test
     void containsFindsTheReferenceAsWholeWords() {
-        assertThat(verdict("contains", "I think it is the Eiffel Tower, in Paris.", "eiffel tower")).isEqualTo(Verdict.CORRECT);
+        assertThat(verdict("contains", "I think it is the Eiffel Tower, in Paris.", "eiffel tower"))
+                .isEqualTo(Verdict.CORRECT);
         assertThat(verdict("contains", "Parisian food", "Paris")).isEqualTo(Verdict.INCORRECT);
         assertThat(verdict("contains", "London", "Paris", "Rome")).isEqualTo(Verdict.INCORRECT);
     }
@@ -100,7 +113,8 @@ class AnswerScorerTest {
         ScoredEvent wrong = scorer.score(event("regex", "^\\s*([A-Za-z]+)", " Lily.", null, "Tom"));
         assertThat(wrong.verdict()).isEqualTo(Verdict.INCORRECT);
         assertThat(wrong.answer()).isEqualTo("Lily");
-        assertThat(scorer.score(event("regex", "answer: \\w+", "answer: yes", null, "Answer: YES")).verdict())
+        assertThat(scorer.score(event("regex", "answer: \\w+", "answer: yes", null, "Answer: YES"))
+                        .verdict())
                 .isEqualTo(Verdict.CORRECT);
     }
 
@@ -137,8 +151,10 @@ class AnswerScorerTest {
 
     @Test
     void producerVerdictWins() {
-        assertThat(scorer.score(event("exact", null, "wrong", true, "right")).verdict()).isEqualTo(Verdict.CORRECT);
-        assertThat(scorer.score(event("exact", null, "right", false, "right")).verdict()).isEqualTo(Verdict.INCORRECT);
+        assertThat(scorer.score(event("exact", null, "wrong", true, "right")).verdict())
+                .isEqualTo(Verdict.CORRECT);
+        assertThat(scorer.score(event("exact", null, "right", false, "right")).verdict())
+                .isEqualTo(Verdict.INCORRECT);
         assertThat(scorer.score(event(null, null, "anything", false)).verdict()).isEqualTo(Verdict.INCORRECT);
     }
 

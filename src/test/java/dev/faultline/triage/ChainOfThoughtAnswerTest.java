@@ -2,22 +2,19 @@ package dev.faultline.triage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.engine.SharedFiles;
 import dev.faultline.engine.tokenizer.HfTextTokenizer;
 import dev.faultline.replay.ReplayItem;
 import dev.faultline.replay.ReplayReader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * A GSM8K {@code generate_until} sample whose response reasons step by step and ends in a wrong number: the error is
@@ -47,9 +44,12 @@ class ChainOfThoughtAnswerTest {
 
     private static EvalOutput gsm8k(int docId) throws Exception {
         Path file = SharedFiles.require("data/lm-eval/samples_gsm8k_2025-09-09T13-31-53.431753.jsonl");
-        List<ReplayItem> items = new ReplayReader(new ObjectMapper()).read(file, ReplayReader.Format.LM_EVAL,
-                new ReplayReader.Stamp("qwen3", "main", null, null));
-        return items.stream().map(ReplayItem::event).filter(e -> e.exampleId().equals("gsm8k/" + docId)).findFirst()
+        List<ReplayItem> items = new ReplayReader(new ObjectMapper())
+                .read(file, ReplayReader.Format.LM_EVAL, new ReplayReader.Stamp("qwen3", "main", null, null));
+        return items.stream()
+                .map(ReplayItem::event)
+                .filter(e -> e.exampleId().equals("gsm8k/" + docId))
+                .findFirst()
                 .orElseThrow();
     }
 
@@ -76,7 +76,8 @@ class ChainOfThoughtAnswerTest {
         assertThat(pair.wrongText()).isEqualTo("9");
         assertThat(pair.contrastText()).isEqualTo("7");
         String context = tokenizer.decode(pair.inputIds(), false);
-        assertThat(context).startsWith(event.prompt())
+        assertThat(context)
+                .startsWith(event.prompt())
                 .contains("Jill's annual salary as a teacher is 52 weeks")
                 .endsWith("#### 5");
     }
@@ -84,25 +85,78 @@ class ChainOfThoughtAnswerTest {
     @Test
     void noLocatableAnswerIsReported() throws Exception {
         EvalOutput event = gsm8k(17);
-        EvalOutput invalid = new EvalOutput(event.schema(), event.eventId(), event.runId(), event.model(),
-                event.benchmark(), event.exampleId(), event.prompt(), event.output(), event.references(),
-                event.scoring(), event.correct(), event.segments(), event.error(), event.producedAt(), null, null, null,
-                "[invalid]", null, null);
+        EvalOutput invalid = new EvalOutput(
+                event.schema(),
+                event.eventId(),
+                event.runId(),
+                event.model(),
+                event.benchmark(),
+                event.exampleId(),
+                event.prompt(),
+                event.output(),
+                event.references(),
+                event.scoring(),
+                event.correct(),
+                event.segments(),
+                event.error(),
+                event.producedAt(),
+                null,
+                null,
+                null,
+                "[invalid]",
+                null,
+                null);
         PairSearch search = new ContrastPairFinder(null).find(tokenizer, flat(), invalid, null);
         assertThat(search.pair()).isNull();
         assertThat(search.skipReason()).contains("found no answer");
-        EvalOutput elsewhere = new EvalOutput(event.schema(), event.eventId(), event.runId(), event.model(),
-                event.benchmark(), event.exampleId(), event.prompt(), event.output(), event.references(),
-                event.scoring(), event.correct(), event.segments(), event.error(), event.producedAt(), null, null, null,
-                "61000", null, null);
-        assertThat(new ContrastPairFinder(null).find(tokenizer, flat(), elsewhere, null).skipReason())
+        EvalOutput elsewhere = new EvalOutput(
+                event.schema(),
+                event.eventId(),
+                event.runId(),
+                event.model(),
+                event.benchmark(),
+                event.exampleId(),
+                event.prompt(),
+                event.output(),
+                event.references(),
+                event.scoring(),
+                event.correct(),
+                event.segments(),
+                event.error(),
+                event.producedAt(),
+                null,
+                null,
+                null,
+                "61000",
+                null,
+                null);
+        assertThat(new ContrastPairFinder(null)
+                        .find(tokenizer, flat(), elsewhere, null)
+                        .skipReason())
                 .isEqualTo("the extracted answer '61000' does not occur in the output");
     }
 
     private static EvalOutput withIds(EvalOutput e, int[] promptIds, int[] outputIds) {
-        return new EvalOutput(e.schema(), e.eventId(), e.runId(), e.model(), e.benchmark(), e.exampleId(), e.prompt(),
-                e.output(), e.references(), e.scoring(), e.correct(), e.segments(), e.error(), e.producedAt(), null,
-                null, null, e.extractedAnswer(), promptIds == null ? null : Arrays.stream(promptIds).boxed().toList(),
+        return new EvalOutput(
+                e.schema(),
+                e.eventId(),
+                e.runId(),
+                e.model(),
+                e.benchmark(),
+                e.exampleId(),
+                e.prompt(),
+                e.output(),
+                e.references(),
+                e.scoring(),
+                e.correct(),
+                e.segments(),
+                e.error(),
+                e.producedAt(),
+                null,
+                null,
+                null,
+                e.extractedAnswer(),
+                promptIds == null ? null : Arrays.stream(promptIds).boxed().toList(),
                 outputIds == null ? null : Arrays.stream(outputIds).boxed().toList());
     }
 
@@ -112,8 +166,8 @@ class ChainOfThoughtAnswerTest {
         int[] promptIds = tokenizer.encode(event.prompt(), true).ids();
         int[] all = tokenizer.encode(event.prompt() + event.output(), true).ids();
         int[] outputIds = Arrays.copyOfRange(all, promptIds.length, all.length);
-        PairSearch search = new ContrastPairFinder(null).find(tokenizer, flat(), withIds(event, promptIds, outputIds),
-                null);
+        PairSearch search =
+                new ContrastPairFinder(null).find(tokenizer, flat(), withIds(event, promptIds, outputIds), null);
         assertThat(search.tokenization()).isEqualTo(new AttributionResult.Tokenization("producer", false, null));
         PairSearch fromText = new ContrastPairFinder(null).find(tokenizer, flat(), event, null);
         assertThat(search.pair().inputIds()).containsExactly(fromText.pair().inputIds());
@@ -127,13 +181,17 @@ class ChainOfThoughtAnswerTest {
         // the producer wrote " salary" as " sal" + "ary": same text, other ids
         String output = event.output();
         int cut = output.indexOf(" salary");
-        int[] head = tokenizer.encode(event.prompt() + output.substring(0, cut), true).ids();
+        int[] head = tokenizer
+                .encode(event.prompt() + output.substring(0, cut), true)
+                .ids();
         int[] outHead = Arrays.copyOfRange(head, promptIds.length, head.length);
         int sal = tokenizer.tokenId("Ġsal");
         int ary = tokenizer.tokenId("ary");
         assertThat(sal).isPositive();
         assertThat(ary).isPositive();
-        int[] tail = tokenizer.encode(output.substring(cut + " salary".length()), false).ids();
+        int[] tail = tokenizer
+                .encode(output.substring(cut + " salary".length()), false)
+                .ids();
         int[] outputIds = new int[outHead.length + 2 + tail.length];
         System.arraycopy(outHead, 0, outputIds, 0, outHead.length);
         outputIds[outHead.length] = sal;
@@ -141,8 +199,8 @@ class ChainOfThoughtAnswerTest {
         System.arraycopy(tail, 0, outputIds, outHead.length + 2, tail.length);
         assertThat(tokenizer.decode(outputIds, false)).isEqualTo(output);
 
-        PairSearch search = new ContrastPairFinder(null).find(tokenizer, flat(), withIds(event, promptIds, outputIds),
-                null);
+        PairSearch search =
+                new ContrastPairFinder(null).find(tokenizer, flat(), withIds(event, promptIds, outputIds), null);
         assertThat(search.tokenization().source()).isEqualTo("producer");
         assertThat(search.tokenization().mismatch()).isTrue();
         assertThat(search.tokenization().firstMismatchIndex()).isEqualTo(promptIds.length + outHead.length);

@@ -1,14 +1,13 @@
 package dev.faultline.triage;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Map;
-
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import dev.faultline.engine.TextTokenizer;
 import dev.faultline.engine.TokenizedText;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 
 /** A TextTokenizer over a tokenizer.json for tests that must not depend on the engine's own implementation. */
 final class HfTestTokenizer implements TextTokenizer {
@@ -19,7 +18,10 @@ final class HfTestTokenizer implements TextTokenizer {
     HfTestTokenizer(Path tokenizerJson) throws IOException {
         hf = HuggingFaceTokenizer.newInstance(tokenizerJson, Map.of("truncation", "false", "modelMaxLength", "100000"));
         var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tokenizerJson.toFile());
-        root.path("model").path("vocab").fields().forEachRemaining(f -> vocab.put(f.getValue().asInt(), f.getKey()));
+        root.path("model")
+                .path("vocab")
+                .fields()
+                .forEachRemaining(f -> vocab.put(f.getValue().asInt(), f.getKey()));
     }
 
     @Override

@@ -2,12 +2,10 @@ package dev.faultline.triage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.faultline.contract.EvalOutput;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import dev.faultline.contract.EvalOutput;
 
 class UserPatternsTest {
 
@@ -41,13 +39,16 @@ class UserPatternsTest {
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void attributionAnswerPositionSurvivesACatastrophicPattern() {
         String output = "x".repeat(40) + "y";
-        assertThat(ContrastPairFinder.answerStart(regexEvent("^(.*x){12}$", output), output, "y")).isEqualTo(40);
-        assertThat(ContrastPairFinder.answerStart(regexEvent("^(?:.*x){12}(y)$", output), output, null)).isEqualTo(40);
+        assertThat(ContrastPairFinder.answerStart(regexEvent("^(.*x){12}$", output), output, "y"))
+                .isEqualTo(40);
+        assertThat(ContrastPairFinder.answerStart(regexEvent("^(?:.*x){12}(y)$", output), output, null))
+                .isEqualTo(40);
     }
 
     @Test
     void attributionFallsBackToTheAnswerForARefusedPattern() {
         String output = " the answer is Tom";
-        assertThat(ContrastPairFinder.answerStart(regexEvent("(?<=is )(\\w+)", output), output, "Tom")).isEqualTo(15);
+        assertThat(ContrastPairFinder.answerStart(regexEvent("(?<=is )(\\w+)", output), output, "Tom"))
+                .isEqualTo(15);
     }
 }

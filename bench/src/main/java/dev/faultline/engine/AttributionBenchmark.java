@@ -28,8 +28,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-        "-Dai.djl.pytorch.num_interop_threads=1"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "-Xmx2g",
+            "-Dai.djl.offline=true",
+            "-Dai.djl.pytorch.num_threads=1",
+            "-Dai.djl.pytorch.num_interop_threads=1"
+        })
 public class AttributionBenchmark {
 
     @Param({"64", "512", "2048"})
@@ -45,8 +51,12 @@ public class AttributionBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("faultline-bench");
         RandomCheckpoint.tinyStoriesLike(4096).write(dir);
-        model = ModelLoader.load(dir, DType.FLOAT32, Device.parse(System.getProperty("faultline.bench.device", "cpu")),
-                Long.MAX_VALUE, EngineOptions.from(System::getProperty));
+        model = ModelLoader.load(
+                dir,
+                DType.FLOAT32,
+                Device.parse(System.getProperty("faultline.bench.device", "cpu")),
+                Long.MAX_VALUE,
+                EngineOptions.from(System::getProperty));
         engine = new AttributionEngine(4);
         Random r = new Random(1);
         ids = new int[tokens];
@@ -70,8 +80,10 @@ public class AttributionBenchmark {
 
     @Benchmark
     public double attributeWithFaithfulness() {
-        return engine.attribute(model, new AttributionRequest(ids, -1, 17, 42, Method.ATTNLRP, SoftmaxRule.ATTNLRP,
-                5, 0L, 0.0, 10)).logitDiff();
+        return engine.attribute(
+                        model,
+                        new AttributionRequest(ids, -1, 17, 42, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 0L, 0.0, 10))
+                .logitDiff();
     }
 
     @TearDown(Level.Trial)
@@ -84,7 +96,8 @@ public class AttributionBenchmark {
             }
         }
         try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            s.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -13,8 +13,7 @@ import java.util.Random;
  */
 public final class MemoryLoop {
 
-    private MemoryLoop() {
-    }
+    private MemoryLoop() {}
 
     public static void main(String[] args) throws IOException {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -29,8 +28,9 @@ public final class MemoryLoop {
         try (LanguageModel model = ModelLoader.load(dir, DType.FLOAT32, "cpu");
                 AttributionEngine engine = new AttributionEngine(4)) {
             for (int i = 1; i <= n; i++) {
-                engine.attribute(model, new AttributionRequest(ids, -1, 17, 42, Method.ATTNLRP, SoftmaxRule.ATTNLRP,
-                        5, i, 0.0, 10));
+                engine.attribute(
+                        model,
+                        new AttributionRequest(ids, -1, 17, 42, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, i, 0.0, 10));
                 if (i % 100 == 0 || i == 1) {
                     System.out.println("attributions=" + i + " " + rss());
                 }

@@ -1,5 +1,6 @@
 package dev.faultline.api.ui;
 
+import dev.faultline.store.ResultLookup;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -7,10 +8,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
 import org.eclipse.microprofile.openapi.annotations.Operation;
-
-import dev.faultline.store.ResultLookup;
 
 /**
  * {@code /ui/attributions/{event_id}}: one failure, its token heatmap and the numbers behind it; for results that
@@ -28,8 +26,14 @@ public class FailurePage {
     @Path("/{eventId: .+}")
     public Response failure(@PathParam("eventId") String eventId) {
         return lookup.find(eventId)
-                .map(f -> Response.ok(UiTemplates.failure(FailureView.of(f.result(), f.source().label()))).build())
-                .orElseGet(() -> Pages.error(Response.Status.NOT_FOUND, "No result yet",
-                        "No result for event '" + eventId + "' yet.", Links.runs(), "all runs"));
+                .map(f -> Response.ok(UiTemplates.failure(
+                                FailureView.of(f.result(), f.source().label())))
+                        .build())
+                .orElseGet(() -> Pages.error(
+                        Response.Status.NOT_FOUND,
+                        "No result yet",
+                        "No result for event '" + eventId + "' yet.",
+                        Links.runs(),
+                        "all runs"));
     }
 }

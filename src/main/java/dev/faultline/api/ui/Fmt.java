@@ -5,8 +5,7 @@ import java.util.Locale;
 /** Number formats of the web view (locale-independent). */
 public final class Fmt {
 
-    private Fmt() {
-    }
+    private Fmt() {}
 
     /** {@code +1.23} / {@code -0.45} with {@code digits} decimals; an en dash for null or NaN. */
     public static String signed(Double v, int digits) {

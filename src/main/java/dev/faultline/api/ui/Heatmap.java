@@ -1,12 +1,11 @@
 package dev.faultline.api.ui;
 
+import dev.faultline.contract.AttributionResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-
-import dev.faultline.contract.AttributionResult;
 
 /**
  * The token heatmap of one attributed failure: one cell per input token (prompt and completion prefix) with its
@@ -17,8 +16,19 @@ import dev.faultline.contract.AttributionResult;
 public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> segments, int tokenCount) {
 
     /** One token on the page. Text is model text: the template escapes it. */
-    public record Cell(int index, String text, int id, double relevance, String relevanceText, String normalizedText,
-            String style, boolean special, boolean clipped, boolean first, boolean lineBreak, String title,
+    public record Cell(
+            int index,
+            String text,
+            int id,
+            double relevance,
+            String relevanceText,
+            String normalizedText,
+            String style,
+            boolean special,
+            boolean clipped,
+            boolean first,
+            boolean lineBreak,
+            String title,
             boolean answer) {
 
         /** CSS classes of the cell; {@code tok-answer} underlines the tokens of the scored answer. */
@@ -37,8 +47,7 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
     }
 
     /** A segment name with the outline colour index it is drawn with. */
-    public record SegmentKey(String name, int colourIndex) {
-    }
+    public record SegmentKey(String name, int colourIndex) {}
 
     /** Number of outline colours in the stylesheet ({@code .seg-0} ... ). */
     public static final int OUTLINE_COLOURS = 6;
@@ -73,10 +82,23 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
                 groups.add(current);
             }
             Cell c = cell(i, t, max);
-            if (answer != null && !t.special() && t.start() < answer.promptChars() + answer.end()
+            if (answer != null
+                    && !t.special()
+                    && t.start() < answer.promptChars() + answer.end()
                     && t.end() > answer.promptChars() + answer.start()) {
-                c = new Cell(c.index(), c.text(), c.id(), c.relevance(), c.relevanceText(), c.normalizedText(),
-                        c.style(), c.special(), c.clipped(), c.first(), c.lineBreak(), c.title() + " · in the answer",
+                c = new Cell(
+                        c.index(),
+                        c.text(),
+                        c.id(),
+                        c.relevance(),
+                        c.relevanceText(),
+                        c.normalizedText(),
+                        c.style(),
+                        c.special(),
+                        c.clipped(),
+                        c.first(),
+                        c.lineBreak(),
+                        c.title() + " · in the answer",
                         true);
             }
             current.cells().add(c);
@@ -94,12 +116,31 @@ public record Heatmap(double normalizer, List<Group> groups, List<SegmentKey> se
         boolean lineBreak = text.endsWith("\n");
         String shown = Tokens.visibleBreaks(text);
         String style = "background-color: " + Palette.background(v) + "; color: " + Palette.foreground(v);
-        String title = String.format(Locale.ROOT, "token %s · id %d · relevance %s · normalised %s%s%s",
-                Tokens.quoted(text), t.id(), Fmt.signed(t.relevance(), 4), Fmt.signed(v, 2),
+        String title = String.format(
+                Locale.ROOT,
+                "token %s · id %d · relevance %s · normalised %s%s%s",
+                Tokens.quoted(text),
+                t.id(),
+                Fmt.signed(t.relevance(), 4),
+                Fmt.signed(v, 2),
                 t.segment() == null ? "" : " · segment " + t.segment(),
-                excluded ? " · excluded from the normalisation (" + (t.special() ? "special token" : "first token")
-                        + ")" + (clipped ? ", clipped to the scale" : "") : "");
-        return new Cell(i, shown, t.id(), t.relevance(), Fmt.plain(t.relevance()), Fmt.signed(v, 2), style,
-                t.special(), clipped, i == 0, lineBreak, title, false);
+                excluded
+                        ? " · excluded from the normalisation (" + (t.special() ? "special token" : "first token") + ")"
+                                + (clipped ? ", clipped to the scale" : "")
+                        : "");
+        return new Cell(
+                i,
+                shown,
+                t.id(),
+                t.relevance(),
+                Fmt.plain(t.relevance()),
+                Fmt.signed(v, 2),
+                style,
+                t.special(),
+                clipped,
+                i == 0,
+                lineBreak,
+                title,
+                false);
     }
 }

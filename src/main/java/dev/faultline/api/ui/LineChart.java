@@ -8,23 +8,28 @@ import java.util.Locale;
  * Geometry of a small inline-SVG line chart (per-layer relevance profile, checkpoint trends): the template draws it
  * from numbers and escaped labels only. Missing values (null) leave a gap in the dots and are skipped by the line.
  */
-public record LineChart(int width, int height, double left, double right, double top, double bottom, double zeroY,
-        List<Tick> xTicks, List<Tick> yTicks, List<Series> series) {
+public record LineChart(
+        int width,
+        int height,
+        double left,
+        double right,
+        double top,
+        double bottom,
+        double zeroY,
+        List<Tick> xTicks,
+        List<Tick> yTicks,
+        List<Series> series) {
 
     /** An axis tick: position in pixels and label. */
-    public record Tick(double pos, String label) {
-    }
+    public record Tick(double pos, String label) {}
 
     /** One drawn series: polyline points and dots with hover titles. */
-    public record Series(String name, String colour, String dash, String points, List<Dot> dots) {
-    }
+    public record Series(String name, String colour, String dash, String points, List<Dot> dots) {}
 
-    public record Dot(double x, double y, String title) {
-    }
+    public record Dot(double x, double y, String title) {}
 
     /** Values of one series, one per x label. */
-    public record Data(String name, String colour, String dash, List<Double> values) {
-    }
+    public record Data(String name, String colour, String dash, List<Double> values) {}
 
     public static LineChart of(List<String> xLabels, List<Data> data, int width, int height, int digits) {
         double left = 56;
@@ -47,7 +52,8 @@ public record LineChart(int width, int height, double left, double right, double
         final double lo = min;
         final double hi = max;
         int n = xLabels.size();
-        java.util.function.IntToDoubleFunction x = i -> n <= 1 ? (left + right) / 2 : left + i * (right - left) / (n - 1);
+        java.util.function.IntToDoubleFunction x =
+                i -> n <= 1 ? (left + right) / 2 : left + i * (right - left) / (n - 1);
         java.util.function.DoubleUnaryOperator y = v -> bottom - (v - lo) / (hi - lo) * (bottom - top);
         List<Tick> xTicks = new ArrayList<>();
         int every = Math.max(1, (int) Math.ceil(n / 16.0));
@@ -77,8 +83,8 @@ public record LineChart(int width, int height, double left, double right, double
             }
             series.add(new Series(d.name(), d.colour(), d.dash(), pts.toString(), dots));
         }
-        return new LineChart(width, height, left, right, top, bottom, round(y.applyAsDouble(0)), xTicks, yTicks,
-                series);
+        return new LineChart(
+                width, height, left, right, top, bottom, round(y.applyAsDouble(0)), xTicks, yTicks, series);
     }
 
     private static double round(double v) {

@@ -6,8 +6,7 @@ import java.nio.charset.StandardCharsets;
 /** Links between the pages; ids may contain slashes (kept as path separators), everything else is percent-encoded. */
 public final class Links {
 
-    private Links() {
-    }
+    private Links() {}
 
     public static String runs() {
         return "/ui";
@@ -50,6 +49,7 @@ public final class Links {
 
     /** A query-parameter value. */
     public static String query(String value) {
-        return URLEncoder.encode(value == null ? "" : value, StandardCharsets.UTF_8).replace("+", "%20");
+        return URLEncoder.encode(value == null ? "" : value, StandardCharsets.UTF_8)
+                .replace("+", "%20");
     }
 }

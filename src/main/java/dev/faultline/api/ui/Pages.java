@@ -6,11 +6,12 @@ import jakarta.ws.rs.core.Response;
 /** Error pages of the web view (HTML, with a way back). */
 final class Pages {
 
-    private Pages() {
-    }
+    private Pages() {}
 
     static Response error(Response.Status status, String title, String message, String back, String backLabel) {
-        return Response.status(status).type(MediaType.TEXT_HTML_TYPE)
-                .entity(UiTemplates.missing(title, message, back, backLabel)).build();
+        return Response.status(status)
+                .type(MediaType.TEXT_HTML_TYPE)
+                .entity(UiTemplates.missing(title, message, back, backLabel))
+                .build();
     }
 }

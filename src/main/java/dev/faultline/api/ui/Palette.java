@@ -14,14 +14,21 @@ public final class Palette {
 
     /** RdBu from -1 (blue, toward the contrast) to +1 (red, toward the wrong token). */
     private static final int[][] STOPS = {
-            rgb(0x2166ac), rgb(0x4393c3), rgb(0x92c5de), rgb(0xd1e5f0), rgb(0xf7f7f7),
-            rgb(0xfddbc7), rgb(0xf4a582), rgb(0xd6604d), rgb(0xb2182b) };
+        rgb(0x2166ac),
+        rgb(0x4393c3),
+        rgb(0x92c5de),
+        rgb(0xd1e5f0),
+        rgb(0xf7f7f7),
+        rgb(0xfddbc7),
+        rgb(0xf4a582),
+        rgb(0xd6604d),
+        rgb(0xb2182b)
+    };
 
-    private Palette() {
-    }
+    private Palette() {}
 
     private static int[] rgb(int hex) {
-        return new int[] { hex >> 16 & 0xff, hex >> 8 & 0xff, hex & 0xff };
+        return new int[] {hex >> 16 & 0xff, hex >> 8 & 0xff, hex & 0xff};
     }
 
     /** The colour of normalised relevance {@code v} (clipped to [-1, 1]) as {@code rgb(r, g, b)}. */
@@ -48,7 +55,7 @@ public final class Palette {
         double f = pos - i;
         int[] a = STOPS[i];
         int[] b = STOPS[i + 1];
-        return new int[] { mix(a[0], b[0], f), mix(a[1], b[1], f), mix(a[2], b[2], f) };
+        return new int[] {mix(a[0], b[0], f), mix(a[1], b[1], f), mix(a[2], b[2], f)};
     }
 
     private static int mix(int a, int b, double f) {

@@ -1,24 +1,36 @@
 package dev.faultline.api.ui;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
 import dev.faultline.store.RunIndex;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One run as the runs page shows it, and as the live stream sends it (JSON): counts and display strings prepared on
  * the server so that the page's script only fills text into cells.
  */
-public record RunRow(String runId, String href, String model, String modelHref, String revision, String benchmark,
-        int events, int correct, int incorrect, int unscorable, String accuracy, List<StatusCount> failures,
-        int attributed, String coverage, String lastResultAt, String lastResultText) {
+public record RunRow(
+        String runId,
+        String href,
+        String model,
+        String modelHref,
+        String revision,
+        String benchmark,
+        int events,
+        int correct,
+        int incorrect,
+        int unscorable,
+        String accuracy,
+        List<StatusCount> failures,
+        int attributed,
+        String coverage,
+        String lastResultAt,
+        String lastResultText) {
 
     /** Failures with one status, with the link to the run page filtered by it. */
-    public record StatusCount(String status, int count, String href) {
-    }
+    public record StatusCount(String status, int count, String href) {}
 
     /** Answers scored correct or incorrect (accuracy's denominator). */
     public int scored() {
@@ -52,9 +64,22 @@ public record RunRow(String runId, String href, String model, String modelHref, 
         }
         int attributed = st.getOrDefault(AttributionStatus.ATTRIBUTED, 0);
         String model = s.model() == null ? null : s.model().name();
-        return new RunRow(s.runId(), Links.run(s.runId()), model, model == null ? null : Links.model(model),
-                s.model() == null ? null : s.model().revision(), s.benchmark(), s.events(), correct, incorrect,
-                unscorable, Fmt.percent(correct, correct + incorrect), failures, attributed,
-                Fmt.percent(attributed, incorrect), s.lastResultAt(), shortTime(s.lastResultAt()));
+        return new RunRow(
+                s.runId(),
+                Links.run(s.runId()),
+                model,
+                model == null ? null : Links.model(model),
+                s.model() == null ? null : s.model().revision(),
+                s.benchmark(),
+                s.events(),
+                correct,
+                incorrect,
+                unscorable,
+                Fmt.percent(correct, correct + incorrect),
+                failures,
+                attributed,
+                Fmt.percent(attributed, incorrect),
+                s.lastResultAt(),
+                shortTime(s.lastResultAt()));
     }
 }

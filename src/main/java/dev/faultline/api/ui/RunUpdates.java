@@ -1,18 +1,16 @@
 package dev.faultline.api.ui;
 
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.store.RunIndex;
+import io.smallrye.mutiny.Multi;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.store.RunIndex;
-import io.smallrye.mutiny.Multi;
 
 /**
  * Live updates of the runs page: every indexed result bumps its run's version; each subscriber of {@link #since}
@@ -48,10 +46,14 @@ public class RunUpdates implements RunIndex.Listener {
     public Multi<RunRow> since(long since) {
         return Multi.createFrom().deferred(() -> {
             AtomicLong seen = new AtomicLong(Math.max(0, Math.min(since, clock.get())));
-            return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(PERIOD)
+            return Multi.createFrom()
+                    .ticks()
+                    .startingAfter(Duration.ofMillis(1))
+                    .every(PERIOD)
                     // the rows are read from Redis (blocking): off the event loop
                     .emitOn(io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool())
-                    .onItem().transformToIterable(tick -> changedSince(seen));
+                    .onItem()
+                    .transformToIterable(tick -> changedSince(seen));
         });
     }
 

@@ -1,9 +1,10 @@
 package dev.faultline.api.ui;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-
+import dev.faultline.contract.AttributionStatus;
+import dev.faultline.store.CheckpointIndex;
+import dev.faultline.store.RunIndex;
+import io.quarkus.qute.TemplateInstance;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -13,15 +14,11 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.RestStreamElementType;
-
-import dev.faultline.contract.AttributionStatus;
-import dev.faultline.store.CheckpointIndex;
-import dev.faultline.store.RunIndex;
-import io.quarkus.qute.TemplateInstance;
-import io.smallrye.mutiny.Multi;
 
 /**
  * {@code /ui}: the runs with their counts, kept live by server-sent events from {@code /ui/stream}; and
@@ -33,8 +30,10 @@ public class RunsPage {
 
     @Inject
     RunIndex index;
+
     @Inject
     RunUpdates updates;
+
     @Inject
     CheckpointIndex checkpoints;
 
@@ -43,7 +42,9 @@ public class RunsPage {
     public TemplateInstance runs() {
         long version = updates.version(); // before reading: a change in between is sent again, never lost
         List<RunRow> rows = index.runs().stream().map(RunRow::of).toList();
-        List<Link> models = checkpoints.models().stream().map(m -> new Link(m, Links.model(m))).toList();
+        List<Link> models = checkpoints.models().stream()
+                .map(m -> new Link(m, Links.model(m)))
+                .toList();
         return UiTemplates.runs(rows, version, models);
     }
 
@@ -60,22 +61,32 @@ public class RunsPage {
     @Operation(hidden = true) // an HTML page, not part of the API
     @GET
     @Path("/runs/{runId: .+}")
-    public Response run(@PathParam("runId") String runId, @QueryParam("page") @DefaultValue("0") int page,
-            @QueryParam("size") @DefaultValue("50") int size, @QueryParam("status") String status) {
+    public Response run(
+            @PathParam("runId") String runId,
+            @QueryParam("page") @DefaultValue("0") int page,
+            @QueryParam("size") @DefaultValue("50") int size,
+            @QueryParam("status") String status) {
         AttributionStatus filter = null;
         if (status != null && !status.isBlank()) {
             try {
                 filter = AttributionStatus.valueOf(status.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                return Pages.error(Response.Status.BAD_REQUEST, "Unknown status",
+                return Pages.error(
+                        Response.Status.BAD_REQUEST,
+                        "Unknown status",
                         "Unknown status '" + status + "'; one of " + Arrays.toString(AttributionStatus.values()) + ".",
-                        Links.run(runId), "all failures of this run");
+                        Links.run(runId),
+                        "all failures of this run");
             }
         }
         var summary = index.run(runId);
         if (summary.isEmpty()) {
-            return Pages.error(Response.Status.NOT_FOUND, "No such run", "No results for run '" + runId + "' yet.",
-                    Links.runs(), "all runs");
+            return Pages.error(
+                    Response.Status.NOT_FOUND,
+                    "No such run",
+                    "No results for run '" + runId + "' yet.",
+                    Links.runs(),
+                    "all runs");
         }
         RunIndex.Page<RunIndex.EventSummary> failures;
         try {
@@ -83,6 +94,7 @@ public class RunsPage {
         } catch (IllegalArgumentException e) {
             return Pages.error(Response.Status.BAD_REQUEST, "Bad page", e.getMessage(), Links.run(runId), "first page");
         }
-        return Response.ok(UiTemplates.run(RunPageView.of(RunRow.of(summary.get()), filter, failures))).build();
+        return Response.ok(UiTemplates.run(RunPageView.of(RunRow.of(summary.get()), filter, failures)))
+                .build();
     }
 }

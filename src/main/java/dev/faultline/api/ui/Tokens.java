@@ -3,8 +3,7 @@ package dev.faultline.api.ui;
 /** Shows model tokens so that whitespace is visible (the page escapes them; these helpers never add markup). */
 public final class Tokens {
 
-    private Tokens() {
-    }
+    private Tokens() {}
 
     /** A token with spaces, tabs and line breaks drawn as visible symbols, for pairs and top-k lists. */
     public static String visible(String text) {

@@ -1,19 +1,12 @@
 package dev.faultline.engine.arch;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import dev.faultline.engine.model.HfConfig;
 import dev.faultline.engine.model.Rope;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The attention block read one query position at a time, for the attribution graph: a row per batch copy
@@ -69,13 +62,23 @@ public final class AttentionRows {
      * J·h = ρ·x⁰), else null; likewise without the rules the k norm's shrink of the keys' share, [kvH, 1, T] for a
      * per-head norm (Qwen3), [1, 1, T] for one over the whole projection (OLMo), else null.
      */
-    public record EdgeKeys(NDArray keysT, NDArray valuesT, NDArray keysLinearT, NDArray valuesLinearT,
-            NDArray shrink, NDArray keyShrink) {
+    public record EdgeKeys(
+            NDArray keysT,
+            NDArray valuesT,
+            NDArray keysLinearT,
+            NDArray valuesLinearT,
+            NDArray shrink,
+            NDArray keyShrink) {
 
         /** Views of the first {@code width} positions, attached to {@code m}. */
         public EdgeKeys prefix(int width, NDManager m) {
-            return new EdgeKeys(view(keysT, width, m), view(valuesT, width, m), view(keysLinearT, width, m),
-                    view(valuesLinearT, width, m), view(shrink, width, m), view(keyShrink, width, m));
+            return new EdgeKeys(
+                    view(keysT, width, m),
+                    view(valuesT, width, m),
+                    view(keysLinearT, width, m),
+                    view(valuesLinearT, width, m),
+                    view(shrink, width, m),
+                    view(keyShrink, width, m));
         }
 
         private static NDArray view(NDArray a, int width, NDManager m) {
@@ -100,19 +103,30 @@ public final class AttentionRows {
         NDArray[] kv = ops.keysValues(p, layer, h, false);
         NDArray[] lin = attentionHasConstantTerms(layer) ? ops.keysValues(p, layer, h, true) : null;
         LayerWeights w = weights.layers().get(layer);
-        NDArray shrink = p.rules || w.attnNormW() == null ? null : normShrink(h.squeeze(0)).reshape(1, -1);
+        NDArray shrink = p.rules || w.attnNormW() == null
+                ? null
+                : normShrink(h.squeeze(0)).reshape(1, -1);
         NDArray keyShrink = null;
         if (!p.rules && w.kNorm() != null) { // the k norm's own shrink, per key/value head or one for all
             int t = (int) h.getShape().get(1);
-            NDArray raw = Ops.linear(w.attnNormW() == null ? h.squeeze(0)
-                    : ops.norm(p, h.squeeze(0), w.attnNormW(), null, layer), w.k(), null); // [T, kvH·hd]
+            NDArray raw = Ops.linear(
+                    w.attnNormW() == null ? h.squeeze(0) : ops.norm(p, h.squeeze(0), w.attnNormW(), null, layer),
+                    w.k(),
+                    null); // [T, kvH·hd]
             keyShrink = config.perHeadQkNorm()
-                    ? normShrink(raw.reshape(t, config.numKvHeads(), config.headDim())).reshape(t, -1)
-                            .transpose(1, 0).reshape(-1, 1, t)
+                    ? normShrink(raw.reshape(t, config.numKvHeads(), config.headDim()))
+                            .reshape(t, -1)
+                            .transpose(1, 0)
+                            .reshape(-1, 1, t)
                     : normShrink(raw).reshape(1, 1, t);
         }
-        return new EdgeKeys(transposed(kv[0]), transposed(kv[1]), lin == null ? null : transposed(lin[0]),
-                lin == null ? null : transposed(lin[1]), shrink, keyShrink);
+        return new EdgeKeys(
+                transposed(kv[0]),
+                transposed(kv[1]),
+                lin == null ? null : transposed(lin[0]),
+                lin == null ? null : transposed(lin[1]),
+                shrink,
+                keyShrink);
     }
 
     /** [1, kvH, T, hd] to a contiguous [kvH, hd, T]. */
@@ -127,8 +141,7 @@ public final class AttentionRows {
      * through the same norm with it detached (the normaliser's gradient takes the rest: the norm is scale-free).
      */
     private NDArray normShrink(NDArray x) {
-        NDArray c = config.centredNorm()
-                ? x.sub(x.mean(new int[] {x.getShape().dimension() - 1}, true)) : x;
+        NDArray c = config.centredNorm() ? x.sub(x.mean(new int[] {x.getShape().dimension() - 1}, true)) : x;
         return ops.rms(c).square().pow(-1).mul(config.normEps());
     }
 
@@ -159,8 +172,8 @@ public final class AttentionRows {
      * The rows' attention block output. {@code kvMajor}: one sequence's query rows stacked per key/value head
      * (keys and values [1, kvH, T', hd]); otherwise copy c's row against copy c's keys and values.
      */
-    private NDArray rowsAttention(Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows,
-            boolean kvMajor) {
+    private NDArray rowsAttention(
+            Pass p, int layer, NDArray hRows, NDArray keys, NDArray values, int[] rows, boolean kvMajor) {
         NDManager m = p.manager;
         int b = (int) hRows.getShape().get(0);
         int t = (int) keys.getShape().get(2);
@@ -186,8 +199,10 @@ public final class AttentionRows {
         q = q.reshape(b, kvHeads, group, hd);
         NDArray raw;
         if (kvMajor) { // [kvH, B·G, hd] × [kvH, hd, T] → [kvH, B, G, T], then the mask per row [1, B, 1, T]
-            raw = q.transpose(1, 0, 2, 3).reshape(kvHeads, (long) b * group, hd)
-                    .matMul(k.squeeze(0).transpose(0, 2, 1)).reshape(kvHeads, b, group, t);
+            raw = q.transpose(1, 0, 2, 3)
+                    .reshape(kvHeads, (long) b * group, hd)
+                    .matMul(k.squeeze(0).transpose(0, 2, 1))
+                    .reshape(kvHeads, b, group, t);
             mask = mask.reshape(1, b, 1, t);
         } else {
             raw = q.matMul(k.transpose(0, 1, 3, 2)); // [B, kvH, G, T]
@@ -196,8 +211,10 @@ public final class AttentionRows {
         NDArray attn = (p.detachSoftmax ? scores.stopGradient() : scores).softmax(3);
         NDArray out;
         if (kvMajor) {
-            out = attn.reshape(kvHeads, (long) b * group, t).matMul(values.squeeze(0))
-                    .reshape(kvHeads, b, group, hd).transpose(1, 0, 2, 3); // [B, kvH, G, hd]
+            out = attn.reshape(kvHeads, (long) b * group, t)
+                    .matMul(values.squeeze(0))
+                    .reshape(kvHeads, b, group, hd)
+                    .transpose(1, 0, 2, 3); // [B, kvH, G, hd]
         } else {
             out = attn.matMul(values);
         }
@@ -217,8 +234,7 @@ public final class AttentionRows {
      * over heads in it, as a backward pass would), and {@code own} [B] in float64, the part of row c that belongs to
      * its own position rows[c] (residual and query) on top of {@code edges[c, rows[c]]}.
      */
-    public record EdgeRows(NDArray edges, NDArray own) {
-    }
+    public record EdgeRows(NDArray edges, NDArray own) {}
 
     /** The additive mask of a hidden key in {@link #attentionEdgeRows}: finite, and far below any score. */
     private static final float HIDDEN = -1e30f;
@@ -275,9 +291,9 @@ public final class AttentionRows {
             throw new IllegalArgumentException("layer " + layer + " has no closed-form rows");
         }
         boolean constants = attentionHasConstantTerms(layer);
-        if (constants != (keys.keysLinearT() != null) || (p.rules || weights.layers().get(layer).attnNormW() == null)
-                != (keys.shrink() == null) || (p.rules || weights.layers().get(layer).kNorm() == null)
-                != (keys.keyShrink() == null)) {
+        if (constants != (keys.keysLinearT() != null)
+                || (p.rules || weights.layers().get(layer).attnNormW() == null) != (keys.shrink() == null)
+                || (p.rules || weights.layers().get(layer).kNorm() == null) != (keys.keyShrink() == null)) {
             throw new IllegalArgumentException("layer " + layer + ": keys made for other rules or another layer");
         }
         NDArray keysT = keys.keysT();
@@ -310,14 +326,17 @@ public final class AttentionRows {
         // weight exactly 0, so s ⊙ ∂s below is 0 there (an infinite mask would give −∞ · 0 = NaN)
         NDArray raw = perKvHead(q, b, kvHeads, group, hd).matMul(keysT).reshape(heads, b, t);
         if (band > 0) { // a basic slice is a view: the in-place add masks raw itself
-            raw.get(new NDIndex(":, :, {}:", from)).addi(m.create(maskData, new Shape(b, band)).toType(dtype, false));
+            raw.get(new NDIndex(":, :, {}:", from))
+                    .addi(m.create(maskData, new Shape(b, band)).toType(dtype, false));
         }
         NDArray attn = raw.softmax(2);
         NDArray gA = gOut;
         if (w.postAttnNorm() != null) { // post-norm (OLMo-2/3): G through the norm's backward at the row's output
-            NDArray o = attn.reshape(kvHeads, (long) group * b, t).matMul(valuesT.transpose(0, 2, 1))
+            NDArray o = attn.reshape(kvHeads, (long) group * b, t)
+                    .matMul(valuesT.transpose(0, 2, 1))
                     .reshape(kvHeads, group, b, hd)
-                    .transpose(2, 0, 1, 3).reshape(b, (long) heads * hd);
+                    .transpose(2, 0, 1, 3)
+                    .reshape(b, (long) heads * hd);
             NDArray lin = Ops.linear(o, w.o(), w.ob());
             NDArray den = ops.rms(lin);
             NDArray gw = gOut.mul(w.postAttnNorm());
@@ -334,9 +353,11 @@ public final class AttentionRows {
         NDArray dA = uKv.matMul(valuesT).reshape(heads, b, t);
         NDArray own = Ops.f64(hRows).mul(Ops.f64(gOut)).sum(new int[] {1}); // residual
         // without the rules: the row's own shrink for the query's part, [B], and the q norm's per head, [H, B]
-        NDArray rowShrink = keys.shrink() == null ? null : Ops.f64(normShrink(hRows)).reshape(b);
+        NDArray rowShrink =
+                keys.shrink() == null ? null : Ops.f64(normShrink(hRows)).reshape(b);
         NDArray queryShrink = p.rules || w.qNorm() == null ? null : queryNormShrink(p, layer, hRows);
-        EdgeRows r = constants ? constantTermRows(p, layer, hRows, posQ, q, uKv, raw, attn, dA, keys, rowShrink, own)
+        EdgeRows r = constants
+                ? constantTermRows(p, layer, hRows, posQ, q, uKv, raw, attn, dA, keys, rowShrink, own)
                 : plainRows(p, raw, attn, dA, rowShrink, keys.keyShrink(), queryShrink, own);
         return keys.shrink() == null ? r : new EdgeRows(r.edges().muli(keys.shrink()), r.own());
     }
@@ -348,20 +369,33 @@ public final class AttentionRows {
      * {@code keyShrink} ([kvH | 1, 1, T']) weighs each head's key part, a q norm's {@code queryShrink} ([H, B]) each
      * head's query part.
      */
-    private EdgeRows plainRows(Pass p, NDArray raw, NDArray attn, NDArray dA, NDArray rowShrink, NDArray keyShrink,
-            NDArray queryShrink, NDArray own) {
+    private EdgeRows plainRows(
+            Pass p,
+            NDArray raw,
+            NDArray attn,
+            NDArray dA,
+            NDArray rowShrink,
+            NDArray keyShrink,
+            NDArray queryShrink,
+            NDArray own) {
         NDArray e = dA.muli(attn);
         NDArray edges = e.sum(new int[] {0}); // values, [B, T']
         if (!p.detachSoftmax) {
             NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true)));
             NDArray sds = raw.muli(ds); // s ∂s, [H, B, T']
             Shape hbt = sds.getShape();
-            NDArray keysPart = keyShrink == null ? sds.sum(new int[] {0}) // Σ_h s ∂s, [B, T']
-                    : sds.reshape(keyShrink.getShape().get(0), -1, hbt.get(2)).mul(keyShrink).reshape(hbt)
+            NDArray keysPart = keyShrink == null
+                    ? sds.sum(new int[] {0}) // Σ_h s ∂s, [B, T']
+                    : sds.reshape(keyShrink.getShape().get(0), -1, hbt.get(2))
+                            .mul(keyShrink)
+                            .reshape(hbt)
                             .sum(new int[] {0});
-            NDArray query = keyShrink == null && queryShrink == null ? Ops.f64(keysPart).sum(new int[] {1})
-                    : (queryShrink == null ? Ops.f64(sds.sum(new int[] {2})) : Ops.f64(sds.sum(new int[] {2})).muli(
-                            queryShrink)).sum(new int[] {0});
+            NDArray query = keyShrink == null && queryShrink == null
+                    ? Ops.f64(keysPart).sum(new int[] {1})
+                    : (queryShrink == null
+                                    ? Ops.f64(sds.sum(new int[] {2}))
+                                    : Ops.f64(sds.sum(new int[] {2})).muli(queryShrink))
+                            .sum(new int[] {0});
             if (p.productShare() != 1) {
                 keysPart = p.scale(keysPart, p.productShare()); // ½ under the uniform rule
                 query = query.muli(p.productShare());
@@ -381,7 +415,9 @@ public final class AttentionRows {
         LayerWeights w = weights.layers().get(layer);
         int b = (int) hRows.getShape().get(0);
         int heads = config.numHeads();
-        NDArray raw = Ops.linear(w.attnNormW() == null ? hRows : ops.norm(p, hRows, w.attnNormW(), null, layer), w.q(),
+        NDArray raw = Ops.linear(
+                w.attnNormW() == null ? hRows : ops.norm(p, hRows, w.attnNormW(), null, layer),
+                w.q(),
                 null); // [B, H·hd]
         NDArray rho = config.perHeadQkNorm()
                 ? normShrink(raw.reshape(b, heads, config.headDim())).reshape(b, heads)
@@ -395,8 +431,19 @@ public final class AttentionRows {
      * the keys' k⁰ (q·k⁰/√d against ∂s), the query's q⁰ (q⁰·Σ_i ∂s k_i/√d, one product with the keys, summed into
      * {@code own}). Two score-sized products more than without constants.
      */
-    private EdgeRows constantTermRows(Pass p, int layer, NDArray hRows, long[] posQ, NDArray q, NDArray uKv,
-            NDArray raw, NDArray attn, NDArray dA, EdgeKeys keys, NDArray rowShrink, NDArray own) {
+    private EdgeRows constantTermRows(
+            Pass p,
+            int layer,
+            NDArray hRows,
+            long[] posQ,
+            NDArray q,
+            NDArray uKv,
+            NDArray raw,
+            NDArray attn,
+            NDArray dA,
+            EdgeKeys keys,
+            NDArray rowShrink,
+            NDArray own) {
         NDArray keysT = keys.keysT();
         int b = (int) hRows.getShape().get(0);
         int t = (int) keysT.getShape().get(2);
@@ -404,7 +451,8 @@ public final class AttentionRows {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int group = heads / kvHeads;
-        NDArray edges = uKv.matMul(keys.valuesLinearT()).reshape(heads, b, t).muli(attn).sum(new int[] {0}); // Σ_h a ∂a⁰
+        NDArray edges =
+                uKv.matMul(keys.valuesLinearT()).reshape(heads, b, t).muli(attn).sum(new int[] {0}); // Σ_h a ∂a⁰
         if (p.detachSoftmax) {
             return new EdgeRows(edges, own);
         }
@@ -412,14 +460,15 @@ public final class AttentionRows {
         NDArray ds = e.subi(attn.muli(e.sum(new int[] {2}, true))); // [H, B, T']
         NDArray qKv = perKvHead(q, b, kvHeads, group, hd); // q/√d, [kvH, G·B, hd]
         double share = p.productShare();
-        NDArray keysPart = p.scale(qKv.matMul(keys.keysLinearT()).reshape(heads, b, t).muli(ds).sum(new int[] {0}),
-                share);
+        NDArray keysPart = p.scale(
+                qKv.matMul(keys.keysLinearT()).reshape(heads, b, t).muli(ds).sum(new int[] {0}), share);
         edges = edges.addi(keysPart);
         // the query's: q⁰/√d · Σ_i ∂s[h,i] k_i per head, its share, summed over heads, on the row's own position
-        NDArray q0 = perKvHead(p.scale(rowQueries(p, layer, hRows, posQ, true), 1.0 / Math.sqrt(hd)), b, kvHeads,
-                group, hd);
+        NDArray q0 =
+                perKvHead(p.scale(rowQueries(p, layer, hRows, posQ, true), 1.0 / Math.sqrt(hd)), b, kvHeads, group, hd);
         NDArray dsK = ds.reshape(kvHeads, (long) group * b, t).matMul(keysT.transpose(0, 2, 1)); // [kvH, G·B, hd]
-        NDArray queryPart = p.scale(Ops.f64(q0.mul(dsK)).reshape(kvHeads, group, b, hd).sum(new int[] {0, 1, 3}), share);
+        NDArray queryPart =
+                p.scale(Ops.f64(q0.mul(dsK)).reshape(kvHeads, group, b, hd).sum(new int[] {0, 1, 3}), share);
         own = own.addi(rowShrink == null ? queryPart : queryPart.muli(rowShrink));
         return new EdgeRows(edges, own);
     }
@@ -432,7 +481,8 @@ public final class AttentionRows {
         LayerWeights w = weights.layers().get(layer);
         int b = (int) hRows.getShape().get(0);
         int hd = config.headDim();
-        NDArray xRow = w.attnNormW() == null ? hRows
+        NDArray xRow = w.attnNormW() == null
+                ? hRows
                 : ops.norm(p, hRows, w.attnNormW(), linearPart ? null : w.attnNormB(), layer);
         NDArray q = Ops.linear(xRow, w.q(), linearPart ? null : p.bias(w.qb(), layer)); // [B, H·hd]
         boolean perHeadNorm = config.perHeadQkNorm();
@@ -491,5 +541,4 @@ public final class AttentionRows {
         Shape shape = new Shape(positions.length, hd);
         return new NDArray[] {ops.typed(m, cos, shape), ops.typed(m, sin, shape)};
     }
-
 }

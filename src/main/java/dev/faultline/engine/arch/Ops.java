@@ -4,16 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import dev.faultline.engine.model.HfConfig;
 import dev.faultline.engine.model.Rope;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The pieces the forward ({@link Transformer}) and the graph's attention rows ({@link AttentionRows}) share: norms
@@ -37,8 +31,7 @@ final class Ops {
         LayerWeights w = weights.layers().get(layer);
         int hd = config.headDim();
         int kvHeads = config.numKvHeads();
-        NDArray x = w.attnNormW() == null ? h
-                : norm(p, h, w.attnNormW(), linearPart ? null : w.attnNormB(), layer);
+        NDArray x = w.attnNormW() == null ? h : norm(p, h, w.attnNormW(), linearPart ? null : w.attnNormB(), layer);
         NDArray k = linear(x, w.k(), linearPart ? null : p.bias(w.kb(), layer));
         NDArray v = linear(x, w.v(), linearPart ? null : p.bias(w.vb(), layer));
         boolean perHeadNorm = config.perHeadQkNorm();
@@ -86,7 +79,10 @@ final class Ops {
 
     /** The norms' denominator over the last axis: sqrt(mean(x²) + eps), kept as a trailing axis of 1. */
     NDArray rms(NDArray x) {
-        return x.square().mean(new int[] {x.getShape().dimension() - 1}, true).add(config.normEps()).sqrt();
+        return x.square()
+                .mean(new int[] {x.getShape().dimension() - 1}, true)
+                .add(config.normEps())
+                .sqrt();
     }
 
     static NDArray linear(NDArray x, NDArray w, NDArray b) {

@@ -18,12 +18,10 @@ import java.util.Map;
 public final class Pass {
 
     /** A tensor's value and the zero leaf added to it: relevance = value ⊙ gradient of the leaf. */
-    public record Probe(NDArray value, NDArray leaf) {
-    }
+    public record Probe(NDArray value, NDArray leaf) {}
 
     /** A per-pass copy of a bias (or position-embedding) leaf and the group it is booked under. */
-    public record BiasLeaf(NDArray leaf, int group) {
-    }
+    public record BiasLeaf(NDArray leaf, int group) {}
 
     final NDManager manager;
     final boolean rules;
@@ -101,8 +99,11 @@ public final class Pass {
         if (b == null || !track) {
             return b;
         }
-        NDArray leaf = examples == 1 ? b.duplicate()
-                : b.reshape(1, 1, -1).broadcast(new ai.djl.ndarray.types.Shape(examples, 1, b.size())).duplicate();
+        NDArray leaf = examples == 1
+                ? b.duplicate()
+                : b.reshape(1, 1, -1)
+                        .broadcast(new ai.djl.ndarray.types.Shape(examples, 1, b.size()))
+                        .duplicate();
         leaf.attach(manager);
         leaf.setRequiresGradient(true);
         NDScope.unregister(leaf);

@@ -32,6 +32,7 @@ public final class Transformer {
     private final DataType dtype;
     /** Largest score array of one chunk of query rows in {@link #attention}. */
     private final long scoreChunkBytes;
+
     private final Ops ops;
     private final AttentionRows rows;
 
@@ -66,7 +67,9 @@ public final class Transformer {
             l[i] = ids[i];
         }
         NDArray idx = manager.create(l);
-        return idx.getNDArrayInternal().embedding(idx, weights.embed(), SparseFormat.DENSE).singletonOrThrow();
+        return idx.getNDArrayInternal()
+                .embedding(idx, weights.embed(), SparseFormat.DENSE)
+                .singletonOrThrow();
     }
 
     /**
@@ -125,24 +128,37 @@ public final class Transformer {
         Map<Integer, NDArray> masks = new HashMap<>(); // the rows' rows of the whole copy's masks and RoPE tables
         Map<Rope, NDArray[]> ropes = new HashMap<>();
         for (int l = 0; l < config.numLayers(); l++) {
-            masks.computeIfAbsent(weights.layers().get(l).slidingWindow(),
+            masks.computeIfAbsent(
+                    weights.layers().get(l).slidingWindow(),
                     win -> ops.mask(m, t, win).get(new NDIndex("{}:{}, :", f, t)));
             if (weights.positions() == null) {
                 ropes.computeIfAbsent(ops.ropeOf(l), r -> {
                     NDArray[] cs = ops.rope(m, t, r);
-                    return new NDArray[] {cs[0].get(new NDIndex("{}:{}, :", f, t)),
-                        cs[1].get(new NDIndex("{}:{}, :", f, t))};
+                    return new NDArray[] {
+                        cs[0].get(new NDIndex("{}:{}, :", f, t)), cs[1].get(new NDIndex("{}:{}, :", f, t))
+                    };
                 });
             }
         }
         for (int l = 0; l < config.numLayers(); l++) {
             try (NDScope layerScope = new NDScope()) {
-                h = layer(p, l, h, masks.get(weights.layers().get(l).slidingWindow()),
-                        weights.positions() == null ? ropes.get(ops.ropeOf(l)) : new NDArray[2], 1, s, prefix.get(l));
+                h = layer(
+                        p,
+                        l,
+                        h,
+                        masks.get(weights.layers().get(l).slidingWindow()),
+                        weights.positions() == null ? ropes.get(ops.ropeOf(l)) : new NDArray[2],
+                        1,
+                        s,
+                        prefix.get(l));
                 NDScope.unregister(h);
             }
         }
-        NDArray y = ops.norm(p, h.get(new NDIndex(":, {}, :", s - 1)), weights.finalNormW(), weights.finalNormB(),
+        NDArray y = ops.norm(
+                p,
+                h.get(new NDIndex(":, {}, :", s - 1)),
+                weights.finalNormW(),
+                weights.finalNormB(),
                 config.numLayers());
         NDList rows = new NDList();
         for (int id : vocab) {
@@ -163,8 +179,12 @@ public final class Transformer {
             NDArray pos = weights.positions().get(new NDIndex("0:{}", t));
             pos.attach(m);
             if (p.track) {
-                pos = p.examples > 1 ? pos.expandDims(0).broadcast(new Shape(p.examples, t, pos.getShape().get(1)))
-                        .duplicate() : pos.duplicate();
+                pos = p.examples > 1
+                        ? pos.expandDims(0)
+                                .broadcast(
+                                        new Shape(p.examples, t, pos.getShape().get(1)))
+                                .duplicate()
+                        : pos.duplicate();
                 pos.setRequiresGradient(true);
                 p.positionLeaf = pos;
             }
@@ -183,8 +203,15 @@ public final class Transformer {
             // (probes, bias leaves, constants: Pass unregisters them): DJL would otherwise hold every intermediate
             // of every layer until the pass ends. Autograd keeps its own references to what the backward needs
             try (NDScope layerScope = new NDScope()) {
-                h = layer(p, l, h, masks.get(weights.layers().get(l).slidingWindow()),
-                        weights.positions() == null ? ropes.get(ops.ropeOf(l)) : new NDArray[2], b, t, null);
+                h = layer(
+                        p,
+                        l,
+                        h,
+                        masks.get(weights.layers().get(l).slidingWindow()),
+                        weights.positions() == null ? ropes.get(ops.ropeOf(l)) : new NDArray[2],
+                        b,
+                        t,
+                        null);
                 NDScope.unregister(h);
             }
         }
@@ -274,8 +301,17 @@ public final class Transformer {
      * positions 0..f-1 that the rows (positions f..f+t-1) attend to besides themselves; {@code cos} and {@code sin}
      * are then the rows' ([t, head_dim]) and {@code mask} is [t, f+t].
      */
-    private NDArray attention(Pass p, LayerWeights w, NDArray x, NDArray cos, NDArray sin, NDArray mask, long b,
-            int t, int layer, NDArray[] prefix) {
+    private NDArray attention(
+            Pass p,
+            LayerWeights w,
+            NDArray x,
+            NDArray cos,
+            NDArray sin,
+            NDArray mask,
+            long b,
+            int t,
+            int layer,
+            NDArray[] prefix) {
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
@@ -324,8 +360,8 @@ public final class Transformer {
             int c1 = Math.min(t, c0 + n);
             int tc = c1 - c0;
             boolean whole = c0 == 0 && c1 == t;
-            NDArray qc = (whole ? qg : qg.get(new NDIndex(":, :, :, {}:{}, :", c0, c1))).reshape(b, kvHeads,
-                    (long) group * tc, hd);
+            NDArray qc = (whole ? qg : qg.get(new NDIndex(":, :, :, {}:{}, :", c0, c1)))
+                    .reshape(b, kvHeads, (long) group * tc, hd);
             NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", f + c1));
             NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2)).reshape(b, kvHeads, group, tc, f + c1);
             NDArray masked = scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, f + c1)));
@@ -334,7 +370,8 @@ public final class Transformer {
             NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(4);
             masked.close();
             NDArray vc = whole ? v : v.get(new NDIndex(":, :, 0:{}, :", f + c1));
-            parts.add(attn.reshape(b, kvHeads, (long) group * tc, f + c1).matMul(vc)
+            parts.add(attn.reshape(b, kvHeads, (long) group * tc, f + c1)
+                    .matMul(vc)
                     .reshape(b, kvHeads, group, tc, hd));
             attn.close();
         }
@@ -352,7 +389,10 @@ public final class Transformer {
             NDArray f = Ops.linear(x, w.gate(), p.bias(w.gateB(), layer));
             // gelu_new(x) = x · 0.5(1 + tanh(c(x + 0.044715x³))): the ratio act(x)/x in closed form
             DataType dt = f.getDataType(); // scalar factors via Pass.scale/constant: see there why not mul(Number)
-            NDArray ratio = p.scale(p.scale(f.add(p.scale(f.pow(p.constant(3, dt)), 0.044715)), GELU_C).tanh().add(1),
+            NDArray ratio = p.scale(
+                    p.scale(f.add(p.scale(f.pow(p.constant(3, dt)), 0.044715)), GELU_C)
+                            .tanh()
+                            .add(1),
                     0.5);
             NDArray a = f.mul(p.rules ? ratio.stopGradient() : ratio);
             return Ops.linear(a, w.down(), p.bias(w.downB(), layer));
@@ -364,5 +404,4 @@ public final class Transformer {
         NDArray prod = p.half(act.mul(u));
         return Ops.linear(prod, w.down(), p.bias(w.downB(), layer));
     }
-
 }

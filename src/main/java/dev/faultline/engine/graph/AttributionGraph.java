@@ -22,12 +22,10 @@ public record AttributionGraph(List<Node> nodes, List<Edge> edges, List<Pruning>
     }
 
     /** One residual-stream state: relevance = Σ over hidden of h ⊙ g from the global backward pass. */
-    public record Node(String id, int layer, String stage, int position, double relevance) {
-    }
+    public record Node(String id, int layer, String stage, int position, double relevance) {}
 
     /** One kept edge: gradient×input at {@code source} of ⟨h_target, sg(g_target)⟩ through one sub-layer. */
-    public record Edge(String source, String target, double weight) {
-    }
+    public record Edge(String source, String target, double weight) {}
 
     /**
      * What pruning did to the edges into one node layer ({@code layer}, {@code stage}) from the one before.
@@ -42,14 +40,21 @@ public record AttributionGraph(List<Node> nodes, List<Edge> edges, List<Pruning>
      * @param denseShare kept / T² (the dense matrix the paper's code stores)
      * @param peakCandidates the most edges held at once while the rows arrived (memory: never the dense matrix)
      */
-    public record Pruning(int layer, String stage, String sublayer, double threshold, long kept, long total, int rows,
-            long ancestors, @JsonProperty("kept_mass") double keptMass,
-            @JsonProperty("dense_share") double denseShare, @JsonProperty("peak_candidates") long peakCandidates) {
-    }
+    public record Pruning(
+            int layer,
+            String stage,
+            String sublayer,
+            double threshold,
+            long kept,
+            long total,
+            int rows,
+            long ancestors,
+            @JsonProperty("kept_mass") double keptMass,
+            @JsonProperty("dense_share") double denseShare,
+            @JsonProperty("peak_candidates") long peakCandidates) {}
 
     /** Node and edge count of one node layer in the final graph (edges = those entering it). */
-    public record LayerCount(int layer, String stage, int nodes, int edges) {
-    }
+    public record LayerCount(int layer, String stage, int nodes, int edges) {}
 
     /**
      * Graph metrics (cheap ones of the paper's code's list).
@@ -59,14 +64,19 @@ public record AttributionGraph(List<Node> nodes, List<Edge> edges, List<Pruning>
      * @param meanLookBack         |weight|-weighted mean of target − source position over attention edges
      * @param meanLookBackUnweighted plain mean of target − source position over attention edges
      */
-    public record Metrics(int tokens, @JsonProperty("target_position") int targetPosition,
-            @JsonProperty("logit_diff") double logitDiff, @JsonProperty("node_threshold") double nodeThreshold,
-            @JsonProperty("edge_mass") double edgeMass, @JsonProperty("batch_size") int batchSize,
+    public record Metrics(
+            int tokens,
+            @JsonProperty("target_position") int targetPosition,
+            @JsonProperty("logit_diff") double logitDiff,
+            @JsonProperty("node_threshold") double nodeThreshold,
+            @JsonProperty("edge_mass") double edgeMass,
+            @JsonProperty("batch_size") int batchSize,
             @JsonProperty("query_chunk") int queryChunk,
-            @JsonProperty("rows_computed") long rowsComputed, double verticality,
+            @JsonProperty("rows_computed") long rowsComputed,
+            double verticality,
             @JsonProperty("attention_verticality") double attentionVerticality,
             @JsonProperty("mean_look_back") double meanLookBack,
-            @JsonProperty("mean_look_back_unweighted") double meanLookBackUnweighted, List<LayerCount> layers,
-            @JsonProperty("timings_ms") Map<String, Double> timingsMs) {
-    }
+            @JsonProperty("mean_look_back_unweighted") double meanLookBackUnweighted,
+            List<LayerCount> layers,
+            @JsonProperty("timings_ms") Map<String, Double> timingsMs) {}
 }

@@ -13,17 +13,16 @@ import java.util.function.Consumer;
  */
 public final class AttributionGraphs {
 
-    private AttributionGraphs() {
-    }
+    private AttributionGraphs() {}
 
     /** Builds the graph of {@code request} on {@code engine}'s worker, reporting progress after every step. */
-    public static AttributionGraph build(AttributionEngine engine, LanguageModel model, GraphRequest request,
-            Consumer<GraphProgress> progress) {
+    public static AttributionGraph build(
+            AttributionEngine engine, LanguageModel model, GraphRequest request, Consumer<GraphProgress> progress) {
         HfLanguageModel m = HfLanguageModel.of(model);
         if (request == null) {
             throw new IllegalArgumentException("request must not be null");
         }
-        Consumer<GraphProgress> listener = progress == null ? p -> { } : progress;
+        Consumer<GraphProgress> listener = progress == null ? p -> {} : progress;
         GraphBuilder b = submit(engine, () -> new GraphBuilder(m, request));
         try {
             listener.accept(b.progress());

@@ -163,8 +163,7 @@ final class EdgeSelector {
     }
 
     /** The shortest descending prefix of ascending {@code abs} holding {@code need} (at least one edge). */
-    private record Prefix(int kept, double threshold, double mass) {
-    }
+    private record Prefix(int kept, double threshold, double mass) {}
 
     private static Prefix prefix(double[] abs, double need) {
         int n = abs.length;
@@ -262,8 +261,15 @@ final class EdgeSelector {
     }
 
     /** Kept edges of one sub-layer as parallel arrays (target position, source position, weight). */
-    record Selection(int[] targets, int[] sources, double[] weights, double threshold, long total, int rows,
-            double keptMass, long peakCandidates) {
+    record Selection(
+            int[] targets,
+            int[] sources,
+            double[] weights,
+            double threshold,
+            long total,
+            int rows,
+            double keptMass,
+            long peakCandidates) {
 
         int kept() {
             return targets.length;

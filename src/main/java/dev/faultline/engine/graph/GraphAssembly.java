@@ -10,20 +10,30 @@ import java.util.Map;
  */
 final class GraphAssembly {
 
-    private GraphAssembly() {
-    }
+    private GraphAssembly() {}
 
     /** Target nodes (positions) whose |relevance| {@code rel} exceeds {@code threshold}, ascending. */
     static int[] aboveThreshold(double[] rel, double threshold) {
-        return java.util.stream.IntStream.range(0, rel.length).filter(j -> Math.abs(rel[j]) > threshold).toArray();
+        return java.util.stream.IntStream.range(0, rel.length)
+                .filter(j -> Math.abs(rel[j]) > threshold)
+                .toArray();
     }
 
     /**
      * Prunes the MLP blocks' diagonal rows ({@code selections} holds the attention layers' at even k, null where no
      * row passed the threshold), keeps only ancestors of the target node, and assembles the graph.
      */
-    static AttributionGraph assemble(GraphRequest request, int layers, int t, int position, double logitDiff,
-            double threshold, double[][] rel, EdgeSelector.Selection[] selections, int batch, int chunk,
+    static AttributionGraph assemble(
+            GraphRequest request,
+            int layers,
+            int t,
+            int position,
+            double logitDiff,
+            double threshold,
+            double[][] rel,
+            EdgeSelector.Selection[] selections,
+            int batch,
+            int chunk,
             Map<String, Double> timings) {
         long p0 = System.nanoTime();
         for (int l = 0; l < layers; l++) {
@@ -96,15 +106,34 @@ final class GraphAssembly {
         for (int k = 0; k < 2 * layers; k++) {
             EdgeSelector.Selection s = selections[k];
             rowsComputed += s.rows();
-            pruning.add(new AttributionGraph.Pruning((k + 1) / 2, stage(k + 1), k % 2 == 0 ? "attention" : "mlp",
-                    s.threshold(), s.kept(), s.total(), s.rows(), ancestors[k], s.keptMass(),
-                    (double) s.kept() / ((double) t * t), s.peakCandidates()));
+            pruning.add(new AttributionGraph.Pruning(
+                    (k + 1) / 2,
+                    stage(k + 1),
+                    k % 2 == 0 ? "attention" : "mlp",
+                    s.threshold(),
+                    s.kept(),
+                    s.total(),
+                    s.rows(),
+                    ancestors[k],
+                    s.keptMass(),
+                    (double) s.kept() / ((double) t * t),
+                    s.peakCandidates()));
         }
         timings.put("prune", (System.nanoTime() - p0) / 1e6);
-        AttributionGraph.Metrics metrics = new AttributionGraph.Metrics(t, position, logitDiff,
-                request.nodeThreshold(), request.edgeMass(), batch, chunk, rowsComputed,
-                absAll == 0 ? 0 : absVertical / absAll, absAttn == 0 ? 0 : absAttnVertical / absAttn,
-                absAttn == 0 ? 0 : lookBackWeighted / absAttn, attnEdges == 0 ? 0 : lookBackSum / attnEdges, counts,
+        AttributionGraph.Metrics metrics = new AttributionGraph.Metrics(
+                t,
+                position,
+                logitDiff,
+                request.nodeThreshold(),
+                request.edgeMass(),
+                batch,
+                chunk,
+                rowsComputed,
+                absAll == 0 ? 0 : absVertical / absAll,
+                absAttn == 0 ? 0 : absAttnVertical / absAttn,
+                absAttn == 0 ? 0 : lookBackWeighted / absAttn,
+                attnEdges == 0 ? 0 : lookBackSum / attnEdges,
+                counts,
                 timings);
         return new AttributionGraph(nodes, edges, pruning, metrics);
     }

@@ -13,8 +13,7 @@ final class GraphBudget {
     /** Largest automatic batch (copies per pass). */
     static final int MAX_AUTO_BATCH = 32;
 
-    private GraphBudget() {
-    }
+    private GraphBudget() {}
 
     /**
      * B from the memory budget. Closed-form rows hold ~4 score-sized arrays per copy (H·T numbers each; ~6 with
@@ -35,7 +34,8 @@ final class GraphBudget {
             closed = tr.rows().edgeRowsClosedForm(l);
             constants |= tr.rows().attentionHasConstantTerms(l);
         }
-        long perCopy = closed ? (constants ? 6L : 4L) * c.numHeads() * t * bytes
+        long perCopy = closed
+                ? (constants ? 6L : 4L) * c.numHeads() * t * bytes
                 : (long) t * (10L * c.hiddenSize() + 6 * kvd + 6 * qd + 4L * c.numHeads()) * bytes * 2;
         // at most 32 copies: a step is one pass, run between live attributions on the engine's worker, so B bounds
         // how long a live job waits behind a graph; at 512 tokens a pass of 32 costs about two single-row passes

@@ -46,10 +46,10 @@ final class GraphBuilder implements AutoCloseable {
     private final int chunk;
     private final double threshold;
 
-    private int globalNext;          // next sub-layer of the global backward (counts down to -1)
-    private int attnLayer;           // attention layer whose rows are being computed
-    private int[] rows;              // its target rows
-    private int cursor;              // next index into rows
+    private int globalNext; // next sub-layer of the global backward (counts down to -1)
+    private int attnLayer; // attention layer whose rows are being computed
+    private int[] rows; // its target rows
+    private int cursor; // next index into rows
     private EdgeSelector selector;
     private long rowsTotal;
     private long rowsDone;
@@ -65,7 +65,8 @@ final class GraphBuilder implements AutoCloseable {
         int[] ids = request.ids();
         model.checkIds(ids);
         int vocab = model.config().vocabSize();
-        if (request.wrong() < 0 || request.wrong() >= vocab
+        if (request.wrong() < 0
+                || request.wrong() >= vocab
                 || request.correct() != null && (request.correct() < 0 || request.correct() >= vocab)) {
             throw new IllegalArgumentException("wrong/correct ids must be in [0, " + vocab + ")");
         }
@@ -225,8 +226,8 @@ final class GraphBuilder implements AutoCloseable {
         for (int k = 0; k < rel.length; k++) {
             rel[k] = passes.relevance(k);
         }
-        return GraphAssembly.assemble(request, layers, t, position, passes.logitDiff(), threshold, rel, selections,
-                batch, chunk, timings);
+        return GraphAssembly.assemble(
+                request, layers, t, position, passes.logitDiff(), threshold, rel, selections, batch, chunk, timings);
     }
 
     @Override

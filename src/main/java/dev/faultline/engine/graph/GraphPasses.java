@@ -38,7 +38,7 @@ final class GraphPasses implements AutoCloseable {
     private final NDArray[] g;
     private final double[][] rel;
     private double logitDiff;
-    private AttentionRows.EdgeKeys kvCache;     // keys and values of layer kvLayer, [kvH, hd, T] each (closed-form rows)
+    private AttentionRows.EdgeKeys kvCache; // keys and values of layer kvLayer, [kvH, hd, T] each (closed-form rows)
     private int kvLayer = -1;
     private NDManager kvManager;
 
@@ -102,7 +102,8 @@ final class GraphPasses implements AutoCloseable {
             NDArray target;
             try (GradientCollector gc = collector()) {
                 NDArray logits = tr.head(pass(pm), x, position).squeeze(0);
-                target = request.correct() == null ? logits.get(request.wrong())
+                target = request.correct() == null
+                        ? logits.get(request.wrong())
                         : logits.get(request.wrong()).sub(logits.get(request.correct()));
                 gc.backward(target);
             }
@@ -130,7 +131,9 @@ final class GraphPasses implements AutoCloseable {
 
     /** Σ over hidden of a ⊙ b for [B, T, D] arrays: [B][T] in float64. */
     static double[][] rowSums(NDArray a, NDArray b) {
-        NDArray r = a.toType(DataType.FLOAT64, false).mul(b.toType(DataType.FLOAT64, false)).sum(new int[] {2});
+        NDArray r = a.toType(DataType.FLOAT64, false)
+                .mul(b.toType(DataType.FLOAT64, false))
+                .sum(new int[] {2});
         int n = (int) r.getShape().get(0);
         int m = (int) r.getShape().get(1);
         double[] flat = r.toDoubleArray();
@@ -188,7 +191,8 @@ final class GraphPasses implements AutoCloseable {
                     parts.add(part);
                 }
             }
-            y = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0).expandDims(0);
+            y = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0)
+                    .expandDims(0);
             y.attach(out);
         }
         return y;
@@ -233,7 +237,8 @@ final class GraphPasses implements AutoCloseable {
                 NDArray[] kvx = tr.attentionKeysValues(pass(pm), l, x);
                 gc.backward(kvx[0].mul(dK).sum().add(kvx[1].mul(dV).sum()));
             }
-            NDArray rows = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(rowGrads), 0).expandDims(0);
+            NDArray rows = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(rowGrads), 0)
+                    .expandDims(0);
             NDArray gx = x.getGradient().add(rows);
             g[k] = keep(gx);
             rel[k] = rowSums(x, gx)[0];
@@ -338,13 +343,16 @@ final class GraphPasses implements AutoCloseable {
             // G: row j_b of the global gradient at the attention output, one per copy (a constant: sg)
             NDArray gRows = g[2 * l + 1].squeeze(0);
             gRows.attach(pm);
-            NDArray gOut = pm.create(onehot, new Shape(n, t)).toType(dtype, false).matMul(gRows);
+            NDArray gOut =
+                    pm.create(onehot, new Shape(n, t)).toType(dtype, false).matMul(gRows);
             try (GradientCollector gc = collector()) {
                 NDArray y = tr.rows().attentionBlockRows(pass(pm), l, x, rs);
                 gc.backward(y.mul(gOut).sum());
             }
             NDArray gx = x.getGradient();
-            return x.toType(DataType.FLOAT64, false).mul(gx.toType(DataType.FLOAT64, false)).sum(new int[] {2})
+            return x.toType(DataType.FLOAT64, false)
+                    .mul(gx.toType(DataType.FLOAT64, false))
+                    .sum(new int[] {2})
                     .toDoubleArray();
         }
     }

@@ -18,8 +18,17 @@ import dev.faultline.engine.SoftmaxRule;
  * @param batchSize         target rows per backward pass; 0 = chosen from {@code memoryBudgetBytes}
  * @param memoryBudgetBytes activation memory one batched pass may use (when batchSize is 0)
  */
-public record GraphRequest(int[] ids, int position, int wrong, Integer correct, Method method, SoftmaxRule softmax,
-        double nodeThreshold, double edgeMass, int batchSize, long memoryBudgetBytes) {
+public record GraphRequest(
+        int[] ids,
+        int position,
+        int wrong,
+        Integer correct,
+        Method method,
+        SoftmaxRule softmax,
+        double nodeThreshold,
+        double edgeMass,
+        int batchSize,
+        long memoryBudgetBytes) {
 
     public static final double DEFAULT_NODE_THRESHOLD = 0.01;
     public static final double DEFAULT_EDGE_MASS = 0.85;
@@ -52,14 +61,23 @@ public record GraphRequest(int[] ids, int position, int wrong, Integer correct, 
 
     /** The graph of an attribution request's target with the given thresholds and an automatic batch size. */
     public static GraphRequest of(AttributionRequest r, double nodeThreshold, double edgeMass) {
-        return new GraphRequest(r.ids(), r.position(), r.wrong(), r.correct(), r.method(), r.softmax(), nodeThreshold,
-                edgeMass, 0, DEFAULT_MEMORY_BUDGET);
+        return new GraphRequest(
+                r.ids(),
+                r.position(),
+                r.wrong(),
+                r.correct(),
+                r.method(),
+                r.softmax(),
+                nodeThreshold,
+                edgeMass,
+                0,
+                DEFAULT_MEMORY_BUDGET);
     }
 
     /** The same request with a fixed batch size (1 = row by row). */
     public GraphRequest withBatchSize(int b) {
-        return new GraphRequest(ids, position, wrong, correct, method, softmax, nodeThreshold, edgeMass, b,
-                memoryBudgetBytes);
+        return new GraphRequest(
+                ids, position, wrong, correct, method, softmax, nodeThreshold, edgeMass, b, memoryBudgetBytes);
     }
 
     /** The position resolved against the input length. */

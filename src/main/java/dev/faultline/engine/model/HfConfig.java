@@ -15,10 +15,26 @@ import java.util.Locale;
  * The fields of a Hugging Face {@code config.json} the forward pass needs, with each family's defaults applied and
  * unsupported options refused (a clear {@link ModelLoadException}, never a silently wrong forward).
  */
-public record HfConfig(Family family, String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
-        int numKvHeads, int headDim, int intermediateSize, int maxPositions, boolean tiedEmbeddings, int bosId,
-        double normEps, double ropeTheta, boolean attentionBias, boolean mlpBias, String activation,
-        int[] slidingWindowPerLayer, Rope[] ropePerLayer) {
+public record HfConfig(
+        Family family,
+        String modelType,
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        int headDim,
+        int intermediateSize,
+        int maxPositions,
+        boolean tiedEmbeddings,
+        int bosId,
+        double normEps,
+        double ropeTheta,
+        boolean attentionBias,
+        boolean mlpBias,
+        String activation,
+        int[] slidingWindowPerLayer,
+        Rope[] ropePerLayer) {
 
     /** The architecture families the forward pass implements. */
     public enum Family {
@@ -67,8 +83,9 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         return switch (type) {
             case "gpt2" -> gpt2(c);
             case "llama", "mistral", "qwen2", "qwen3", "olmo2", "olmo3", "smollm", "smollm2" -> llama(c, type);
-            default -> throw new ModelLoadException("unsupported model_type '" + type
-                    + "' (supported: llama, mistral, qwen2, qwen3, olmo2, olmo3, gpt2)");
+            default ->
+                throw new ModelLoadException("unsupported model_type '" + type
+                        + "' (supported: llama, mistral, qwen2, qwen3, olmo2, olmo3, gpt2)");
         };
     }
 
@@ -81,16 +98,34 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
             throw new ModelLoadException("gpt2 activation_function '" + act + "' is not supported (gelu_new only)");
         }
-        if (!bool(c, "scale_attn_weights", true) || bool(c, "scale_attn_by_inverse_layer_idx", false)
+        if (!bool(c, "scale_attn_weights", true)
+                || bool(c, "scale_attn_by_inverse_layer_idx", false)
                 || bool(c, "reorder_and_upcast_attn", false)) {
             throw new ModelLoadException("gpt2 attention scaling options other than the default are not supported");
         }
         if (d % heads != 0) {
             throw new ModelLoadException("n_embd " + d + " is not a multiple of n_head " + heads);
         }
-        return new HfConfig(Family.GPT2, "gpt2", req(c, "vocab_size"), d, layers, heads, heads, d / heads, inner,
-                intOr(c, "n_positions", 1024), bool(c, "tie_word_embeddings", true), bos(c),
-                dbl(c, "layer_norm_epsilon", 1e-5), 0, true, true, "gelu_new", new int[layers], new Rope[layers]);
+        return new HfConfig(
+                Family.GPT2,
+                "gpt2",
+                req(c, "vocab_size"),
+                d,
+                layers,
+                heads,
+                heads,
+                d / heads,
+                inner,
+                intOr(c, "n_positions", 1024),
+                bool(c, "tie_word_embeddings", true),
+                bos(c),
+                dbl(c, "layer_norm_epsilon", 1e-5),
+                0,
+                true,
+                true,
+                "gelu_new",
+                new int[layers],
+                new Rope[layers]);
     }
 
     private static HfConfig llama(JsonObject c, String type) {
@@ -105,7 +140,8 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         int kv = intOr(c, "num_key_value_heads", heads);
         int headDim = intOr(c, "head_dim", d / heads);
         if (heads % kv != 0) {
-            throw new ModelLoadException("num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
+            throw new ModelLoadException(
+                    "num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kv);
         }
         String act = str(c, "hidden_act", "silu");
         if (!act.equals("silu") && !act.equals("swish")) {
@@ -122,20 +158,22 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
         boolean attnBias = bool(c, "attention_bias", defaultBias);
         int[] windows = new int[layers];
         Integer window = c.has("sliding_window") && !c.get("sliding_window").isJsonNull()
-                ? c.get("sliding_window").getAsInt() : null;
+                ? c.get("sliding_window").getAsInt()
+                : null;
         if (window != null) {
             boolean use = switch (type) {
                 case "qwen2", "qwen3" -> bool(c, "use_sliding_window", false);
                 default -> true;
             };
-            JsonArray kinds = c.has("layer_types") && c.get("layer_types").isJsonArray()
-                    ? c.getAsJsonArray("layer_types") : null;
+            JsonArray kinds =
+                    c.has("layer_types") && c.get("layer_types").isJsonArray() ? c.getAsJsonArray("layer_types") : null;
             if (kinds != null && kinds.size() != layers) {
                 throw new ModelLoadException("layer_types has " + kinds.size() + " entries for " + layers + " layers");
             }
             for (int i = 0; i < layers && use; i++) {
                 // OLMo-3's default layer_types: three sliding-window layers, then one full-attention layer
-                boolean sliding = kinds == null ? !type.equals("olmo3") || (i + 1) % 4 != 0
+                boolean sliding = kinds == null
+                        ? !type.equals("olmo3") || (i + 1) % 4 != 0
                         : "sliding_attention".equals(kinds.get(i).getAsString());
                 if (type.startsWith("qwen") && kinds == null) {
                     sliding = i >= intOr(c, "max_window_layers", 0);
@@ -144,10 +182,26 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
             }
         }
         Rope[] ropes = ropes(c, type, windows, headDim);
-        return new HfConfig(family, type, req(c, "vocab_size"), d, layers, heads, kv, headDim,
-                req(c, "intermediate_size"), intOr(c, "max_position_embeddings", 2048),
-                bool(c, "tie_word_embeddings", false), bos(c), dbl(c, "rms_norm_eps", 1e-6),
-                theta(c), attnBias, bool(c, "mlp_bias", false), "silu", windows, ropes);
+        return new HfConfig(
+                family,
+                type,
+                req(c, "vocab_size"),
+                d,
+                layers,
+                heads,
+                kv,
+                headDim,
+                req(c, "intermediate_size"),
+                intOr(c, "max_position_embeddings", 2048),
+                bool(c, "tie_word_embeddings", false),
+                bos(c),
+                dbl(c, "rms_norm_eps", 1e-6),
+                theta(c),
+                attnBias,
+                bool(c, "mlp_bias", false),
+                "silu",
+                windows,
+                ropes);
     }
 
     private static final String FULL = "full_attention";
@@ -194,7 +248,9 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
     }
 
     private static Rope ropeOf(JsonObject c, JsonObject params, int headDim) {
-        double theta = params != null && params.has("rope_theta") ? params.get("rope_theta").getAsDouble() : theta(c);
+        double theta = params != null && params.has("rope_theta")
+                ? params.get("rope_theta").getAsDouble()
+                : theta(c);
         return Rope.of(params, theta, headDim);
     }
 
@@ -204,10 +260,15 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
      */
     private static double theta(JsonObject c) {
         JsonObject params = obj(c, "rope_parameters");
-        Double nested = params != null && params.has("rope_theta") ? params.get("rope_theta").getAsDouble() : null;
-        Double top = c.has("rope_theta") && !c.get("rope_theta").isJsonNull() ? c.get("rope_theta").getAsDouble() : null;
+        Double nested = params != null && params.has("rope_theta")
+                ? params.get("rope_theta").getAsDouble()
+                : null;
+        Double top = c.has("rope_theta") && !c.get("rope_theta").isJsonNull()
+                ? c.get("rope_theta").getAsDouble()
+                : null;
         if (nested != null && top != null && !nested.equals(top)) {
-            throw new ModelLoadException("rope_theta " + top + " and rope_parameters.rope_theta " + nested + " disagree");
+            throw new ModelLoadException(
+                    "rope_theta " + top + " and rope_parameters.rope_theta " + nested + " disagree");
         }
         return nested != null ? nested : top != null ? top : 10000.0;
     }
@@ -225,8 +286,18 @@ public record HfConfig(Family family, String modelType, int vocabSize, int hidde
 
     /** The public summary of this configuration. */
     public ModelConfig toModelConfig() {
-        return new ModelConfig(modelType, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
-                intermediateSize, maxPositions, tiedEmbeddings, bosId);
+        return new ModelConfig(
+                modelType,
+                vocabSize,
+                hiddenSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                intermediateSize,
+                maxPositions,
+                tiedEmbeddings,
+                bosId);
     }
 
     private static int bos(JsonObject c) {

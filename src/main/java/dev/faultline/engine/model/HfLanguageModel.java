@@ -28,8 +28,14 @@ public final class HfLanguageModel implements LanguageModel {
     private final long weightBytes;
     private volatile boolean closed;
 
-    public HfLanguageModel(Path directory, HfConfig hfConfig, HfTextTokenizer tokenizer, DType dtype, String device,
-            NDManager manager, Transformer transformer) {
+    public HfLanguageModel(
+            Path directory,
+            HfConfig hfConfig,
+            HfTextTokenizer tokenizer,
+            DType dtype,
+            String device,
+            NDManager manager,
+            Transformer transformer) {
         this.directory = directory;
         this.hfConfig = hfConfig;
         this.config = hfConfig.toModelConfig();
@@ -46,9 +52,30 @@ public final class HfLanguageModel implements LanguageModel {
         var w = t.weights();
         add(seen, w.embed(), w.positions(), w.finalNormW(), w.finalNormB(), w.head());
         for (LayerWeights l : w.layers()) {
-            add(seen, l.attnNormW(), l.attnNormB(), l.q(), l.qb(), l.k(), l.kb(), l.v(), l.vb(), l.o(), l.ob(),
-                    l.qNorm(), l.kNorm(), l.postAttnNorm(), l.mlpNormW(), l.mlpNormB(), l.gate(), l.gateB(), l.up(),
-                    l.upB(), l.down(), l.downB(), l.postMlpNorm());
+            add(
+                    seen,
+                    l.attnNormW(),
+                    l.attnNormB(),
+                    l.q(),
+                    l.qb(),
+                    l.k(),
+                    l.kb(),
+                    l.v(),
+                    l.vb(),
+                    l.o(),
+                    l.ob(),
+                    l.qNorm(),
+                    l.kNorm(),
+                    l.postAttnNorm(),
+                    l.mlpNormW(),
+                    l.mlpNormB(),
+                    l.gate(),
+                    l.gateB(),
+                    l.up(),
+                    l.upB(),
+                    l.down(),
+                    l.downB(),
+                    l.postMlpNorm());
         }
         long bytes = 0;
         for (NDArray a : seen.keySet()) {

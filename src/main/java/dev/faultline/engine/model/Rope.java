@@ -21,9 +21,21 @@ public record Rope(String type, double[] invFreq, double attentionFactor) {
     public static final Set<String> TYPES = Set.of("default", "linear", "llama3", "yarn");
 
     /** Keys a RoPE parameter object may carry (both spellings of the type: {@code rope_type}, legacy {@code type}). */
-    private static final Set<String> KEYS = Set.of("rope_type", "type", "rope_theta", "factor",
-            "original_max_position_embeddings", "low_freq_factor", "high_freq_factor", "beta_fast", "beta_slow",
-            "attention_factor", "mscale", "mscale_all_dim", "truncate", "partial_rotary_factor");
+    private static final Set<String> KEYS = Set.of(
+            "rope_type",
+            "type",
+            "rope_theta",
+            "factor",
+            "original_max_position_embeddings",
+            "low_freq_factor",
+            "high_freq_factor",
+            "beta_fast",
+            "beta_slow",
+            "attention_factor",
+            "mscale",
+            "mscale_all_dim",
+            "truncate",
+            "partial_rotary_factor");
 
     /** Unscaled RoPE, f_i = θ^(−2i/hd). */
     public static Rope plain(double theta, int headDim) {
@@ -58,8 +70,9 @@ public record Rope(String type, double[] invFreq, double attentionFactor) {
             }
             case "llama3" -> llama3(params, f);
             case "yarn" -> yarn(params, f, theta, headDim);
-            default -> throw new ModelLoadException("RoPE type '" + type + "' is not supported (supported: "
-                    + String.join(", ", TYPES.stream().sorted().toList()) + ")");
+            default ->
+                throw new ModelLoadException("RoPE type '" + type + "' is not supported (supported: "
+                        + String.join(", ", TYPES.stream().sorted().toList()) + ")");
         };
     }
 
@@ -110,17 +123,22 @@ public record Rope(String type, double[] invFreq, double attentionFactor) {
     private static Rope yarn(JsonObject p, double[] f, double theta, int headDim) {
         double factor = required(p, "factor", "yarn");
         double old = required(p, "original_max_position_embeddings", "yarn");
-        Double attention = p.has("attention_factor") && !p.get("attention_factor").isJsonNull()
-                ? p.get("attention_factor").getAsDouble() : null;
+        Double attention =
+                p.has("attention_factor") && !p.get("attention_factor").isJsonNull()
+                        ? p.get("attention_factor").getAsDouble()
+                        : null;
         if (attention == null) {
             double mscale = num(p, "mscale", 0);
             double mscaleAll = num(p, "mscale_all_dim", 0);
-            attention = mscale != 0 && mscaleAll != 0 ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAll)
+            attention = mscale != 0 && mscaleAll != 0
+                    ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAll)
                     : yarnMscale(factor, 1);
         }
         double betaFast = num(p, "beta_fast", 32);
         double betaSlow = num(p, "beta_slow", 1);
-        boolean truncate = !p.has("truncate") || p.get("truncate").isJsonNull() || p.get("truncate").getAsBoolean();
+        boolean truncate = !p.has("truncate")
+                || p.get("truncate").isJsonNull()
+                || p.get("truncate").getAsBoolean();
         double low = correctionDim(betaFast, headDim, theta, old);
         double high = correctionDim(betaSlow, headDim, theta, old);
         if (truncate) {
@@ -163,7 +181,9 @@ public record Rope(String type, double[] invFreq, double attentionFactor) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Rope r && type.equals(r.type) && Arrays.equals(invFreq, r.invFreq)
+        return o instanceof Rope r
+                && type.equals(r.type)
+                && Arrays.equals(invFreq, r.invFreq)
                 && attentionFactor == r.attentionFactor;
     }
 

@@ -27,8 +27,7 @@ import java.util.TreeSet;
  */
 public final class SafetensorsReader {
 
-    private SafetensorsReader() {
-    }
+    private SafetensorsReader() {}
 
     /** Every tensor of the checkpoint in {@code dir}, cast to {@code target}, keyed by its Hugging Face name. */
     public static Map<String, NDArray> readDirectory(Path dir, NDManager manager, DataType target) {
@@ -57,11 +56,9 @@ public final class SafetensorsReader {
     }
 
     /** One tensor's entry in a safetensors header. */
-    private record TensorInfo(String name, String dtype, long[] dims, long count, long begin, long end) {
-    }
+    private record TensorInfo(String name, String dtype, long[] dims, long count, long begin, long end) {}
 
-    private record Header(long dataStart, long size, java.util.List<TensorInfo> tensors) {
-    }
+    private record Header(long dataStart, long size, java.util.List<TensorInfo> tensors) {}
 
     private static java.util.List<Path> files(Path dir) {
         Path single = dir.resolve("model.safetensors");
@@ -74,7 +71,8 @@ public final class SafetensorsReader {
         }
         TreeSet<String> shards = new TreeSet<>();
         try {
-            JsonObject map = JsonParser.parseString(Files.readString(index)).getAsJsonObject()
+            JsonObject map = JsonParser.parseString(Files.readString(index))
+                    .getAsJsonObject()
                     .getAsJsonObject("weight_map");
             if (map == null) {
                 throw new ModelLoadException(index + " has no weight_map");
@@ -120,7 +118,8 @@ public final class SafetensorsReader {
         }
         JsonObject json;
         try {
-            json = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+            json = JsonParser.parseString(new String(header.array(), StandardCharsets.UTF_8))
+                    .getAsJsonObject();
         } catch (RuntimeException e) {
             throw new ModelLoadException(file + " has an unreadable safetensors header: " + e.getMessage(), e);
         }
@@ -160,8 +159,9 @@ public final class SafetensorsReader {
             case "F32" -> 4;
             case "F64" -> 8;
             case "F16", "BF16" -> 2;
-            default -> throw new ModelLoadException("tensor " + name + " in " + file + " has dtype " + dtype
-                    + " (supported: F32, F64, F16, BF16)");
+            default ->
+                throw new ModelLoadException(
+                        "tensor " + name + " in " + file + " has dtype " + dtype + " (supported: F32, F64, F16, BF16)");
         };
     }
 
@@ -232,14 +232,15 @@ public final class SafetensorsReader {
      * BF16 is widened to float32 here (its bits are the high half of a float32): DJL 0.36's PyTorch engine aborts the
      * process on bfloat16 arrays.
      */
-    private static NDArray owned(ByteBuffer piece, ByteBuffer[] wideScratch, String dtype, Shape shape,
-            NDManager manager, DataType target) {
+    private static NDArray owned(
+            ByteBuffer piece, ByteBuffer[] wideScratch, String dtype, Shape shape, NDManager manager, DataType target) {
         NDArray a;
         if (dtype.equals("BF16")) {
             java.nio.ShortBuffer in = piece.asShortBuffer();
             int n = in.remaining();
             if (wideScratch[0] == null || wideScratch[0].capacity() < n * 4) {
-                wideScratch[0] = ByteBuffer.allocateDirect(Math.max(n * 4, 2 * PIECE_BYTES)).order(ByteOrder.nativeOrder());
+                wideScratch[0] = ByteBuffer.allocateDirect(Math.max(n * 4, 2 * PIECE_BYTES))
+                        .order(ByteOrder.nativeOrder());
             }
             ByteBuffer wide = wideScratch[0].clear().limit(n * 4);
             java.nio.FloatBuffer f = wide.asFloatBuffer();
@@ -248,11 +249,14 @@ public final class SafetensorsReader {
             }
             a = manager.create(wide, shape, DataType.FLOAT32);
         } else {
-            a = manager.create(piece, shape, switch (dtype) {
-                case "F32" -> DataType.FLOAT32;
-                case "F64" -> DataType.FLOAT64;
-                default -> DataType.FLOAT16;
-            });
+            a = manager.create(
+                    piece,
+                    shape,
+                    switch (dtype) {
+                        case "F32" -> DataType.FLOAT32;
+                        case "F64" -> DataType.FLOAT64;
+                        default -> DataType.FLOAT16;
+                    });
         }
         NDArray owned = a.getDataType() == target ? a.duplicate() : a.toType(target, true);
         a.close();

@@ -53,9 +53,12 @@ public final class WeightLayout {
             NDArray k = req(p + "self_attn.k_proj.weight", kvd, d);
             NDArray v = req(p + "self_attn.v_proj.weight", kvd, d);
             NDArray o = req(p + "self_attn.o_proj.weight", d, qd);
-            NDArray qb = c.attentionBias() ? req(p + "self_attn.q_proj.bias", qd) : opt(p + "self_attn.q_proj.bias", qd);
-            NDArray kb = c.attentionBias() ? req(p + "self_attn.k_proj.bias", kvd) : opt(p + "self_attn.k_proj.bias", kvd);
-            NDArray vb = c.attentionBias() ? req(p + "self_attn.v_proj.bias", kvd) : opt(p + "self_attn.v_proj.bias", kvd);
+            NDArray qb =
+                    c.attentionBias() ? req(p + "self_attn.q_proj.bias", qd) : opt(p + "self_attn.q_proj.bias", qd);
+            NDArray kb =
+                    c.attentionBias() ? req(p + "self_attn.k_proj.bias", kvd) : opt(p + "self_attn.k_proj.bias", kvd);
+            NDArray vb =
+                    c.attentionBias() ? req(p + "self_attn.v_proj.bias", kvd) : opt(p + "self_attn.v_proj.bias", kvd);
             NDArray ob = opt(p + "self_attn.o_proj.bias", d);
             NDArray qNorm = null;
             NDArray kNorm = null;
@@ -75,8 +78,30 @@ public final class WeightLayout {
             NDArray gateB = c.mlpBias() ? req(p + "mlp.gate_proj.bias", ff) : null;
             NDArray upB = c.mlpBias() ? req(p + "mlp.up_proj.bias", ff) : null;
             NDArray downB = c.mlpBias() ? req(p + "mlp.down_proj.bias", d) : null;
-            layers.add(new LayerWeights(attnNorm, null, q, qb, k, kb, v, vb, o, ob, qNorm, kNorm, postAttn, mlpNorm,
-                    null, gate, gateB, up, upB, down, downB, postMlp, c.slidingWindowPerLayer()[i]));
+            layers.add(new LayerWeights(
+                    attnNorm,
+                    null,
+                    q,
+                    qb,
+                    k,
+                    kb,
+                    v,
+                    vb,
+                    o,
+                    ob,
+                    qNorm,
+                    kNorm,
+                    postAttn,
+                    mlpNorm,
+                    null,
+                    gate,
+                    gateB,
+                    up,
+                    upB,
+                    down,
+                    downB,
+                    postMlp,
+                    c.slidingWindowPerLayer()[i]));
         }
         NDArray norm = req("model.norm.weight", d);
         NDArray head;
@@ -112,9 +137,30 @@ public final class WeightLayout {
             NDArray fcb = req(p + "mlp.c_fc.bias", ff);
             NDArray proj = conv1d(p + "mlp.c_proj.weight", ff, d);
             NDArray projb = req(p + "mlp.c_proj.bias", d);
-            layers.add(new LayerWeights(ln1w, ln1b, contiguous(qkv[0]), contiguous(qkvB[0]), contiguous(qkv[1]),
-                    contiguous(qkvB[1]), contiguous(qkv[2]), contiguous(qkvB[2]), o, ob, null, null, null, ln2w,
-                    ln2b, fc, fcb, null, null, proj, projb, null, 0));
+            layers.add(new LayerWeights(
+                    ln1w,
+                    ln1b,
+                    contiguous(qkv[0]),
+                    contiguous(qkvB[0]),
+                    contiguous(qkv[1]),
+                    contiguous(qkvB[1]),
+                    contiguous(qkv[2]),
+                    contiguous(qkvB[2]),
+                    o,
+                    ob,
+                    null,
+                    null,
+                    null,
+                    ln2w,
+                    ln2b,
+                    fc,
+                    fcb,
+                    null,
+                    null,
+                    proj,
+                    projb,
+                    null,
+                    0));
             cAttn.close();
             cAttnB.close();
             tensors.get(p + "attn.c_attn.weight").close();

@@ -43,14 +43,18 @@ public final class HfTextTokenizer implements TextTokenizer, AutoCloseable {
         }
         HuggingFaceTokenizer hf;
         try {
-            hf = HuggingFaceTokenizer.builder().optTokenizerPath(file).optTruncation(false)
-                    .optPadding(false).build();
+            hf = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
         } catch (IOException | RuntimeException e) {
             throw new ModelLoadException("cannot load " + file + ": " + e.getMessage(), e);
         }
         HfTextTokenizer t = new HfTextTokenizer(hf);
         try {
-            t.readVocabulary(JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject());
+            t.readVocabulary(JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                    .getAsJsonObject());
         } catch (IOException | RuntimeException e) {
             hf.close();
             throw new ModelLoadException("cannot read the vocabulary of " + file + ": " + e.getMessage(), e);

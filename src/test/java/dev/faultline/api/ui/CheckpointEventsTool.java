@@ -1,22 +1,19 @@
 package dev.faultline.api.ui;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.faultline.engine.AttributionEngine;
+import dev.faultline.engine.DType;
+import dev.faultline.engine.GreedyDecoder;
+import dev.faultline.engine.LanguageModel;
+import dev.faultline.engine.ModelLoader;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.faultline.engine.AttributionEngine;
-import dev.faultline.engine.DType;
-import dev.faultline.engine.GreedyDecoder;
-import dev.faultline.engine.LanguageModel;
-import dev.faultline.engine.ModelLoader;
 
 /**
  * Not a test of behaviour but the generator of the web-view screenshot data (run only with
@@ -36,7 +33,8 @@ class CheckpointEventsTool {
         Path events = shared.resolve("data/tinystories-cloze/events.jsonl");
         Path modelDir = shared.resolve("models/tinystories-260k");
         Assumptions.assumeTrue(Files.exists(events) && Files.isDirectory(modelDir), "no shared cloze data/model");
-        List<String> lines = Files.readAllLines(events).stream().filter(l -> !l.isBlank()).toList();
+        List<String> lines =
+                Files.readAllLines(events).stream().filter(l -> !l.isBlank()).toList();
         Instant t0 = Instant.parse("2026-11-24T12:00:00Z");
         int written = 0;
         try (AttributionEngine engine = new AttributionEngine(4);
@@ -44,20 +42,23 @@ class CheckpointEventsTool {
             for (int r = 0; r < REVISIONS.size(); r++) {
                 String rev = REVISIONS.get(r);
                 long step = rev.equals("main") ? 0 : Long.parseLong(rev.substring(4));
-                try (LanguageModel model = ModelLoader.load(rev.equals("main") ? modelDir : modelDir.resolve(rev),
-                        DType.FLOAT32, "cpu")) {
+                try (LanguageModel model =
+                        ModelLoader.load(rev.equals("main") ? modelDir : modelDir.resolve(rev), DType.FLOAT32, "cpu")) {
                     int correct = 0;
                     int sameAsBenchmark = 0;
                     for (int i = 0; i < lines.size(); i++) {
                         ObjectNode e = (ObjectNode) UiResults.JSON.readTree(lines.get(i));
                         String prompt = e.get("prompt").asText();
-                        String output = GreedyDecoder.continuation(model.tokenizer(), prompt, 6,
-                                ids -> engine.logitsAt(model, ids, -1));
+                        String output = GreedyDecoder.continuation(
+                                model.tokenizer(), prompt, 6, ids -> engine.logitsAt(model, ids, -1));
                         if (rev.equals("main") && output.equals(e.get("output").asText())) {
                             sameAsBenchmark++;
                         }
                         String ref = e.get("references").get(0).asText();
-                        String first = output.trim().split("\\s+")[0].replaceAll("[^A-Za-z0-9]", "").toLowerCase();
+                        String first = output.trim()
+                                .split("\\s+")[0]
+                                .replaceAll("[^A-Za-z0-9]", "")
+                                .toLowerCase();
                         if (first.equals(ref.replaceAll("[^A-Za-z0-9]", "").toLowerCase())) {
                             correct++;
                         }
@@ -73,7 +74,11 @@ class CheckpointEventsTool {
                         w.newLine();
                         written++;
                     }
-                    System.out.printf("%s: %d/%d correct (engine greedy, float32)%s%n", rev, correct, lines.size(),
+                    System.out.printf(
+                            "%s: %d/%d correct (engine greedy, float32)%s%n",
+                            rev,
+                            correct,
+                            lines.size(),
                             rev.equals("main") ? "; outputs equal to the benchmark's: " + sameAsBenchmark : "");
                 }
             }

@@ -1,5 +1,8 @@
 package dev.faultline.api.ui;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,10 +26,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
  * Real headless Chromium driven over the DevTools protocol (a WebSocket from {@code java.net.http}: no Selenium):
  * navigate, evaluate JavaScript in the page, take screenshots. {@link #find()} says whether a Chromium is installed
@@ -43,6 +42,7 @@ final class Chromium implements AutoCloseable {
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     /** Every protocol event received, in order (method + params). */
     final List<JsonNode> events = java.util.Collections.synchronizedList(new ArrayList<>());
+
     private final BlockingQueue<JsonNode> eventQueue = new LinkedBlockingQueue<>();
     private final Map<String, java.util.function.Consumer<JsonNode>> handlers = new ConcurrentHashMap<>();
 
@@ -65,18 +65,35 @@ final class Chromium implements AutoCloseable {
 
     static Chromium start(Path binary, int width, int height) throws Exception {
         Path profile = Files.createTempDirectory("faultline-chromium");
-        List<String> cmd = List.of(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars",
-                "--remote-debugging-port=0", "--remote-allow-origins=*", "--user-data-dir=" + profile,
-                "--window-size=" + width + "," + height, "about:blank");
-        Process process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(profile.resolve("chromium.log").toFile()).start();
+        List<String> cmd = List.of(
+                binary.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-extensions",
+                "--hide-scrollbars",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                "--user-data-dir=" + profile,
+                "--window-size=" + width + "," + height,
+                "about:blank");
+        Process process = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(profile.resolve("chromium.log").toFile())
+                .start();
         Path portFile = profile.resolve("DevToolsActivePort");
         long deadline = System.currentTimeMillis() + 60_000;
         while (!(Files.exists(portFile) && Files.readAllLines(portFile).size() >= 2)) {
             if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-                String log = Files.exists(profile.resolve("chromium.log")) ? Files.readString(profile.resolve("chromium.log")) : "";
+                String log = Files.exists(profile.resolve("chromium.log"))
+                        ? Files.readString(profile.resolve("chromium.log"))
+                        : "";
                 process.destroyForcibly();
                 throw new IOException("Chromium did not open its DevTools port: " + log);
             }
@@ -86,8 +103,11 @@ final class Chromium implements AutoCloseable {
         HttpClient http = HttpClient.newHttpClient();
         String wsUrl = null;
         while (wsUrl == null && System.currentTimeMillis() < deadline) {
-            String list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String list = http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (JsonNode t : JSON.readTree(list)) {
                 if ("page".equals(t.path("type").asText())) {
                     wsUrl = t.path("webSocketDebuggerUrl").asText();
@@ -108,20 +128,22 @@ final class Chromium implements AutoCloseable {
     private Chromium(Process process, Path profile, HttpClient http, URI ws) throws Exception {
         this.process = process;
         this.profile = profile;
-        this.socket = http.newWebSocketBuilder().buildAsync(ws, new WebSocket.Listener() {
-            private final StringBuilder buffer = new StringBuilder();
+        this.socket = http.newWebSocketBuilder()
+                .buildAsync(ws, new WebSocket.Listener() {
+                    private final StringBuilder buffer = new StringBuilder();
 
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-                buffer.append(data);
-                if (last) {
-                    dispatch(buffer.toString());
-                    buffer.setLength(0);
-                }
-                webSocket.request(1);
-                return null;
-            }
-        }).get(30, TimeUnit.SECONDS);
+                    @Override
+                    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                        buffer.append(data);
+                        if (last) {
+                            dispatch(buffer.toString());
+                            buffer.setLength(0);
+                        }
+                        webSocket.request(1);
+                        return null;
+                    }
+                })
+                .get(30, TimeUnit.SECONDS);
         send("Page.enable", Map.of());
         send("Runtime.enable", Map.of());
     }
@@ -173,9 +195,18 @@ final class Chromium implements AutoCloseable {
             try {
                 String id = params.path("requestId").asText();
                 if (params.path("request").path("url").asText().endsWith(suffix)) {
-                    send("Fetch.fulfillRequest", Map.of("requestId", id, "responseCode", 200, "responseHeaders",
-                            List.of(Map.of("name", "Content-Type", "value", "application/json")), "body",
-                            Base64.getEncoder().encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                    send(
+                            "Fetch.fulfillRequest",
+                            Map.of(
+                                    "requestId",
+                                    id,
+                                    "responseCode",
+                                    200,
+                                    "responseHeaders",
+                                    List.of(Map.of("name", "Content-Type", "value", "application/json")),
+                                    "body",
+                                    Base64.getEncoder()
+                                            .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
                 } else {
                     send("Fetch.continueRequest", Map.of("requestId", id));
                 }
@@ -202,8 +233,8 @@ final class Chromium implements AutoCloseable {
 
     /** Evaluates a JavaScript expression in the page (promises awaited) and returns its JSON value. */
     JsonNode evaluate(String expression) throws Exception {
-        JsonNode r = send("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,
-                "awaitPromise", true));
+        JsonNode r =
+                send("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
         if (r.has("exceptionDetails")) {
             throw new IOException("script failed: " + r.get("exceptionDetails"));
         }

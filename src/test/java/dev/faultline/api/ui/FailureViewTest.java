@@ -2,15 +2,13 @@ package dev.faultline.api.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.contract.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class FailureViewTest {
 
@@ -19,11 +17,34 @@ class FailureViewTest {
         String prompt = "Q: eggs?\nA: ";
         String output = "So 16 + 2 = 18.\n#### 16";
         int answer = output.lastIndexOf("16");
-        var target = new AttributionResult.Target(20, new AttributionResult.TokenRef(21, "6"),
-                new AttributionResult.TokenRef(23, "8"), logitDiff, 2);
-        return new AttributionResult(AttributionResult.SCHEMA, "e", "r", new EvalOutput.ModelRef("m", null, null), "b",
-                "x", status, "reason", Verdict.INCORRECT, target, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, new AttributionResult.AnswerSpan(answer, answer + 2, prompt.length()), null,
+        var target = new AttributionResult.Target(
+                20, new AttributionResult.TokenRef(21, "6"), new AttributionResult.TokenRef(23, "8"), logitDiff, 2);
+        return new AttributionResult(
+                AttributionResult.SCHEMA,
+                "e",
+                "r",
+                new EvalOutput.ModelRef("m", null, null),
+                "b",
+                "x",
+                status,
+                "reason",
+                Verdict.INCORRECT,
+                target,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                new AttributionResult.AnswerSpan(answer, answer + 2, prompt.length()),
+                null,
                 new AttributionResult.Text(prompt, output, answer + 1));
     }
 
@@ -72,8 +93,11 @@ class FailureViewTest {
             at += texts[i].length();
         }
         Heatmap h = Heatmap.of(tokens, new AttributionResult.AnswerSpan(6, 8, 3));
-        List<String> underlined = h.groups().stream().flatMap(g -> g.cells().stream())
-                .filter(c -> c.cssClass().contains("tok-answer")).map(Heatmap.Cell::text).toList();
+        List<String> underlined = h.groups().stream()
+                .flatMap(g -> g.cells().stream())
+                .filter(c -> c.cssClass().contains("tok-answer"))
+                .map(Heatmap.Cell::text)
+                .toList();
         assertThat(underlined).containsExactly(" 4", "2");
     }
 }

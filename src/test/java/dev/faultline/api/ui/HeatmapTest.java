@@ -2,12 +2,10 @@ package dev.faultline.api.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.store.RevisionOrder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /** Heatmap normalisation, colours and segment runs; the palette; revision order; links (plain JUnit). */
 class HeatmapTest {
@@ -18,10 +16,14 @@ class HeatmapTest {
 
     @Test
     void normalisesByLargestRelevanceExcludingFirstAndSpecialTokens() {
-        Heatmap h = Heatmap.of(List.of(tok("A", 9, false, "s"), tok("<pad>", -7, true, null), tok("b", 0.5, false, "s"),
+        Heatmap h = Heatmap.of(List.of(
+                tok("A", 9, false, "s"),
+                tok("<pad>", -7, true, null),
+                tok("b", 0.5, false, "s"),
                 tok("c", -2, false, "t")));
         assertThat(h.normalizer()).isEqualTo(2.0);
-        List<Heatmap.Cell> cells = h.groups().stream().flatMap(g -> g.cells().stream()).toList();
+        List<Heatmap.Cell> cells =
+                h.groups().stream().flatMap(g -> g.cells().stream()).toList();
         assertThat(cells).hasSize(4);
         assertThat(cells.get(0).clipped()).isTrue();
         assertThat(cells.get(1).clipped()).isTrue();
@@ -33,8 +35,12 @@ class HeatmapTest {
 
     @Test
     void consecutiveTokensOfASegmentFormOneOutlinedRun() {
-        Heatmap h = Heatmap.of(List.of(tok("<s>", 1, true, null), tok("a", 1, false, "x"), tok("b", 1, false, "x"),
-                tok("c", 1, false, "y"), tok("d", 1, false, "x")));
+        Heatmap h = Heatmap.of(List.of(
+                tok("<s>", 1, true, null),
+                tok("a", 1, false, "x"),
+                tok("b", 1, false, "x"),
+                tok("c", 1, false, "y"),
+                tok("d", 1, false, "x")));
         assertThat(h.groups()).extracting(Heatmap.Group::segment).containsExactly(null, "x", "y", "x");
         assertThat(h.groups().get(1).cells()).hasSize(2);
         assertThat(h.groups().get(3).colourIndex()).isEqualTo(h.groups().get(1).colourIndex());
@@ -60,12 +66,16 @@ class HeatmapTest {
 
     @Test
     void revisionsSortByStepThenNumberInNameThenFirstAppearance() {
-        var sorted = RevisionOrder.sorted(List.of(new RevisionOrder.Revision("main", null, 1),
-                new RevisionOrder.Revision("step_0500", null, 2), new RevisionOrder.Revision("final", null, 0),
-                new RevisionOrder.Revision("step1000", null, 3), new RevisionOrder.Revision("sft", 20L, 4),
+        var sorted = RevisionOrder.sorted(List.of(
+                new RevisionOrder.Revision("main", null, 1),
+                new RevisionOrder.Revision("step_0500", null, 2),
+                new RevisionOrder.Revision("final", null, 0),
+                new RevisionOrder.Revision("step1000", null, 3),
+                new RevisionOrder.Revision("sft", 20L, 4),
                 new RevisionOrder.Revision("step0050", null, 5)));
-        assertThat(sorted).extracting(RevisionOrder.Revision::name).containsExactly("final", "main", "sft",
-                "step0050", "step_0500", "step1000");
+        assertThat(sorted)
+                .extracting(RevisionOrder.Revision::name)
+                .containsExactly("final", "main", "sft", "step0050", "step_0500", "step1000");
     }
 
     @Test

@@ -2,6 +2,12 @@ package dev.faultline.api.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.faultline.contract.AttributionResult;
+import dev.faultline.embedded.LocalServicesResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,18 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.faultline.contract.AttributionResult;
-import dev.faultline.embedded.LocalServicesResource;
-import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The web view in real headless Chromium (DevTools protocol): the failure page's heatmap has one element per token
@@ -41,19 +38,21 @@ class WebViewBrowserTest {
     @BeforeAll
     static void findChromium() {
         chromium = Chromium.find().orElse(null);
-        Assumptions.assumeTrue(chromium != null,
+        Assumptions.assumeTrue(
+                chromium != null,
                 "no Chromium installed (apt-get install chromium; .ci/run installs it): browser test skipped");
     }
 
     @Test
     void failureHeatmapHasOneElementPerTokenColouredBySign() throws Exception {
-        AttributionResult r = UiResults.attributed("webview/browser-1", "webview/run-b", "webview-model-b", "main",
-                null);
+        AttributionResult r =
+                UiResults.attributed("webview/browser-1", "webview/run-b", "webview-model-b", "main", null);
         UiResults.publish(r);
         try (Chromium browser = Chromium.start(chromium, 1280, 900)) {
             browser.navigate(root.resolve(Links.failure(r.eventId())).toString());
             // failure.js has run once the graph lookup answered (no graph exists here: it offers to compute one)
-            browser.waitFor("!document.getElementById('graph-status').textContent.startsWith('Looking')",
+            browser.waitFor(
+                    "!document.getElementById('graph-status').textContent.startsWith('Looking')",
                     Duration.ofSeconds(30));
             JsonNode page = browser.evaluate("""
                     (() => {
@@ -71,9 +70,12 @@ class WebViewBrowserTest {
             assertThat(page.get("ids")).hasSize(r.tokens().size());
             List<int[]> colours = new ArrayList<>();
             for (int i = 0; i < r.tokens().size(); i++) {
-                assertThat(page.get("ids").get(i).asText()).isEqualTo(Integer.toString(r.tokens().get(i).id()));
-                assertThat(page.get("relevance").get(i).asDouble()).isEqualTo(r.tokens().get(i).relevance());
-                assertThat(page.get("titles").get(i).asText()).contains("id " + r.tokens().get(i).id());
+                assertThat(page.get("ids").get(i).asText())
+                        .isEqualTo(Integer.toString(r.tokens().get(i).id()));
+                assertThat(page.get("relevance").get(i).asDouble())
+                        .isEqualTo(r.tokens().get(i).relevance());
+                assertThat(page.get("titles").get(i).asText())
+                        .contains("id " + r.tokens().get(i).id());
                 colours.add(rgb(page.get("colours").get(i).asText()));
             }
             int positives = 0;
@@ -82,11 +84,17 @@ class WebViewBrowserTest {
                 double rel = r.tokens().get(i).relevance();
                 int[] c = colours.get(i);
                 if (rel > 0.05) {
-                    assertThat(c[0]).as("token %d (relevance %s) is red: %s", i, rel, page.get("colours").get(i))
+                    assertThat(c[0])
+                            .as(
+                                    "token %d (relevance %s) is red: %s",
+                                    i, rel, page.get("colours").get(i))
                             .isGreaterThan(c[2]);
                     positives++;
                 } else if (rel < -0.05) {
-                    assertThat(c[2]).as("token %d (relevance %s) is blue: %s", i, rel, page.get("colours").get(i))
+                    assertThat(c[2])
+                            .as(
+                                    "token %d (relevance %s) is blue: %s",
+                                    i, rel, page.get("colours").get(i))
                             .isGreaterThan(c[0]);
                     negatives++;
                 }
@@ -115,8 +123,8 @@ class WebViewBrowserTest {
 
     @Test
     void graphViewDrawsNodesAndEdgesFromTheGraphJson() throws Exception {
-        AttributionResult r = UiResults.attributed("webview/browser-graph", "webview/run-b", "webview-model-b", "main",
-                null);
+        AttributionResult r =
+                UiResults.attributed("webview/browser-graph", "webview/run-b", "webview-model-b", "main", null);
         UiResults.publish(r);
         // the graph endpoint is not under test here; the browser answers it with a small graph of the documented shape
         String graph = """
@@ -146,7 +154,8 @@ class WebViewBrowserTest {
                     })()""");
             assertThat(g.get("circles").asInt()).isEqualTo(4);
             assertThat(g.get("lines").asInt()).isEqualTo(3);
-            assertThat(g.get("widths").get(0).asDouble()).isGreaterThan(g.get("widths").get(1).asDouble());
+            assertThat(g.get("widths").get(0).asDouble())
+                    .isGreaterThan(g.get("widths").get(1).asDouble());
             assertThat(g.get("strokes").get(0).asText()).isEqualTo("#b2182b");
             assertThat(g.get("strokes").get(1).asText()).isEqualTo("#2166ac");
             List<String> labels = new ArrayList<>();
@@ -164,16 +173,19 @@ class WebViewBrowserTest {
 
     @Test
     void runsPageAddsANewRunLiveOverServerSentEvents() throws Exception {
-        UiResults.publish(UiResults.correct("webview/browser-live-0", "webview/run-live-a", "webview-model-b", "main",
-                null));
+        UiResults.publish(
+                UiResults.correct("webview/browser-live-0", "webview/run-live-a", "webview-model-b", "main", null));
         try (Chromium browser = Chromium.start(chromium, 1280, 900)) {
             browser.navigate(root.resolve("/ui").toString());
             browser.waitFor("document.getElementById('live').textContent === 'Live'", Duration.ofSeconds(30));
-            assertThat(browser.evaluate("document.querySelectorAll('#runs tr[data-run-id=\"webview/run-live-b\"]').length")
-                    .asInt()).isZero();
-            UiResults.publish(UiResults.attributed("webview/browser-live-1", "webview/run-live-b", "webview-model-b",
-                    "main", null));
-            browser.waitFor("document.querySelectorAll('#runs tr[data-run-id=\"webview/run-live-b\"]').length === 1",
+            assertThat(browser.evaluate(
+                                    "document.querySelectorAll('#runs tr[data-run-id=\"webview/run-live-b\"]').length")
+                            .asInt())
+                    .isZero();
+            UiResults.publish(UiResults.attributed(
+                    "webview/browser-live-1", "webview/run-live-b", "webview-model-b", "main", null));
+            browser.waitFor(
+                    "document.querySelectorAll('#runs tr[data-run-id=\"webview/run-live-b\"]').length === 1",
                     Duration.ofSeconds(30));
             JsonNode row = browser.evaluate("""
                     (() => {
@@ -194,6 +206,6 @@ class WebViewBrowserTest {
     static int[] rgb(String css) {
         Matcher m = Pattern.compile("rgba?\\((\\d+), (\\d+), (\\d+)").matcher(css);
         assertThat(m.find()).as(css).isTrue();
-        return new int[] { Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)) };
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
     }
 }

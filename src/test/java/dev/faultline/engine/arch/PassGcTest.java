@@ -40,7 +40,8 @@ class PassGcTest {
     void scalarFactorsSurviveAGarbageCollectionBetweenForwardAndBackward() throws Exception {
         double[] xs = {1, -2, 3, 0.5};
         for (DataType dt : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {
-            try (NDScope scope = new NDScope(); NDManager m = NDManager.newBaseManager("PyTorch")) {
+            try (NDScope scope = new NDScope();
+                    NDManager m = NDManager.newBaseManager("PyTorch")) {
                 Pass p = new Pass(m, true, false, true);
                 NDArray x = m.create(xs).toType(dt, true).duplicate();
                 x.setRequiresGradient(true);

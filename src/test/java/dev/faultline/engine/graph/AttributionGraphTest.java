@@ -45,18 +45,20 @@ class AttributionGraphTest {
 
     private static final int T = 14;
     private static final int VOCAB = 40;
+
     @TempDir
     static Path dir;
+
     private static LanguageModel llama;
     private static LanguageModel gpt2;
     private static int[] ids;
 
     @BeforeAll
     static void models() throws IOException {
-        llama = ModelLoader.load(RandomModels.llama(dir.resolve("llama"), 7, VOCAB, 16, 2, 4, 2, 24, 64, 0.4),
-                DType.FLOAT64, "cpu");
-        gpt2 = ModelLoader.load(RandomModels.gpt2(dir.resolve("gpt2"), 8, VOCAB, 16, 2, 4, 64, 0.4), DType.FLOAT64,
-                "cpu");
+        llama = ModelLoader.load(
+                RandomModels.llama(dir.resolve("llama"), 7, VOCAB, 16, 2, 4, 2, 24, 64, 0.4), DType.FLOAT64, "cpu");
+        gpt2 = ModelLoader.load(
+                RandomModels.gpt2(dir.resolve("gpt2"), 8, VOCAB, 16, 2, 4, 64, 0.4), DType.FLOAT64, "cpu");
         Random r = new Random(3);
         ids = new int[T];
         for (int i = 0; i < T; i++) {
@@ -124,7 +126,8 @@ class AttributionGraphTest {
             x.attach(pm);
             x.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray y = k % 2 == 0 ? m.transformer().attentionBlock(p, k / 2, x)
+                NDArray y = k % 2 == 0
+                        ? m.transformer().attentionBlock(p, k / 2, x)
                         : m.transformer().mlpBlock(p, k / 2, x);
                 NDArray gj = b.gradient(k + 1).get(":, {}, :", j);
                 gc.backward(y.get(":, {}, :", j).mul(gj).sum());
@@ -147,7 +150,10 @@ class AttributionGraphTest {
     }
 
     private static double dot(NDArray a, NDArray b) {
-        return a.toType(DataType.FLOAT64, false).mul(b.toType(DataType.FLOAT64, false)).sum().getDouble();
+        return a.toType(DataType.FLOAT64, false)
+                .mul(b.toType(DataType.FLOAT64, false))
+                .sum()
+                .getDouble();
     }
 
     private static double maxAbs(double[] a) {
@@ -176,14 +182,18 @@ class AttributionGraphTest {
                     double lost = absorbed(b, m, r, k, j);
                     if (name.equals("llama") && (softmax == SoftmaxRule.DETACH || k % 2 == 1)) {
                         // bias-free, conservative rules: the identity holds exactly
-                        assertThat(lost).as("llama absorbs nothing in sub-layer %d", k).isCloseTo(0, offset(1e-12));
-                        assertThat(sum).as("Σ_i W[%d,i] of sub-layer %d", j, k).isCloseTo(target[j],
-                                offset(1e-9 * scale));
+                        assertThat(lost)
+                                .as("llama absorbs nothing in sub-layer %d", k)
+                                .isCloseTo(0, offset(1e-12));
+                        assertThat(sum)
+                                .as("Σ_i W[%d,i] of sub-layer %d", j, k)
+                                .isCloseTo(target[j], offset(1e-9 * scale));
                     }
                     if (Math.abs(sum - target[j]) > 1e-6 * scale) {
                         softmaxRowsOff++;
                     }
-                    assertThat(sum + lost).as("Σ_i W[%d,i] + absorbed, sub-layer %d", j, k)
+                    assertThat(sum + lost)
+                            .as("Σ_i W[%d,i] + absorbed, sub-layer %d", j, k)
                             .isCloseTo(target[j], offset(1e-9 * scale));
                     for (int i = j + 1; i < T; i++) {
                         assertThat(w[j][i]).as("causal").isZero();
@@ -196,14 +206,20 @@ class AttributionGraphTest {
                 }
             }
             if (softmax == SoftmaxRule.ATTNLRP || name.equals("gpt2")) {
-                assertThat(softmaxRowsOff).as("absorption is not zero in this model, so the check has teeth")
+                assertThat(softmaxRowsOff)
+                        .as("absorption is not zero in this model, so the check has teeth")
                         .isPositive();
             }
         }
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
-    @CsvSource({"llama, ATTNLRP, ATTNLRP", "llama, ATTNLRP, DETACH", "gpt2, ATTNLRP, ATTNLRP", "llama, GRADXINPUT, ATTNLRP"})
+    @CsvSource({
+        "llama, ATTNLRP, ATTNLRP",
+        "llama, ATTNLRP, DETACH",
+        "gpt2, ATTNLRP, ATTNLRP",
+        "llama, GRADXINPUT, ATTNLRP"
+    })
     void chunkedFullSequencePassesEqualTheOneBlockPasses(String name, Method method, SoftmaxRule softmax) {
         LanguageModel m = model(name);
         GraphRequest r = request(method, softmax, 0, 5);
@@ -212,7 +228,9 @@ class AttributionGraphTest {
             while (chunked.progress().phase().equals("global")) {
                 chunked.step();
             }
-            assertThat(whole.queryChunk()).as("a short input takes the one-block path").isEqualTo(T);
+            assertThat(whole.queryChunk())
+                    .as("a short input takes the one-block path")
+                    .isEqualTo(T);
             assertThat(chunked.queryChunk()).isEqualTo(3);
             assertThat(chunked.logitDiff()).isCloseTo(whole.logitDiff(), offset(1e-10 * Math.abs(whole.logitDiff())));
             for (int k = 0; k <= 2 * m.config().numLayers(); k++) {
@@ -223,8 +241,12 @@ class AttributionGraphTest {
                 for (int j = 0; j < T; j++) {
                     assertThat(b[j]).as("node layer %d, position %d", k, j).isCloseTo(a[j], offset(1e-10 * scale));
                 }
-                double[] ha = whole.state(k).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
-                double[] hb = chunked.state(k).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double[] ha = whole.state(k)
+                        .toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                        .toDoubleArray();
+                double[] hb = chunked.state(k)
+                        .toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                        .toDoubleArray();
                 double hs = maxAbs(ha);
                 for (int i = 0; i < ha.length; i++) {
                     assertThat(hb[i]).as("residual stream %d [%d]", k, i).isCloseTo(ha[i], offset(1e-10 * hs));
@@ -246,7 +268,8 @@ class AttributionGraphTest {
                 double scale = maxAbs(repeated);
                 assertThat(scale).isPositive();
                 for (int i = 0; i < shared.length; i++) {
-                    assertThat(shared[i]).as("layer %d, %s: shared vs repeated [%d]", l, softmax, i)
+                    assertThat(shared[i])
+                            .as("layer %d, %s: shared vs repeated [%d]", l, softmax, i)
                             .isCloseTo(repeated[i], offset(1e-10 * scale));
                 }
             }
@@ -260,8 +283,16 @@ class AttributionGraphTest {
      * definition (the full block, one copy per row), and zero outside a row's window.
      */
     @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"mistral, ATTNLRP", "mistral, DETACH", "qwen3, ATTNLRP", "qwen3, DETACH", "olmo2, ATTNLRP",
-            "olmo2, DETACH", "olmo3, ATTNLRP", "olmo3, DETACH"})
+    @CsvSource({
+        "mistral, ATTNLRP",
+        "mistral, DETACH",
+        "qwen3, ATTNLRP",
+        "qwen3, DETACH",
+        "olmo2, ATTNLRP",
+        "olmo2, DETACH",
+        "olmo3, ATTNLRP",
+        "olmo3, DETACH"
+    })
     void closedFormRowsEqualTheBackwardPassOnEachLlamaFamilyVariant(String type, SoftmaxRule softmax)
             throws IOException {
         int window = type.equals("mistral") || type.equals("olmo3") ? 4 : 0;
@@ -271,11 +302,13 @@ class AttributionGraphTest {
                 GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
             HfLanguageModel hm = HfLanguageModel.of(m);
             int[] windows = hm.hfConfig().slidingWindowPerLayer();
-            assertThat(windows).as("windows per layer").containsExactly(window > 0 ? new int[] {4, 4, 4,
-                    type.equals("olmo3") ? 0 : 4} : new int[4]);
+            assertThat(windows)
+                    .as("windows per layer")
+                    .containsExactly(window > 0 ? new int[] {4, 4, 4, type.equals("olmo3") ? 0 : 4} : new int[4]);
             for (int l = 0; l < 4; l++) {
                 assertThat(hm.transformer().rows().edgeRowsClosedForm(l))
-                        .as("%s layer %d takes the closed form", type, l).isTrue();
+                        .as("%s layer %d takes the closed form", type, l)
+                        .isTrue();
                 int win = windows[l];
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (win == 0 || i > j - win));
             }
@@ -286,8 +319,8 @@ class AttributionGraphTest {
      * The closed-form rows {@code rs} of attention layer {@code l} equal one backward pass over the repeated input
      * and the plain definition (to 1e-10 of the largest), and are exactly 0 where row j does not see key i.
      */
-    private static void assertClosedFormRows(GraphBuilder b, String type, int l, int[] rs,
-            java.util.function.BiPredicate<Integer, Integer> seen) {
+    private static void assertClosedFormRows(
+            GraphBuilder b, String type, int l, int[] rs, java.util.function.BiPredicate<Integer, Integer> seen) {
         double[] closed = b.attentionRowsClosedForm(l, rs);
         double[] repeated = b.attentionRowsRepeated(l, rs);
         double[][] definition = FullRows.of(b, 2 * l, rs);
@@ -300,7 +333,9 @@ class AttributionGraphTest {
                 others = Math.max(others, Math.abs(repeated[c * T + i]));
             }
         }
-        assertThat(others).as("%s layer %d: edges from other positions", type, l).isPositive();
+        assertThat(others)
+                .as("%s layer %d: edges from other positions", type, l)
+                .isPositive();
         assertThat(closed).hasSameSizeAs(repeated).hasSize(rs.length * T);
         for (int c = 0; c < rs.length; c++) {
             for (int i = 0; i < T; i++) {
@@ -308,12 +343,16 @@ class AttributionGraphTest {
                 // plus rounding on the row's whole scale (a backward pass through a norm whose normaliser is not
                 // detached takes the small share as a difference of large ones)
                 double tol = 1e-10 * (i == rs[c] ? scale : others) + 1e-14 * scale;
-                assertThat(w).as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
+                assertThat(w)
+                        .as("%s layer %d W[%d,%d] vs one backward pass", type, l, rs[c], i)
                         .isCloseTo(repeated[c * T + i], offset(tol));
-                assertThat(w).as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
+                assertThat(w)
+                        .as("%s layer %d W[%d,%d] vs the definition", type, l, rs[c], i)
                         .isCloseTo(definition[c][i], offset(tol));
                 if (!seen.test(rs[c], i)) {
-                    assertThat(w).as("%s layer %d W[%d,%d] unseen", type, l, rs[c], i).isZero();
+                    assertThat(w)
+                            .as("%s layer %d W[%d,%d] unseen", type, l, rs[c], i)
+                            .isZero();
                 }
             }
         }
@@ -328,18 +367,30 @@ class AttributionGraphTest {
      * rules.
      */
     @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"llama, ATTNLRP", "llama, DETACH", "mistral, ATTNLRP", "qwen2, ATTNLRP", "gpt2, ATTNLRP",
-            "gpt2, DETACH", "qwen3, ATTNLRP", "qwen3, DETACH", "olmo2, ATTNLRP", "olmo2, DETACH", "olmo3, ATTNLRP"})
+    @CsvSource({
+        "llama, ATTNLRP",
+        "llama, DETACH",
+        "mistral, ATTNLRP",
+        "qwen2, ATTNLRP",
+        "gpt2, ATTNLRP",
+        "gpt2, DETACH",
+        "qwen3, ATTNLRP",
+        "qwen3, DETACH",
+        "olmo2, ATTNLRP",
+        "olmo2, DETACH",
+        "olmo3, ATTNLRP"
+    })
     void closedFormRowsEqualTheBackwardPassUnderGradientTimesInput(String type, SoftmaxRule softmax)
             throws IOException {
         Path dirOf = dir.resolve("gxi-" + type);
         Path model = switch (type) {
             case "gpt2" -> RandomModels.gpt2(dirOf, 23, VOCAB, 16, 3, 4, 64, 0.4);
             case "llama" -> RandomModels.llama(dirOf, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, 0.003);
-            case "qwen3", "olmo2", "olmo3" -> RandomModels.family(dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4,
-                    type.equals("olmo3") ? 4 : 0, 0.001);
-            default -> RandomModels.family(dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4,
-                    type.equals("mistral") ? 4 : 0);
+            case "qwen3", "olmo2", "olmo3" ->
+                RandomModels.family(
+                        dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, type.equals("olmo3") ? 4 : 0, 0.001);
+            default ->
+                RandomModels.family(dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, type.equals("mistral") ? 4 : 0);
         };
         int[] rs = {0, 2, 7, 8, 13};
         int window = type.equals("mistral") || type.equals("olmo3") ? 4 : 0;
@@ -347,7 +398,9 @@ class AttributionGraphTest {
                 GraphBuilder b = globalOnly(m, request(Method.GRADXINPUT, softmax, 0, 5))) {
             var tr = HfLanguageModel.of(m).transformer();
             for (int l = 0; l < 3; l++) {
-                assertThat(tr.rows().edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
+                assertThat(tr.rows().edgeRowsClosedForm(l))
+                        .as("%s layer %d takes the closed form", type, l)
+                        .isTrue();
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j && (window == 0 || i > j - window));
             }
         }
@@ -361,16 +414,23 @@ class AttributionGraphTest {
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource({"gpt2, ATTNLRP", "gpt2, DETACH", "qwen2, ATTNLRP", "qwen2, DETACH"})
     void closedFormRowsEqualTheBackwardPassWithBiases(String type, SoftmaxRule softmax) throws IOException {
-        Path model = type.equals("gpt2") ? RandomModels.gpt2(dir.resolve("b-" + type), 19, VOCAB, 16, 3, 4, 64, 0.4)
+        Path model = type.equals("gpt2")
+                ? RandomModels.gpt2(dir.resolve("b-" + type), 19, VOCAB, 16, 3, 4, 64, 0.4)
                 : RandomModels.family(dir.resolve("b-" + type), type, 19, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, 0);
         int[] rs = {0, 2, 7, 8, 13};
         try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
                 GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
             var tr = dev.faultline.engine.model.HfLanguageModel.of(m).transformer();
             for (int l = 0; l < 3; l++) {
-                assertThat(tr.rows().attentionHasConstantTerms(l)).as("%s layer %d has biases", type, l).isTrue();
-                assertThat(tr.rows().edgeRowsClosedForm(l)).as("%s layer %d takes the closed form", type, l).isTrue();
-                assertThat(tr.rows().edgeRowsClosedForm(l)).as("gradient×input takes it too").isTrue();
+                assertThat(tr.rows().attentionHasConstantTerms(l))
+                        .as("%s layer %d has biases", type, l)
+                        .isTrue();
+                assertThat(tr.rows().edgeRowsClosedForm(l))
+                        .as("%s layer %d takes the closed form", type, l)
+                        .isTrue();
+                assertThat(tr.rows().edgeRowsClosedForm(l))
+                        .as("gradient×input takes it too")
+                        .isTrue();
                 assertClosedFormRows(b, type, l, rs, (j, i) -> i <= j);
             }
         }
@@ -403,9 +463,11 @@ class AttributionGraphTest {
                 assertThat(scale).isPositive();
                 for (int j = 0; j < T; j++) {
                     for (int i = 0; i < T; i++) {
-                        assertThat(packed[j][i]).as("packed W[%d,%d] layer %d", j, i, k / 2)
+                        assertThat(packed[j][i])
+                                .as("packed W[%d,%d] layer %d", j, i, k / 2)
                                 .isCloseTo(single[j][i], offset(1e-12 * scale));
-                        assertThat(single[j][i]).as("query-sliced vs full block W[%d,%d]", j, i)
+                        assertThat(single[j][i])
+                                .as("query-sliced vs full block W[%d,%d]", j, i)
                                 .isCloseTo(definition[j][i], offset(1e-10 * scale));
                     }
                 }
@@ -426,8 +488,8 @@ class AttributionGraphTest {
         LanguageModel m = model(name);
         Attribution a;
         try (AttributionEngine engine = new AttributionEngine(1)) {
-            a = engine.attribute(m, new AttributionRequest(ids, -1, 5, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0,
-                    0, 1));
+            a = engine.attribute(
+                    m, new AttributionRequest(ids, -1, 5, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0, 0, 1));
         }
         try (GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 4))) {
             assertThat(b.logitDiff()).isCloseTo(a.logitDiff(), offset(1e-10));
@@ -436,7 +498,8 @@ class AttributionGraphTest {
             for (int l = 0; l <= layers; l++) {
                 double[] mine = b.relevance(2 * l);
                 for (int j = 0; j < T; j++) {
-                    assertThat(mine[j]).as("input of layer %d, token %d", l, j)
+                    assertThat(mine[j])
+                            .as("input of layer %d, token %d", l, j)
                             .isCloseTo(a.layerInputRelevance()[l][j], offset(1e-9 * scale));
                 }
                 if (l < layers) {
@@ -528,7 +591,9 @@ class AttributionGraphTest {
             out.computeIfAbsent(e.source(), s -> new ArrayList<>()).add(e.target());
         }
         for (AttributionGraph.Node n : graph.nodes()) {
-            assertThat(reaches(n.id(), targetId, out)).as("%s reaches the target", n.id()).isTrue();
+            assertThat(reaches(n.id(), targetId, out))
+                    .as("%s reaches the target", n.id())
+                    .isTrue();
         }
         assertThat(graph.nodes().stream().filter(n -> n.layer() == layers)).hasSize(1);
         assertThat(graph.metrics().verticality()).isBetween(0.0, 1.0);
@@ -550,8 +615,8 @@ class AttributionGraphTest {
     @Test
     void nodeThresholdSkipsRowsOfWeakNodes() {
         AttributionGraph all = AttributionGraphs.buildHere(llama, request(Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 4));
-        AttributionGraph some = AttributionGraphs.buildHere(llama,
-                request(Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0.05, 4));
+        AttributionGraph some =
+                AttributionGraphs.buildHere(llama, request(Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0.05, 4));
         assertThat(some.metrics().rowsComputed()).isLessThan(all.metrics().rowsComputed());
         double limit = 0.05 * Math.abs(some.metrics().logitDiff());
         // nodes with incoming edges were above the threshold
@@ -586,8 +651,8 @@ class AttributionGraphTest {
                 .hasMessageContaining("edge-mass");
         assertThatThrownBy(() -> new GraphRequest(ids, -1, 5, 9, null, null, -1, 0.85, 0, 1 << 20))
                 .hasMessageContaining("node-threshold");
-        assertThatThrownBy(() -> AttributionGraphs.buildHere(llama,
-                new GraphRequest(ids, T + 3, 5, 9, null, null, 0.01, 0.85, 0, 1 << 20)))
+        assertThatThrownBy(() -> AttributionGraphs.buildHere(
+                        llama, new GraphRequest(ids, T + 3, 5, 9, null, null, 0.01, 0.85, 0, 1 << 20)))
                 .hasMessageContaining("position");
     }
 }

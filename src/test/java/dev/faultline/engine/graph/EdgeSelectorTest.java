@@ -17,12 +17,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class EdgeSelectorTest {
 
-    private record Edge(int target, int source, double weight, int arrival) {
-    }
+    private record Edge(int target, int source, double weight, int arrival) {}
 
     @ParameterizedTest(name = "seed {0}, edge-mass {1}, {2} weights")
-    @CsvSource({"1, 0.85, mixed", "2, 0.5, mixed", "3, 0.99, mixed", "4, 1.0, mixed", "5, 0.85, mixed",
-            "6, 0.85, discrete", "7, 0.5, discrete", "8, 0.97, discrete"})
+    @CsvSource({
+        "1, 0.85, mixed",
+        "2, 0.5, mixed",
+        "3, 0.99, mixed",
+        "4, 1.0, mixed",
+        "5, 0.85, mixed",
+        "6, 0.85, discrete",
+        "7, 0.5, discrete",
+        "8, 0.97, discrete"
+    })
     void keepsTheShortestPrefixOfTheStableSortLargestFirst(long seed, double edgeMass, String weights) {
         Random rnd = new Random(seed);
         int t = 700;
@@ -34,8 +41,11 @@ class EdgeSelectorTest {
             for (int i = 0; i <= j; i++) {
                 int kind = weights.equals("discrete") ? 1 + rnd.nextInt(3) : rnd.nextInt(10);
                 // zeros, a few repeated magnitudes of both signs (ties), and continuous values with a heavy tail
-                row[i] = kind == 0 ? 0 : kind < 4 ? (rnd.nextBoolean() ? 1 : -1) * 0.25 * (1 + rnd.nextInt(3))
-                        : rnd.nextGaussian() * Math.exp(2 * rnd.nextGaussian());
+                row[i] = kind == 0
+                        ? 0
+                        : kind < 4
+                                ? (rnd.nextBoolean() ? 1 : -1) * 0.25 * (1 + rnd.nextInt(3))
+                                : rnd.nextGaussian() * Math.exp(2 * rnd.nextGaussian());
                 all.add(new Edge(j, i, row[i], all.size()));
             }
             selector.addRow(j, row, 0, j + 1);
@@ -43,7 +53,8 @@ class EdgeSelectorTest {
         EdgeSelector.Selection s = selector.select();
 
         List<Edge> sorted = new ArrayList<>(all);
-        sorted.sort(Comparator.comparingDouble((Edge e) -> -Math.abs(e.weight())).thenComparingInt(Edge::arrival));
+        sorted.sort(
+                Comparator.comparingDouble((Edge e) -> -Math.abs(e.weight())).thenComparingInt(Edge::arrival));
         double total = all.stream().mapToDouble(e -> Math.abs(e.weight())).sum();
         double cum = 0;
         int kept = 0;
@@ -54,7 +65,8 @@ class EdgeSelectorTest {
         assertThat(s.kept()).as("kept edges").isEqualTo(kept);
         for (int q = 0; q < kept; q++) {
             Edge e = sorted.get(q);
-            assertThat(new double[] {s.targets()[q], s.sources()[q], s.weights()[q]}).as("kept edge %d", q)
+            assertThat(new double[] {s.targets()[q], s.sources()[q], s.weights()[q]})
+                    .as("kept edge %d", q)
                     .containsExactly(e.target(), e.source(), e.weight());
         }
         assertThat(s.keptMass()).isGreaterThanOrEqualTo(edgeMass - 1e-12);

@@ -13,8 +13,7 @@ import ai.djl.training.GradientCollector;
  */
 final class FullRows {
 
-    private FullRows() {
-    }
+    private FullRows() {}
 
     /** Rows {@code rs} of sub-layer {@code k} of the graph {@code b} is building: [n][T]. */
     static double[][] of(GraphBuilder b, int k, int[] rs) {
@@ -31,7 +30,8 @@ final class FullRows {
             for (int c = 0; c < n; c++) {
                 onehot[c * t + rs[c]] = 1f;
             }
-            NDArray gk = pm.create(onehot, new Shape(n, t, 1)).toType(passes.dtype(), false)
+            NDArray gk = pm.create(onehot, new Shape(n, t, 1))
+                    .toType(passes.dtype(), false)
                     .mul(passes.gradient(k + 1));
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray y = passes.block(passes.pass(pm), k, x);

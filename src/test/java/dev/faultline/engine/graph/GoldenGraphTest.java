@@ -30,27 +30,46 @@ class GoldenGraphTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Path golden() {
-        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared")).resolve("golden");
+        Path p = Path.of(System.getProperty("faultline.shared.dir", "src/test/shared"))
+                .resolve("golden");
         assumeTrue(Files.isDirectory(p.resolve("cases")), "shared reference cases not found at " + p + "; skipping");
         return p;
     }
 
     @ParameterizedTest(name = "{0}-len{1}-{2}-{3}")
-    @CsvSource({"tiny-llama-gqa, 40, attnlrp, attnlrp", "tiny-llama-gqa, 40, attnlrp, detach",
-            "tiny-qwen2-bias, 40, attnlrp, attnlrp", "tiny-qwen2-bias, 40, attnlrp, detach",
-            "tiny-gpt2, 40, attnlrp, attnlrp", "tiny-gpt2, 40, attnlrp, detach", "tiny-qwen2-bias, 9, attnlrp, attnlrp",
-            "tiny-gpt2, 9, attnlrp, attnlrp", "tiny-llama-gqa, 40, gradxinput, attnlrp",
-            "tiny-qwen2-bias, 40, gradxinput, attnlrp", "tiny-gpt2, 40, gradxinput, attnlrp"})
-    void nodeRelevanceMatchesTheReferenceAndClosedFormRowsTheBackwardPass(String model, int len, String method,
-            String softmax) throws IOException {
+    @CsvSource({
+        "tiny-llama-gqa, 40, attnlrp, attnlrp",
+        "tiny-llama-gqa, 40, attnlrp, detach",
+        "tiny-qwen2-bias, 40, attnlrp, attnlrp",
+        "tiny-qwen2-bias, 40, attnlrp, detach",
+        "tiny-gpt2, 40, attnlrp, attnlrp",
+        "tiny-gpt2, 40, attnlrp, detach",
+        "tiny-qwen2-bias, 9, attnlrp, attnlrp",
+        "tiny-gpt2, 9, attnlrp, attnlrp",
+        "tiny-llama-gqa, 40, gradxinput, attnlrp",
+        "tiny-qwen2-bias, 40, gradxinput, attnlrp",
+        "tiny-gpt2, 40, gradxinput, attnlrp"
+    })
+    void nodeRelevanceMatchesTheReferenceAndClosedFormRowsTheBackwardPass(
+            String model, int len, String method, String softmax) throws IOException {
         Path dir = golden();
         JsonNode g = JSON.readTree(dir.resolve("cases")
-                .resolve(model + "-len" + len + "-" + method + "-" + softmax + "-float64.json").toFile());
+                .resolve(model + "-len" + len + "-" + method + "-" + softmax + "-float64.json")
+                .toFile());
         boolean rules = Method.parse(method) == Method.ATTNLRP;
         int[] ids = ints(g.get("ids"));
         assertThat(ids).hasSize(len);
-        GraphRequest r = new GraphRequest(ids, g.get("position").asInt(), g.get("wrong").asInt(),
-                g.get("correct").asInt(), Method.parse(method), SoftmaxRule.parse(softmax), 0, 0.85, 8, 1 << 24);
+        GraphRequest r = new GraphRequest(
+                ids,
+                g.get("position").asInt(),
+                g.get("wrong").asInt(),
+                g.get("correct").asInt(),
+                Method.parse(method),
+                SoftmaxRule.parse(softmax),
+                0,
+                0.85,
+                8,
+                1 << 24);
         try (LanguageModel m = ModelLoader.load(dir.resolve("models").resolve(model), DType.FLOAT64, "cpu");
                 GraphBuilder b = new GraphBuilder(HfLanguageModel.of(m), r)) {
             while (b.progress().phase().equals("global")) {
@@ -69,7 +88,8 @@ class GoldenGraphTest {
                 double[] ref = doubles(l < layers ? perLayer.get(l) : g.get("final_residual_relevance"));
                 double[] mine = b.relevance(2 * l);
                 for (int j = 0; j < len; j++) {
-                    assertThat(mine[j]).as("%s node layer %d, token %d", model, 2 * l, j)
+                    assertThat(mine[j])
+                            .as("%s node layer %d, token %d", model, 2 * l, j)
                             .isCloseTo(ref[j], offset(1e-9 * scale));
                 }
             }
@@ -78,7 +98,8 @@ class GoldenGraphTest {
             int[] all = java.util.stream.IntStream.rangeClosed(0, position).toArray();
             for (int l = 0; l < layers; l++) {
                 assertThat(hm.transformer().rows().edgeRowsClosedForm(l)).isTrue();
-                assertThat(hm.transformer().rows().attentionHasConstantTerms(l)).as("%s has biases", model)
+                assertThat(hm.transformer().rows().attentionHasConstantTerms(l))
+                        .as("%s has biases", model)
                         .isEqualTo(!model.equals("tiny-llama-gqa"));
                 double[][] closed = new double[(all.length + 7) / 8][];
                 double[][] repeated = new double[closed.length][];
@@ -94,7 +115,8 @@ class GoldenGraphTest {
                 for (int p = 0; p < closed.length; p++) {
                     assertThat(closed[p]).hasSameSizeAs(repeated[p]);
                     for (int i = 0; i < closed[p].length; i++) {
-                        assertThat(closed[p][i]).as("%s layer %d pass %d [%d]", model, l, p, i)
+                        assertThat(closed[p][i])
+                                .as("%s layer %d pass %d [%d]", model, l, p, i)
                                 .isCloseTo(repeated[p][i], offset(1e-10 * layerScale));
                     }
                 }

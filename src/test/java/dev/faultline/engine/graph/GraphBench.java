@@ -49,8 +49,17 @@ class GraphBench {
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
             // node-threshold 0: every row with any relevance is computed (the default 0.01 leaves ~18 per layer)
             double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0"));
-            GraphRequest packed = new GraphRequest(ids, -1, 307, 302, method(), SoftmaxRule.ATTNLRP,
-                    nodeThreshold, 0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+            GraphRequest packed = new GraphRequest(
+                    ids,
+                    -1,
+                    307,
+                    302,
+                    method(),
+                    SoftmaxRule.ATTNLRP,
+                    nodeThreshold,
+                    0.85,
+                    0,
+                    GraphRequest.DEFAULT_MEMORY_BUDGET);
             AttributionGraphs.buildHere(m, packed.withBatchSize(1)); // warm-up
             List<double[]> packedRuns = new ArrayList<>();
             List<double[]> singleRuns = new ArrayList<>();
@@ -63,15 +72,28 @@ class GraphBench {
             double pRows = median(packedRuns, 1);
             double sRows = median(singleRuns, 1);
             int b = last.metrics().batchSize();
-            report(String.format("512 tokens, TinyStories-260K (float32, 1 thread), " + method().label()
-                    + ", node-threshold %s: B=%d, rows %d; "
-                    + "rows phase median packed %.0f ms vs row-by-row %.0f ms (ratio %.4f, goal <= 2/B = %.4f); "
-                    + "whole graph median packed %.0f ms vs row-by-row %.0f ms; edges kept %d, nodes %d; "
-                    + "inside the rows phase: compute of the rows packed %.0f ms vs row-by-row %.0f ms (ratio %.4f), "
-                    + "edge selection packed %.0f ms vs row-by-row %.0f ms",
-                    nodeThreshold, b, last.metrics().rowsComputed(), pRows, sRows, pRows / sRows, 2.0 / b, median(packedRuns, 0),
-                    median(singleRuns, 0), last.edges().size(), last.nodes().size(), median(packedRuns, 2),
-                    median(singleRuns, 2), median(packedRuns, 2) / median(singleRuns, 2), median(packedRuns, 3),
+            report(String.format(
+                    "512 tokens, TinyStories-260K (float32, 1 thread), " + method().label()
+                            + ", node-threshold %s: B=%d, rows %d; "
+                            + "rows phase median packed %.0f ms vs row-by-row %.0f ms (ratio %.4f, goal <= 2/B = %.4f); "
+                            + "whole graph median packed %.0f ms vs row-by-row %.0f ms; edges kept %d, nodes %d; "
+                            + "inside the rows phase: compute of the rows packed %.0f ms vs row-by-row %.0f ms (ratio %.4f), "
+                            + "edge selection packed %.0f ms vs row-by-row %.0f ms",
+                    nodeThreshold,
+                    b,
+                    last.metrics().rowsComputed(),
+                    pRows,
+                    sRows,
+                    pRows / sRows,
+                    2.0 / b,
+                    median(packedRuns, 0),
+                    median(singleRuns, 0),
+                    last.edges().size(),
+                    last.nodes().size(),
+                    median(packedRuns, 2),
+                    median(singleRuns, 2),
+                    median(packedRuns, 2) / median(singleRuns, 2),
+                    median(packedRuns, 3),
                     median(singleRuns, 3)));
             printPruning(last);
             // the same rows at other batch sizes, row-by-row measured again in between (same run, same machine state)
@@ -84,8 +106,10 @@ class GraphBench {
                 }
                 double a = median(at, 2);
                 double s1 = median(single, 2);
-                report(String.format("  B=%d: compute of the rows median %.0f ms vs row-by-row %.0f ms: ratio %.4f = "
-                        + "%.2f/B (goal <= 2/B)", fixed, a, s1, a / s1, a / s1 * fixed));
+                report(String.format(
+                        "  B=%d: compute of the rows median %.0f ms vs row-by-row %.0f ms: ratio %.4f = "
+                                + "%.2f/B (goal <= 2/B)",
+                        fixed, a, s1, a / s1, a / s1 * fixed));
             }
         }
     }
@@ -104,8 +128,18 @@ class GraphBench {
         int[] ids = clozeIds512();
         int runs = Integer.getInteger("bench.runs", 5);
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu");
-                GraphBuilder b = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m),
-                        new GraphRequest(ids, -1, 307, 302, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0.85, 0,
+                GraphBuilder b = new GraphBuilder(
+                        dev.faultline.engine.model.HfLanguageModel.of(m),
+                        new GraphRequest(
+                                ids,
+                                -1,
+                                307,
+                                302,
+                                Method.ATTNLRP,
+                                SoftmaxRule.ATTNLRP,
+                                0,
+                                0.85,
+                                0,
                                 GraphRequest.DEFAULT_MEMORY_BUDGET))) {
             while (b.progress().phase().equals("global")) {
                 b.step();
@@ -114,7 +148,8 @@ class GraphBench {
             int batch = b.batchSize();
             double packedAuto = 0;
             int rowsAuto = 0;
-            for (int fixed : java.util.stream.IntStream.of(8, 16, batch, 64).distinct().toArray()) {
+            for (int fixed :
+                    java.util.stream.IntStream.of(8, 16, batch, 64).distinct().toArray()) {
                 List<double[]> reps = new ArrayList<>();
                 for (int r = 0; r < runs + 1; r++) { // the first is a warm-up
                     double packed = 0;
@@ -124,7 +159,9 @@ class GraphBench {
                     int rows = 0;
                     for (int l = 0; l < layers; l++) {
                         double[] rel = b.relevance(2 * l + 1);
-                        int[] all = java.util.stream.IntStream.range(0, rel.length).filter(j -> rel[j] != 0).toArray();
+                        int[] all = java.util.stream.IntStream.range(0, rel.length)
+                                .filter(j -> rel[j] != 0)
+                                .toArray();
                         // the layer's keys and values (made once per layer, whichever way its rows are then computed)
                         // before the clock starts: otherwise the first packed pass of each layer pays for them alone
                         long k0 = System.nanoTime();
@@ -145,7 +182,9 @@ class GraphBench {
                         }
                     }
                     if (r > 0) {
-                        reps.add(new double[] {packed / 1e6, single / 1e6, packed / single, passes, rows, keysValues / 1e6});
+                        reps.add(new double[] {
+                            packed / 1e6, single / 1e6, packed / single, passes, rows, keysValues / 1e6
+                        });
                     }
                 }
                 double ratio = median(reps, 2);
@@ -153,12 +192,23 @@ class GraphBench {
                     packedAuto = median(reps, 0);
                     rowsAuto = (int) reps.get(0)[4];
                 }
-                report(String.format("512 tokens, rows alone, interleaved, B=%d%s: %d rows in %.0f passes; packed "
-                        + "median %.1f ms vs one row per pass %.1f ms: ratio %.4f = %.2f/B (goal <= 2/B); ratios of "
-                        + "the %d runs %s; keys and values of the %d layers (with one row each, untimed above) %.1f ms",
-                        fixed, fixed == batch ? " (automatic)" : "", (int) reps.get(0)[4],
-                        reps.get(0)[3], median(reps, 0), median(reps, 1), ratio, ratio * fixed, reps.size(),
-                        reps.stream().map(x -> String.format("%.2f/B", x[2] * fixed)).toList(), layers,
+                report(String.format(
+                        "512 tokens, rows alone, interleaved, B=%d%s: %d rows in %.0f passes; packed "
+                                + "median %.1f ms vs one row per pass %.1f ms: ratio %.4f = %.2f/B (goal <= 2/B); ratios of "
+                                + "the %d runs %s; keys and values of the %d layers (with one row each, untimed above) %.1f ms",
+                        fixed,
+                        fixed == batch ? " (automatic)" : "",
+                        (int) reps.get(0)[4],
+                        reps.get(0)[3],
+                        median(reps, 0),
+                        median(reps, 1),
+                        ratio,
+                        ratio * fixed,
+                        reps.size(),
+                        reps.stream()
+                                .map(x -> String.format("%.2f/B", x[2] * fixed))
+                                .toList(),
+                        layers,
                         median(reps, 5)));
             }
             // one backward pass per row (the autograd rows), against the closed form's single rows: same rows
@@ -181,10 +231,17 @@ class GraphBench {
                 }
             }
             double byBackward = backward / n / 1e6 * rowsAuto;
-            report(String.format("  one row per pass: closed form %.0f us vs one backward pass over the input %.0f us "
-                    + "(mean of %d rows, every 8th position of each layer); so every row one backward pass each ~%.0f "
-                    + "ms, and the packed rows at B=%d (%.1f ms) vs that: %.4f = %.2f/B", closed / n / 1e3,
-                    backward / n / 1e3, n, byBackward, batch, packedAuto, packedAuto / byBackward,
+            report(String.format(
+                    "  one row per pass: closed form %.0f us vs one backward pass over the input %.0f us "
+                            + "(mean of %d rows, every 8th position of each layer); so every row one backward pass each ~%.0f "
+                            + "ms, and the packed rows at B=%d (%.1f ms) vs that: %.4f = %.2f/B",
+                    closed / n / 1e3,
+                    backward / n / 1e3,
+                    n,
+                    byBackward,
+                    batch,
+                    packedAuto,
+                    packedAuto / byBackward,
                     packedAuto / byBackward * batch));
         }
     }
@@ -216,8 +273,8 @@ class GraphBench {
         int t = Integer.getInteger("bench.tokens", 512);
         int runs = Integer.getInteger("bench.runs", 3);
         int window = family.equals("mistral") || family.equals("olmo3") ? 128 : 0;
-        Path modelDir = RandomModels.family(dir.resolve(family + "-" + t), family, 17, 512, 64, 5, 8, 4, 172, t, 0.02,
-                window);
+        Path modelDir =
+                RandomModels.family(dir.resolve(family + "-" + t), family, 17, 512, 64, 5, 8, 4, 172, t, 0.02, window);
         wholeGraphs(modelDir, t, runs, "0", "random " + family + " hidden 64, 5 layers, 8/4 heads, inter 172");
     }
 
@@ -229,8 +286,17 @@ class GraphBench {
     private void wholeGraphs(Path modelDir, int t, int runs, String defaultThreshold, String model) throws IOException {
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
             double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", defaultThreshold));
-            GraphRequest r = new GraphRequest(gpt2Ids(t), -1, 7, 9, method(), SoftmaxRule.ATTNLRP, nodeThreshold,
-                    0.85, 0, GraphRequest.DEFAULT_MEMORY_BUDGET);
+            GraphRequest r = new GraphRequest(
+                    gpt2Ids(t),
+                    -1,
+                    7,
+                    9,
+                    method(),
+                    SoftmaxRule.ATTNLRP,
+                    nodeThreshold,
+                    0.85,
+                    0,
+                    GraphRequest.DEFAULT_MEMORY_BUDGET);
             AttributionGraphs.buildHere(m, r); // warm-up
             List<double[]> all = new ArrayList<>();
             AttributionGraph g = null;
@@ -238,11 +304,22 @@ class GraphBench {
                 g = AttributionGraphs.buildHere(m, r);
                 all.add(times(g));
             }
-            report(String.format("%d tokens, %s (float32, 1 thread), " + method().label() + ", node-threshold %s: "
-                    + "B=%d, rows computed %d; median of %d: graph %.0f ms, rows phase %.0f ms (compute %.0f ms); "
-                    + "edges %d, nodes %d; last run's timings %s", t, model, nodeThreshold, g.metrics().batchSize(),
-                    g.metrics().rowsComputed(), runs, median(all, 0), median(all, 1), median(all, 2),
-                    g.edges().size(), g.nodes().size(), g.metrics().timingsMs()));
+            report(String.format(
+                    "%d tokens, %s (float32, 1 thread), " + method().label() + ", node-threshold %s: "
+                            + "B=%d, rows computed %d; median of %d: graph %.0f ms, rows phase %.0f ms (compute %.0f ms); "
+                            + "edges %d, nodes %d; last run's timings %s",
+                    t,
+                    model,
+                    nodeThreshold,
+                    g.metrics().batchSize(),
+                    g.metrics().rowsComputed(),
+                    runs,
+                    median(all, 0),
+                    median(all, 1),
+                    median(all, 2),
+                    g.edges().size(),
+                    g.nodes().size(),
+                    g.metrics().timingsMs()));
         }
     }
 
@@ -257,8 +334,18 @@ class GraphBench {
         int t = 512;
         int runs = Integer.getInteger("bench.runs", 3);
         try (LanguageModel m = ModelLoader.load(gpt2Bench(t), DType.FLOAT32, "cpu");
-                GraphBuilder b = new GraphBuilder(dev.faultline.engine.model.HfLanguageModel.of(m),
-                        new GraphRequest(gpt2Ids(t), -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0.85, 0,
+                GraphBuilder b = new GraphBuilder(
+                        dev.faultline.engine.model.HfLanguageModel.of(m),
+                        new GraphRequest(
+                                gpt2Ids(t),
+                                -1,
+                                7,
+                                9,
+                                Method.ATTNLRP,
+                                SoftmaxRule.ATTNLRP,
+                                0,
+                                0.85,
+                                0,
                                 GraphRequest.DEFAULT_MEMORY_BUDGET))) {
             while (b.progress().phase().equals("global")) {
                 b.step();
@@ -271,7 +358,9 @@ class GraphBench {
                 int sampled = 0;
                 for (int l = 0; l < m.config().numLayers(); l++) {
                     double[] rel = b.relevance(2 * l + 1);
-                    int[] all = java.util.stream.IntStream.range(0, rel.length).filter(j -> rel[j] != 0).toArray();
+                    int[] all = java.util.stream.IntStream.range(0, rel.length)
+                            .filter(j -> rel[j] != 0)
+                            .toArray();
                     b.attentionRows(l, new int[] {all[0]}); // the layer's keys and values, untimed
                     for (int from = 0, k = 0; from < all.length; from += batch, k++) {
                         int[] rs = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + batch));
@@ -302,8 +391,9 @@ class GraphBench {
                     }
                 }
                 if (r > 0) {
-                    reps.add(new double[] {ns[0] / 1e6, ns[1] / 1e6, ns[2] / 1e6, ns[3] / 1e6, ns[4] / 1e6, rows,
-                            sampled});
+                    reps.add(
+                            new double[] {ns[0] / 1e6, ns[1] / 1e6, ns[2] / 1e6, ns[3] / 1e6, ns[4] / 1e6, rows, sampled
+                            });
                 }
             }
             double closedPacked = median(reps, 0);
@@ -311,13 +401,24 @@ class GraphBench {
             double repeatedPacked = median(reps, 2);
             double perRowBackward = median(reps, 4) / reps.get(0)[6];
             double byBackward = perRowBackward * reps.get(0)[5];
-            report(String.format("512 tokens, random GPT-2, rows alone, B=%d (automatic), %d rows, medians of %d: "
-                    + "closed form packed %.1f ms, one row per pass %.1f ms (ratio %.2f/B); backward pass over the "
-                    + "repeated input packed %.1f ms; one backward pass per row %.2f ms (mean of %d sampled rows; "
-                    + "closed form single on the same rows %.3f ms), so every row that way ~%.0f ms: closed form "
-                    + "packed vs it %.4f = %.2f/B", batch, (int) reps.get(0)[5], reps.size(), closedPacked,
-                    closedSingle, closedPacked / closedSingle * batch, repeatedPacked, perRowBackward,
-                    (int) reps.get(0)[6], median(reps, 3) / reps.get(0)[6], byBackward, closedPacked / byBackward,
+            report(String.format(
+                    "512 tokens, random GPT-2, rows alone, B=%d (automatic), %d rows, medians of %d: "
+                            + "closed form packed %.1f ms, one row per pass %.1f ms (ratio %.2f/B); backward pass over the "
+                            + "repeated input packed %.1f ms; one backward pass per row %.2f ms (mean of %d sampled rows; "
+                            + "closed form single on the same rows %.3f ms), so every row that way ~%.0f ms: closed form "
+                            + "packed vs it %.4f = %.2f/B",
+                    batch,
+                    (int) reps.get(0)[5],
+                    reps.size(),
+                    closedPacked,
+                    closedSingle,
+                    closedPacked / closedSingle * batch,
+                    repeatedPacked,
+                    perRowBackward,
+                    (int) reps.get(0)[6],
+                    median(reps, 3) / reps.get(0)[6],
+                    byBackward,
+                    closedPacked / byBackward,
                     closedPacked / byBackward * batch));
         }
     }
@@ -341,8 +442,8 @@ class GraphBench {
     void longContext4096() throws IOException {
         enabled();
         int t = Integer.getInteger("bench.tokens", 4096);
-        Path modelDir = RandomModels.llama(dir.resolve("ts4096"), 11, 512, 64, 5, 8, 4, 172, Math.max(4096, t), 0.02,
-                0.02);
+        Path modelDir =
+                RandomModels.llama(dir.resolve("ts4096"), 11, 512, 64, 5, 8, 4, 172, Math.max(4096, t), 0.02, 0.02);
         // -Dbench.memory-budget=<bytes>: the budget that sets B and the query chunk (a huge one: one block, no chunks)
         long budget = Long.getLong("bench.memory-budget", GraphRequest.DEFAULT_MEMORY_BUDGET);
         Random rnd = new Random(5);
@@ -353,21 +454,33 @@ class GraphBench {
         try (LanguageModel m = ModelLoader.load(modelDir, DType.FLOAT32, "cpu")) {
             long rss0 = rssPeakKb();
             double nodeThreshold = Double.parseDouble(System.getProperty("bench.node-threshold", "0.01"));
-            GraphRequest r = new GraphRequest(ids, -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, nodeThreshold, 0.85,
-                    0, budget);
+            GraphRequest r = new GraphRequest(
+                    ids, -1, 7, 9, Method.ATTNLRP, SoftmaxRule.ATTNLRP, nodeThreshold, 0.85, 0, budget);
             long t0 = System.nanoTime();
             AttributionGraph g = AttributionGraphs.buildHere(m, r);
             double ms = (System.nanoTime() - t0) / 1e6;
             long rss = rssPeakKb();
-            report(String.format("%d tokens, random Llama hidden 64, 5 layers, 8/4 heads, inter 172, vocab 512 "
-                    + "(float32, 1 thread), node-threshold %s, memory budget %d MiB: B=%d, query chunk %d, rows computed %d, "
-                    + "wall %.1f s (timings %s); peak RSS %d MiB "
-                    + "(before the graph %d MiB); java heap used %d MiB; edges %d, nodes %d; verticality %.3f, "
-                    + "mean look-back %.1f", t, nodeThreshold, budget >> 20, g.metrics().batchSize(),
-                    g.metrics().queryChunk(), g.metrics().rowsComputed(), ms / 1000,
-                    g.metrics().timingsMs(), rss / 1024, rss0 / 1024,
-                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20, g.edges().size(),
-                    g.nodes().size(), g.metrics().verticality(), g.metrics().meanLookBack()));
+            report(String.format(
+                    "%d tokens, random Llama hidden 64, 5 layers, 8/4 heads, inter 172, vocab 512 "
+                            + "(float32, 1 thread), node-threshold %s, memory budget %d MiB: B=%d, query chunk %d, rows computed %d, "
+                            + "wall %.1f s (timings %s); peak RSS %d MiB "
+                            + "(before the graph %d MiB); java heap used %d MiB; edges %d, nodes %d; verticality %.3f, "
+                            + "mean look-back %.1f",
+                    t,
+                    nodeThreshold,
+                    budget >> 20,
+                    g.metrics().batchSize(),
+                    g.metrics().queryChunk(),
+                    g.metrics().rowsComputed(),
+                    ms / 1000,
+                    g.metrics().timingsMs(),
+                    rss / 1024,
+                    rss0 / 1024,
+                    (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20,
+                    g.edges().size(),
+                    g.nodes().size(),
+                    g.metrics().verticality(),
+                    g.metrics().meanLookBack()));
             printPruning(g);
             for (AttributionGraph.Pruning p : g.pruning()) {
                 assertThat(p.keptMass()).isGreaterThanOrEqualTo(0.85 - 1e-9);
@@ -377,9 +490,19 @@ class GraphBench {
 
     private static void printPruning(AttributionGraph g) {
         for (AttributionGraph.Pruning p : g.pruning()) {
-            report(String.format("  into %d:%s (%s): rows %d, total %d, peak candidates %d, kept %d (%.3f %% of n^2, "
-                    + "mass %.3f), ancestors %d, threshold %.3g", p.layer(), p.stage(), p.sublayer(), p.rows(),
-                    p.total(), p.peakCandidates(), p.kept(), 100 * p.denseShare(), p.keptMass(), p.ancestors(),
+            report(String.format(
+                    "  into %d:%s (%s): rows %d, total %d, peak candidates %d, kept %d (%.3f %% of n^2, "
+                            + "mass %.3f), ancestors %d, threshold %.3g",
+                    p.layer(),
+                    p.stage(),
+                    p.sublayer(),
+                    p.rows(),
+                    p.total(),
+                    p.peakCandidates(),
+                    p.kept(),
+                    100 * p.denseShare(),
+                    p.keptMass(),
+                    p.ancestors(),
                     p.threshold()));
         }
     }
@@ -387,8 +510,9 @@ class GraphBench {
     private static double[] times(AttributionGraph g) {
         var tm = g.metrics().timingsMs();
         double all = tm.get("forward") + tm.get("global_backward") + tm.get("rows") + tm.get("prune");
-        return new double[] {all, tm.get("rows"), tm.getOrDefault("rows_compute", 0.0),
-                tm.getOrDefault("rows_select", 0.0)};
+        return new double[] {
+            all, tm.get("rows"), tm.getOrDefault("rows_compute", 0.0), tm.getOrDefault("rows_select", 0.0)
+        };
     }
 
     private static double median(List<double[]> runs, int i) {
@@ -441,7 +565,10 @@ class GraphBench {
         try {
             Path out = Path.of("target/graph-bench.txt");
             Files.createDirectories(out.getParent());
-            Files.writeString(out, line + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
+            Files.writeString(
+                    out,
+                    line + System.lineSeparator(),
+                    java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new IllegalStateException(e);

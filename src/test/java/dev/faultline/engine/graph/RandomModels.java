@@ -14,20 +14,53 @@ import java.util.Random;
 /** Writes random Hugging Face checkpoints (config.json + F32 model.safetensors) for engine tests and benches. */
 final class RandomModels {
 
-    private RandomModels() {
-    }
+    private RandomModels() {}
 
     /** A random Llama (RMSNorm, RoPE, GQA, SwiGLU), untied head, no biases. */
-    static Path llama(Path dir, long seed, int vocab, int hidden, int layers, int heads, int kvHeads, int inter,
-            int maxPositions, double scale) throws IOException {
+    static Path llama(
+            Path dir,
+            long seed,
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int inter,
+            int maxPositions,
+            double scale)
+            throws IOException {
         return llama(dir, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0);
     }
 
     /** As above with the embeddings' standard deviation given (Hugging Face initialises all with 0.02). */
-    static Path llama(Path dir, long seed, int vocab, int hidden, int layers, int heads, int kvHeads, int inter,
-            int maxPositions, double scale, double embedStd) throws IOException {
-        return family(dir, "llama", seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, embedStd,
-                0, scale);
+    static Path llama(
+            Path dir,
+            long seed,
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int inter,
+            int maxPositions,
+            double scale,
+            double embedStd)
+            throws IOException {
+        return family(
+                dir,
+                "llama",
+                seed,
+                vocab,
+                hidden,
+                layers,
+                heads,
+                kvHeads,
+                inter,
+                maxPositions,
+                scale,
+                embedStd,
+                0,
+                scale);
     }
 
     /**
@@ -37,24 +70,88 @@ final class RandomModels {
      * full), "qwen2" (a Llama with q/k/v biases, Qwen2's attention_bias) or "llama"; untied head, no other biases.
      * {@code window} 0: none (mistral, olmo3 need one).
      */
-    static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
-            int kvHeads, int inter, int maxPositions, double scale, int window) throws IOException {
-        return family(dir, modelType, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0,
-                window, scale);
+    static Path family(
+            Path dir,
+            String modelType,
+            long seed,
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int inter,
+            int maxPositions,
+            double scale,
+            int window)
+            throws IOException {
+        return family(
+                dir,
+                modelType,
+                seed,
+                vocab,
+                hidden,
+                layers,
+                heads,
+                kvHeads,
+                inter,
+                maxPositions,
+                scale,
+                1.0,
+                window,
+                scale);
     }
 
     /**
      * As above with the query and key projections' standard deviation {@code qkStd}: a small one leaves the raw
      * queries and keys near the q/k norms' ε, so those norms' gradient (under gradient×input) is far from 0.
      */
-    static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
-            int kvHeads, int inter, int maxPositions, double scale, int window, double qkStd) throws IOException {
-        return family(dir, modelType, seed, vocab, hidden, layers, heads, kvHeads, inter, maxPositions, scale, 1.0,
-                window, qkStd);
+    static Path family(
+            Path dir,
+            String modelType,
+            long seed,
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int inter,
+            int maxPositions,
+            double scale,
+            int window,
+            double qkStd)
+            throws IOException {
+        return family(
+                dir,
+                modelType,
+                seed,
+                vocab,
+                hidden,
+                layers,
+                heads,
+                kvHeads,
+                inter,
+                maxPositions,
+                scale,
+                1.0,
+                window,
+                qkStd);
     }
 
-    private static Path family(Path dir, String modelType, long seed, int vocab, int hidden, int layers, int heads,
-            int kvHeads, int inter, int maxPositions, double scale, double embedStd, int window, double qkStd)
+    private static Path family(
+            Path dir,
+            String modelType,
+            long seed,
+            int vocab,
+            int hidden,
+            int layers,
+            int heads,
+            int kvHeads,
+            int inter,
+            int maxPositions,
+            double scale,
+            double embedStd,
+            int window,
+            double qkStd)
             throws IOException {
         int hd = hidden / heads;
         boolean olmo = modelType.startsWith("olmo");
@@ -95,8 +192,18 @@ final class RandomModels {
                  "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "head_dim": %d,
                  "hidden_act": "silu", "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "max_position_embeddings": %d,
                  "tie_word_embeddings": false, "attention_bias": %s, "mlp_bias": false%s}
-                """.formatted(modelType, vocab, hidden, inter, layers, heads, kvHeads, hd, maxPositions,
-                modelType.equals("qwen2"), window > 0 ? ", \"sliding_window\": " + window : "");
+                """.formatted(
+                        modelType,
+                        vocab,
+                        hidden,
+                        inter,
+                        layers,
+                        heads,
+                        kvHeads,
+                        hd,
+                        maxPositions,
+                        modelType.equals("qwen2"),
+                        window > 0 ? ", \"sliding_window\": " + window : "");
         return write(dir, config, t);
     }
 
@@ -169,7 +276,11 @@ final class RandomModels {
             for (int i = 0; i < shape.length; i++) {
                 header.append(i > 0 ? "," : "").append((long) shape[i]);
             }
-            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            header.append("],\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + bytes)
+                    .append("]}");
             offset += bytes;
         }
         header.append('}');
@@ -178,7 +289,8 @@ final class RandomModels {
         }
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
         try (OutputStream out = Files.newOutputStream(dir.resolve("model.safetensors"))) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length);
             out.write(len.array());
             out.write(h);
             for (float[][] v : tensors.values()) {

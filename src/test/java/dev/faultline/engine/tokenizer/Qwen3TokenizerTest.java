@@ -54,6 +54,7 @@ class Qwen3TokenizerTest {
 
     @TempDir
     static Path tmp;
+
     private static HfTextTokenizer tok;
     private static List<JsonNode> cases;
 
@@ -92,7 +93,8 @@ class Qwen3TokenizerTest {
         assertThat(tok.tokenId("no-such-piece")).isEqualTo(-1);
         assertThat(tok.tokenText(279)).isEqualTo(" the");
         assertThat(tok.tokenText(198)).isEqualTo("\n");
-        assertThatThrownBy(() -> HfTextTokenizer.load(tmp)).isInstanceOf(ModelLoadException.class)
+        assertThatThrownBy(() -> HfTextTokenizer.load(tmp))
+                .isInstanceOf(ModelLoadException.class)
                 .hasMessageContaining("no tokenizer.json");
     }
 
@@ -107,7 +109,8 @@ class Qwen3TokenizerTest {
             assertThat(t.ids()).as(c.get("id").asText()).containsExactly(expected);
             // Qwen3's post-processor adds no BOS or EOS
             assertThat(tok.encode(text, true).ids()).as(c.get("id").asText()).containsExactly(expected);
-            assertThat(tok.decode(t.ids(), false)).as(c.get("id").asText())
+            assertThat(tok.decode(t.ids(), false))
+                    .as(c.get("id").asText())
                     .isEqualTo(Normalizer.normalize(text, Normalizer.Form.NFC));
             assertTiles(text, t);
             total += expected.length;
@@ -129,7 +132,8 @@ class Qwen3TokenizerTest {
 
     @Test
     void specialTokensAreSingleIdsFlaggedSpecial() {
-        String text = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\nhmm\n</think>\n\nHello<|endoftext|>";
+        String text =
+                "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\nhmm\n</think>\n\nHello<|endoftext|>";
         TokenizedText t = tok.encode(text, false);
         List<Integer> ids = new ArrayList<>();
         for (int id : t.ids()) {
@@ -165,7 +169,9 @@ class Qwen3TokenizerTest {
                 split += t.starts()[i] == t.ends()[i] ? 1 : 0;
             }
         }
-        assertThat(split).as("tokens holding only the later bytes of a split character").isGreaterThan(5);
+        assertThat(split)
+                .as("tokens holding only the later bytes of a split character")
+                .isGreaterThan(5);
     }
 
     @Test
@@ -184,11 +190,13 @@ class Qwen3TokenizerTest {
         // point only: the rest of the original still belongs to that token
         String text = "Cafe\u0301 e\u0301te\u0301 \u1100\u1161\u11a8!";
         TokenizedText t = tok.encode(text, false);
-        assertThat(tok.decode(t.ids(), false)).isEqualTo("Café été 각!").isEqualTo(Normalizer.normalize(text,
-                Normalizer.Form.NFC));
+        assertThat(tok.decode(t.ids(), false))
+                .isEqualTo("Café été 각!")
+                .isEqualTo(Normalizer.normalize(text, Normalizer.Form.NFC));
         assertTiles(text, t);
         assertThat(t.tokens()).containsExactly("C", "af", "Ã©", "ĠÃ©tÃ©", "Ġê°ģ", "!");
-        assertThat(pieces(text, t)).containsExactly("C", "af", "e\u0301", " e\u0301te\u0301", " \u1100\u1161\u11a8", "!");
+        assertThat(pieces(text, t))
+                .containsExactly("C", "af", "e\u0301", " e\u0301te\u0301", " \u1100\u1161\u11a8", "!");
     }
 
     /** The spans are in order, inside the text, and their substrings concatenate to it. */
@@ -228,7 +236,9 @@ class Qwen3TokenizerTest {
             all.writeBytes(bytes);
             int after = before + bytes.length;
             assertThat(after).isLessThanOrEqualTo(utf8.length);
-            assertThat(t.starts()[i]).as("start of %s in %s", t.tokens()[i], text).isEqualTo(boundary[before]);
+            assertThat(t.starts()[i])
+                    .as("start of %s in %s", t.tokens()[i], text)
+                    .isEqualTo(boundary[before]);
             assertThat(t.ends()[i]).as("end of %s in %s", t.tokens()[i], text).isEqualTo(boundary[after]);
             before = after;
         }
@@ -270,7 +280,9 @@ class Qwen3TokenizerTest {
             byte[] out = new byte[piece.length()];
             for (int i = 0; i < piece.length(); i++) {
                 int by = piece.charAt(i) < BYTE_OF.length ? BYTE_OF[piece.charAt(i)] : -1;
-                assertThat(by).as("byte-level character %s of %s", piece.charAt(i), piece).isNotNegative();
+                assertThat(by)
+                        .as("byte-level character %s of %s", piece.charAt(i), piece)
+                        .isNotNegative();
                 out[i] = (byte) by;
             }
             return out;
