@@ -107,7 +107,8 @@ class AuthTest {
                     "POST",
                     "/api/models/m/revisions/r/track?step=-1",
                     "/api/models/{model}/revisions/{revision}/track",
-                    Access.OPERATOR));
+                    Access.OPERATOR),
+            new Write("POST", "/api/compare/track", "/api/compare/track", Access.OPERATOR));
 
     static final List<String> ROLES = List.of(Access.PRODUCER, Access.OPERATOR, Access.VIEWER);
 
@@ -152,7 +153,7 @@ class AuthTest {
     }
 
     static Response send(RequestSpecification spec, Write w) {
-        RequestSpecification s = w.path().equals("/api/events")
+        RequestSpecification s = w.path().equals("/api/events") || w.path().equals("/api/compare/track")
                 ? spec.contentType("application/json").body("{}")
                 : spec;
         return s.request(w.method(), w.path());
