@@ -18,10 +18,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Random-weight checkpoints with the published shapes of real models (Qwen3-0.6B, Qwen3-1.7B, OLMo-2-1B), written
- * as Hugging Face writes them: config.json (Qwen3 in the transformers-5 layout), BF16 safetensors shards of at most
- * {@code shardBytes} with a {@code model.safetensors.index.json}, and a tokenizer when one is given. Tensors are
- * generated and written in 4 MiB pieces, so a 4 GB checkpoint needs no more than that in memory. Weights are
+ * Random-weight checkpoints with the published shapes of real models (Qwen3-0.6B, Qwen3-1.7B, OLMo-2-1B), or any
+ * {@link Shape} of those layouts or Llama's (model type {@code llama}: input and post-attention norms, no q/k norms),
+ * written as Hugging Face writes them: config.json (Qwen3 in the transformers-5 layout), BF16 safetensors shards of
+ * at most {@code shardBytes} with a {@code model.safetensors.index.json}, and a tokenizer when one is given. Tensors
+ * are generated and written in 4 MiB pieces, so a 4 GB checkpoint needs no more than that in memory. Weights are
  * N(0, 0.02) (Hugging Face's initialiser), norm weights 1. For benchmarks: the relevances of random weights mean
  * nothing; the cost and the plumbing are real.
  */
@@ -215,7 +216,13 @@ public final class RealShapes {
 
     private static ObjectNode config(ObjectMapper json, Shape s) {
         ObjectNode c = json.createObjectNode();
-        c.putArray("architectures").add(s.modelType().equals("qwen3") ? "Qwen3ForCausalLM" : "Olmo2ForCausalLM");
+        c.putArray("architectures")
+                .add(
+                        switch (s.modelType()) {
+                            case "qwen3" -> "Qwen3ForCausalLM";
+                            case "llama" -> "LlamaForCausalLM";
+                            default -> "Olmo2ForCausalLM";
+                        });
         c.put("model_type", s.modelType());
         c.put("vocab_size", s.vocab());
         c.put("hidden_size", s.hidden());
