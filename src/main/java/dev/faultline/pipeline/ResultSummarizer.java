@@ -248,7 +248,7 @@ public final class ResultSummarizer {
         return in;
     }
 
-    /** The largest |relevance| excluding the first token and special tokens (the heatmap normaliser, DESIGN 3). */
+    /** The largest |relevance| excluding the first token and special tokens (the heatmap normaliser, docs/engine.md). */
     public static double normalizer(List<AttributionResult.Token> tokens) {
         double max = 0;
         for (int i = 1; i < tokens.size(); i++) {

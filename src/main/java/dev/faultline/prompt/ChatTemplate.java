@@ -83,21 +83,8 @@ public final class ChatTemplate {
                 .build();
         this.jinjava = new Jinjava(config);
         var ctx = jinjava.getGlobalContext();
-        for (String name : List.of(
-                "startswith",
-                "endswith",
-                "split",
-                "strip",
-                "lstrip",
-                "rstrip",
-                "lower",
-                "upper",
-                "replace",
-                "items",
-                "title",
-                "capitalize",
-                "find",
-                "count")) {
+        // every method the rewrite turns into fl_py_<name>(receiver, args)
+        for (String name : PY_METHODS) {
             ctx.registerFunction(
                     new ELFunctionDefinition("", "fl_py_" + name, PyMethods.class, name, Object.class, Object[].class));
         }

@@ -6,16 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
-import dev.faultline.demo.AdditionProblem;
-import dev.faultline.demo.AdditionSuite;
 import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.fleet.ServiceProcesses;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -197,27 +194,7 @@ class MultiWorkerTest {
 
     /** {@code n} wrong answers of distinct addition problems (distinct inputs: no answer from the input cache). */
     List<EvalOutput> run(String runId, int n, long seed) {
-        Random random = new Random(seed);
-        Set<String> prompts = new HashSet<>();
-        List<EvalOutput> out = new ArrayList<>();
-        while (out.size() < n) {
-            AdditionProblem p = new AdditionProblem(
-                    Integer.toString(100 + random.nextInt(899_900)), Integer.toString(10 + random.nextInt(89_990)));
-            if (!prompts.add(p.prompt())) {
-                continue;
-            }
-            String answer = p.answer();
-            int at = random.nextInt(answer.length());
-            char wrong = (char) ('0' + (answer.charAt(at) - '0' + 1 + random.nextInt(8)) % 10);
-            String output = answer.substring(0, at) + wrong + answer.substring(at + 1);
-            out.add(AdditionSuite.toEvent(
-                    p,
-                    output,
-                    runId,
-                    new EvalOutput.ModelRef("faultline-demo", "main", null),
-                    Instant.parse("2026-11-24T00:00:00Z")));
-        }
-        return out;
+        return ServiceProcesses.failures(runId, n, seed);
     }
 
     void publish(List<EvalOutput> events) throws Exception {
