@@ -140,8 +140,10 @@ public final class Transformer {
                 });
             }
         }
-        for (int l = 0; l < config.numLayers(); l++) {
+        int last = config.numLayers() - 1;
+        for (int l = 0; l <= last; l++) {
             try (NDScope layerScope = new NDScope()) {
+                // the last layer only for the last row: its keys and values need every row, nothing else does
                 h = layer(
                         p,
                         l,
@@ -150,13 +152,14 @@ public final class Transformer {
                         weights.positions() == null ? ropes.get(ops.ropeOf(l)) : new NDArray[2],
                         1,
                         s,
-                        prefix.get(l));
+                        prefix.get(l),
+                        l == last ? s - 1 : 0);
                 NDScope.unregister(h);
             }
         }
         NDArray y = ops.norm(
                 p,
-                h.get(new NDIndex(":, {}, :", s - 1)),
+                h.get(new NDIndex(":, {}, :", h.getShape().get(1) - 1)),
                 weights.finalNormW(),
                 weights.finalNormB(),
                 config.numLayers());
@@ -211,9 +214,11 @@ public final class Transformer {
                         weights.positions() == null ? ropes.get(ops.ropeOf(l)) : new NDArray[2],
                         b,
                         t,
-                        null);
+                        null,
+                        0);
                 NDScope.unregister(h);
             }
+            p.afterLayer(l);
         }
         return p.probe(h, p.layerInputs);
     }
@@ -221,14 +226,20 @@ public final class Transformer {
     /**
      * Layer {@code l} on the residual stream {@code h}: attention block, then MLP block, each with its residual.
      * {@code prefix}: null, or the keys and values of the positions before h's rows (see {@link #attention}).
+     * {@code from}: the first of h's rows whose output is wanted (0: all); keys and values still come from every
+     * row, and the result holds rows {@code from..t-1} only.
      */
-    private NDArray layer(Pass p, int l, NDArray h, NDArray mask, NDArray[] cs, long b, int t, NDArray[] prefix) {
+    private NDArray layer(
+            Pass p, int l, NDArray h, NDArray mask, NDArray[] cs, long b, int t, NDArray[] prefix, int from) {
         LayerWeights w = weights.layers().get(l);
         h = p.probe(h, p.layerInputs);
         NDArray x = w.attnNormW() == null ? h : ops.norm(p, h, w.attnNormW(), w.attnNormB(), l);
-        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l, prefix);
+        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, l, prefix, from);
         if (w.postAttnNorm() != null) {
             a = ops.norm(p, a, w.postAttnNorm(), null, l);
+        }
+        if (from > 0) {
+            h = h.get(new NDIndex(":, {}:, :", from));
         }
         h = h.add(a);
         h = p.probe(h, p.postAttention);
@@ -262,7 +273,7 @@ public final class Transformer {
         NDArray[] cs = weights.positions() == null ? ops.rope(m, t, ops.ropeOf(layer)) : new NDArray[2];
         NDArray mask = ops.mask(m, t, w.slidingWindow());
         NDArray x = w.attnNormW() == null ? h : ops.norm(p, h, w.attnNormW(), w.attnNormB(), layer);
-        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, layer, null);
+        NDArray a = attention(p, w, x, cs[0], cs[1], mask, b, t, layer, null, 0);
         if (w.postAttnNorm() != null) {
             a = ops.norm(p, a, w.postAttnNorm(), null, layer);
         }
@@ -299,7 +310,9 @@ public final class Transformer {
      * Attention of the {@code t} rows of {@code x} [B, t, D] (normed). {@code prefix}: null (the rows are positions
      * 0..t-1), or the keys and values {K, V} ([B, kvHeads, f, head_dim], as {@link #attentionKeysValues} makes them) of
      * positions 0..f-1 that the rows (positions f..f+t-1) attend to besides themselves; {@code cos} and {@code sin}
-     * are then the rows' ([t, head_dim]) and {@code mask} is [t, f+t].
+     * are then the rows' ([t, head_dim]) and {@code mask} is [t, f+t]. {@code from}: the first row whose output is
+     * wanted (0: all): keys and values come from all t rows, queries from rows from..t-1 only, and the result is
+     * [B, t-from, D].
      */
     private NDArray attention(
             Pass p,
@@ -311,11 +324,14 @@ public final class Transformer {
             long b,
             int t,
             int layer,
-            NDArray[] prefix) {
+            NDArray[] prefix,
+            int from) {
         int hd = config.headDim();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
-        NDArray q = Ops.linear(x, w.q(), p.bias(w.qb(), layer));
+        NDArray xq = from == 0 ? x : x.get(new NDIndex(":, {}:, :", from));
+        int tq = t - from;
+        NDArray q = Ops.linear(xq, w.q(), p.bias(w.qb(), layer));
         NDArray k = Ops.linear(x, w.k(), p.bias(w.kb(), layer));
         NDArray v = Ops.linear(x, w.v(), p.bias(w.vb(), layer));
         boolean perHeadNorm = config.perHeadQkNorm();
@@ -323,7 +339,7 @@ public final class Transformer {
             q = ops.norm(p, q, w.qNorm(), null, layer);
             k = ops.norm(p, k, w.kNorm(), null, layer);
         }
-        q = q.reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+        q = q.reshape(b, tq, heads, hd).transpose(0, 2, 1, 3);
         k = k.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
         v = v.reshape(b, t, kvHeads, hd).transpose(0, 2, 1, 3);
         if (perHeadNorm) {
@@ -331,7 +347,9 @@ public final class Transformer {
             k = ops.norm(p, k, w.kNorm(), null, layer);
         }
         if (cos != null) {
-            q = Ops.applyRope(q, cos, sin);
+            q = from == 0
+                    ? Ops.applyRope(q, cos, sin)
+                    : Ops.applyRope(q, cos.get(new NDIndex("{}:, :", from)), sin.get(new NDIndex("{}:, :", from)));
             k = Ops.applyRope(k, cos, sin);
         }
         q = p.probe(q, p.queries);
@@ -348,39 +366,40 @@ public final class Transformer {
         // are stacked against their one key/value head ([B, kvH, G·T, hd] × [B, kvH, hd, T]), so keys and values are
         // never repeated: the backward pass keeps them once, not once per query head
         int group = heads / kvHeads;
-        NDArray qg = q.reshape(b, kvHeads, group, t, hd);
+        NDArray qg = q.reshape(b, kvHeads, group, tq, hd);
         // a chunk of query rows at a time once a score array passes scoreChunkBytes: above glibc's 32 MiB mmap ceiling
         // every T×T array is mapped afresh and costs a page fault per 4 KiB, in the forward and again in the backward;
         // chunks come from (and go back to) the heap (bench/RESULTS.md: 2,048 tokens, forward 1.6 s -> 0.35 s,
         // attribution 3.9 s -> 0.9 s). Same values; autograd sees the chunks and their concat
         long rowsPerChunk = scoreChunkBytes / Math.max(1, b * heads * (f + t) * dtype.getNumOfBytes());
-        int n = rowsPerChunk < t ? (int) Math.max(16, rowsPerChunk) : t;
+        int n = rowsPerChunk < tq ? (int) Math.max(16, rowsPerChunk) : tq;
         NDList parts = new NDList();
-        for (int c0 = 0; c0 < t; c0 += n) {
-            int c1 = Math.min(t, c0 + n);
+        for (int c0 = 0; c0 < tq; c0 += n) {
+            int c1 = Math.min(tq, c0 + n);
             int tc = c1 - c0;
+            int keys = f + from + c1; // the chunk's last row attends to keys 0..keys-1
             boolean whole = c0 == 0 && c1 == t;
-            NDArray qc = (whole ? qg : qg.get(new NDIndex(":, :, :, {}:{}, :", c0, c1)))
+            NDArray qc = (c0 == 0 && c1 == tq ? qg : qg.get(new NDIndex(":, :, :, {}:{}, :", c0, c1)))
                     .reshape(b, kvHeads, (long) group * tc, hd);
-            NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", f + c1));
-            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2)).reshape(b, kvHeads, group, tc, f + c1);
-            NDArray masked = scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", c0, c1, f + c1)));
+            NDArray kc = whole ? k : k.get(new NDIndex(":, :, 0:{}, :", keys));
+            NDArray scores = qc.matMul(kc.transpose(0, 1, 3, 2)).reshape(b, kvHeads, group, tc, keys);
+            NDArray masked =
+                    scores.add(whole ? mask : mask.get(new NDIndex("{}:{}, 0:{}", from + c0, from + c1, keys)));
             scores.close();
             // softmax=detach: the attention weights are constants (no gradient reaches the scores)
             NDArray attn = (p.detachSoftmax ? masked.stopGradient() : masked).softmax(4);
             masked.close();
-            NDArray vc = whole ? v : v.get(new NDIndex(":, :, 0:{}, :", f + c1));
-            parts.add(attn.reshape(b, kvHeads, (long) group * tc, f + c1)
-                    .matMul(vc)
-                    .reshape(b, kvHeads, group, tc, hd));
+            NDArray vc = whole ? v : v.get(new NDIndex(":, :, 0:{}, :", keys));
+            parts.add(
+                    attn.reshape(b, kvHeads, (long) group * tc, keys).matMul(vc).reshape(b, kvHeads, group, tc, hd));
             attn.close();
         }
-        NDArray out = (parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 3)).reshape(b, heads, t, hd);
+        NDArray out = (parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 3)).reshape(b, heads, tq, hd);
         if (!p.detachSoftmax) { // with constant weights A·V is linear in V: V keeps the whole gradient (CP-LRP)
             out = p.half(out);
         }
         out = p.probe(out, p.attentionOutputs);
-        out = out.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
+        out = out.transpose(0, 2, 1, 3).reshape(b, tq, (long) heads * hd);
         return Ops.linear(out, w.o(), p.bias(w.ob(), layer));
     }
 
