@@ -10,6 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.faultline.engine.arch.NativeHeap;
 import dev.faultline.engine.arch.Pass;
 import dev.faultline.engine.arch.Transformer;
 import dev.faultline.engine.model.HfLanguageModel;
@@ -28,6 +29,25 @@ import java.util.Random;
 final class Attributor {
 
     private Attributor() {}
+
+    /** Told at each phase boundary of an attribution pass; for measurements ({@code PassPhasesBench}). */
+    interface PhaseListener {
+        /**
+         * Phase {@code name} begins ("forward", "backward", "read-out", "faithfulness", then "end") in the pass
+         * whose arrays {@code passManager} owns and whose probes and leaves {@code pass} holds.
+         */
+        void phase(String name, NDManager passManager, Pass pass);
+    }
+
+    /** The listener of every pass, or null (the default: no calls). */
+    static volatile PhaseListener phaseListener;
+
+    private static void phase(String name, NDManager pm, Pass p) {
+        PhaseListener l = phaseListener;
+        if (l != null) {
+            l.phase(name, pm, p);
+        }
+    }
 
     /** Logits at every position, [T][V]. */
     static float[][] logits(HfLanguageModel m, int[] ids) {
@@ -76,6 +96,26 @@ final class Attributor {
      * runs for all examples in one batched forward. Equal to one pass per request up to summation order.
      */
     static List<Attribution> attributeBatch(HfLanguageModel m, List<AttributionRequest> rs) {
+        int longest = rs.stream().mapToInt(r -> r.ids().length).max().orElse(0);
+        boolean large = rs.size()
+                        * PassMemory.attributionBytes(
+                                m.hfConfig(),
+                                longest,
+                                m.dtype().dataType().getNumOfBytes(),
+                                m.transformer().scoreChunkBytes())
+                >= NativeHeap.TRIM_AFTER_BYTES;
+        try {
+            // a large pass trims its heap 4 times during the forward (bench/RESULTS.md: 0.6B shape at 512 tokens,
+            // peak resident 5.26 -> 4.68 GiB at the same attribution time; after every layer: +10 % time)
+            return attributeInPass(m, rs, large ? (m.config().numLayers() + 3) / 4 : 0);
+        } finally {
+            if (large) { // the pass's arrays are closed: give their pages back
+                NativeHeap.trim();
+            }
+        }
+    }
+
+    private static List<Attribution> attributeInPass(HfLanguageModel m, List<AttributionRequest> rs, int trimEvery) {
         if (rs.isEmpty()) {
             return List.of();
         }
@@ -115,7 +155,7 @@ final class Attributor {
         try (NDScope scope = new NDScope();
                 NDManager pm = m.manager().newSubManager()) {
             long t0 = System.nanoTime();
-            Pass p = new Pass(pm, rules, softmax == SoftmaxRule.DETACH, true, n);
+            Pass p = new Pass(pm, rules, softmax == SoftmaxRule.DETACH, true, n).trimEvery(trimEvery);
             int[] padded = new int[n * tMax]; // right-padded with the first example's first token
             for (int e = 0; e < n; e++) {
                 int[] ids = rs.get(e).ids();
@@ -123,6 +163,7 @@ final class Attributor {
                 java.util.Arrays.fill(
                         padded, e * tMax + ids.length, (e + 1) * tMax, rs.get(0).ids()[0]);
             }
+            phase("forward", pm, p);
             NDArray emb = tr.embed(pm, padded).reshape(n, tMax, -1);
             emb.setRequiresGradient(true);
             NDArray logits;
@@ -138,9 +179,11 @@ final class Attributor {
                     target = target == null ? te : target.add(te);
                 }
                 t1 = System.nanoTime();
+                phase("backward", pm, p);
                 gc.backward(target);
             }
             long t2 = System.nanoTime();
+            phase("read-out", pm, p);
             double perExample = 1.0 / n;
             timings.put("forward", (t1 - t0) / 1e6 * perExample);
             timings.put("backward", (t2 - t1) / 1e6 * perExample);
@@ -255,6 +298,10 @@ final class Attributor {
                         m.device()));
             }
             if (rs.stream().anyMatch(r -> r.faithfulnessK() > 0)) {
+                if (trimEvery > 0) { // the backward freed what autograd held: back before the copies allocate
+                    NativeHeap.trim();
+                }
+                phase("faithfulness", pm, p);
                 long f0 = System.nanoTime();
                 List<Faithfulness> faith = faithfulness(m, pm, p.layerInputs, rs, pos, out);
                 double ms = (System.nanoTime() - f0) / 1e6 * perExample;
@@ -266,6 +313,7 @@ final class Attributor {
                     out.set(e, withFaithfulness(a, faith.get(e)));
                 }
             }
+            phase("end", pm, p);
             return out;
         }
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.faultline.engine.arch.ModelWeights;
+import dev.faultline.engine.arch.NativeHeap;
 import dev.faultline.engine.arch.Transformer;
 import dev.faultline.engine.model.HfConfig;
 import dev.faultline.engine.model.HfLanguageModel;
@@ -88,6 +89,7 @@ public final class ModelLoader {
             DataType dt = dtype.dataType();
             Map<String, NDArray> tensors = SafetensorsReader.readDirectory(dir, manager, dt);
             ModelWeights weights = WeightLayout.map(config, tensors);
+            NativeHeap.trim(); // the loader's read and widening buffers are freed: their pages go back
             return new HfLanguageModel(
                     dir,
                     config,

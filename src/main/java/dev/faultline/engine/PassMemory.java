@@ -11,8 +11,8 @@ import dev.faultline.engine.model.HfConfig;
  * (residual stream twice, queries, attention outputs), and per layer the attention weights of the causal chunks
  * (the same chunking as the forward: rows at a time once a score array passes the chunk budget), plus three
  * score-sized arrays of the largest chunk in flight and the causal mask. Times 1.2 for the allocator and the smaller
- * temporaries of the layer in flight. Measured on the Qwen3-0.6B shape at 512 tokens: 2.6 GB over
- * the loaded weights, estimate 3.4 GB (bench/RESULTS.md).
+ * temporaries of the layer in flight. Measured on the Qwen3-0.6B shape at 512 tokens: 1.7 GiB of native memory in
+ * use at the forward's end over the loaded weights (bench/RESULTS.md, {@code PassPhasesBench}), estimate 3.4 GB.
  */
 public final class PassMemory {
 

@@ -126,7 +126,7 @@ class PassMemoryTest {
      * Native bytes in use: malloc'ed (every arena) plus mapped blocks. libtorch's CPU tensors come from malloc; the
      * Java heap does not, so garbage collection and heap growth do not blur this the way they blur the RSS.
      */
-    private static long nativeInUse() {
+    static long nativeInUse() {
         MallInfo2 m = LIBC.mallinfo2();
         return m.uordblks + m.hblkhd;
     }

@@ -42,6 +42,8 @@ public final class Pass {
     public final List<BiasLeaf> biases = new ArrayList<>();
     /** GPT-2's position embeddings of this pass (a leaf when tracking), else null. */
     public NDArray positionLeaf;
+    /** Trim the native heap after every this many layers of the forward ({@link NativeHeap}); 0: never. */
+    private int trimEvery;
     /** Scalar constants of this pass in memory libtorch owns, by dtype and value (see {@link #constant}). */
     private final Map<String, NDArray> constants = new HashMap<>();
 
@@ -67,6 +69,22 @@ public final class Pass {
         this.detachSoftmax = detachSoftmax;
         this.track = track;
         this.examples = examples;
+    }
+
+    /**
+     * Gives the freed pages of the forward's temporaries back after every {@code layers} layers (0: never), so that
+     * they do not pile up beside the activations kept for the backward ({@link NativeHeap}). For large passes.
+     */
+    public Pass trimEvery(int layers) {
+        this.trimEvery = Math.max(0, layers);
+        return this;
+    }
+
+    /** After layer {@code l} of the forward (0-based): trims the native heap when {@link #trimEvery} says so. */
+    void afterLayer(int l) {
+        if (trimEvery > 0 && (l + 1) % trimEvery == 0) {
+            NativeHeap.trim();
+        }
     }
 
     /** Examples in this pass's batch. */
