@@ -11,6 +11,7 @@ import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.pipeline.AttributionConfig;
 import dev.faultline.pipeline.EngineConfig;
 import dev.faultline.pipeline.ModelsConfig;
+import dev.faultline.testing.ChildJvm;
 import dev.faultline.tracking.SetPolicy;
 import dev.faultline.tracking.TrackingConfig;
 import dev.faultline.triage.ScoringMethod;
@@ -19,14 +20,10 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.smallrye.config.common.MapBackedConfigSource;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -139,31 +136,22 @@ class TypedConfigTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"property", "environment"})
     void theServiceDoesNotStartWithAnUnknownRole(String how) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path")));
+        ChildJvm.Builder child = ChildJvm.main("dev.faultline.cli.FaultlineMain", "serve")
+                .withoutEnv("FAULTLINE_ROLE")
+                .log(tmp.resolve(how + ".log"));
         if (how.equals("property")) {
-            cmd.add("-Dfaultline.role=wrokr");
+            child.property("faultline.role", "wrokr");
+        } else {
+            child.env("FAULTLINE_ROLE", "wrokr");
         }
-        cmd.addAll(List.of("dev.faultline.cli.FaultlineMain", "serve"));
-        Path log = tmp.resolve(how + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().remove("FAULTLINE_ROLE");
-        if (how.equals("environment")) {
-            pb.environment().put("FAULTLINE_ROLE", "wrokr");
+        try (ChildJvm p = child.start()) {
+            boolean done = p.waitFor(Duration.ofSeconds(60));
+            String output = p.output();
+            assertThat(done).as("exited; output: %s", output).isTrue();
+            assertThat(p.exitValue()).as(output).isEqualTo(2);
+            assertThat(output)
+                    .contains("faultline.role must be all, triage or worker, got 'wrokr'")
+                    .doesNotContain("Faultline embedded services");
         }
-        Process p = pb.start();
-        p.getOutputStream().close();
-        boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        if (!done) {
-            p.destroyForcibly();
-        }
-        assertThat(done).as("exited; output: %s", output).isTrue();
-        assertThat(p.exitValue()).as(output).isEqualTo(2);
-        assertThat(output)
-                .contains("faultline.role must be all, triage or worker, got 'wrokr'")
-                .doesNotContain("Faultline embedded services");
     }
 }

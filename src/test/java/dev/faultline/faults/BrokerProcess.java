@@ -1,14 +1,10 @@
 package dev.faultline.faults;
 
+import dev.faultline.testing.ChildJvm;
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * A single-node KRaft broker in its own JVM (the Kafka server classes of the test class path), on fixed ports and a
@@ -23,7 +19,7 @@ public final class BrokerProcess implements AutoCloseable {
     private final int controllerPort;
     private final Path logDir;
     private final Path log;
-    private Process process;
+    private ChildJvm jvm;
 
     public BrokerProcess(int port, int controllerPort, Path logDir, Path log) {
         this.port = port;
@@ -38,40 +34,22 @@ public final class BrokerProcess implements AutoCloseable {
 
     /** Starts the broker process and returns once its port accepts connections. */
     public BrokerProcess start() throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                BrokerProcess.class.getName(),
-                Integer.toString(port),
-                Integer.toString(controllerPort),
-                logDir.toString()));
-        process = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        jvm = ChildJvm.main(
+                        BrokerProcess.class,
+                        Integer.toString(port),
+                        Integer.toString(controllerPort),
+                        logDir.toString())
+                .heap("512m")
+                .log(log)
                 .start();
-        process.getOutputStream().close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("broker process exited: " + Files.readString(log));
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return this;
-            } catch (IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        throw new IllegalStateException("broker did not listen on " + port + ": " + Files.readString(log));
+        jvm.awaitPort(port, Duration.ofSeconds(60));
+        return this;
     }
 
     /** Kills the broker process (SIGKILL: no controlled shutdown) and waits for it to be gone. */
     public void kill() throws InterruptedException {
-        if (process != null) {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+        if (jvm != null) {
+            jvm.kill();
         }
     }
 

@@ -11,17 +11,16 @@ import dev.faultline.pipeline.AttributionJob;
 import dev.faultline.pipeline.DeadLetters;
 import dev.faultline.pipeline.JobAttempts;
 import dev.faultline.pipeline.JobDeadLetters;
+import dev.faultline.testing.ChildJvm;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JobCrashIT {
 
-    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    static final Path JAR = ChildJvm.PACKAGED_JAR;
     static LocalServices services;
 
     @TempDir
@@ -63,31 +62,25 @@ class JobCrashIT {
         }
     }
 
-    Process worker(String haltOn, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx768m",
-                "-Dquarkus.http.port=0",
-                "-Dfaultline.role=worker",
-                "-Dfaultline.tracking.enabled=false",
-                "-Dfaultline.attribution.halt-on-event=" + haltOn,
+    ChildJvm worker(String haltOn, Path log) throws IOException {
+        return ChildJvm.jar(JAR)
+                .heap("768m")
+                .property("quarkus.http.port", "0")
+                .property("faultline.role", "worker")
+                .property("faultline.tracking.enabled", "false")
+                .property("faultline.attribution.halt-on-event", haltOn)
                 // a halted member is dropped from the group after 6 s (the broker's minimum), not the default 45 s
-                "-Dmp.messaging.incoming.attribution-jobs.session.timeout.ms=6000",
-                "-Dmp.messaging.incoming.attribution-jobs.heartbeat.interval.ms=1000",
-                "-jar",
-                JAR.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", services.kafkaBootstrapServers());
-        pb.environment().put("QUARKUS_REDIS_HOSTS", services.redisHosts());
-        pb.environment().remove("FAULTLINE_ROLE");
-        // HTTP authentication is on by default against an external broker; this worker serves no requests (an
-        // environment variable: a build without that setting ignores it, where a system property fails validation)
-        pb.environment().put("FAULTLINE_AUTH_ENABLED", "false");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        return p;
+                .property("mp.messaging.incoming.attribution-jobs.session.timeout.ms", "6000")
+                .property("mp.messaging.incoming.attribution-jobs.heartbeat.interval.ms", "1000")
+                .env("KAFKA_BOOTSTRAP_SERVERS", services.kafkaBootstrapServers())
+                .env("QUARKUS_REDIS_HOSTS", services.redisHosts())
+                .withoutEnv("FAULTLINE_ROLE")
+                // HTTP authentication is on by default against an external broker; this worker serves no requests
+                // (an environment variable: a build without that setting ignores it, where a system property fails
+                // validation)
+                .env("FAULTLINE_AUTH_ENABLED", "false")
+                .log(log)
+                .start();
     }
 
     @Test
@@ -123,29 +116,25 @@ class JobCrashIT {
         List<Long> crashMillis = new ArrayList<>();
         for (int attempt = 1; attempt <= 3; attempt++) {
             long s = System.nanoTime();
-            Process p = worker(id, log);
-            boolean exited = p.waitFor(120, TimeUnit.SECONDS);
-            if (!exited) {
-                p.destroyForcibly();
+            try (ChildJvm p = worker(id, log)) {
+                assertThat(p.waitFor(Duration.ofSeconds(120)))
+                        .as("worker %d halted; log: %s", attempt, p.tail())
+                        .isTrue();
+                assertThat(p.exitValue()).as(p.tail()).isEqualTo(137);
             }
-            assertThat(exited)
-                    .as("worker %d halted; log: %s", attempt, tail(log))
-                    .isTrue();
-            assertThat(p.exitValue()).as(tail(log)).isEqualTo(137);
             assertThat(redisGet(JobAttempts.PREFIX + id))
                     .as("attempts after crash %d", attempt)
                     .isEqualTo(Integer.toString(attempt));
             crashMillis.add((System.nanoTime() - s) / 1_000_000);
         }
         long s = System.nanoTime();
-        Process last = worker(id, log);
-        try {
+        try (ChildJvm last = worker(id, log)) {
             List<ConsumerRecord<String, String>> results =
                     read(Topics.ATTRIBUTION_RESULTS, id, Duration.ofSeconds(120));
             List<ConsumerRecord<String, String>> dlq = read(Topics.ATTRIBUTION_JOBS_DLQ, id, Duration.ofSeconds(30));
             long givenUpMillis = (System.nanoTime() - s) / 1_000_000;
-            assertThat(last.isAlive()).as(tail(log)).isTrue();
-            assertThat(results).as(tail(log)).singleElement().satisfies(r -> {
+            assertThat(last.isAlive()).as(last.tail()).isTrue();
+            assertThat(results).as(last.tail()).singleElement().satisfies(r -> {
                 assertThat(r.value())
                         .contains("\"status\":\"FAILED\"")
                         .contains("attribution attempt 4 after 3 that did not finish (worker crashed or was killed)");
@@ -159,20 +148,6 @@ class JobCrashIT {
                     "FAULTS crash: worker JVM halted 3 times on one job (each start to exit ms %s); fourth "
                             + "start to FAILED result + jobs DLQ record %d ms; results=%d, jobs DLQ records=%d; total %d ms%n",
                     crashMillis, givenUpMillis, results.size(), dlq.size(), (System.nanoTime() - t0) / 1_000_000);
-        } finally {
-            last.destroy();
-            if (!last.waitFor(30, TimeUnit.SECONDS)) {
-                last.destroyForcibly();
-            }
-        }
-    }
-
-    static String tail(Path log) {
-        try {
-            String s = Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-            return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-        } catch (IOException e) {
-            return e.toString();
         }
     }
 

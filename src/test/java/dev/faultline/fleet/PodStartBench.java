@@ -109,7 +109,7 @@ class PodStartBench {
         Service s = fleet.launch(name, jar, jvm, settings);
         try {
             fleet.awaitReady(List.of(s), Duration.ofMinutes(10));
-            double ready = (System.nanoTime() - s.startedNanos()) / 1e9;
+            double ready = (System.nanoTime() - s.jvm().startedNanos()) / 1e9;
             Thread.sleep(5000); // the consumers start and poll
             double heapAtReady = heapAfterGc(fleet, s);
             if (serveTimeout == 0) {
@@ -126,7 +126,7 @@ class PodStartBench {
                 Thread.sleep(1000);
                 counted = counted(s);
             }
-            double served = (System.nanoTime() - s.startedNanos()) / 1e9;
+            double served = (System.nanoTime() - s.jvm().startedNanos()) / 1e9;
             serves = counted >= size
                     ? String.format("%.1f s", served)
                     : String.format("not within %d s (%,d counted)", serveTimeout, counted);
@@ -137,7 +137,7 @@ class PodStartBench {
                     name, ready, heapAtReady / (1 << 20), size, serves, heapServed / (1 << 20)));
             System.out.println(report.get(report.size() - 1));
         } finally {
-            ServiceProcesses.stop(s);
+            s.jvm().stop();
         }
     }
 
@@ -165,14 +165,7 @@ class PodStartBench {
     }
 
     static double heapAfterGc(ServiceProcesses fleet, Service s) throws Exception {
-        Process gc = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                        Long.toString(s.process().pid()),
-                        "GC.run")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        gc.waitFor(60, TimeUnit.SECONDS);
+        s.jvm().jcmd("GC.run");
         return ServiceProcesses.sum(fleet.metrics(s), "jvm_memory_used_bytes", "area=\"heap\"");
     }
 

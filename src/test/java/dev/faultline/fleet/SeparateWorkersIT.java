@@ -7,6 +7,7 @@ import dev.faultline.contract.EvalOutput;
 import dev.faultline.fleet.ServiceProcesses.Published;
 import dev.faultline.fleet.ServiceProcesses.Service;
 import dev.faultline.pipeline.JobKeys;
+import dev.faultline.testing.ChildJvm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -132,13 +133,13 @@ class SeparateWorkersIT {
                 },
                 "run-2-sender");
         sender.start();
-        ServiceProcesses.awaitOrThrow(
+        ChildJvm.await(
                 () -> fleet.published(victim) - start >= 15,
                 Duration.ofSeconds(60),
                 () -> "worker-3 published " + (fleet.published(victim) - start));
-        victim.process().destroyForcibly();
+        victim.jvm().process().destroyForcibly();
         long killedAt = System.currentTimeMillis();
-        victim.process().waitFor();
+        victim.jvm().process().waitFor();
         sender.join(60_000);
 
         Map<String, List<Published>> byEvent = results("processes/run-2", ids, Duration.ofMinutes(2));
@@ -169,7 +170,7 @@ class SeparateWorkersIT {
     void theRequestsBacklogGaugeReadsTheWorkersGroupLagOnEveryPod() {
         // nothing was sent to attribution.requests: every pod reads lag 0 from the broker (NaN: not read)
         for (Service s : List.of(triage, workers.get(0))) {
-            ServiceProcesses.awaitOrThrow(
+            ChildJvm.await(
                     () -> ServiceProcesses.sum(fleet.metrics(s), "faultline_retrack_queued") == 0,
                     Duration.ofSeconds(60),
                     () -> s.name() + ": "

@@ -7,6 +7,7 @@ import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
 import dev.faultline.embedded.EmbeddedKafka;
 import dev.faultline.embedded.EmbeddedRedis;
+import dev.faultline.testing.ChildJvm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +27,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -52,7 +52,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class ServiceProcesses implements AutoCloseable {
 
     /** The packaged service (run after {@code package}). */
-    public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    public static final Path JAR = ChildJvm.PACKAGED_JAR;
     /** The workers' consumer group on {@code attribution.jobs}. */
     public static final String WORKER_GROUP = "faultline-worker";
 
@@ -99,7 +99,7 @@ public final class ServiceProcesses implements AutoCloseable {
      */
     public Service launch(String name, Path jar, List<String> jvmOptions, Map<String, String> settings)
             throws IOException {
-        int port = freePort();
+        int port = ChildJvm.freePort();
         Map<String, String> props = new LinkedHashMap<>();
         props.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         props.put("quarkus.redis.hosts", redis.hosts());
@@ -109,31 +109,19 @@ public final class ServiceProcesses implements AutoCloseable {
         props.put("ai.djl.pytorch.num_interop_threads", "1");
         props.put("faultline.attribution.threads", "1");
         props.putAll(settings);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
-        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.add("-jar");
-        cmd.add(jar.toAbsolutePath().toString());
-        Path log = logs.resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        // authentication is on by default against an external broker; these processes run unauthenticated (an
-        // environment variable: a jar without that setting ignores it, where a system property fails validation)
-        pb.environment().put("FAULTLINE_AUTH_ENABLED", "false");
-        Process p = pb.directory(
-                        jar.toAbsolutePath().getParent().getParent().getParent().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        ChildJvm jvm = ChildJvm.jar(jar)
+                .jvmOptions(jvmOptions)
+                .properties(props)
+                // authentication is on by default against an external broker; these processes run unauthenticated
+                // (an environment variable: a jar without that setting ignores it, where a system property fails
+                // validation)
+                .env("FAULTLINE_AUTH_ENABLED", "false")
+                .directory(jar.toAbsolutePath().getParent().getParent().getParent())
+                .log(logs.resolve(name + ".log"))
                 .start();
-        Service s = new Service(name, p, port, log, System.nanoTime());
+        Service s = new Service(name, jvm, port);
         services.add(s);
         return s;
-    }
-
-    static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /**
@@ -166,7 +154,7 @@ public final class ServiceProcesses implements AutoCloseable {
 
     /** Waits until {@code members} consumers of {@code group} share all {@code partitions} partitions of {@code topic}. */
     public void awaitGroup(String group, String topic, int members, int partitions, Duration timeout) {
-        awaitOrThrow(
+        ChildJvm.await(
                 () -> {
                     Map<String, Set<Integer>> a = assignment(group, topic);
                     Set<Integer> covered = new HashSet<>();
@@ -181,12 +169,12 @@ public final class ServiceProcesses implements AutoCloseable {
 
     /** Waits until every service answers {@code /q/health/ready} with 200, or throws naming the ones that do not. */
     public void awaitReady(List<Service> which, Duration timeout) {
-        awaitOrThrow(
+        ChildJvm.await(
                 () -> {
-                    if (which.stream().anyMatch(s -> !s.process.isAlive())) {
+                    if (which.stream().anyMatch(s -> !s.jvm.isAlive())) {
                         throw new AssertionError("exited: "
                                 + which.stream()
-                                        .filter(s -> !s.process.isAlive())
+                                        .filter(s -> !s.jvm.isAlive())
                                         .map(Service::describe)
                                         .toList());
                     }
@@ -201,22 +189,7 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     public boolean ready(Service s) {
-        if (!s.process.isAlive()) {
-            return false;
-        }
-        try {
-            HttpResponse<Void> r = http.send(
-                    HttpRequest.newBuilder(URI.create(s.url("/q/health/ready")))
-                            .timeout(Duration.ofSeconds(3))
-                            .build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return s.jvm.answers(s.url("/q/health/ready"));
     }
 
     /** The service's Prometheus text, or "" when it does not answer. */
@@ -369,49 +342,10 @@ public final class ServiceProcesses implements AutoCloseable {
         return out;
     }
 
-    /** Polls {@code done} every 200 ms until it holds; throws with {@code what} after {@code timeout}. */
-    public static void awaitOrThrow(BooleanSupplier done, Duration timeout, java.util.function.Supplier<String> what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + ": " + what.get());
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-    }
-
-    /** The last {@code lines} lines of a service's log (for failure messages). */
-    public static String tail(Path log, int lines) {
-        try {
-            List<String> all = Files.readAllLines(log);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
-    }
-
-    /** Stops one service: SIGTERM, then SIGKILL after 20 s. */
-    public static void stop(Service s) {
-        s.process.destroy();
-        try {
-            if (!s.process.waitFor(20, TimeUnit.SECONDS)) {
-                s.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            s.process.destroyForcibly();
-        }
-    }
-
     @Override
     public void close() {
-        services.forEach(s -> s.process.destroy());
-        services.forEach(ServiceProcesses::stop);
+        services.forEach(s -> s.jvm.terminate());
+        services.forEach(s -> s.jvm.stop());
         try {
             kafka.close();
         } finally {
@@ -420,15 +354,14 @@ public final class ServiceProcesses implements AutoCloseable {
     }
 
     /** One service process. */
-    public record Service(String name, Process process, int port, Path log, long startedNanos) {
+    public record Service(String name, ChildJvm jvm, int port) {
 
         public String url(String path) {
             return "http://127.0.0.1:" + port + path;
         }
 
         String describe() {
-            return name + (process.isAlive() ? " (alive)" : " (exited " + process.exitValue() + ")") + ", log " + log
-                    + ":\n" + tail(log, 15);
+            return name + ", " + jvm.describe();
         }
     }
 }

@@ -100,8 +100,8 @@ class WorkerScalingBench {
                     .forEach(p -> pids.put("redis", p.pid()));
             Service triage = f.launch("triage", ServiceProcesses.JAR, jvm, settings("triage", null));
             Service w1 = f.launch("worker-1", ServiceProcesses.JAR, jvm, settings("worker", "worker-1"));
-            pids.put("triage", triage.process().pid());
-            pids.put("worker-1", w1.process().pid());
+            pids.put("triage", triage.jvm().pid());
+            pids.put("worker-1", w1.jvm().pid());
             sampler.scheduleAtFixedRate(this::sample, 0, 500, TimeUnit.MILLISECONDS);
             f.awaitReady(List.of(triage, w1), Duration.ofMinutes(4));
             group(1);
@@ -109,19 +109,19 @@ class WorkerScalingBench {
             double a1 = run("one-a", n, List.of(w1));
 
             Service w2 = f.launch("worker-2", ServiceProcesses.JAR, jvm, settings("worker", "worker-2"));
-            pids.put("worker-2", w2.process().pid());
+            pids.put("worker-2", w2.jvm().pid());
             f.awaitReady(List.of(w2), Duration.ofMinutes(4));
             group(2);
             run("warm-b", warmup, List.of(w1, w2));
             double b1 = run("two-a", n, List.of(w1, w2));
 
-            ServiceProcesses.stop(w2);
+            w2.jvm().stop();
             pids.remove("worker-2");
             group(1);
             double a2 = run("one-b", n, List.of(w1));
 
             Service w3 = f.launch("worker-3", ServiceProcesses.JAR, jvm, settings("worker", "worker-3"));
-            pids.put("worker-3", w3.process().pid());
+            pids.put("worker-3", w3.jvm().pid());
             f.awaitReady(List.of(w3), Duration.ofMinutes(4));
             group(2);
             run("warm-c", warmup, List.of(w1, w3));
