@@ -100,7 +100,6 @@ public class CrossScorer implements FleetRequestHandler {
         keys.del(claimKey(target, f));
     }
 
-    /** Runs on a worker: queued behind live jobs; completes true once stored, false when dropped or failed. */
     @Override
     public Map<String, Class<? extends FleetRequest>> kinds() {
         return Map.of(ScoreRequest.KIND, ScoreRequest.class);
@@ -113,6 +112,7 @@ public class CrossScorer implements FleetRequestHandler {
         return execute(r.failure(), new ModelRev(r.model(), r.revisionName()));
     }
 
+    /** Runs on a worker: queued behind live jobs; completes true once stored, false when dropped or failed. */
     public CompletionStage<Boolean> execute(TrackedFailure f, ModelRev target) {
         Revision slot = new Revision("score:" + target, null, 0, 0);
         CompletableFuture<Boolean> done =

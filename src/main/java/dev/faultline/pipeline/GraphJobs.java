@@ -231,10 +231,6 @@ public class GraphJobs implements FleetRequestHandler {
         }
     }
 
-    /**
-     * Runs a job forwarded by another pod on this worker; completes when the graph is stored (or the job failed, its
-     * status saying why).
-     */
     @Override
     public Map<String, Class<? extends FleetRequest>> kinds() {
         return Map.of(ForwardedGraphRequest.KIND, ForwardedGraphRequest.class);
@@ -247,6 +243,10 @@ public class GraphJobs implements FleetRequestHandler {
         return runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
     }
 
+    /**
+     * Runs a job forwarded by another pod on this worker; completes when the graph is stored (or the job failed, its
+     * status saying why).
+     */
     public CompletionStage<Void> runForwarded(String eventId, double nodeThreshold, double edgeMass) {
         Optional<AttributionResult> found = lookup.find(eventId).map(ResultLookup.Found::result);
         if (found.isEmpty()

@@ -130,11 +130,6 @@ public class FailureTracker implements FleetRequestHandler {
         return scheduler.scheduleRevision(model, revision, revisionMap(model));
     }
 
-    /**
-     * Runs one queued re-attribution on this worker (behind live jobs, {@link RetrackQueue}); completes with true once
-     * its point is stored, false when the point was there already or the job failed for good (its claim is then freed,
-     * so a later trigger queues it again).
-     */
     @Override
     public Map<String, Class<? extends FleetRequest>> kinds() {
         return Map.of(RetrackRequest.KIND, RetrackRequest.class, TrackRequest.KIND, TrackRequest.class);
@@ -151,6 +146,11 @@ public class FailureTracker implements FleetRequestHandler {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Runs one queued re-attribution on this worker (behind live jobs, {@link RetrackQueue}); completes with true once
+     * its point is stored, false when the point was there already or the job failed for good (its claim is then freed,
+     * so a later trigger queues it again).
+     */
     public CompletionStage<Boolean> execute(TrackedFailure f, Revision r) {
         if (store.hasPoint(f, r.name())) {
             return CompletableFuture.completedFuture(false);
