@@ -1,6 +1,7 @@
 package dev.faultline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +26,9 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
     static final Path ROOT = Path.of("src/main/java/dev/faultline");
+    /** The packages whose work fleet carries: they implement its request handlers, it knows none of them. */
+    static final Set<String> FLEET_USERS = Set.of("pipeline", "tracking");
+
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.faultline\\.([a-z]+)\\.");
     private static final Pattern COMMENTS = Pattern.compile("/\\*.*?\\*/|//[^\\n]*", Pattern.DOTALL);
 
@@ -69,6 +73,7 @@ class ArchitectureTest {
             boolean forbidden = switch (u.from()) {
                 case "engine", "channels" -> true;
                 case "store", "embedded", "config" -> u.to().equals("pipeline");
+                case "fleet" -> FLEET_USERS.contains(u.to());
                 default -> false;
             };
             if (u.to().equals("embedded") && !Set.of("cli", "demo").contains(u.from())) {
@@ -88,9 +93,29 @@ class ArchitectureTest {
 
     @Test
     void storeEmbeddedAndPipelineFormNoCycle() {
-        Set<String> core = Set.of("store", "embedded", "pipeline");
+        assertNoCycle(uses(ROOT), Set.of("store", "embedded", "pipeline"));
+    }
+
+    @Test
+    void pipelineFleetAndTrackingFormNoCycle() {
+        assertNoCycle(uses(ROOT), Set.of("pipeline", "fleet", "tracking"));
+    }
+
+    @Test
+    void fleetDoesNotReachPipelineOrTrackingThroughOtherPackages() {
         Map<String, Set<String>> edges = new TreeMap<>();
         for (Use u : uses(ROOT)) {
+            edges.computeIfAbsent(u.from(), k -> new TreeSet<>()).add(u.to());
+        }
+        assertThat(reachable(edges, "fleet"))
+                .as("packages fleet depends on, directly or not, via " + edges)
+                .doesNotContainAnyElementsOf(FLEET_USERS);
+    }
+
+    /** No package of {@code core} reaches itself through imports among {@code core}. */
+    static void assertNoCycle(List<Use> uses, Set<String> core) {
+        Map<String, Set<String>> edges = new TreeMap<>();
+        for (Use u : uses) {
             if (core.contains(u.from()) && core.contains(u.to())) {
                 edges.computeIfAbsent(u.from(), k -> new TreeSet<>()).add(u.to());
             }
@@ -145,6 +170,42 @@ class ArchitectureTest {
                     """);
             assertThat(violations(uses(tmp))).extracting(Use::to).containsExactly("pipeline");
             assertThat(uses(tmp)).extracting(Use::to).containsExactlyInAnyOrder("contract", "pipeline", "engine");
+        } finally {
+            try (Stream<Path> s = Files.walk(tmp)) {
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void aFleetImportOfPipelineOrTrackingIsCaught() throws IOException {
+        Path tmp = Files.createTempDirectory("arch");
+        try {
+            Path fleet = Files.createDirectories(tmp.resolve("fleet"));
+            Path pipeline = Files.createDirectories(tmp.resolve("pipeline"));
+            Files.writeString(fleet.resolve("X.java"), """
+                    package dev.faultline.fleet;
+
+                    import dev.faultline.channels.Topics;
+                    import dev.faultline.pipeline.GraphJobs;
+
+                    class X {
+                        dev.faultline.tracking.FailureTracker tracker;
+                    }
+                    """);
+            Files.writeString(pipeline.resolve("Y.java"), """
+                    package dev.faultline.pipeline;
+
+                    import dev.faultline.fleet.FleetRequests;
+
+                    class Y {}
+                    """);
+            List<Use> uses = uses(tmp);
+            assertThat(violations(uses)).extracting(Use::to).containsExactlyInAnyOrder("pipeline", "tracking");
+            assertThatThrownBy(() -> assertNoCycle(uses, Set.of("pipeline", "fleet", "tracking")))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("packages reachable from");
         } finally {
             try (Stream<Path> s = Files.walk(tmp)) {
                 s.sorted(java.util.Comparator.reverseOrder())

@@ -6,8 +6,8 @@ import dev.faultline.compare.CompareIndex;
 import dev.faultline.compare.Comparisons;
 import dev.faultline.compare.CrossScorer;
 import dev.faultline.compare.ModelRev;
+import dev.faultline.compare.ScoreRequest;
 import dev.faultline.contract.AttributionStatus;
-import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequests;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.store.ResultLookup;
@@ -161,7 +161,7 @@ public class CompareResource {
                 continue;
             }
             queued++;
-            sends.add(requests.send(FleetRequest.score(f, target.model(), target.revision()))
+            sends.add(requests.send(new ScoreRequest(f, target.model(), target.revision()))
                     .toCompletableFuture()
                     .exceptionally(x -> {
                         scorer.release(target, f);

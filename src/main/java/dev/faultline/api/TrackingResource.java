@@ -2,12 +2,12 @@ package dev.faultline.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.faultline.config.FaultlineConfig;
-import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequests;
 import dev.faultline.pipeline.ModelUnavailableException;
 import dev.faultline.tracking.FailureTracker;
 import dev.faultline.tracking.Regression;
 import dev.faultline.tracking.Revision;
+import dev.faultline.tracking.TrackRequest;
 import dev.faultline.tracking.TrackingView;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -79,7 +79,7 @@ public class TrackingResource {
             throw ApiException.badRequest("step must be >= 0");
         }
         if (!faultline.role().attributes()) {
-            requests.send(FleetRequest.track(model, revision, step))
+            requests.send(new TrackRequest(model, revision, step))
                     .toCompletableFuture()
                     .join();
             String poll = "/api/models/" + model + "/trajectories";

@@ -11,6 +11,8 @@ import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.TextTokenizer;
 import dev.faultline.engine.TokenizedText;
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequestHandler;
 import dev.faultline.pipeline.AttributionConfig;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ResultSummarizer;
@@ -28,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jboss.logging.Logger;
@@ -42,7 +45,7 @@ import org.jboss.logging.Logger;
  * worker runs them on the low-priority {@link RetrackQueue}, after live attributions.
  */
 @ApplicationScoped
-public class CrossScorer {
+public class CrossScorer implements FleetRequestHandler {
 
     static final String CLAIM = "faultline:cmp:claim:";
     static final long CLAIM_SECONDS = 86_400;
@@ -95,6 +98,18 @@ public class CrossScorer {
 
     public void release(ModelRev target, TrackedFailure f) {
         keys.del(claimKey(target, f));
+    }
+
+    @Override
+    public Map<String, Class<? extends FleetRequest>> kinds() {
+        return Map.of(ScoreRequest.KIND, ScoreRequest.class);
+    }
+
+    /** A score request: {@link #execute} of its failure on its model and revision. */
+    @Override
+    public CompletionStage<Boolean> handle(FleetRequest request) {
+        ScoreRequest r = (ScoreRequest) request;
+        return execute(r.failure(), new ModelRev(r.model(), r.revisionName()));
     }
 
     /** Runs on a worker: queued behind live jobs; completes true once stored, false when dropped or failed. */

@@ -1,16 +1,18 @@
 package dev.faultline.fleet;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.channels.Channels;
 import dev.faultline.channels.Topics;
-import dev.faultline.pipeline.GraphJobs;
-import dev.faultline.pipeline.ModelUnavailableException;
-import dev.faultline.tracking.FailureTracker;
+import io.quarkus.arc.All;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -24,8 +26,8 @@ import org.jboss.logging.Logger;
  * ({@code faultline-requests}), so each request is done by one worker whatever the number of workers (and whichever
  * pod received the trigger: a triage pod forwards graph and track requests here instead of failing them). A request is
  * acknowledged once done, so a worker that dies mid-request leaves it to the next owner of its partition. Requests
- * are done one at a time per worker, behind live attributions (re-attributions wait for an idle engine, see
- * {@link dev.faultline.tracking.RetrackQueue}).
+ * are done one at a time per worker, behind live attributions (re-attributions wait for an idle engine in the
+ * tracking package's queue). What a request does is up to the {@link FleetRequestHandler} of its kind.
  */
 @ApplicationScoped
 public class FleetRequests {
@@ -41,13 +43,13 @@ public class FleetRequests {
     ObjectMapper json;
 
     @Inject
-    FailureTracker tracker;
+    @All
+    List<FleetRequestHandler> handlers;
 
-    @Inject
-    GraphJobs graphs;
+    /** A kind's record type and handler. */
+    private record Route(Class<? extends FleetRequest> type, FleetRequestHandler handler) {}
 
-    @Inject
-    dev.faultline.compare.CrossScorer scorer;
+    private volatile Map<String, Route> routes;
 
     /** Publishes a request; completes once the broker has it. */
     public CompletionStage<Void> send(FleetRequest request) {
@@ -70,29 +72,29 @@ public class FleetRequests {
      */
     public CompletionStage<Void> handle(String payload) {
         FleetRequest r;
+        FleetRequestHandler handler;
         try {
-            r = json.readValue(payload, FleetRequest.class);
+            JsonNode tree = json.readTree(payload);
+            String kind = tree.path("kind").asText();
+            Route route = routes().get(kind);
+            if (route == null) {
+                throw new IllegalArgumentException("unknown request kind '" + kind + "'");
+            }
+            r = json.treeToValue(tree, route.type());
+            handler = route.handler();
         } catch (Exception e) {
             LOG.warnf("unreadable request skipped: %s", e.getMessage());
             return CompletableFuture.completedFuture(null);
         }
         CompletionStage<?> done;
         try {
-            done = switch (r.kind()) {
-                case RETRACK -> tracker.execute(r.failure(), r.revision());
-                case GRAPH -> graphs.runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
-                case SCORE ->
-                    scorer.execute(r.failure(), new dev.faultline.compare.ModelRev(r.model(), r.revisionName()));
-                case TRACK -> {
-                    tracker.track(r.model(), r.revisionName(), r.step());
-                    yield CompletableFuture.completedFuture(null);
-                }
-            };
-        } catch (ModelUnavailableException e) {
-            LOG.warnf("request %s %s dropped: %s", r.kind(), r.key(), e.getMessage());
-            return CompletableFuture.completedFuture(null);
+            done = handler.handle(r);
         } catch (RuntimeException e) {
-            LOG.warnf(e, "request %s %s failed", r.kind(), r.key());
+            if (e instanceof DropsRequest) {
+                LOG.warnf("request %s %s dropped: %s", r.kind(), r.key(), e.getMessage());
+            } else {
+                LOG.warnf(e, "request %s %s failed", r.kind(), r.key());
+            }
             return CompletableFuture.completedFuture(null);
         }
         return done.handle((v, e) -> {
@@ -101,5 +103,24 @@ public class FleetRequests {
             }
             return (Void) null;
         });
+    }
+
+    /** Each kind the handlers name, with its record type and handler; a kind named twice is a programming error. */
+    private Map<String, Route> routes() {
+        Map<String, Route> m = routes;
+        if (m == null) {
+            m = new HashMap<>();
+            for (FleetRequestHandler h : handlers) {
+                for (Map.Entry<String, Class<? extends FleetRequest>> e :
+                        h.kinds().entrySet()) {
+                    Route before = m.put(e.getKey(), new Route(e.getValue(), h));
+                    if (before != null) {
+                        throw new IllegalStateException("two handlers for request kind '" + e.getKey() + "'");
+                    }
+                }
+            }
+            routes = m = Map.copyOf(m);
+        }
+        return m;
     }
 }

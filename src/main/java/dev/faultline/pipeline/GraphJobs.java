@@ -15,6 +15,7 @@ import dev.faultline.engine.graph.AttributionGraph;
 import dev.faultline.engine.graph.AttributionGraphs;
 import dev.faultline.engine.graph.GraphRequest;
 import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequestHandler;
 import dev.faultline.fleet.FleetRequests;
 import dev.faultline.store.CacheConfig;
 import dev.faultline.store.CacheKeys;
@@ -55,7 +56,7 @@ import org.jboss.logging.Logger;
  * can be cancelled.
  */
 @ApplicationScoped
-public class GraphJobs {
+public class GraphJobs implements FleetRequestHandler {
 
     public static final String GRAPH_PREFIX = "faultline:graph:";
     public static final String EVENT_PREFIX = "faultline:graph-event:";
@@ -179,7 +180,7 @@ public class GraphJobs {
             }
             Status forwarded = new Status(eventId, "queued", FORWARDED, 0, nodeThreshold, edgeMass, null);
             putStatus(forwarded);
-            requests.send(FleetRequest.graph(eventId, nodeThreshold, edgeMass))
+            requests.send(new ForwardedGraphRequest(eventId, nodeThreshold, edgeMass))
                     .toCompletableFuture()
                     .join();
             return forwarded;
@@ -228,6 +229,18 @@ public class GraphJobs {
             putStatus(cancelled);
             return cancelled;
         }
+    }
+
+    @Override
+    public Map<String, Class<? extends FleetRequest>> kinds() {
+        return Map.of(ForwardedGraphRequest.KIND, ForwardedGraphRequest.class);
+    }
+
+    /** A forwarded graph request: {@link #runForwarded}. */
+    @Override
+    public CompletionStage<Void> handle(FleetRequest request) {
+        ForwardedGraphRequest r = (ForwardedGraphRequest) request;
+        return runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.faultline.tracking;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
+import dev.faultline.fleet.FleetRequest;
+import dev.faultline.fleet.FleetRequestHandler;
 import dev.faultline.fleet.RequestsLag;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ModelUnavailableException;
@@ -37,7 +39,7 @@ import org.jboss.logging.Logger;
  * readers ({@link TrackingView}, REST) read it from there, so no process holds the history in memory.
  */
 @ApplicationScoped
-public class FailureTracker {
+public class FailureTracker implements FleetRequestHandler {
 
     private static final Logger LOG = Logger.getLogger(FailureTracker.class);
 
@@ -126,6 +128,22 @@ public class FailureTracker {
         registry.resolve(model, revision);
         observe(model, revision, step);
         return scheduler.scheduleRevision(model, revision, revisionMap(model));
+    }
+
+    @Override
+    public Map<String, Class<? extends FleetRequest>> kinds() {
+        return Map.of(RetrackRequest.KIND, RetrackRequest.class, TrackRequest.KIND, TrackRequest.class);
+    }
+
+    /** A retrack request: {@link #execute}; a track request: {@link #track}, done when its re-attributions are queued. */
+    @Override
+    public CompletionStage<?> handle(FleetRequest request) {
+        if (request instanceof RetrackRequest r) {
+            return execute(r.failure(), r.revision());
+        }
+        TrackRequest t = (TrackRequest) request;
+        track(t.model(), t.revisionName(), t.step());
+        return CompletableFuture.completedFuture(null);
     }
 
     /**

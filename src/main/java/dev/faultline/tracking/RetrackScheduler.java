@@ -1,6 +1,5 @@
 package dev.faultline.tracking;
 
-import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequests;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -80,7 +79,7 @@ public class RetrackScheduler {
                 || !store.claimRetrack(f, r.name(), config.claimTtl().toSeconds())) {
             return null;
         }
-        return requests.send(FleetRequest.retrack(f, r)).toCompletableFuture().exceptionally(e -> {
+        return requests.send(new RetrackRequest(f, r)).toCompletableFuture().exceptionally(e -> {
             LOG.warnf("re-attribution of %s at %s not queued: %s", f.key(), r.name(), e.getMessage());
             store.releaseRetrack(f, r.name());
             return null;
