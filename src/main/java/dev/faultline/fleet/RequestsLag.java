@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The fleet's backlog of work done once per fleet: the lag of the workers' group ({@value #GROUP}) on
- * {@value FleetRequests#TOPIC}, i.e. requests (re-attributions, forwarded graph and track requests) sent and not yet
+ * {@value dev.faultline.channels.Topics#ATTRIBUTION_REQUESTS}, i.e. requests (re-attributions, forwarded graph and track requests) sent and not yet
  * acknowledged by the worker that took them, whether still on the topic or waiting in that worker's
  * {@code RetrackQueue}. The same number on every pod, read from the broker (committed offsets against end offsets), at
  * most every {@value #REFRESH_MILLIS} ms and never on the caller's thread: {@link #lag()} answers the last value read
@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class RequestsLag {
 
-    /** The workers' consumer group on {@value FleetRequests#TOPIC} (application.properties). */
+    /** The workers' consumer group on {@value dev.faultline.channels.Topics#ATTRIBUTION_REQUESTS} (application.properties). */
     public static final String GROUP = "faultline-requests";
 
     static final long REFRESH_MILLIS = 10_000;
