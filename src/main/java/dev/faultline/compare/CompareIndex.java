@@ -11,8 +11,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
-import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -40,6 +41,7 @@ import org.jboss.logging.Logger;
  * <li>{@code faultline:cmp:models:<benchmark>} → set of {@code model@revision};</li>
  * <li>{@code faultline:cmp:all-benchmarks} → set of benchmarks.</li>
  * </ul>
+ * A result is written with one Lua script ({@link #PUT_SCRIPT}): one round trip, and the bound checked atomically.
  */
 @ApplicationScoped
 public class CompareIndex implements RunIndex.ReadModel {
@@ -97,18 +99,18 @@ public class CompareIndex implements RunIndex.ReadModel {
     @ConfigProperty(name = "faultline.compare.max-examples", defaultValue = "100000")
     int maxExamples;
 
+    private final RedisDataSource redis;
     private final HashCommands<String, String, String> hashes;
     private final SetCommands<String, String> sets;
-    private final KeyCommands<String> keys;
     private final Set<String> modelLabels = ConcurrentHashMap.newKeySet();
     private final Set<String> benchmarkLabels = ConcurrentHashMap.newKeySet();
     private final Set<String> segmentLabels = ConcurrentHashMap.newKeySet();
 
     @Inject
     public CompareIndex(RedisDataSource redis) {
+        this.redis = redis;
         this.hashes = redis.hash(String.class);
         this.sets = redis.set(String.class);
-        this.keys = redis.key(String.class);
     }
 
     static String key(ModelRev m, String benchmark) {
@@ -154,7 +156,31 @@ public class CompareIndex implements RunIndex.ReadModel {
                 concentration);
     }
 
-    /** Takes one indexed result (the run index's writer calls it; a Redis error propagates to it). */
+    /**
+     * Stores {@code field → value} in the hash {@code key} and registers the model revision and benchmark, all with
+     * the TTL refreshed, in one round trip and atomically; nothing is written when the hash has {@code max} fields
+     * and not this one. KEYS: the hash, the model's benchmarks, the benchmark's models, every benchmark. ARGV: field,
+     * value, max, TTL in seconds, benchmark, {@code model@revision}. Returns 1 when stored, 0 when not.
+     */
+    static final String PUT_SCRIPT = """
+            if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+              return 0
+            end
+            redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('EXPIRE', KEYS[1], ARGV[4])
+            redis.call('SADD', KEYS[2], ARGV[5])
+            redis.call('EXPIRE', KEYS[2], ARGV[4])
+            redis.call('SADD', KEYS[3], ARGV[6])
+            redis.call('EXPIRE', KEYS[3], ARGV[4])
+            redis.call('SADD', KEYS[4], ARGV[5])
+            redis.call('EXPIRE', KEYS[4], ARGV[4])
+            return 1
+            """;
+
+    /**
+     * Takes one indexed result (the run index's writer calls it; a Redis error propagates to it): one round trip to
+     * Redis.
+     */
     @Override
     public void indexed(AttributionResult r) {
         if (r.model() == null
@@ -168,43 +194,42 @@ public class CompareIndex implements RunIndex.ReadModel {
         ModelRev m = of(r);
         String example = r.exampleId() == null ? r.eventId() : r.exampleId();
         Entry e = entry(r);
-        if (!put(EX + key(m, r.benchmark()), example, write(e))) {
-            return;
+        if (put(EX, m, r.benchmark(), example, write(e))) {
+            metrics(m, r.benchmark(), e);
         }
-        register(m, r.benchmark());
-        metrics(m, r.benchmark(), e);
     }
 
     /** Stores a failure of another model scored by {@code r.model()}. */
     public void scored(AttributionResult r, String sourceEventId, ModelRev source) {
         ModelRev m = of(r);
         String example = r.exampleId() == null ? sourceEventId : r.exampleId();
-        if (put(SCORED + key(m, r.benchmark()), example, write(new Scored(sourceEventId, source.toString(), r)))) {
-            register(m, r.benchmark());
-        }
+        put(SCORED, m, r.benchmark(), example, write(new Scored(sourceEventId, source.toString(), r)));
     }
 
-    private boolean put(String key, String field, String value) {
-        if (hashes.hlen(key) >= maxExamples && !hashes.hexists(key, field)) {
+    /** {@link #PUT_SCRIPT} for the hash {@code prefix + m/benchmark}; false (and counted) when the bound kept it out. */
+    private boolean put(String prefix, ModelRev m, String benchmark, String field, String value) {
+        Response stored = redis.execute(
+                Command.EVAL,
+                PUT_SCRIPT,
+                "4",
+                prefix + key(m, benchmark),
+                BENCHMARKS + m,
+                MODELS + benchmark,
+                ALL,
+                field,
+                value,
+                Integer.toString(maxExamples),
+                Long.toString(Math.max(1, ttl.toSeconds())),
+                benchmark,
+                m.toString());
+        if (stored.toLong() == 0) {
             Counter.builder("faultline.compare.dropped")
                     .description("examples not indexed: the per-key bound was reached")
                     .register(meters)
                     .increment();
             return false;
         }
-        hashes.hset(key, field, value);
-        keys.expire(key, Math.max(1, ttl.toSeconds()));
         return true;
-    }
-
-    private void register(ModelRev m, String benchmark) {
-        long seconds = Math.max(1, ttl.toSeconds());
-        sets.sadd(BENCHMARKS + m, benchmark);
-        keys.expire(BENCHMARKS + m, seconds);
-        sets.sadd(MODELS + benchmark, m.toString());
-        keys.expire(MODELS + benchmark, seconds);
-        sets.sadd(ALL, benchmark);
-        keys.expire(ALL, seconds);
     }
 
     private String write(Object o) {

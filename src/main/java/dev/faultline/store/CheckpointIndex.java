@@ -8,6 +8,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
 import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.set.SetCommands;
+import io.vertx.mutiny.redis.client.Command;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -25,7 +26,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code faultline-index}), read by every pod; a later result for an event replaces the earlier one. Keys (TTL
  * {@code faultline.index.ttl}): {@code faultline:ckpt:points:<model>} (hash event id → point with its arrival number),
  * {@code faultline:ckpt:seen:<model>} (hash revision → arrival number of its first result),
- * {@code faultline:ckpt:steps:<model>} (hash revision → step), {@code faultline:ckpt:models} (set).
+ * {@code faultline:ckpt:steps:<model>} (hash revision → step), {@code faultline:ckpt:models} (set). A result is
+ * written in two pipelined round trips (the second once the event's stored arrival number is known).
  */
 @ApplicationScoped
 public class CheckpointIndex {
@@ -77,8 +79,14 @@ public class CheckpointIndex {
     @ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
+    @ConfigProperty(name = "quarkus.redis.timeout", defaultValue = "10s")
+    java.time.Duration timeout;
+
+    private final RedisDataSource redis;
+
     @Inject
     public CheckpointIndex(RedisDataSource redis) {
+        this.redis = redis;
         this.hashes = redis.hash(String.class);
         this.sets = redis.set(String.class);
         this.keys = redis.key(String.class);
@@ -111,24 +119,28 @@ public class CheckpointIndex {
                 r.faithfulness() == null ? null : r.faithfulness().informative(),
                 segs);
         long seconds = Math.max(1, ttl.toSeconds());
-        sets.sadd(MODELS, model);
-        hashes.hsetnx(SEEN + model, revision, Long.toString(s.sequence()));
-        keys.expire(SEEN + model, seconds);
+        RedisBatch first = new RedisBatch(redis, timeout);
+        first.add(Command.SADD, MODELS, model);
+        first.add(Command.HSETNX, SEEN + model, revision, s.sequence());
+        first.add(Command.EXPIRE, SEEN + model, seconds);
         if (r.model().step() != null) {
-            hashes.hset(STEPS + model, revision, Long.toString(r.model().step()));
-            keys.expire(STEPS + model, seconds);
+            first.add(Command.HSET, STEPS + model, revision, r.model().step());
+            first.add(Command.EXPIRE, STEPS + model, seconds);
         }
-        String old = hashes.hget(POINTS + model, r.eventId());
+        int oldAt = first.add(Command.HGET, POINTS + model, r.eventId());
+        String old = RedisBatch.text(first.send().get(oldAt));
         long seq = s.sequence();
+        RedisBatch second = new RedisBatch(redis, timeout);
         try {
             if (old != null) {
                 seq = json.readValue(old, Stored.class).seq(); // keeps its place
             }
-            hashes.hset(POINTS + model, r.eventId(), json.writeValueAsString(new Stored(seq, p)));
+            second.add(Command.HSET, POINTS + model, r.eventId(), json.writeValueAsString(new Stored(seq, p)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        keys.expire(POINTS + model, seconds);
+        second.add(Command.EXPIRE, POINTS + model, seconds);
+        second.send();
     }
 
     public Set<String> models() {

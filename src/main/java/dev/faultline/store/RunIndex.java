@@ -10,9 +10,10 @@ import dev.faultline.contract.Verdict;
 import io.quarkus.arc.All;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.hash.HashCommands;
-import io.quarkus.redis.datasource.keys.KeyCommands;
 import io.quarkus.redis.datasource.value.ValueCommands;
 import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -129,15 +130,18 @@ public class RunIndex {
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "faultline.index.ttl", defaultValue = "30d")
     java.time.Duration ttl;
 
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.redis.timeout", defaultValue = "10s")
+    java.time.Duration timeout;
+
+    private final RedisDataSource redis;
     private final ValueCommands<String, String> values;
     private final HashCommands<String, String, String> hashes;
-    private final KeyCommands<String> keys;
 
     @Inject
     public RunIndex(RedisDataSource redis) {
+        this.redis = redis;
         this.values = redis.value(String.class, String.class);
         this.hashes = redis.hash(String.class);
-        this.keys = redis.key(String.class);
     }
 
     @Incoming(Channels.ATTRIBUTION_RESULTS_INDEX)
@@ -223,7 +227,11 @@ public class RunIndex {
                 sequence);
     }
 
-    /** Adds (or replaces) an event's result in Redis. */
+    /**
+     * Adds (or replaces) an event's result in Redis, in two pipelined round trips: one reads (the next arrival number,
+     * the event's previous summary, the run's meta), one writes. The event's summary is read and written in separate
+     * round trips: one consumer writes an event (its results share a partition), so nothing writes it in between.
+     */
     public void add(AttributionResult r, int partition, long offset) {
         if (r.eventId() == null) {
             return;
@@ -231,38 +239,55 @@ public class RunIndex {
         try {
             long seconds = Math.max(1, ttl.toSeconds());
             String runId = r.runId() == null ? "" : r.runId();
-            EventSummary s = summary(r, partition, offset, values.incr(SEQ));
+            RedisBatch reads = new RedisBatch(redis, timeout);
+            reads.add(Command.INCR, SEQ);
+            reads.add(Command.GET, EVENT + r.eventId());
+            reads.add(Command.HGET, META, runId);
+            List<Response> read = reads.send();
+            EventSummary s = summary(r, partition, offset, read.get(0).toLong());
+            String previous = RedisBatch.text(read.get(1));
+            String metaJson = RedisBatch.text(read.get(2));
             String value = json.writeValueAsString(s);
-            String previous = values.getset(EVENT + r.eventId(), value);
-            keys.expire(EVENT + r.eventId(), seconds);
+            RedisBatch writes = new RedisBatch(redis, timeout);
+            writes.add(Command.SET, EVENT + r.eventId(), value);
+            writes.add(Command.EXPIRE, EVENT + r.eventId(), seconds);
             EventSummary old = previous == null ? null : json.readValue(previous, EventSummary.class);
             String oldRun = old == null ? null : old.runId() == null ? "" : old.runId();
             if (old != null && oldRun.equals(runId) && old.offset() == offset && old.partition() == partition) {
-                return; // the same record again (a re-delivery after a crash): nothing changes
+                writes.send();
+                return; // the same record again (a re-delivery after a crash): nothing else changes
             }
             if (old != null) {
-                hashes.hdel(RUN + oldRun, r.eventId());
-                hashes.hincrby(COUNTS + oldRun, "events", -1);
+                writes.add(Command.HDEL, RUN + oldRun, r.eventId());
+                writes.add(Command.HINCRBY, COUNTS + oldRun, "events", -1);
                 if (old.verdict() != null) {
-                    hashes.hincrby(COUNTS + oldRun, "verdict:" + old.verdict().name(), -1);
+                    writes.add(
+                            Command.HINCRBY,
+                            COUNTS + oldRun,
+                            "verdict:" + old.verdict().name(),
+                            -1);
                 }
-                hashes.hincrby(COUNTS + oldRun, "status:" + old.status(), -1);
+                writes.add(Command.HINCRBY, COUNTS + oldRun, "status:" + old.status(), -1);
             }
-            hashes.hset(RUN + runId, r.eventId(), value);
-            keys.expire(RUN + runId, seconds);
-            hashes.hincrby(COUNTS + runId, "events", 1);
+            writes.add(Command.HSET, RUN + runId, r.eventId(), value);
+            writes.add(Command.EXPIRE, RUN + runId, seconds);
+            writes.add(Command.HINCRBY, COUNTS + runId, "events", 1);
             if (s.verdict() != null) {
-                hashes.hincrby(COUNTS + runId, "verdict:" + s.verdict().name(), 1);
+                writes.add(
+                        Command.HINCRBY,
+                        COUNTS + runId,
+                        "verdict:" + s.verdict().name(),
+                        1);
             }
-            hashes.hincrby(COUNTS + runId, "status:" + s.status(), 1);
-            keys.expire(COUNTS + runId, seconds);
-            String metaJson = hashes.hget(META, runId);
+            writes.add(Command.HINCRBY, COUNTS + runId, "status:" + s.status(), 1);
+            writes.add(Command.EXPIRE, COUNTS + runId, seconds);
             RunMeta meta = metaJson == null ? null : json.readValue(metaJson, RunMeta.class);
             String last = meta == null ? null : meta.lastResultAt();
             if (s.attributedAt() != null && (last == null || s.attributedAt().compareTo(last) > 0)) {
                 last = s.attributedAt();
             }
-            hashes.hset(META, runId, json.writeValueAsString(new RunMeta(r.model(), r.benchmark(), last)));
+            writes.add(Command.HSET, META, runId, json.writeValueAsString(new RunMeta(r.model(), r.benchmark(), last)));
+            writes.send();
             checkpoints.indexed(r, s);
             for (ReadModel m : readModels) {
                 m.indexed(r);
