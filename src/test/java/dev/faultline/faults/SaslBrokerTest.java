@@ -4,12 +4,19 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.faultline.api.AttributionResource;
 import dev.faultline.channels.Topics;
 import dev.faultline.embedded.EmbeddedRedis;
+import dev.faultline.fleet.RequestsLag;
 import dev.faultline.replay.ReplayCommand;
 import dev.faultline.store.ResultTopicReader;
+import dev.faultline.topics.TopicSpec;
+import dev.faultline.topics.TopicsCommand;
+import dev.faultline.topics.TopicsFile;
+import dev.faultline.tracking.Trajectory;
+import dev.faultline.tracking.TrajectoryPublisher;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.WithTestResource;
@@ -32,22 +39,30 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The service against a broker that only speaks SASL_PLAINTEXT (PLAIN): the channels (events in, jobs, results), the
- * readiness check, {@code POST /api/events}, the REST fallback reader ({@link ResultTopicReader}) and
- * {@code replay --bootstrap --command-config} all authenticate with the one {@code kafka.*} configuration; a client
- * without credentials gets nothing.
+ * readiness check, {@code POST /api/events}, the REST fallback reader ({@link ResultTopicReader}), the requests-lag
+ * gauge ({@link RequestsLag}), the trajectory topic check ({@link TrajectoryPublisher}) and
+ * {@code replay --bootstrap --command-config} all authenticate with the one {@code kafka.*} configuration;
+ * {@code topics apply --command-config} creates the topics before the service starts, as in a deployment. A client
+ * without credentials, or with a wrong password, gets nothing.
  */
 @QuarkusTest
 @WithTestResource(SaslBrokerTest.Resources.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SaslBrokerTest {
 
     static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required "
@@ -55,6 +70,55 @@ class SaslBrokerTest {
     static EmbeddedKafkaBroker broker;
     static EmbeddedRedis redis;
     static String bootstrap;
+    static final TopicsFile TOPICS = TopicsFile.load(Path.of(TopicsFile.DEFAULT_PATH));
+    /** The {@code topics apply} run before the service started, on the empty broker. */
+    static Cli firstApply;
+
+    record Cli(int code, String out, String err) {
+        String all() {
+            return "exit " + code + "\n" + out + err;
+        }
+    }
+
+    /** {@code faultline topics} with {@code args}, its exit code and output. */
+    static Cli topics(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = TopicsCommand.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** {@code topics apply} of topics.yaml capped to the one broker, with {@code commandConfig}. */
+    static Cli apply(Path commandConfig) {
+        return topics(
+                "apply",
+                "--bootstrap",
+                bootstrap,
+                "--file",
+                TopicsFile.DEFAULT_PATH,
+                "--max-replicas",
+                "1",
+                "--command-config",
+                commandConfig.toString());
+    }
+
+    /** A Kafka CLI {@code --command-config} file for the SASL listener, logging in with {@code password}. */
+    static Path commandConfig(String password) {
+        try {
+            Path file = Files.createTempFile("sasl-client", ".properties");
+            file.toFile().deleteOnExit();
+            Files.writeString(
+                    file,
+                    "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
+                            + JAAS.replace("faultline-secret", password) + "\n");
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     public static class Resources implements QuarkusTestResourceLifecycleManager {
         @Override
@@ -93,6 +157,8 @@ class SaslBrokerTest {
                         p.put("message.max.bytes", "8388608");
                     })
                     .start();
+            // topics as code, applied before the service starts (the tests below check what it did)
+            firstApply = apply(commandConfig("faultline-secret"));
             redis = EmbeddedRedis.start();
             Map<String, String> c = new HashMap<>();
             c.put("kafka.bootstrap.servers", bootstrap);
@@ -134,6 +200,12 @@ class SaslBrokerTest {
     @Inject
     RedisDataSource redisClient;
 
+    @Inject
+    RequestsLag requestsLag;
+
+    @Inject
+    TrajectoryPublisher trajectories;
+
     static String event(String id, String output, String model) {
         return "{\"schema\":\"faultline.eval-output/v1\",\"event_id\":\"" + id + "\",\"run_id\":\"sasl/run\","
                 + "\"model\":{\"name\":\"" + model + "\",\"revision\":\"main\"},\"benchmark\":\"sasl\","
@@ -142,6 +214,7 @@ class SaslBrokerTest {
     }
 
     @Test
+    @Order(1)
     void everyClientAuthenticatesWithTheOneKafkaConfiguration(@TempDir Path dir) throws Exception {
         // the broker refuses a client without credentials
         Properties plain = new Properties();
@@ -219,6 +292,88 @@ class SaslBrokerTest {
         assertThat(reader.findSince("sasl/posted", 0))
                 .get()
                 .satisfies(r -> assertThat(r.eventId()).isEqualTo("sasl/posted"));
+    }
+
+    @Test
+    @Order(2)
+    void topicsApplyCreatesEveryTopicThenChangesNothing() throws Exception {
+        assertThat(firstApply.code()).as(firstApply.all()).isZero();
+        for (String name : TOPICS.names()) {
+            assertThat(firstApply.out())
+                    .as(firstApply.all())
+                    .containsPattern("(?m)^" + name.replace(".", "\\.") + " +CREATE ");
+        }
+        try (Admin admin = Admin.create(sasl())) {
+            Map<String, TopicDescription> described =
+                    admin.describeTopics(TOPICS.names()).allTopicNames().get(30, TimeUnit.SECONDS);
+            for (TopicSpec declared : TOPICS.topics()) {
+                assertThat(described.get(declared.name()).partitions())
+                        .as(declared.name())
+                        .hasSize(declared.partitions());
+            }
+        }
+        Cli second = apply(commandConfig("faultline-secret"));
+        assertThat(second.code()).as(second.all()).isZero();
+        assertThat(second.out().lines().skip(1))
+                .as(second.all())
+                .hasSize(TOPICS.topics().size())
+                .allSatisfy(line -> assertThat(line).contains(" IN_SYNC "));
+    }
+
+    @Test
+    @Order(3)
+    void topicsApplyWithAWrongPasswordFailsWithAKafkaError() {
+        Cli wrong = assertTimeoutPreemptively(
+                Duration.ofSeconds(90), () -> apply(commandConfig("not-the-password")), "topics apply hung");
+        assertThat(wrong.code()).as(wrong.all()).isEqualTo(TopicsCommand.KAFKA_ERROR);
+        assertThat(wrong.err()).as(wrong.all()).contains("topics: Kafka error").contains("Authentication failed");
+        assertThat(wrong.out()).as(wrong.all()).doesNotContain("applied to");
+    }
+
+    @Test
+    @Order(4)
+    void requestsLagGaugeReadsTheBroker() throws Exception {
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> !Double.isNaN(requestsLag.lag()));
+        long expected;
+        try (Admin admin = Admin.create(sasl())) {
+            expected = RequestsLag.lag(admin, RequestsLag.GROUP, Topics.ATTRIBUTION_REQUESTS, 10_000);
+        }
+        assertThat(requestsLag.lag()).isEqualTo((double) expected);
+        String metrics = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        assertThat(metrics).containsPattern("(?m)^faultline_retrack_queued(\\{[^}]*\\})? [0-9]");
+    }
+
+    @Test
+    @Order(5)
+    void trajectoryPublisherCreatesItsCompactedTopic() throws Exception {
+        // without the topic, the publisher's admin client creates it compacted; had it failed to authenticate, the
+        // producer would auto-create it with the broker's default (delete) policy
+        try (Admin admin = Admin.create(sasl())) {
+            admin.deleteTopics(List.of(Topics.ATTRIBUTION_TRAJECTORIES)).all().get(30, TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> !admin.listTopics().names().get().contains(Topics.ATTRIBUTION_TRAJECTORIES));
+            trajectories
+                    .publish(new Trajectory("m", "sasl", "sasl/traj", "ex-1", "main", "71", "72", List.of()))
+                    .toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
+            ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.ATTRIBUTION_TRAJECTORIES);
+            String policy = admin.describeConfigs(List.of(topic))
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .get(topic)
+                    .get("cleanup.policy")
+                    .value();
+            assertThat(policy).isEqualTo("compact");
+        }
     }
 
     /** Status of each event's result on attribution.results, read with SASL credentials. */
