@@ -30,26 +30,43 @@ public final class KafkaClients {
                 || key.startsWith("ssl.");
     }
 
+    /** Prefix of the Kafka connector's own attributes, which every channel inherits (properties form). */
+    static final String CONNECTOR_PREFIX = "mp.messaging.connector.smallrye-kafka.";
+
+    /** The same prefix as the environment spells it, lower-cased. */
+    private static final String CONNECTOR_ENV_PREFIX = "mp_messaging_connector_smallrye_kafka_";
+
     /**
      * The {@code kafka.*} settings of {@code config} as Kafka client keys, read the way the Kafka connector reads
      * them: {@code kafka.sasl.mechanism} and the environment's {@code KAFKA_SASL_MECHANISM} both give
-     * {@code sasl.mechanism}.
+     * {@code sasl.mechanism}. The shared settings given at the connector's level
+     * ({@code mp.messaging.connector.smallrye-kafka.sasl.mechanism}, {@code MP_MESSAGING_CONNECTOR_SMALLRYE_KAFKA_...})
+     * reach every channel and override {@code kafka.*} there, so they do here too.
      */
     public static Map<String, String> fromConfig(Config config) {
         Map<String, String> out = new TreeMap<>();
+        Map<String, String> connector = new TreeMap<>();
         for (String name : config.getPropertyNames()) {
             String lower = name.toLowerCase(Locale.ROOT);
-            if (!(lower.startsWith("kafka.") || lower.startsWith("kafka_")) || lower.length() <= 6) {
-                continue;
-            }
-            String key = lower.substring(6).replace('_', '.');
-            try {
-                config.getOptionalValue(name, String.class).ifPresent(v -> out.put(key, v));
-            } catch (RuntimeException e) {
-                // a value that does not resolve (an undefined ${...}) is left out, as if absent
+            if ((lower.startsWith("kafka.") || lower.startsWith("kafka_")) && lower.length() > 6) {
+                put(config, name, lower.substring(6).replace('_', '.'), out);
+            } else if (lower.startsWith(CONNECTOR_PREFIX) || lower.startsWith(CONNECTOR_ENV_PREFIX)) {
+                String key = lower.substring(CONNECTOR_PREFIX.length()).replace('_', '.');
+                if (isShared(key)) {
+                    put(config, name, key, connector);
+                }
             }
         }
+        out.putAll(connector);
         return out;
+    }
+
+    private static void put(Config config, String name, String key, Map<String, String> into) {
+        try {
+            config.getOptionalValue(name, String.class).ifPresent(v -> into.put(key, v));
+        } catch (RuntimeException e) {
+            // a value that does not resolve (an undefined ${...}) is left out, as if absent
+        }
     }
 
     /** The shared settings among {@code settings} (Kafka client keys). */

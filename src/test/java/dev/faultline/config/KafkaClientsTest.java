@@ -64,6 +64,21 @@ class KafkaClientsTest {
     }
 
     @Test
+    void connectorLevelSecuritySettingsReachTheHandBuiltClientsAsTheyReachTheChannels() {
+        Map<String, String> kafka = KafkaClients.fromConfig(config(Map.of(
+                "kafka.bootstrap.servers", "broker-1:9093",
+                "kafka.security.protocol", "PLAINTEXT",
+                "mp.messaging.connector.smallrye-kafka.security.protocol", "SASL_SSL",
+                "mp.messaging.connector.smallrye-kafka.sasl.jaas.config", JAAS,
+                "MP_MESSAGING_CONNECTOR_SMALLRYE_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512",
+                "mp.messaging.connector.smallrye-kafka.ssl.truststore.location", "/etc/kafka/truststore.p12",
+                "MP_MESSAGING_CONNECTOR_SMALLRYE_KAFKA_SSL_TRUSTSTORE_PASSWORD", "secret",
+                "mp.messaging.connector.smallrye-kafka.group.id", "not-shared")));
+        assertSecured(TrajectoryPublisher.adminConfig(kafka));
+        assertThat(kafka).doesNotContainKey("group.id");
+    }
+
+    @Test
     void sharedKeepsConnectionAndSecurityOnly() {
         Map<String, String> shared = KafkaClients.shared(saslSsl());
         assertThat(shared)
