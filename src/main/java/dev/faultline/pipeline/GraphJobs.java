@@ -160,6 +160,13 @@ public class GraphJobs implements FleetRequestHandler {
 
     /** Starts (or finds) the graph job of an attributed event. */
     public Status start(String eventId, double nodeThreshold, double edgeMass) {
+        if (!faultline.role().attributes()) {
+            try {
+                slots.count(); // fail closed before the result lookup, which answers "not found" without Redis
+            } catch (RuntimeException e) {
+                throw unavailable(e);
+            }
+        }
         AttributionResult r = lookup.find(eventId)
                 .map(ResultLookup.Found::result)
                 .orElseThrow(() -> new Refused("no result for event '" + eventId + "' yet", Reason.NOT_FOUND));
@@ -256,20 +263,23 @@ public class GraphJobs implements FleetRequestHandler {
                 return cancelled;
             }
         }
-        Status stored = storedStatus(eventId);
-        if (stored != null && stored.state().equals("queued")) {
-            boolean freed;
-            try {
-                freed = slots.cancel(eventId, config.slotLease());
-            } catch (RuntimeException e) {
-                throw unavailable(e);
-            }
-            if (freed) {
+        Status stored = null;
+        try {
+            stored = readStatus(eventId);
+            if (stored != null && stored.state().equals("queued") && slots.cancel(eventId, config.slotLease())) {
                 Status cancelled = new Status(
                         eventId, "cancelled", "cancelled", 0, stored.nodeThreshold(), stored.edgeMass(), null);
+                if (current != null) {
+                    jobs.put(eventId, cancelled); // a forwarded job this worker has taken but not started
+                }
                 putStatus(cancelled);
                 return cancelled;
             }
+        } catch (RuntimeException e) {
+            if (current == null) {
+                throw unavailable(e);
+            }
+            LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage()); // this process's job answers
         }
         Status known = current != null ? current : stored;
         if (known == null) {
@@ -458,9 +468,19 @@ public class GraphJobs implements FleetRequestHandler {
 
     private Status storedStatus(String eventId) {
         try {
-            String v = redis.get(STATUS_PREFIX + eventId);
+            return readStatus(eventId);
+        } catch (RuntimeException e) {
+            LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage());
+            return null;
+        }
+    }
+
+    /** The job's status in Redis; throws when Redis cannot be read, null when none or unreadable. */
+    private Status readStatus(String eventId) {
+        String v = redis.get(STATUS_PREFIX + eventId);
+        try {
             return v == null ? null : json.readValue(v, Status.class);
-        } catch (Exception e) {
+        } catch (java.io.IOException e) {
             LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage());
             return null;
         }

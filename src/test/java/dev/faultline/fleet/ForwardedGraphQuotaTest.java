@@ -35,18 +35,22 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * This Quarkus process is a triage-only pod with {@code faultline.graph.max-queued=2}; a worker is a plain Kafka
  * consumer in the test that hands each job and fleet request to the real worker paths, as {@link FleetWorkTest} does.
  * Shown: graph jobs forwarded to the workers take fleet-wide slots in Redis (the third is 429 with
  * {@code Retry-After}), a DELETE frees a forwarded job's slot and its worker skips it (no graph), and the slots free
- * when the workers finish.
+ * when the workers finish; while Redis is down a forwarded POST or DELETE fails closed (503).
  */
 @QuarkusTest
 @WithTestResource(LocalServicesResource.class)
 @TestProfile(ForwardedGraphQuotaTest.Profile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ForwardedGraphQuotaTest {
 
     static final String JOBS = "attribution.jobs.quota";
@@ -80,7 +84,11 @@ class ForwardedGraphQuotaTest {
     @Inject
     ObjectMapper json;
 
+    /** The attributed events of the first test. */
+    static List<String> ids = List.of();
+
     @Test
+    @Order(1)
     void forwardedJobsAreBoundedFleetWideAndACancelledOneProducesNoGraph() throws Exception {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
@@ -94,7 +102,7 @@ class ForwardedGraphQuotaTest {
             }
             admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
         }
-        List<String> ids = attributedEvents(6);
+        ids = attributedEvents(6);
         assertThat(ids).as("attributed cloze failures").hasSizeGreaterThanOrEqualTo(4);
         String a = ids.get(0);
         String b = ids.get(1);
@@ -141,6 +149,22 @@ class ForwardedGraphQuotaTest {
             for (String id : List.of(a, b, c, d)) {
                 slots.release(id);
             }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void whileRedisIsDownForwardedPostsAndDeletesAre503() {
+        assertThat(ids).as("the first test's events").isNotEmpty();
+        LocalServicesResource.stopRedis();
+        try {
+            Response post = given().post(graph(ids.get(0)));
+            assertThat(post.statusCode()).as(post.asString()).isEqualTo(503);
+            // forwarded by this pod and never taken by the in-test worker: only Redis knows of it
+            Response delete = given().delete(graph(ids.get(3)));
+            assertThat(delete.statusCode()).as(delete.asString()).isEqualTo(503);
+        } finally {
+            LocalServicesResource.startRedis();
         }
     }
 
