@@ -21,7 +21,9 @@ import org.jboss.resteasy.reactive.RestResponse;
  * (202 with its status), {@code GET .../graph/status} reports progress, {@code GET .../graph} returns the graph (404
  * with the status until it is done), {@code DELETE .../graph} cancels a job still queued. At most
  * {@code faultline.graph.max-queued} jobs wait: one more is answered 429 with {@code Retry-After}. On a pod with {@code faultline.role=triage} the POST forwards the job to the
- * workers (same answer, {@code phase} {@code forwarded}); the status and graph GETs answer from Redis on any pod.
+ * workers (same answer, {@code phase} {@code forwarded}); at most {@code faultline.graph.max-queued} forwarded jobs are
+ * queued or running in the fleet (429 beyond, 503 while Redis is down), and a queued one can be cancelled from any pod;
+ * the status and graph GETs answer from Redis on any pod.
  */
 @Path("/api/attributions")
 @Produces(MediaType.APPLICATION_JSON)
@@ -67,6 +69,7 @@ public class GraphResource {
             case NOT_FOUND -> ApiException.notFound(e.getMessage());
             case CONFLICT -> new ApiException(Response.Status.CONFLICT, e.getMessage(), null);
             case QUEUE_FULL -> ApiException.tooManyRequests(e.getMessage(), RETRY_AFTER_SECONDS);
+            case UNAVAILABLE -> new ApiException(Response.Status.SERVICE_UNAVAILABLE, e.getMessage(), null);
         };
     }
 

@@ -19,6 +19,7 @@ import dev.faultline.fleet.FleetRequestHandler;
 import dev.faultline.fleet.FleetRequests;
 import dev.faultline.store.CacheConfig;
 import dev.faultline.store.CacheKeys;
+import dev.faultline.store.GraphSlots;
 import dev.faultline.store.ResultLookup;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -53,7 +54,10 @@ import org.jboss.logging.Logger;
  * {@code attribution.requests} ({@link FleetRequests}); the job's status is kept in Redis at
  * {@code faultline:graph-status:<event_id>} (TTL of the result cache) as well, so any pod answers the status poll.
  * At most {@code faultline.graph.max-queued} jobs wait in this process's queue ({@link Refused} beyond); a queued job
- * can be cancelled.
+ * can be cancelled. Forwarded jobs hold a fleet-wide slot in Redis ({@link GraphSlots}) from the POST until the worker
+ * is done with them, at most {@code faultline.graph.max-queued} at once; a cancelled forwarded job is skipped by its
+ * worker (or its graph dropped, if it had started) and frees its slot. Without Redis a forwarded POST or DELETE is
+ * refused ({@link Reason#UNAVAILABLE}): a triage pod never learns when a worker finishes, so it cannot count alone.
  */
 @ApplicationScoped
 public class GraphJobs implements FleetRequestHandler {
@@ -82,8 +86,10 @@ public class GraphJobs implements FleetRequestHandler {
         NOT_FOUND,
         /** The result has another status than ATTRIBUTED, or the job cannot be cancelled in its state. */
         CONFLICT,
-        /** {@code faultline.graph.max-queued} jobs are waiting. */
-        QUEUE_FULL
+        /** {@code faultline.graph.max-queued} jobs are waiting (here, or forwarded in the fleet). */
+        QUEUE_FULL,
+        /** The fleet's slots in Redis cannot be read or written. */
+        UNAVAILABLE
     }
 
     /** A graph job refused: the {@link Reason} and a readable message. */
@@ -129,6 +135,9 @@ public class GraphJobs implements FleetRequestHandler {
     GraphConfig config;
 
     @Inject
+    GraphSlots slots;
+
+    @Inject
     @Channel(Channels.ATTRIBUTION_GRAPHS_OUT)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
     MutinyEmitter<String> emitter;
@@ -151,6 +160,13 @@ public class GraphJobs implements FleetRequestHandler {
 
     /** Starts (or finds) the graph job of an attributed event. */
     public Status start(String eventId, double nodeThreshold, double edgeMass) {
+        if (!faultline.role().attributes()) {
+            try {
+                slots.count(); // fail closed before the result lookup, which answers "not found" without Redis
+            } catch (RuntimeException e) {
+                throw unavailable(e);
+            }
+        }
         AttributionResult r = lookup.find(eventId)
                 .map(ResultLookup.Found::result)
                 .orElseThrow(() -> new Refused("no result for event '" + eventId + "' yet", Reason.NOT_FOUND));
@@ -173,17 +189,7 @@ public class GraphJobs implements FleetRequestHandler {
             return done;
         }
         if (!faultline.role().attributes()) {
-            Status known = storedStatus(eventId);
-            if (known != null
-                    && (known.state().equals("queued") || known.state().equals("running"))) {
-                return known;
-            }
-            Status forwarded = new Status(eventId, "queued", FORWARDED, 0, nodeThreshold, edgeMass, null);
-            putStatus(forwarded);
-            requests.send(new ForwardedGraphRequest(eventId, nodeThreshold, edgeMass))
-                    .toCompletableFuture()
-                    .join();
-            return forwarded;
+            return forward(eventId, nodeThreshold, edgeMass);
         }
         synchronized (waiting) {
             if (waiting.size() >= config.maxQueued()) {
@@ -204,31 +210,89 @@ public class GraphJobs implements FleetRequestHandler {
         }
     }
 
+    /** Forwards the job to the workers once it holds one of the fleet's slots. */
+    private Status forward(String eventId, double nodeThreshold, double edgeMass) {
+        GraphSlots.Taken taken;
+        try {
+            taken = slots.acquire(eventId, config.maxQueued(), config.slotLease());
+        } catch (RuntimeException e) {
+            throw unavailable(e);
+        }
+        if (taken == GraphSlots.Taken.FULL) {
+            throw new Refused(
+                    config.maxQueued() + " graph jobs are queued for the workers (faultline.graph.max-queued="
+                            + config.maxQueued() + "): try again later",
+                    Reason.QUEUE_FULL);
+        }
+        Status forwarded = new Status(eventId, "queued", FORWARDED, 0, nodeThreshold, edgeMass, null);
+        if (taken == GraphSlots.Taken.HELD) {
+            Status known = storedStatus(eventId);
+            return known != null
+                            && (known.state().equals("queued") || known.state().equals("running"))
+                    ? known
+                    : forwarded;
+        }
+        putStatus(forwarded);
+        try {
+            requests.send(new ForwardedGraphRequest(eventId, nodeThreshold, edgeMass))
+                    .toCompletableFuture()
+                    .join();
+        } catch (RuntimeException e) {
+            releaseSlot(eventId);
+            throw e;
+        }
+        return forwarded;
+    }
+
     /**
-     * Cancels a job waiting in this process's queue.
+     * Cancels a job waiting in this process's queue, or a forwarded job still queued for the workers (from any pod).
      *
      * @return the job's status, now {@code cancelled}
-     * @throws Refused NOT_FOUND when this process has no job for the event, CONFLICT when it is running, done or
-     *         forwarded to the workers
+     * @throws Refused NOT_FOUND when no pod has a job for the event, CONFLICT when it is running or done,
+     *         UNAVAILABLE when a forwarded job's slot cannot be reached in Redis
      */
     public Status cancel(String eventId) {
+        Status current;
         synchronized (waiting) {
-            Status current = jobs.get(eventId);
-            if (waiting.remove(eventId) == null) {
-                if (current == null) {
-                    throw new Refused("no graph job for event '" + eventId + "' in this process", Reason.NOT_FOUND);
-                }
-                throw new Refused(
-                        "the graph job of event '" + eventId + "' is " + current.state()
-                                + ": only a queued job can be cancelled",
-                        Reason.CONFLICT);
+            current = jobs.get(eventId);
+            if (waiting.remove(eventId) != null) {
+                Status cancelled = new Status(
+                        eventId, "cancelled", "cancelled", 0, current.nodeThreshold(), current.edgeMass(), null);
+                jobs.put(eventId, cancelled);
+                putStatus(cancelled);
+                return cancelled;
             }
-            Status cancelled =
-                    new Status(eventId, "cancelled", "cancelled", 0, current.nodeThreshold(), current.edgeMass(), null);
-            jobs.put(eventId, cancelled);
-            putStatus(cancelled);
-            return cancelled;
         }
+        Status stored = null;
+        try {
+            stored = readStatus(eventId);
+            if (stored != null && stored.state().equals("queued") && slots.cancel(eventId, config.slotLease())) {
+                Status cancelled = new Status(
+                        eventId, "cancelled", "cancelled", 0, stored.nodeThreshold(), stored.edgeMass(), null);
+                if (current != null) {
+                    jobs.put(eventId, cancelled); // a forwarded job this worker has taken but not started
+                }
+                putStatus(cancelled);
+                return cancelled;
+            }
+        } catch (RuntimeException e) {
+            if (current == null) {
+                throw unavailable(e);
+            }
+            LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage()); // this process's job answers
+        }
+        Status known = current != null ? current : stored;
+        if (known == null) {
+            throw new Refused("no graph job for event '" + eventId + "'", Reason.NOT_FOUND);
+        }
+        throw new Refused(
+                "the graph job of event '" + eventId + "' is " + known.state() + ": only a queued job can be cancelled",
+                Reason.CONFLICT);
+    }
+
+    private static Refused unavailable(RuntimeException e) {
+        LOG.warnf("graph slots in Redis unavailable: %s", e.getMessage());
+        return new Refused("the fleet's graph-job slots (Redis) are unavailable: try again later", Reason.UNAVAILABLE);
     }
 
     @Override
@@ -245,9 +309,23 @@ public class GraphJobs implements FleetRequestHandler {
 
     /**
      * Runs a job forwarded by another pod on this worker; completes when the graph is stored (or the job failed, its
-     * status saying why).
+     * status saying why, or was cancelled), and frees the job's fleet slot then.
      */
     public CompletionStage<Void> runForwarded(String eventId, double nodeThreshold, double edgeMass) {
+        if (cancelledForwarded(eventId, nodeThreshold, edgeMass)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done;
+        try {
+            done = startForwarded(eventId, nodeThreshold, edgeMass).toCompletableFuture();
+        } catch (RuntimeException e) {
+            releaseSlot(eventId);
+            throw e;
+        }
+        return done.whenComplete((v, e) -> releaseSlot(eventId));
+    }
+
+    private CompletionStage<Void> startForwarded(String eventId, double nodeThreshold, double edgeMass) {
         Optional<AttributionResult> found = lookup.find(eventId).map(ResultLookup.Found::result);
         if (found.isEmpty()
                 || found.get().status() != AttributionStatus.ATTRIBUTED
@@ -274,10 +352,48 @@ public class GraphJobs implements FleetRequestHandler {
         Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
         jobs.put(eventId, queued);
         putStatus(queued);
-        return CompletableFuture.runAsync(() -> run(eventId, r, request, key), runner);
+        return CompletableFuture.runAsync(
+                () -> {
+                    if (!cancelledForwarded(eventId, nodeThreshold, edgeMass)) {
+                        run(eventId, r, request, key, true);
+                    }
+                },
+                runner);
+    }
+
+    /**
+     * Whether a forwarded job was cancelled since it was sent; if so its status says {@code cancelled}. Without Redis
+     * the job counts as not cancelled (it runs; its slot lapses after {@code faultline.graph.slot-lease}).
+     */
+    private boolean cancelledForwarded(String eventId, double nodeThreshold, double edgeMass) {
+        boolean cancelled;
+        try {
+            cancelled = slots.cancelled(eventId);
+        } catch (RuntimeException e) {
+            LOG.warnf("cancellation of the graph job of %s not read: %s", eventId, e.getMessage());
+            return false;
+        }
+        if (cancelled) {
+            Status s = new Status(eventId, "cancelled", "cancelled", 0, nodeThreshold, edgeMass, null);
+            jobs.put(eventId, s);
+            putStatus(s);
+        }
+        return cancelled;
+    }
+
+    private void releaseSlot(String eventId) {
+        try {
+            slots.release(eventId);
+        } catch (RuntimeException e) {
+            LOG.warnf("graph slot of %s not freed (it lapses after its lease): %s", eventId, e.getMessage());
+        }
     }
 
     private void run(String eventId, AttributionResult r, GraphRequest request, String key) {
+        run(eventId, r, request, key, false);
+    }
+
+    private void run(String eventId, AttributionResult r, GraphRequest request, String key, boolean forwarded) {
         double nt = request.nodeThreshold();
         double em = request.edgeMass();
         jobs.put(eventId, new Status(eventId, "running", "starting", 0, nt, em, null));
@@ -291,6 +407,9 @@ public class GraphJobs implements FleetRequestHandler {
                     p -> jobs.put(
                             eventId,
                             new Status(eventId, "running", p.phase(), Math.min(p.fraction(), 0.999), nt, em, null)));
+            if (forwarded && cancelledForwarded(eventId, nt, em)) {
+                return; // cancelled while it ran: the graph is dropped
+            }
             String payload = json.writeValueAsString(graph);
             redis.setex(key, ttl(), payload);
             redis.setex(EVENT_PREFIX + eventId, ttl(), key);
@@ -349,9 +468,19 @@ public class GraphJobs implements FleetRequestHandler {
 
     private Status storedStatus(String eventId) {
         try {
-            String v = redis.get(STATUS_PREFIX + eventId);
+            return readStatus(eventId);
+        } catch (RuntimeException e) {
+            LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage());
+            return null;
+        }
+    }
+
+    /** The job's status in Redis; throws when Redis cannot be read, null when none or unreadable. */
+    private Status readStatus(String eventId) {
+        String v = redis.get(STATUS_PREFIX + eventId);
+        try {
             return v == null ? null : json.readValue(v, Status.class);
-        } catch (Exception e) {
+        } catch (java.io.IOException e) {
             LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage());
             return null;
         }
