@@ -9,7 +9,7 @@ import dev.faultline.fleet.FleetRequest;
 
 /**
  * The fleet request to build the attribution graph of {@code event_id} with the thresholds, which a pod that
- * attributes nothing forwards to the workers (see {@link GraphJobs}); keyed by the event id.
+ * attributes nothing forwards to the workers (see {@link ForwardedGraphJobs}); keyed by the event id.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -14,12 +14,8 @@ import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.engine.graph.AttributionGraph;
 import dev.faultline.engine.graph.AttributionGraphs;
 import dev.faultline.engine.graph.GraphRequest;
-import dev.faultline.fleet.FleetRequest;
-import dev.faultline.fleet.FleetRequestHandler;
-import dev.faultline.fleet.FleetRequests;
 import dev.faultline.store.CacheConfig;
 import dev.faultline.store.CacheKeys;
-import dev.faultline.store.GraphSlots;
 import dev.faultline.store.ResultLookup;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.value.ValueCommands;
@@ -36,10 +32,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
@@ -50,17 +46,13 @@ import org.jboss.logging.Logger;
  * runs on the engine's single worker between live attributions (low priority, see {@link AttributionGraphs}). A
  * finished graph is cached in Redis at {@code faultline:graph:<content key>} (the attribution's content key plus the
  * thresholds; {@code faultline:graph-event:<event_id>} links the event) and published on {@value Topics#ATTRIBUTION_GRAPHS}, key event id.
- * A process that runs no attributions ({@code faultline.role=triage}) forwards the job to the workers on
- * {@code attribution.requests} ({@link FleetRequests}); the job's status is kept in Redis at
- * {@code faultline:graph-status:<event_id>} (TTL of the result cache) as well, so any pod answers the status poll.
- * At most {@code faultline.graph.max-queued} jobs wait in this process's queue ({@link Refused} beyond); a queued job
- * can be cancelled. Forwarded jobs hold a fleet-wide slot in Redis ({@link GraphSlots}) from the POST until the worker
- * is done with them, at most {@code faultline.graph.max-queued} at once; a cancelled forwarded job is skipped by its
- * worker (or its graph dropped, if it had started) and frees its slot. Without Redis a forwarded POST or DELETE is
- * refused ({@link Reason#UNAVAILABLE}): a triage pod never learns when a worker finishes, so it cannot count alone.
+ * A process that runs no attributions ({@code faultline.role=triage}) forwards the job to the workers
+ * ({@link ForwardedGraphJobs}); the job's status is kept in Redis at {@code faultline:graph-status:<event_id>} (TTL
+ * of the result cache) as well, so any pod answers the status poll. At most {@code faultline.graph.max-queued} jobs
+ * wait in this process's queue ({@link Refused} beyond); a queued job can be cancelled.
  */
 @ApplicationScoped
-public class GraphJobs implements FleetRequestHandler {
+public class GraphJobs {
 
     public static final String GRAPH_PREFIX = "faultline:graph:";
     public static final String EVENT_PREFIX = "faultline:graph-event:";
@@ -129,13 +121,10 @@ public class GraphJobs implements FleetRequestHandler {
     FaultlineConfig faultline;
 
     @Inject
-    FleetRequests requests;
-
-    @Inject
     GraphConfig config;
 
     @Inject
-    GraphSlots slots;
+    ForwardedGraphJobs forwarded;
 
     @Inject
     @Channel(Channels.ATTRIBUTION_GRAPHS_OUT)
@@ -161,11 +150,7 @@ public class GraphJobs implements FleetRequestHandler {
     /** Starts (or finds) the graph job of an attributed event. */
     public Status start(String eventId, double nodeThreshold, double edgeMass) {
         if (!faultline.role().attributes()) {
-            try {
-                slots.count(); // fail closed before the result lookup, which answers "not found" without Redis
-            } catch (RuntimeException e) {
-                throw unavailable(e);
-            }
+            forwarded.checkSlots(); // fail closed before the result lookup, which answers "not found" without Redis
         }
         AttributionResult r = lookup.find(eventId)
                 .map(ResultLookup.Found::result)
@@ -182,14 +167,13 @@ public class GraphJobs implements FleetRequestHandler {
                 && (current.state().equals("queued") || current.state().equals("running"))) {
             return current;
         }
-        if (redis.get(key) != null) {
-            redis.setex(EVENT_PREFIX + eventId, ttl(), key);
+        if (linkCached(eventId, key)) {
             Status done = new Status(eventId, "done", "done", 1.0, nodeThreshold, edgeMass, null);
             jobs.put(eventId, done);
             return done;
         }
         if (!faultline.role().attributes()) {
-            return forward(eventId, nodeThreshold, edgeMass);
+            return forwarded.forward(eventId, nodeThreshold, edgeMass);
         }
         synchronized (waiting) {
             if (waiting.size() >= config.maxQueued()) {
@@ -203,45 +187,11 @@ public class GraphJobs implements FleetRequestHandler {
             waiting.put(eventId, Boolean.TRUE);
             runner.submit(() -> {
                 if (waiting.remove(eventId) != null) { // else cancelled while it waited
-                    run(eventId, r, request, key);
+                    run(eventId, r, request, key, () -> false);
                 }
             });
             return queued;
         }
-    }
-
-    /** Forwards the job to the workers once it holds one of the fleet's slots. */
-    private Status forward(String eventId, double nodeThreshold, double edgeMass) {
-        GraphSlots.Taken taken;
-        try {
-            taken = slots.acquire(eventId, config.maxQueued(), config.slotLease());
-        } catch (RuntimeException e) {
-            throw unavailable(e);
-        }
-        if (taken == GraphSlots.Taken.FULL) {
-            throw new Refused(
-                    config.maxQueued() + " graph jobs are queued for the workers (faultline.graph.max-queued="
-                            + config.maxQueued() + "): try again later",
-                    Reason.QUEUE_FULL);
-        }
-        Status forwarded = new Status(eventId, "queued", FORWARDED, 0, nodeThreshold, edgeMass, null);
-        if (taken == GraphSlots.Taken.HELD) {
-            Status known = storedStatus(eventId);
-            return known != null
-                            && (known.state().equals("queued") || known.state().equals("running"))
-                    ? known
-                    : forwarded;
-        }
-        putStatus(forwarded);
-        try {
-            requests.send(new ForwardedGraphRequest(eventId, nodeThreshold, edgeMass))
-                    .toCompletableFuture()
-                    .join();
-        } catch (RuntimeException e) {
-            releaseSlot(eventId);
-            throw e;
-        }
-        return forwarded;
     }
 
     /**
@@ -263,137 +213,23 @@ public class GraphJobs implements FleetRequestHandler {
                 return cancelled;
             }
         }
-        Status stored = null;
-        try {
-            stored = readStatus(eventId);
-            if (stored != null && stored.state().equals("queued") && slots.cancel(eventId, config.slotLease())) {
-                Status cancelled = new Status(
-                        eventId, "cancelled", "cancelled", 0, stored.nodeThreshold(), stored.edgeMass(), null);
-                if (current != null) {
-                    jobs.put(eventId, cancelled); // a forwarded job this worker has taken but not started
-                }
-                putStatus(cancelled);
-                return cancelled;
-            }
-        } catch (RuntimeException e) {
-            if (current == null) {
-                throw unavailable(e);
-            }
-            LOG.warnf("graph status of %s not read: %s", eventId, e.getMessage()); // this process's job answers
-        }
-        Status known = current != null ? current : stored;
-        if (known == null) {
-            throw new Refused("no graph job for event '" + eventId + "'", Reason.NOT_FOUND);
-        }
-        throw new Refused(
-                "the graph job of event '" + eventId + "' is " + known.state() + ": only a queued job can be cancelled",
-                Reason.CONFLICT);
+        return forwarded.cancel(eventId, current);
     }
 
-    private static Refused unavailable(RuntimeException e) {
-        LOG.warnf("graph slots in Redis unavailable: %s", e.getMessage());
-        return new Refused("the fleet's graph-job slots (Redis) are unavailable: try again later", Reason.UNAVAILABLE);
-    }
-
-    @Override
-    public Map<String, Class<? extends FleetRequest>> kinds() {
-        return Map.of(ForwardedGraphRequest.KIND, ForwardedGraphRequest.class);
-    }
-
-    /** A forwarded graph request: {@link #runForwarded}. */
-    @Override
-    public CompletionStage<Void> handle(FleetRequest request) {
-        ForwardedGraphRequest r = (ForwardedGraphRequest) request;
-        return runForwarded(r.eventId(), r.nodeThreshold(), r.edgeMass());
-    }
-
-    /**
-     * Runs a job forwarded by another pod on this worker; completes when the graph is stored (or the job failed, its
-     * status saying why, or was cancelled), and frees the job's fleet slot then.
-     */
-    public CompletionStage<Void> runForwarded(String eventId, double nodeThreshold, double edgeMass) {
-        if (cancelledForwarded(eventId, nodeThreshold, edgeMass)) {
-            return CompletableFuture.completedFuture(null);
-        }
-        CompletableFuture<Void> done;
-        try {
-            done = startForwarded(eventId, nodeThreshold, edgeMass).toCompletableFuture();
-        } catch (RuntimeException e) {
-            releaseSlot(eventId);
-            throw e;
-        }
-        return done.whenComplete((v, e) -> releaseSlot(eventId));
-    }
-
-    private CompletionStage<Void> startForwarded(String eventId, double nodeThreshold, double edgeMass) {
-        Optional<AttributionResult> found = lookup.find(eventId).map(ResultLookup.Found::result);
-        if (found.isEmpty()
-                || found.get().status() != AttributionStatus.ATTRIBUTED
-                || found.get().tokens() == null
-                || found.get().target() == null) {
-            putStatus(new Status(
-                    eventId,
-                    "failed",
-                    "failed",
-                    0,
-                    nodeThreshold,
-                    edgeMass,
-                    "no attributed result for event '" + eventId + "' on this worker"));
-            return CompletableFuture.completedFuture(null);
-        }
-        AttributionResult r = found.get();
-        String key = GRAPH_PREFIX + graphKey(r, nodeThreshold, edgeMass);
-        if (redis.get(key) != null) {
-            redis.setex(EVENT_PREFIX + eventId, ttl(), key);
-            putStatus(new Status(eventId, "done", "done", 1.0, nodeThreshold, edgeMass, null));
-            return CompletableFuture.completedFuture(null);
-        }
-        GraphRequest request = request(r, nodeThreshold, edgeMass);
-        Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
-        jobs.put(eventId, queued);
-        putStatus(queued);
+    /** Runs a job on this process's graph thread, unless {@code cancelled} says so before it starts. */
+    CompletableFuture<Void> runLater(
+            String eventId, AttributionResult r, GraphRequest request, String key, BooleanSupplier cancelled) {
         return CompletableFuture.runAsync(
                 () -> {
-                    if (!cancelledForwarded(eventId, nodeThreshold, edgeMass)) {
-                        run(eventId, r, request, key, true);
+                    if (!cancelled.getAsBoolean()) {
+                        run(eventId, r, request, key, cancelled);
                     }
                 },
                 runner);
     }
 
-    /**
-     * Whether a forwarded job was cancelled since it was sent; if so its status says {@code cancelled}. Without Redis
-     * the job counts as not cancelled (it runs; its slot lapses after {@code faultline.graph.slot-lease}).
-     */
-    private boolean cancelledForwarded(String eventId, double nodeThreshold, double edgeMass) {
-        boolean cancelled;
-        try {
-            cancelled = slots.cancelled(eventId);
-        } catch (RuntimeException e) {
-            LOG.warnf("cancellation of the graph job of %s not read: %s", eventId, e.getMessage());
-            return false;
-        }
-        if (cancelled) {
-            Status s = new Status(eventId, "cancelled", "cancelled", 0, nodeThreshold, edgeMass, null);
-            jobs.put(eventId, s);
-            putStatus(s);
-        }
-        return cancelled;
-    }
-
-    private void releaseSlot(String eventId) {
-        try {
-            slots.release(eventId);
-        } catch (RuntimeException e) {
-            LOG.warnf("graph slot of %s not freed (it lapses after its lease): %s", eventId, e.getMessage());
-        }
-    }
-
-    private void run(String eventId, AttributionResult r, GraphRequest request, String key) {
-        run(eventId, r, request, key, false);
-    }
-
-    private void run(String eventId, AttributionResult r, GraphRequest request, String key, boolean forwarded) {
+    /** Builds and stores the graph; a job that {@code cancelled} says was cancelled while it ran drops it. */
+    private void run(String eventId, AttributionResult r, GraphRequest request, String key, BooleanSupplier cancelled) {
         double nt = request.nodeThreshold();
         double em = request.edgeMass();
         jobs.put(eventId, new Status(eventId, "running", "starting", 0, nt, em, null));
@@ -407,7 +243,7 @@ public class GraphJobs implements FleetRequestHandler {
                     p -> jobs.put(
                             eventId,
                             new Status(eventId, "running", p.phase(), Math.min(p.fraction(), 0.999), nt, em, null)));
-            if (forwarded && cancelledForwarded(eventId, nt, em)) {
+            if (cancelled.getAsBoolean()) {
                 return; // cancelled while it ran: the graph is dropped
             }
             String payload = json.writeValueAsString(graph);
@@ -458,7 +294,21 @@ public class GraphJobs implements FleetRequestHandler {
         return Optional.ofNullable(s);
     }
 
-    private void putStatus(Status s) {
+    /** Whether the graph at {@code key} is cached; if so the event is linked to it. */
+    boolean linkCached(String eventId, String key) {
+        if (redis.get(key) == null) {
+            return false;
+        }
+        redis.setex(EVENT_PREFIX + eventId, ttl(), key);
+        return true;
+    }
+
+    /** Records this process's job of an event. */
+    void remember(Status s) {
+        jobs.put(s.eventId(), s);
+    }
+
+    void putStatus(Status s) {
         try {
             redis.setex(STATUS_PREFIX + s.eventId(), ttl(), json.writeValueAsString(s));
         } catch (Exception e) {
@@ -466,7 +316,7 @@ public class GraphJobs implements FleetRequestHandler {
         }
     }
 
-    private Status storedStatus(String eventId) {
+    Status storedStatus(String eventId) {
         try {
             return readStatus(eventId);
         } catch (RuntimeException e) {
@@ -476,7 +326,7 @@ public class GraphJobs implements FleetRequestHandler {
     }
 
     /** The job's status in Redis; throws when Redis cannot be read, null when none or unreadable. */
-    private Status readStatus(String eventId) {
+    Status readStatus(String eventId) {
         String v = redis.get(STATUS_PREFIX + eventId);
         try {
             return v == null ? null : json.readValue(v, Status.class);
