@@ -129,9 +129,8 @@ public class CrossScorer implements FleetRequestHandler {
     }
 
     private void run(TrackedFailure f, ModelRev target) {
-        try {
-            LanguageModel model = registry.acquire(target.model(), target.revision());
-            AttributionResult r = score(f, target, model, engine, config.method(), config.softmax());
+        try (ModelRegistry.Lease lease = registry.lease(target.model(), target.revision())) {
+            AttributionResult r = score(f, target, lease.model(), engine, config.method(), config.softmax());
             index.scored(r, f.eventId(), new ModelRev(f.model(), f.revision()));
             counter("ok").increment();
         } catch (RuntimeException e) {

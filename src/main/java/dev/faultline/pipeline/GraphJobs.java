@@ -233,8 +233,9 @@ public class GraphJobs {
         double nt = request.nodeThreshold();
         double em = request.edgeMass();
         jobs.put(eventId, new Status(eventId, "running", "starting", 0, nt, em, null));
-        try {
-            LanguageModel model = registry.acquire(r.model().name(), r.model().revision());
+        try (ModelRegistry.Lease lease =
+                registry.lease(r.model().name(), r.model().revision())) {
+            LanguageModel model = lease.model();
             putStatus(new Status(eventId, "running", "running", 0, nt, em, null));
             AttributionGraph graph = AttributionGraphs.build(
                     engine,

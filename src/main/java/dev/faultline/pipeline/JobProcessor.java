@@ -99,18 +99,33 @@ public class JobProcessor {
                 models.dtypeOf(modelName).label(),
                 models.deviceOf(modelName).label(),
                 version);
-        LanguageModel model;
+        ModelRegistry.Lease lease;
         try {
             String name = event.model() == null ? null : event.model().name();
             String revision = event.model() == null ? null : event.model().revision();
             long tm = System.nanoTime();
-            model = registry.acquire(name, revision);
+            lease = registry.lease(name, revision);
             lap(timings, "model", tm);
         } catch (ModelUnavailableException e) {
             skip.status = AttributionStatus.MODEL_UNAVAILABLE;
             skip.reason = e.getMessage();
             return finish(skip, null, inputKey, timings, t0);
         }
+        try (lease) { // held until the result is summarised: its tokenizer is read to the end
+            return process(job, event, lease.model(), skip, method, softmax, inputKey, timings, t0);
+        }
+    }
+
+    private Outcome process(
+            AttributionJob job,
+            EvalOutput event,
+            LanguageModel model,
+            ResultBuilder skip,
+            Method method,
+            SoftmaxRule softmax,
+            String inputKey,
+            Map<String, Double> timings,
+            long t0) {
         if (event.hasMessages()) {
             // the prompt the model saw is its own chat template's rendering of the messages
             try {

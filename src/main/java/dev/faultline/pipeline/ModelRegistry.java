@@ -49,6 +49,12 @@ public final class ModelRegistry implements AutoCloseable {
     private final Duration retryAfter;
     private final Clock clock;
     private final LinkedHashMap<String, LanguageModel> loaded = new LinkedHashMap<>(16, 0.75f, true);
+    /** Leases held per model (identity): an evicted model is closed when its last lease ends, not before. */
+    private final Map<LanguageModel, Integer> leases = new java.util.IdentityHashMap<>();
+    /** Evicted models some lease still holds: out of the budget's count, closed by the last {@link Lease#close}. */
+    private final java.util.Set<LanguageModel> retired =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
     private final Map<String, Failure> failures = new LinkedHashMap<>();
     private long loadedBytes;
 
@@ -170,6 +176,68 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
+     * A model held for one unit of work (a job from acquiring the model to its summarised result): while any lease
+     * on it is open, evicting the model does not close it; the last lease closes it. Without it a job of one
+     * revision could read its model's tokenizer after a job of another revision had evicted and closed it.
+     */
+    public final class Lease implements AutoCloseable {
+        private final LanguageModel model;
+        private boolean closed;
+
+        private Lease(LanguageModel model) {
+            this.model = model;
+        }
+
+        public LanguageModel model() {
+            return model;
+        }
+
+        @Override
+        public void close() {
+            synchronized (ModelRegistry.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                int n = leases.merge(model, -1, Integer::sum);
+                if (n > 0) {
+                    return;
+                }
+                leases.remove(model);
+                if (!retired.remove(model)) {
+                    return;
+                }
+            }
+            closer.accept(model); // outside the lock: the service's closer waits for the engine's queue
+        }
+    }
+
+    /**
+     * {@link #acquire} with a lease: the model stays open until the lease is closed, even if it is evicted meanwhile.
+     *
+     * @throws ModelUnavailableException as {@link #acquire}
+     */
+    public synchronized Lease lease(String name, String revision) {
+        LanguageModel model = acquire(name, revision);
+        leases.merge(model, 1, Integer::sum);
+        return new Lease(model);
+    }
+
+    /** Evicted models still held by a lease (not yet closed). */
+    public synchronized int retiredCount() {
+        return retired.size();
+    }
+
+    /** Closes an evicted model now, or, while a lease holds it, when the last lease ends. */
+    private void retire(LanguageModel model) {
+        if (leases.getOrDefault(model, 0) > 0) {
+            retired.add(model);
+        } else {
+            closer.accept(model);
+        }
+    }
+
+    /**
      * How evicted models are closed. The service closes them on the engine's worker, after the passes already queued
      * for them ({@code AttributionEngine.release}): several threads (worker jobs of a batch, graphs, re-attribution)
      * may still be attributing with a model the registry evicts.
@@ -256,7 +324,7 @@ public final class ModelRegistry implements AutoCloseable {
             it.remove();
             loadedBytes -= eldest.getValue().weightBytes();
             LOG.infof("evicting model %s to make room for %d bytes", eldest.getKey(), bytes);
-            closer.accept(eldest.getValue());
+            retire(eldest.getValue());
         }
     }
 
@@ -270,13 +338,16 @@ public final class ModelRegistry implements AutoCloseable {
             it.remove();
             loadedBytes -= eldest.getValue().weightBytes();
             LOG.infof("evicting model %s", eldest.getKey());
-            closer.accept(eldest.getValue());
+            retire(eldest.getValue());
         }
     }
 
     @Override
     public synchronized void close() {
         loaded.values().forEach(LanguageModel::close);
+        retired.forEach(LanguageModel::close);
+        retired.clear();
+        leases.clear();
         loaded.clear();
         loadedBytes = 0;
     }

@@ -5,7 +5,6 @@ import dev.faultline.contract.EvalOutput;
 import dev.faultline.engine.Attribution;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.AttributionRequest;
-import dev.faultline.engine.LanguageModel;
 import dev.faultline.pipeline.AttributionConfig;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.pipeline.ResultSummarizer;
@@ -39,8 +38,10 @@ public class Reattributor {
     }
 
     public TrajectoryPoint reattribute(TrackedFailure f, Revision revision) {
-        LanguageModel model = registry.acquire(f.model(), revision.name());
-        Attribution a = engine.attribute(model, request(f));
+        Attribution a;
+        try (ModelRegistry.Lease lease = registry.lease(f.model(), revision.name())) {
+            a = engine.attribute(lease.model(), request(f));
+        }
         double[] rel = a.inputRelevance().clone();
         if (a.positionRelevance() != null) {
             for (int i = 0; i < rel.length; i++) {

@@ -106,6 +106,34 @@ class ModelRegistryTest {
     }
 
     @Test
+    void anEvictedModelStaysOpenUntilItsLastLeaseCloses() throws IOException {
+        checkpoint("a");
+        checkpoint("b");
+        checkpoint("c");
+        ModelRegistry reg = registry(1, 10_000, Clock.systemUTC());
+        ModelRegistry.Lease first = reg.lease("a", null);
+        ModelRegistry.Lease second = reg.lease("a", null);
+        assertThat(second.model()).isSameAs(first.model());
+        reg.acquire("b", null); // evicts a while two jobs still hold it
+        assertThat(reg.loadedKeys()).containsExactly("b@main");
+        assertThat(closed).isEmpty();
+        assertThat(reg.retiredCount()).isEqualTo(1);
+        first.close();
+        first.close(); // closing twice counts once
+        assertThat(closed).isEmpty();
+        second.close();
+        assertThat(closed).containsExactly("a");
+        assertThat(reg.retiredCount()).isZero();
+
+        try (ModelRegistry.Lease b = reg.lease("b", null)) { // a lease on a model that stays loaded closes nothing
+            assertThat(b.model().directory()).isEqualTo(root.resolve("b"));
+        }
+        assertThat(closed).containsExactly("a");
+        reg.acquire("c", null); // b, no longer leased, is closed at once
+        assertThat(closed).containsExactly("a", "b");
+    }
+
+    @Test
     void leastRecentlyUsedModelIsClosedBeyondTheCountOrByteBound() throws IOException {
         checkpoint("a");
         checkpoint("b");
