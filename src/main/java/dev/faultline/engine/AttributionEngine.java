@@ -246,12 +246,7 @@ public final class AttributionEngine implements AutoCloseable {
 
     /** Estimated memory of one attribution pass of {@code tokens} tokens on {@code model} ({@link PassMemory}). */
     public long passBytes(LanguageModel model, int tokens) {
-        HfLanguageModel m = HfLanguageModel.of(model);
-        return PassMemory.attributionBytes(
-                m.hfConfig(),
-                tokens,
-                m.dtype().dataType().getNumOfBytes(),
-                m.transformer().scoreChunkBytes());
+        return PassMemory.attributionBytes(HfLanguageModel.of(model), tokens);
     }
 
     /** The most memory one pass may take beyond the weights. */

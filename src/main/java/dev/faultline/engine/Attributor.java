@@ -97,13 +97,7 @@ final class Attributor {
      */
     static List<Attribution> attributeBatch(HfLanguageModel m, List<AttributionRequest> rs) {
         int longest = rs.stream().mapToInt(r -> r.ids().length).max().orElse(0);
-        boolean large = rs.size()
-                        * PassMemory.attributionBytes(
-                                m.hfConfig(),
-                                longest,
-                                m.dtype().dataType().getNumOfBytes(),
-                                m.transformer().scoreChunkBytes())
-                >= NativeHeap.TRIM_AFTER_BYTES;
+        boolean large = rs.size() * PassMemory.attributionBytes(m, longest) >= NativeHeap.TRIM_AFTER_BYTES;
         try {
             // a large pass trims its heap 4 times during the forward (bench/RESULTS.md: 0.6B shape at 512 tokens,
             // peak resident 5.26 -> 4.68 GiB at the same attribution time; after every layer: +10 % time)

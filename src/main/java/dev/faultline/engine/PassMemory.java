@@ -1,6 +1,7 @@
 package dev.faultline.engine;
 
 import dev.faultline.engine.model.HfConfig;
+import dev.faultline.engine.model.HfLanguageModel;
 
 /**
  * What one attribution pass holds at its peak beyond the weights, estimated from the model's shape and the input
@@ -17,6 +18,15 @@ import dev.faultline.engine.model.HfConfig;
 public final class PassMemory {
 
     private PassMemory() {}
+
+    /** {@link #attributionBytes(HfConfig, int, int, long)} of model {@code m}: its shape, compute dtype and chunking. */
+    static long attributionBytes(HfLanguageModel m, int tokens) {
+        return attributionBytes(
+                m.hfConfig(),
+                tokens,
+                m.dtype().dataType().getNumOfBytes(),
+                m.transformer().scoreChunkBytes());
+    }
 
     /** Estimated peak bytes of one attribution of {@code tokens} tokens on a model of shape {@code c}. */
     public static long attributionBytes(HfConfig c, int tokens, int dtypeBytes, long scoreChunkBytes) {
