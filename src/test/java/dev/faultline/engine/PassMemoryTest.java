@@ -38,24 +38,18 @@ class PassMemoryTest {
             AttributionRequest request =
                     new AttributionRequest(ids, t - 1, 11, 13, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 5);
             engine.attribute(model, request); // warm-up: libtorch's own buffers, JIT-compiled code
-            long before = nativeInUse();
-            long[] peakSeen = {before};
-            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-            Thread sampler = new Thread(
-                    () -> { // the pass's peak: native in-use bytes sampled every 200 µs
-                        while (running.get()) {
-                            peakSeen[0] = Math.max(peakSeen[0], nativeInUse());
-                            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                        }
-                    });
+            NativeMemory.Sampler sampler = new NativeMemory.Sampler(); // the pass's peak, sampled every 200 µs
             sampler.start();
             try {
+                sampler.phase("pass");
                 engine.attribute(model, request);
+                sampler.phase("done");
             } finally {
-                running.set(false);
-                sampler.join();
+                sampler.stop();
             }
-            long peak = peakSeen[0] - before;
+            NativeMemory.Span pass = sampler.spans().get(0);
+            long before = pass.start;
+            long peak = pass.peak - before;
             System.out.printf(
                     "one pass of %d tokens: native peak %.1f MB over the %.1f MB in use before; estimate "
                             + "%.1f MB%n",
@@ -85,49 +79,5 @@ class PassMemoryTest {
                         .hasSize(20);
             }
         }
-    }
-
-    /** glibc's {@code mallinfo2}: what malloc holds in use, over every arena, plus its mapped blocks. */
-    interface CLib extends com.sun.jna.Library {
-        MallInfo2.ByValue mallinfo2();
-    }
-
-    /** struct mallinfo2: ten size_t counters. */
-    @com.sun.jna.Structure.FieldOrder({
-        "arena",
-        "ordblks",
-        "smblks",
-        "hblks",
-        "hblkhd",
-        "usmblks",
-        "fsmblks",
-        "uordblks",
-        "fordblks",
-        "keepcost"
-    })
-    public static class MallInfo2 extends com.sun.jna.Structure {
-        public long arena;
-        public long ordblks;
-        public long smblks;
-        public long hblks;
-        public long hblkhd;
-        public long usmblks;
-        public long fsmblks;
-        public long uordblks;
-        public long fordblks;
-        public long keepcost;
-
-        public static class ByValue extends MallInfo2 implements com.sun.jna.Structure.ByValue {}
-    }
-
-    private static final CLib LIBC = com.sun.jna.Native.load("c", CLib.class);
-
-    /**
-     * Native bytes in use: malloc'ed (every arena) plus mapped blocks. libtorch's CPU tensors come from malloc; the
-     * Java heap does not, so garbage collection and heap growth do not blur this the way they blur the RSS.
-     */
-    static long nativeInUse() {
-        MallInfo2 m = LIBC.mallinfo2();
-        return m.uordblks + m.hblkhd;
     }
 }

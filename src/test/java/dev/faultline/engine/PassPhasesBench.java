@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Where one attribution's memory goes, measured (bench/RESULTS.md): per phase (load, forward with the rules,
  * backward, read-out, faithfulness) the native bytes malloc holds in use at the phase's start and end and its peak
- * within the phase (sampled every 200 µs, {@link PassMemoryTest#nativeInUse}), the resident set at its start and
+ * within the phase (sampled every 200 µs, {@link NativeMemory#nativeInUse}), the resident set at its start and
  * its peak (every millisecond), and per tensor kind what DJL's
  * accounting shows at the forward's end (the model's arrays; the pass's probes, leaves and other arrays by shape)
  * and what it does not: the arrays autograd holds for the backward (saved activations, attention weights) are the
@@ -47,7 +47,7 @@ class PassPhasesBench {
         Path dir = RealShapes.write(
                 shape, scratch.resolve(shape.name()), 1L << 30, shape.vocab() == 151936 ? tokenizer : null, 7);
 
-        Sampler sampler = new Sampler();
+        NativeMemory.Sampler sampler = new NativeMemory.Sampler();
         sampler.start();
         List<String> lines = new ArrayList<>();
         lines.add("# pass phases " + java.time.Instant.now() + ", " + shape.name() + ", " + t + " tokens, float32, "
@@ -112,8 +112,8 @@ class PassPhasesBench {
                 lines.add("| phase | in use at start MiB | peak in phase MiB | peak over start MiB | in use at end MiB "
                         + "| RSS at start MiB | peak RSS in phase MiB |");
                 lines.add("|---|---:|---:|---:|---:|---:|---:|");
-                List<Sampler.Span> spans = sampler.spans();
-                for (Sampler.Span s : spans) {
+                List<NativeMemory.Span> spans = sampler.spans();
+                for (NativeMemory.Span s : spans) {
                     if (s.name.equals("idle") || s.name.equals("loaded") || s.name.equals("done")) {
                         continue;
                     }
@@ -221,84 +221,5 @@ class PassPhasesBench {
 
     private static long bytes(NDArray a) {
         return a.isReleased() ? 0 : a.getShape().size() * a.getDataType().getNumOfBytes();
-    }
-
-    /** Native in-use bytes sampled every 200 µs, kept per phase: at its start, its peak, at its end. */
-    private static final class Sampler {
-        static final class Span {
-            final String name;
-            final long start;
-            long peak;
-            long end;
-            final long rssStart;
-            long rssPeak;
-
-            Span(String name, long start, long rss) {
-                this.name = name;
-                this.start = start;
-                this.peak = start;
-                this.end = start;
-                this.rssStart = rss;
-                this.rssPeak = rss;
-            }
-        }
-
-        /** Resident set bytes, from /proc/self/statm (pages). */
-        static long rss() {
-            try {
-                String[] f =
-                        Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
-                return Long.parseLong(f[1]) * 4096;
-            } catch (Exception e) {
-                return 0;
-            }
-        }
-
-        private final List<Span> spans = new ArrayList<>();
-        private long samples;
-        private volatile boolean running = true;
-        private Thread thread;
-
-        synchronized void phase(String name) {
-            long now = PassMemoryTest.nativeInUse();
-            long rss = rss();
-            if (!spans.isEmpty()) {
-                Span last = spans.get(spans.size() - 1);
-                last.end = now;
-                last.peak = Math.max(last.peak, now);
-                last.rssPeak = Math.max(last.rssPeak, rss);
-            }
-            spans.add(new Span(name, now, rss));
-        }
-
-        synchronized void sample() {
-            if (!spans.isEmpty()) {
-                Span last = spans.get(spans.size() - 1);
-                last.peak = Math.max(last.peak, PassMemoryTest.nativeInUse());
-                if (++samples % 5 == 0) { // the RSS every millisecond: reading /proc costs more than mallinfo2
-                    last.rssPeak = Math.max(last.rssPeak, rss());
-                }
-            }
-        }
-
-        synchronized List<Span> spans() {
-            return new ArrayList<>(spans);
-        }
-
-        void start() {
-            thread = new Thread(() -> {
-                while (running) {
-                    sample();
-                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                }
-            });
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() throws InterruptedException {
-            running = false;
-            thread.join();
-        }
     }
 }

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.faultline.engine.NativeMemory;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,19 +34,14 @@ class NativeHeapTest {
             }
             long freedBytes = 128L * (4L << 20);
             freed.forEach(NDArray::close);
-            long before = rss();
+            long before = NativeMemory.rss();
             NativeHeap.trim();
-            long after = rss();
+            long after = NativeMemory.rss();
             System.out.printf(
                     "resident %.1f MiB before the trim, %.1f MiB after (%.1f MiB freed)%n",
                     before / 1048576.0, after / 1048576.0, freedBytes / 1048576.0);
             assertThat(before - after).as("bytes the trim returned").isGreaterThan(freedBytes / 2);
             kept.forEach(NDArray::close);
         }
-    }
-
-    private static long rss() throws Exception {
-        String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split(" ");
-        return Long.parseLong(f[1]) * 4096;
     }
 }
