@@ -79,6 +79,14 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates the given topics (name to partition count) where they do not exist yet. */
     public void createTopics(Map<String, Integer> partitionsByTopic) {
+        createTopics(bootstrapServers, partitionsByTopic);
+    }
+
+    /**
+     * Creates the given topics (name to partition count, one replica, this broker's message size) on the unsecured
+     * broker at {@code bootstrapServers} where they do not exist yet.
+     */
+    public static void createTopics(String bootstrapServers, Map<String, Integer> partitionsByTopic) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();

@@ -33,6 +33,11 @@ public class LocalServicesResource implements QuarkusTestResourceLifecycleManage
         return services.kafkaBootstrapServers();
     }
 
+    /** Creates the given topics (name to partition count) on the embedded broker where they do not exist yet. */
+    public static void createTopics(Map<String, Integer> partitionsByTopic) {
+        EmbeddedKafka.createTopics(bootstrapServers(), partitionsByTopic);
+    }
+
     /** The embedded Redis {@code redis://host:port}, for test clients. */
     public static String redisHosts() {
         if (services == null) {

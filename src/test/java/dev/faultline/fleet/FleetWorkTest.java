@@ -41,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -112,18 +111,7 @@ class FleetWorkTest {
 
     @BeforeAll
     static void topics() throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (Admin admin = Admin.create(p)) {
-            var names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : List.of(JOBS, REQUESTS)) {
-                if (!names.contains(t)) {
-                    missing.add(new NewTopic(t, PARTITIONS, (short) 1));
-                }
-            }
-            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-        }
+        LocalServicesResource.createTopics(Map.of(JOBS, PARTITIONS, REQUESTS, PARTITIONS));
     }
 
     @AfterAll

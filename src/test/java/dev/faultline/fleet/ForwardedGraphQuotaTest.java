@@ -27,9 +27,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,18 +87,7 @@ class ForwardedGraphQuotaTest {
     @Test
     @Order(1)
     void forwardedJobsAreBoundedFleetWideAndACancelledOneProducesNoGraph() throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (Admin admin = Admin.create(p)) {
-            var names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String t : List.of(JOBS, REQUESTS)) {
-                if (!names.contains(t)) {
-                    missing.add(new NewTopic(t, 2, (short) 1));
-                }
-            }
-            admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-        }
+        LocalServicesResource.createTopics(Map.of(JOBS, 2, REQUESTS, 2));
         ids = attributedEvents(6);
         assertThat(ids).as("attributed cloze failures").hasSizeGreaterThanOrEqualTo(4);
         String a = ids.get(0);

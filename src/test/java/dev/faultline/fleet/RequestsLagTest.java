@@ -3,13 +3,11 @@ package dev.faultline.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.faultline.embedded.EmbeddedKafka;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,9 +24,7 @@ class RequestsLagTest {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 Admin admin =
                         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic("requests.lag", 2, (short) 1)))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
+            kafka.createTopics(Map.of("requests.lag", 2));
             assertThat(RequestsLag.lag(admin, "lag-group", "requests.lag", 10_000))
                     .as("empty topic")
                     .isZero();

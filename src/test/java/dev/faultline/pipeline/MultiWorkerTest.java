@@ -27,9 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -93,15 +90,7 @@ class MultiWorkerTest {
 
     @BeforeAll
     static void topic() throws Exception {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        try (Admin admin = Admin.create(p)) {
-            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(JOBS)) {
-                admin.createTopics(List.of(new NewTopic(JOBS, PARTITIONS, (short) 1)))
-                        .all()
-                        .get(30, TimeUnit.SECONDS);
-            }
-        }
+        LocalServicesResource.createTopics(Map.of(JOBS, PARTITIONS));
         Properties pp = new Properties();
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
         producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer());
