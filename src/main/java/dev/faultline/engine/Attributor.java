@@ -30,23 +30,19 @@ final class Attributor {
 
     private Attributor() {}
 
-    /** Told at each phase boundary of an attribution pass; for measurements ({@code PassPhasesBench}). */
+    /**
+     * Told at each phase boundary of the attribution pass it is given to; for measurements ({@code
+     * PassPhasesBench}).
+     */
     interface PhaseListener {
+        /** The listener of a pass whose caller gives none: no calls. */
+        PhaseListener NONE = (name, passManager, pass) -> {};
+
         /**
          * Phase {@code name} begins ("forward", "backward", "read-out", "faithfulness", then "end") in the pass
          * whose arrays {@code passManager} owns and whose probes and leaves {@code pass} holds.
          */
         void phase(String name, NDManager passManager, Pass pass);
-    }
-
-    /** The listener of every pass, or null (the default: no calls). */
-    static volatile PhaseListener phaseListener;
-
-    private static void phase(String name, NDManager pm, Pass p) {
-        PhaseListener l = phaseListener;
-        if (l != null) {
-            l.phase(name, pm, p);
-        }
     }
 
     /** Logits at every position, [T][V]. */
@@ -85,7 +81,12 @@ final class Attributor {
     }
 
     static Attribution attribute(HfLanguageModel m, AttributionRequest r) {
-        return attributeBatch(m, List.of(r)).get(0);
+        return attribute(m, r, PhaseListener.NONE);
+    }
+
+    /** One attribution whose pass tells {@code phases} where it is. */
+    static Attribution attribute(HfLanguageModel m, AttributionRequest r, PhaseListener phases) {
+        return attributeBatch(m, List.of(r), phases).get(0);
     }
 
     /**
@@ -96,12 +97,17 @@ final class Attributor {
      * runs for all examples in one batched forward. Equal to one pass per request up to summation order.
      */
     static List<Attribution> attributeBatch(HfLanguageModel m, List<AttributionRequest> rs) {
+        return attributeBatch(m, rs, PhaseListener.NONE);
+    }
+
+    private static List<Attribution> attributeBatch(
+            HfLanguageModel m, List<AttributionRequest> rs, PhaseListener phases) {
         int longest = rs.stream().mapToInt(r -> r.ids().length).max().orElse(0);
         boolean large = rs.size() * PassMemory.attributionBytes(m, longest) >= NativeHeap.TRIM_AFTER_BYTES;
         try {
             // a large pass trims its heap 4 times during the forward (bench/RESULTS.md: 0.6B shape at 512 tokens,
             // peak resident 5.26 -> 4.68 GiB at the same attribution time; after every layer: +10 % time)
-            return attributeInPass(m, rs, large ? (m.config().numLayers() + 3) / 4 : 0);
+            return attributeInPass(m, rs, large ? (m.config().numLayers() + 3) / 4 : 0, phases);
         } finally {
             if (large) { // the pass's arrays are closed: give their pages back
                 NativeHeap.trim();
@@ -109,7 +115,8 @@ final class Attributor {
         }
     }
 
-    private static List<Attribution> attributeInPass(HfLanguageModel m, List<AttributionRequest> rs, int trimEvery) {
+    private static List<Attribution> attributeInPass(
+            HfLanguageModel m, List<AttributionRequest> rs, int trimEvery, PhaseListener phases) {
         if (rs.isEmpty()) {
             return List.of();
         }
@@ -157,7 +164,7 @@ final class Attributor {
                 java.util.Arrays.fill(
                         padded, e * tMax + ids.length, (e + 1) * tMax, rs.get(0).ids()[0]);
             }
-            phase("forward", pm, p);
+            phases.phase("forward", pm, p);
             NDArray emb = tr.embed(pm, padded).reshape(n, tMax, -1);
             emb.setRequiresGradient(true);
             NDArray logits;
@@ -173,11 +180,11 @@ final class Attributor {
                     target = target == null ? te : target.add(te);
                 }
                 t1 = System.nanoTime();
-                phase("backward", pm, p);
+                phases.phase("backward", pm, p);
                 gc.backward(target);
             }
             long t2 = System.nanoTime();
-            phase("read-out", pm, p);
+            phases.phase("read-out", pm, p);
             double perExample = 1.0 / n;
             timings.put("forward", (t1 - t0) / 1e6 * perExample);
             timings.put("backward", (t2 - t1) / 1e6 * perExample);
@@ -295,7 +302,7 @@ final class Attributor {
                 if (trimEvery > 0) { // the backward freed what autograd held: back before the copies allocate
                     NativeHeap.trim();
                 }
-                phase("faithfulness", pm, p);
+                phases.phase("faithfulness", pm, p);
                 long f0 = System.nanoTime();
                 List<Faithfulness> faith = faithfulness(m, pm, p.layerInputs, rs, pos, out);
                 double ms = (System.nanoTime() - f0) / 1e6 * perExample;
@@ -307,7 +314,7 @@ final class Attributor {
                     out.set(e, withFaithfulness(a, faith.get(e)));
                 }
             }
-            phase("end", pm, p);
+            phases.phase("end", pm, p);
             return out;
         }
     }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The engine's worker: serialised passes, a bounded queue, no gradient carry-over, no native leaks, bad input. */
+/**
+ * The engine's worker: serialised passes, a bounded queue, no gradient carry-over, no native leaks, bad input, a
+ * phase listener heard by its own pass alone.
+ */
 class AttributionEngineTest {
 
     @TempDir
@@ -183,5 +186,40 @@ class AttributionEngineTest {
             assertThat(a.contrastRank()).isEqualTo(rank);
             assertThat(a.logitCorrect()).isEqualTo(logits[7], within(1e-12));
         }
+    }
+
+    @Test
+    void listenerHearsThePhasesOfItsOwnPassOnly() {
+        HfLanguageModel m = HfLanguageModel.of(model);
+        AttributionRequest r = AttributionRequest.contrastive(IDS, 4, 7);
+        List<String> heard = new ArrayList<>();
+        List<Integer> probesAtBackward = new ArrayList<>();
+        try (AttributionEngine e = new AttributionEngine(2)) {
+            Attribution listened = e.call(() -> Attributor.attribute(m, r, (name, pm, p) -> {
+                heard.add(name);
+                if (name.equals("backward")) {
+                    probesAtBackward.add(p.layerInputs.size());
+                }
+            }));
+            Attribution plain = e.attribute(model, r);
+
+            assertThat(heard).containsExactly("forward", "backward", "read-out", "faithfulness", "end");
+            assertThat(probesAtBackward).containsExactly(m.config().numLayers() + 1);
+            assertThat(listened.inputRelevance()).containsExactly(plain.inputRelevance());
+            assertThat(listened.faithfulness()).isNotNull();
+            assertThat(listened.faithfulness()).usingRecursiveComparison().isEqualTo(plain.faithfulness());
+        }
+    }
+
+    @Test
+    void passWithoutFaithfulnessHasNoFaithfulnessPhase() {
+        HfLanguageModel m = HfLanguageModel.of(model);
+        AttributionRequest r =
+                new AttributionRequest(IDS, -1, 4, 7, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 0, 0L, 0.0, 0);
+        List<String> heard = new ArrayList<>();
+        try (AttributionEngine e = new AttributionEngine(2)) {
+            e.call(() -> Attributor.attribute(m, r, (name, pm, p) -> heard.add(name)));
+        }
+        assertThat(heard).containsExactly("forward", "backward", "read-out", "end");
     }
 }

@@ -82,7 +82,7 @@ class PassPhasesBench {
                                 5));
                 Map<String, Long> kinds = new LinkedHashMap<>();
                 List<NDArray> weights = new ArrayList<>();
-                Attributor.phaseListener = (name, pm, p) -> {
+                Attributor.PhaseListener phases = (name, pm, p) -> {
                     if (name.equals("forward")) { // the model's own arrays: all it holds but the new pass's
                         Map<NDArray, Boolean> ofPass = new IdentityHashMap<>();
                         pm.getManagedArrays().forEach(a -> ofPass.put(a, true));
@@ -100,12 +100,8 @@ class PassPhasesBench {
                     sampler.phase(name);
                 };
                 sampler.phase("idle");
-                Attribution a;
-                try {
-                    a = engine.attribute(model, request);
-                } finally {
-                    Attributor.phaseListener = null;
-                }
+                // on the engine's worker, as engine.attribute runs it, with the listener for this pass alone
+                Attribution a = engine.call(() -> Attributor.attribute(m, request, phases));
                 sampler.phase("done");
                 lines.add("Δℓ " + a.logitDiff() + ", timings ms " + a.timingsMs());
                 lines.add("");

@@ -56,9 +56,9 @@ class AttributionGraphTest {
     @BeforeAll
     static void models() throws IOException {
         llama = ModelLoader.load(
-                RandomModels.llama(dir.resolve("llama"), 7, VOCAB, 16, 2, 4, 2, 24, 64, 0.4), DType.FLOAT64, "cpu");
+                RandomModels.of("llama").seed(7).vocab(VOCAB).write(dir.resolve("llama")), DType.FLOAT64, "cpu");
         gpt2 = ModelLoader.load(
-                RandomModels.gpt2(dir.resolve("gpt2"), 8, VOCAB, 16, 2, 4, 64, 0.4), DType.FLOAT64, "cpu");
+                RandomModels.of("gpt2").seed(8).vocab(VOCAB).write(dir.resolve("gpt2")), DType.FLOAT64, "cpu");
         Random r = new Random(3);
         ids = new int[T];
         for (int i = 0; i < T; i++) {
@@ -296,7 +296,12 @@ class AttributionGraphTest {
     void closedFormRowsEqualTheBackwardPassOnEachLlamaFamilyVariant(String type, SoftmaxRule softmax)
             throws IOException {
         int window = type.equals("mistral") || type.equals("olmo3") ? 4 : 0;
-        Path model = RandomModels.family(dir.resolve(type), type, 17, VOCAB, 16, 4, 4, 2, 24, 64, 0.4, window);
+        Path model = RandomModels.of(type)
+                .seed(17)
+                .vocab(VOCAB)
+                .layers(4)
+                .window(window)
+                .write(dir.resolve(type));
         int[] rs = {0, 3, 4, 9, 13};
         try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
                 GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {
@@ -382,18 +387,16 @@ class AttributionGraphTest {
     })
     void closedFormRowsEqualTheBackwardPassUnderGradientTimesInput(String type, SoftmaxRule softmax)
             throws IOException {
-        Path dirOf = dir.resolve("gxi-" + type);
-        Path model = switch (type) {
-            case "gpt2" -> RandomModels.gpt2(dirOf, 23, VOCAB, 16, 3, 4, 64, 0.4);
-            case "llama" -> RandomModels.llama(dirOf, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, 0.003);
-            case "qwen3", "olmo2", "olmo3" ->
-                RandomModels.family(
-                        dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, type.equals("olmo3") ? 4 : 0, 0.001);
-            default ->
-                RandomModels.family(dirOf, type, 23, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, type.equals("mistral") ? 4 : 0);
-        };
-        int[] rs = {0, 2, 7, 8, 13};
         int window = type.equals("mistral") || type.equals("olmo3") ? 4 : 0;
+        RandomModels.Spec spec =
+                RandomModels.of(type).seed(23).vocab(VOCAB).layers(3).window(window);
+        switch (type) {
+            case "llama" -> spec.embedStd(0.003);
+            case "qwen3", "olmo2", "olmo3" -> spec.qkStd(0.001);
+            default -> {}
+        }
+        Path model = spec.write(dir.resolve("gxi-" + type));
+        int[] rs = {0, 2, 7, 8, 13};
         try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
                 GraphBuilder b = globalOnly(m, request(Method.GRADXINPUT, softmax, 0, 5))) {
             var tr = HfLanguageModel.of(m).transformer();
@@ -414,9 +417,7 @@ class AttributionGraphTest {
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource({"gpt2, ATTNLRP", "gpt2, DETACH", "qwen2, ATTNLRP", "qwen2, DETACH"})
     void closedFormRowsEqualTheBackwardPassWithBiases(String type, SoftmaxRule softmax) throws IOException {
-        Path model = type.equals("gpt2")
-                ? RandomModels.gpt2(dir.resolve("b-" + type), 19, VOCAB, 16, 3, 4, 64, 0.4)
-                : RandomModels.family(dir.resolve("b-" + type), type, 19, VOCAB, 16, 3, 4, 2, 24, 64, 0.4, 0);
+        Path model = RandomModels.of(type).seed(19).vocab(VOCAB).layers(3).write(dir.resolve("b-" + type));
         int[] rs = {0, 2, 7, 8, 13};
         try (LanguageModel m = ModelLoader.load(model, DType.FLOAT64, "cpu");
                 GraphBuilder b = globalOnly(m, request(Method.ATTNLRP, softmax, 0, 5))) {

@@ -273,8 +273,11 @@ class GraphBench {
         int t = Integer.getInteger("bench.tokens", 512);
         int runs = Integer.getInteger("bench.runs", 3);
         int window = family.equals("mistral") || family.equals("olmo3") ? 128 : 0;
-        Path modelDir =
-                RandomModels.family(dir.resolve(family + "-" + t), family, 17, 512, 64, 5, 8, 4, 172, t, 0.02, window);
+        Path modelDir = RandomModels.tinyStoriesLike(family)
+                .seed(17)
+                .maxPositions(t)
+                .window(window)
+                .write(dir.resolve(family + "-" + t));
         wholeGraphs(modelDir, t, runs, "0", "random " + family + " hidden 64, 5 layers, 8/4 heads, inter 172");
     }
 
@@ -425,7 +428,15 @@ class GraphBench {
 
     /** The GPT-2 of {@link #gpt2Graph} with {@code t} positions (HF's initialisation scale, 0.02). */
     private Path gpt2Bench(int t) throws IOException {
-        return RandomModels.gpt2(dir.resolve("gpt2-" + t), 13, 512, 128, 4, 4, t, 0.02);
+        return RandomModels.of("gpt2")
+                .seed(13)
+                .vocab(512)
+                .hidden(128)
+                .layers(4)
+                .heads(4)
+                .maxPositions(t)
+                .scale(0.02)
+                .write(dir.resolve("gpt2-" + t));
     }
 
     private static int[] gpt2Ids(int t) {
@@ -442,8 +453,11 @@ class GraphBench {
     void longContext4096() throws IOException {
         enabled();
         int t = Integer.getInteger("bench.tokens", 4096);
-        Path modelDir =
-                RandomModels.llama(dir.resolve("ts4096"), 11, 512, 64, 5, 8, 4, 172, Math.max(4096, t), 0.02, 0.02);
+        Path modelDir = RandomModels.tinyStoriesLike("llama")
+                .seed(11)
+                .maxPositions(Math.max(4096, t))
+                .embedStd(0.02)
+                .write(dir.resolve("ts4096"));
         // -Dbench.memory-budget=<bytes>: the budget that sets B and the query chunk (a huge one: one block, no chunks)
         long budget = Long.getLong("bench.memory-budget", GraphRequest.DEFAULT_MEMORY_BUDGET);
         Random rnd = new Random(5);
