@@ -262,32 +262,26 @@ public class CrossScorer implements FleetRequestHandler {
                 a.logitDiff(),
                 a.contrastRank());
         var timings = new LinkedHashMap<String, Double>(a.timingsMs() == null ? java.util.Map.of() : a.timingsMs());
-        return new AttributionResult(
-                AttributionResult.SCHEMA,
-                "score/" + target + "/" + f.eventId(),
-                "score/" + target + "/" + f.benchmark(),
-                new EvalOutput.ModelRef(target.model(), target.revision(), null),
-                f.benchmark(),
-                f.exampleId(),
-                AttributionStatus.ATTRIBUTED,
-                "scored: the failure of " + f.model() + "@" + f.revision()
-                        + " with its text and pair; the model generated nothing",
-                null,
-                targetRef,
-                tokens,
-                null,
-                null,
-                segments,
-                ResultSummarizer.layers(a.layerInputRelevance()),
-                null,
-                null,
-                null,
-                null,
-                new AttributionResult.Engine(
-                        a.method().label(), a.softmax().label(), a.dtype().label(), a.device(), "score"),
-                timings,
-                now,
-                now);
+        var b = new AttributionResult.Builder()
+                .identity(
+                        "score/" + target + "/" + f.eventId(),
+                        "score/" + target + "/" + f.benchmark(),
+                        new EvalOutput.ModelRef(target.model(), target.revision(), null),
+                        f.benchmark(),
+                        f.exampleId(),
+                        now);
+        b.status = AttributionStatus.ATTRIBUTED;
+        b.reason = "scored: the failure of " + f.model() + "@" + f.revision()
+                + " with its text and pair; the model generated nothing";
+        b.target = targetRef;
+        b.tokens = tokens;
+        b.segments = segments;
+        b.layers = ResultSummarizer.layers(a.layerInputRelevance());
+        b.engine = new AttributionResult.Engine(
+                a.method().label(), a.softmax().label(), a.dtype().label(), a.device(), "score");
+        b.timingsMs = timings;
+        b.attributedAt = now;
+        return b.build();
     }
 
     /** The source token whose span holds most of {@code [start, end)} (the first one that overlaps it). */

@@ -47,58 +47,135 @@ public record AttributionResult(
 
     public static final String SCHEMA = "faultline.attribution/v1";
 
-    /** A result without answer span, tokenization report and text. */
-    public AttributionResult(
-            String schema,
-            String eventId,
-            String runId,
-            EvalOutput.ModelRef model,
-            String benchmark,
-            String exampleId,
-            AttributionStatus status,
-            String reason,
-            Verdict verdict,
-            Target target,
-            List<Token> tokens,
-            List<IndexedRelevance> topPositive,
-            List<IndexedRelevance> topNegative,
-            List<SegmentRelevance> segments,
-            List<LayerRelevance> layers,
-            Conservation conservation,
-            FaithfulnessSummary faithfulness,
-            List<TopToken> topTokens,
-            Boolean retokenizationMismatch,
-            Engine engine,
-            Map<String, Double> timingsMs,
-            String producedAt,
-            String attributedAt) {
-        this(
-                schema,
-                eventId,
-                runId,
-                model,
-                benchmark,
-                exampleId,
-                status,
-                reason,
-                verdict,
-                target,
-                tokens,
-                topPositive,
-                topNegative,
-                segments,
-                layers,
-                conservation,
-                faithfulness,
-                topTokens,
-                retokenizationMismatch,
-                engine,
-                timingsMs,
-                producedAt,
-                attributedAt,
-                null,
-                null,
-                null);
+    /** A builder holding this result's fields, to copy it with some of them changed. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * A result assembled field by field, new or from {@link #toBuilder()}: the one place besides the record's components
+     * that names every field.
+     */
+    public static class Builder {
+        public String schema = SCHEMA;
+        public String eventId;
+        public String runId;
+        public EvalOutput.ModelRef model;
+        public String benchmark;
+        public String exampleId;
+        public AttributionStatus status;
+        public String reason;
+        public Verdict verdict;
+        public Target target;
+        public List<Token> tokens;
+        public List<IndexedRelevance> topPositive;
+        public List<IndexedRelevance> topNegative;
+        public List<SegmentRelevance> segments;
+        public List<LayerRelevance> layers;
+        public Conservation conservation;
+        public FaithfulnessSummary faithfulness;
+        public List<TopToken> topTokens;
+        public Boolean retokenizationMismatch;
+        public Engine engine;
+        public Map<String, Double> timingsMs;
+        public String producedAt;
+        public String attributedAt;
+        public AnswerSpan answerSpan;
+        public Tokenization tokenization;
+        public Text text;
+
+        /** An empty builder: schema {@link #SCHEMA}, every other field null. */
+        public Builder() {}
+
+        private Builder(AttributionResult r) {
+            schema = r.schema;
+            eventId = r.eventId;
+            runId = r.runId;
+            model = r.model;
+            benchmark = r.benchmark;
+            exampleId = r.exampleId;
+            status = r.status;
+            reason = r.reason;
+            verdict = r.verdict;
+            target = r.target;
+            tokens = r.tokens;
+            topPositive = r.topPositive;
+            topNegative = r.topNegative;
+            segments = r.segments;
+            layers = r.layers;
+            conservation = r.conservation;
+            faithfulness = r.faithfulness;
+            topTokens = r.topTokens;
+            retokenizationMismatch = r.retokenizationMismatch;
+            engine = r.engine;
+            timingsMs = r.timingsMs;
+            producedAt = r.producedAt;
+            attributedAt = r.attributedAt;
+            answerSpan = r.answerSpan;
+            tokenization = r.tokenization;
+            text = r.text;
+        }
+
+        /**
+         * Stamps the identity a result carries from its event rather than from its content: event id, run id, model,
+         * benchmark, example id and produced_at.
+         */
+        public Builder identity(
+                String eventId,
+                String runId,
+                EvalOutput.ModelRef model,
+                String benchmark,
+                String exampleId,
+                String producedAt) {
+            this.eventId = eventId;
+            this.runId = runId;
+            this.model = model;
+            this.benchmark = benchmark;
+            this.exampleId = exampleId;
+            this.producedAt = producedAt;
+            return this;
+        }
+
+        /** As {@link #identity(String, String, EvalOutput.ModelRef, String, String, String)}, from the event. */
+        public Builder identity(EvalOutput event) {
+            return identity(
+                    event.eventId(),
+                    event.runId(),
+                    event.model(),
+                    event.benchmark(),
+                    event.exampleId(),
+                    event.producedAt());
+        }
+
+        public AttributionResult build() {
+            return new AttributionResult(
+                    schema,
+                    eventId,
+                    runId,
+                    model,
+                    benchmark,
+                    exampleId,
+                    status,
+                    reason,
+                    verdict,
+                    target,
+                    tokens,
+                    topPositive,
+                    topNegative,
+                    segments,
+                    layers,
+                    conservation,
+                    faithfulness,
+                    topTokens,
+                    retokenizationMismatch,
+                    engine,
+                    timingsMs,
+                    producedAt,
+                    attributedAt,
+                    answerSpan,
+                    tokenization,
+                    text);
+        }
     }
 
     /**

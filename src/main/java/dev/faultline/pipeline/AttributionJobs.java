@@ -128,7 +128,8 @@ public class AttributionJobs implements ScoredEventSink {
             return sendJob(scored);
         }
         metrics.phase("triage_cache", (System.nanoTime() - t0) / 1e6);
-        return results.publish(ResultBuilder.restamp(known.result(), scored.event()), true)
+        return results.publish(
+                        known.result().toBuilder().identity(scored.event()).build(), true)
                 .thenCompose(v -> cache.linkEvent(scored.event().eventId(), known.storedAt())
                         .subscribeAsCompletionStage());
     }

@@ -15,7 +15,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * touched — model name and revision, prompt, output, references, scoring, the producer's {@code correct}, segments,
  * error hints — and over every setting that shapes a result (method, softmax rule, dtype, thresholds, top-k sizes,
  * the application version). Not in it: event id, run id, benchmark, example id, produced_at and the revision's step,
- * which a result carries from its own event ({@link ResultBuilder#restamp}).
+ * which a result carries from its own event ({@link dev.faultline.contract.AttributionResult.Builder#identity(EvalOutput)}).
  * <p>
  * Two events with the same input key get the same result, so triage can answer a repeated input from Redis
  * ({@code faultline:input:<key>} → the key of the stored result) without a job, a model or a contrast search. The

@@ -87,7 +87,8 @@ public class JobProcessor {
             return new Outcome(known.result(), null, inputKey, true, known.storedAt());
         }
         if (known.result() != null) {
-            return new Outcome(ResultBuilder.restamp(known.result(), event), null, inputKey, false, known.storedAt());
+            AttributionResult mine = known.result().toBuilder().identity(event).build();
+            return new Outcome(mine, null, inputKey, false, known.storedAt());
         }
         Method method = config.method();
         SoftmaxRule softmax = config.softmax();
@@ -195,15 +196,11 @@ public class JobProcessor {
         lap(timings, "cache", tk);
         if (cached.isPresent()) {
             AttributionResult hit = cached.get();
-            AttributionResult mine = ResultSummarizer.forEvent(hit, event, pair, model.tokenizer());
-            mine = ResultBuilder.restamp(
-                    mine,
-                    event,
-                    mine.tokens(),
-                    mine.segments(),
-                    search.answerSpan(),
-                    search.tokenization(),
-                    hit.text() == null ? null : skip.text);
+            AttributionResult.Builder b = ResultSummarizer.forEvent(hit, event, pair, model.tokenizer()).toBuilder();
+            b.answerSpan = search.answerSpan();
+            b.tokenization = search.tokenization();
+            b.text = hit.text() == null ? null : skip.text;
+            AttributionResult mine = b.build();
             if (java.util.Objects.equals(mine.tokens(), hit.tokens())
                     && java.util.Objects.equals(mine.segments(), hit.segments())
                     && java.util.Objects.equals(mine.answerSpan(), hit.answerSpan())

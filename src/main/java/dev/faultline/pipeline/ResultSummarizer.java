@@ -175,7 +175,10 @@ public final class ResultSummarizer {
                         event.prompt().length());
             }
         }
-        return ResultBuilder.restamp(cached, event, tokens, segs);
+        AttributionResult.Builder b = cached.toBuilder().identity(event);
+        b.tokens = tokens;
+        b.segments = segs;
+        return b.build();
     }
 
     /**

@@ -46,34 +46,13 @@ public class ResultLookup {
                 .map(r -> new Found(r, Source.TOPIC));
     }
 
+    /** A result cached for another event with the same content, with this event's identity where it is indexed. */
     private AttributionResult restamp(AttributionResult r, String eventId) {
-        var s = index.event(eventId).orElse(null);
-        return new AttributionResult(
-                r.schema(),
-                eventId,
-                s == null ? r.runId() : s.runId(),
-                s == null ? r.model() : s.model(),
-                s == null ? r.benchmark() : s.benchmark(),
-                s == null ? r.exampleId() : s.exampleId(),
-                r.status(),
-                r.reason(),
-                r.verdict(),
-                r.target(),
-                r.tokens(),
-                r.topPositive(),
-                r.topNegative(),
-                r.segments(),
-                r.layers(),
-                r.conservation(),
-                r.faithfulness(),
-                r.topTokens(),
-                r.retokenizationMismatch(),
-                r.engine(),
-                r.timingsMs(),
-                s == null ? r.producedAt() : s.producedAt(),
-                r.attributedAt(),
-                r.answerSpan(),
-                r.tokenization(),
-                r.text());
+        AttributionResult.Builder b = r.toBuilder();
+        b.eventId = eventId;
+        index.event(eventId)
+                .ifPresent(
+                        s -> b.identity(eventId, s.runId(), s.model(), s.benchmark(), s.exampleId(), s.producedAt()));
+        return b.build();
     }
 }

@@ -83,30 +83,15 @@ class AttributionSchemaTest {
 
     @Test
     void aModelUnavailableResultNeedsNoTarget() throws Exception {
-        AttributionResult r = new AttributionResult(
-                AttributionResult.SCHEMA,
-                "e2",
-                "run",
-                new EvalOutput.ModelRef("m", null, null),
-                "b",
-                null,
-                AttributionStatus.MODEL_UNAVAILABLE,
-                "no checkpoint for m@main",
-                Verdict.INCORRECT,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        var b = new AttributionResult.Builder();
+        b.eventId = "e2";
+        b.runId = "run";
+        b.model = new EvalOutput.ModelRef("m", null, null);
+        b.benchmark = "b";
+        b.status = AttributionStatus.MODEL_UNAVAILABLE;
+        b.reason = "no checkpoint for m@main";
+        b.verdict = Verdict.INCORRECT;
+        AttributionResult r = b.build();
         assertThat(validate(JSON.valueToTree(r))).isEmpty();
     }
 

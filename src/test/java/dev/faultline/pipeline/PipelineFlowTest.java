@@ -108,6 +108,9 @@ class PipelineFlowTest {
     @Inject
     io.quarkus.redis.datasource.RedisDataSource redis;
 
+    @Inject
+    dev.faultline.store.RunIndex runIndex;
+
     @Test
     void theRunIndexLivesInRedisAndItsWriterCommitsSoNoProcessReplaysTheTopic() throws Exception {
         EvalOutput e = event("flow/indexed-1", "flow/run-idx", "tinystories-260k", "Once upon a time");
@@ -289,6 +292,34 @@ class PipelineFlowTest {
             topic.readToEnd(Duration.ofSeconds(30));
             assertThat(topic.of("flow/link-lost")).hasSize(1);
         }
+    }
+
+    @Test
+    void aResultStoredForAnotherEventIsServedWithThisEventsIdentity() throws Exception {
+        EvalOutput first = event("flow/shared-1", "flow/run-shared-1", "tinystories-260k", "Once upon a time");
+        EvalOutput second = event("flow/shared-2", "flow/run-shared-2", "tinystories-260k", "Once upon a time");
+        sink.accept(new ScoredEvent(first, Verdict.CORRECT, "Lily", null))
+                .toCompletableFuture()
+                .get();
+        sink.accept(new ScoredEvent(second, Verdict.UNSCORABLE, null, "no references"))
+                .toCompletableFuture()
+                .get();
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> runIndex.event(second.eventId()).isPresent());
+        // link the second event to the first's stored result, as a content-cache hit links an event to a result
+        // computed for another
+        redis.value(String.class)
+                .setex("faultline:event:" + second.eventId(), 600, "faultline:result:" + first.eventId());
+        given().when()
+                .get("/api/attributions/" + second.eventId())
+                .then()
+                .statusCode(200)
+                .header("X-Faultline-Source", "redis")
+                .body("status", equalTo("CORRECT"))
+                .body("event_id", equalTo(second.eventId()))
+                .body("run_id", equalTo("flow/run-shared-2"))
+                .body("example_id", equalTo(second.exampleId()));
     }
 
     @Test

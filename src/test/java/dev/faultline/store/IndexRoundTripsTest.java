@@ -67,30 +67,9 @@ class IndexRoundTripsTest {
         assertThat(entries).hasSize(2).noneSatisfy((k, v) -> assertThat(k).endsWith("rt/b3"));
         AttributionResult again = result("rt/b1", "bound");
         String example = again.exampleId();
-        AttributionResult other = new AttributionResult(
-                again.schema(),
-                "rt/b1-again",
-                again.runId(),
-                again.model(),
-                again.benchmark(),
-                example,
-                again.status(),
-                again.reason(),
-                again.verdict(),
-                again.target(),
-                again.tokens(),
-                again.topPositive(),
-                again.topNegative(),
-                again.segments(),
-                again.layers(),
-                again.conservation(),
-                again.faithfulness(),
-                again.topTokens(),
-                again.retokenizationMismatch(),
-                again.engine(),
-                again.timingsMs(),
-                again.producedAt(),
-                again.attributedAt());
+        AttributionResult.Builder b = again.toBuilder();
+        b.eventId = "rt/b1-again";
+        AttributionResult other = b.build();
         w.compare.indexed(other); // a known example at the bound: replaced
         JsonNode stored = JSON.readTree(IndexWriter.hash(w.redis, hash).get(example));
         assertThat(stored.path("event_id").asText()).isEqualTo("rt/b1-again");

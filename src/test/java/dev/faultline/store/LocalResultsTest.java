@@ -10,30 +10,11 @@ import org.junit.jupiter.api.Test;
 class LocalResultsTest {
 
     static AttributionResult result(String id) {
-        return new AttributionResult(
-                AttributionResult.SCHEMA,
-                id,
-                "run",
-                null,
-                null,
-                null,
-                AttributionStatus.CORRECT,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        var b = new AttributionResult.Builder();
+        b.eventId = id;
+        b.runId = "run";
+        b.status = AttributionStatus.CORRECT;
+        return b.build();
     }
 
     @Test

@@ -54,35 +54,20 @@ class ReattributorSegmentsTest {
         assertThat(tokens.get(1).inSegments()).isNull();
         var live = ResultSummarizer.segments(raw, segs, ResultSummarizer.normalizer(tokens), TEXT, PROMPT_LENGTH);
         assertThat(live).isEqualTo(ResultSummarizer.segments(tokens, segs, ResultSummarizer.normalizer(tokens)));
-        AttributionResult r = new AttributionResult(
-                AttributionResult.SCHEMA,
-                "e1",
-                "run",
-                new EvalOutput.ModelRef("m", "main", 1L),
-                "b",
-                "x",
-                AttributionStatus.ATTRIBUTED,
-                null,
-                Verdict.INCORRECT,
-                new AttributionResult.Target(
-                        6,
-                        new AttributionResult.TokenRef(16, " ball"),
-                        new AttributionResult.TokenRef(10, " Tom"),
-                        3.0,
-                        2),
-                tokens,
-                null,
-                null,
-                live,
-                null,
-                null,
-                null,
-                null,
-                false,
-                null,
-                null,
-                null,
-                null);
+        var b = new AttributionResult.Builder();
+        b.eventId = "e1";
+        b.runId = "run";
+        b.model = new EvalOutput.ModelRef("m", "main", 1L);
+        b.benchmark = "b";
+        b.exampleId = "x";
+        b.status = AttributionStatus.ATTRIBUTED;
+        b.verdict = Verdict.INCORRECT;
+        b.target = new AttributionResult.Target(
+                6, new AttributionResult.TokenRef(16, " ball"), new AttributionResult.TokenRef(10, " Tom"), 3.0, 2);
+        b.tokens = tokens;
+        b.segments = live;
+        b.retokenizationMismatch = false;
+        AttributionResult r = b.build();
 
         TrackedFailure f = TrackedFailure.of(r);
         TrajectoryPoint own = Reattributor.ownPoint(f, new Revision("main", 1L, 0, 1.0), r);

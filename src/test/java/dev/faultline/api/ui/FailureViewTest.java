@@ -19,33 +19,19 @@ class FailureViewTest {
         int answer = output.lastIndexOf("16");
         var target = new AttributionResult.Target(
                 20, new AttributionResult.TokenRef(21, "6"), new AttributionResult.TokenRef(23, "8"), logitDiff, 2);
-        return new AttributionResult(
-                AttributionResult.SCHEMA,
-                "e",
-                "r",
-                new EvalOutput.ModelRef("m", null, null),
-                "b",
-                "x",
-                status,
-                "reason",
-                Verdict.INCORRECT,
-                target,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                new AttributionResult.AnswerSpan(answer, answer + 2, prompt.length()),
-                null,
-                new AttributionResult.Text(prompt, output, answer + 1));
+        var b = new AttributionResult.Builder();
+        b.eventId = "e";
+        b.runId = "r";
+        b.model = new EvalOutput.ModelRef("m", null, null);
+        b.benchmark = "b";
+        b.exampleId = "x";
+        b.status = status;
+        b.reason = "reason";
+        b.verdict = Verdict.INCORRECT;
+        b.target = target;
+        b.answerSpan = new AttributionResult.AnswerSpan(answer, answer + 2, prompt.length());
+        b.text = new AttributionResult.Text(prompt, output, answer + 1);
+        return b.build();
     }
 
     @Test

@@ -92,58 +92,31 @@ public final class UiResults {
                 new AttributionResult.TopToken(7, " Lily", 9.5),
                 new AttributionResult.TopToken(8, " Tom", 6.25),
                 new AttributionResult.TopToken(9, " " + SCRIPT, 5.0));
-        return new AttributionResult(
-                AttributionResult.SCHEMA,
-                eventId,
-                runId,
-                new EvalOutput.ModelRef(model, revision, step),
-                "webview-bench",
-                "ex/" + SCRIPT + "/" + eventId,
-                AttributionStatus.ATTRIBUTED,
-                null,
-                Verdict.INCORRECT,
-                target,
-                tokens,
-                List.of(new AttributionResult.IndexedRelevance(1, 0.9)),
-                List.of(new AttributionResult.IndexedRelevance(4, -1.0)),
-                segments,
-                layers,
-                new AttributionResult.Conservation(3.25, 2.51, 0.04, 0.7, 1e-7),
-                new AttributionResult.FaithfulnessSummary(5, 0.2, 0.25, 0.1, false),
-                top,
-                false,
-                new AttributionResult.Engine("attnlrp", "attnlrp", "float32", "cpu", "test"),
-                Map.of("forward", 1.0),
-                "2026-11-24T10:00:00Z",
-                "2026-11-24T10:00:01Z");
+        var b = builder(eventId, runId, model, revision, step, "10");
+        b.exampleId = "ex/" + SCRIPT + "/" + eventId;
+        b.status = AttributionStatus.ATTRIBUTED;
+        b.verdict = Verdict.INCORRECT;
+        b.target = target;
+        b.tokens = tokens;
+        b.topPositive = List.of(new AttributionResult.IndexedRelevance(1, 0.9));
+        b.topNegative = List.of(new AttributionResult.IndexedRelevance(4, -1.0));
+        b.segments = segments;
+        b.layers = layers;
+        b.conservation = new AttributionResult.Conservation(3.25, 2.51, 0.04, 0.7, 1e-7);
+        b.faithfulness = new AttributionResult.FaithfulnessSummary(5, 0.2, 0.25, 0.1, false);
+        b.topTokens = top;
+        b.retokenizationMismatch = false;
+        b.engine = new AttributionResult.Engine("attnlrp", "attnlrp", "float32", "cpu", "test");
+        b.timingsMs = Map.of("forward", 1.0);
+        return b.build();
     }
 
     /** A correct answer (no target). */
     static AttributionResult correct(String eventId, String runId, String model, String revision, Long step) {
-        return new AttributionResult(
-                AttributionResult.SCHEMA,
-                eventId,
-                runId,
-                new EvalOutput.ModelRef(model, revision, step),
-                "webview-bench",
-                eventId,
-                AttributionStatus.CORRECT,
-                null,
-                Verdict.CORRECT,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                "2026-11-24T09:00:00Z",
-                "2026-11-24T09:00:01Z");
+        var b = builder(eventId, runId, model, revision, step, "09");
+        b.status = AttributionStatus.CORRECT;
+        b.verdict = Verdict.CORRECT;
+        return b.build();
     }
 
     /** A failure skipped because Δℓ is small: pair, Δℓ, rank and reason but no heatmap. */
@@ -155,30 +128,30 @@ public final class UiResults {
                 new AttributionResult.TokenRef(12, " Sam"),
                 logitDiff,
                 3);
-        return new AttributionResult(
-                AttributionResult.SCHEMA,
-                eventId,
-                runId,
-                new EvalOutput.ModelRef(model, revision, step),
-                "webview-bench",
-                eventId,
-                AttributionStatus.LOW_LOGIT_DIFF,
-                "Δℓ " + logitDiff + " <= min-logit-diff 1.0 <i>",
-                Verdict.INCORRECT,
-                target,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                "2026-11-24T11:00:00Z",
-                "2026-11-24T11:00:01Z");
+        var b = builder(eventId, runId, model, revision, step, "11");
+        b.status = AttributionStatus.LOW_LOGIT_DIFF;
+        b.reason = "Δℓ " + logitDiff + " <= min-logit-diff 1.0 <i>";
+        b.verdict = Verdict.INCORRECT;
+        b.target = target;
+        return b.build();
+    }
+
+    /**
+     * A webview-bench result of {@code model@revision} whose example id is its event id, produced on the hour given
+     * (2026-11-24) and attributed a second later.
+     */
+    private static AttributionResult.Builder builder(
+            String eventId, String runId, String model, String revision, Long step, String hour) {
+        var b = new AttributionResult.Builder()
+                .identity(
+                        eventId,
+                        runId,
+                        new EvalOutput.ModelRef(model, revision, step),
+                        "webview-bench",
+                        eventId,
+                        "2026-11-24T" + hour + ":00:00Z");
+        b.attributedAt = "2026-11-24T" + hour + ":00:01Z";
+        return b;
     }
 
     /** Publishes results and waits until each is served by {@code GET /api/attributions/{id}}. */

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
 
-import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.embedded.LocalServicesResource;
@@ -117,33 +116,13 @@ class WebViewTest {
     @Test
     void failureTheModelWouldNotHaveChosenSaysSoAndShowsTheMarkedText() throws Exception {
         var s = FailureViewTest.skipped(-0.7, AttributionStatus.LOW_LOGIT_DIFF);
-        var r = new AttributionResult(
-                s.schema(),
-                "webview/negative-1",
-                "webview/run-n",
-                new EvalOutput.ModelRef("webview-model-n", "main", null),
-                s.benchmark(),
-                s.exampleId(),
-                s.status(),
-                s.reason(),
-                s.verdict(),
-                s.target(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                "2026-11-24T11:00:00Z",
-                "2026-11-24T11:00:01Z",
-                s.answerSpan(),
-                null,
-                s.text());
+        var b = s.toBuilder();
+        b.eventId = "webview/negative-1";
+        b.runId = "webview/run-n";
+        b.model = new EvalOutput.ModelRef("webview-model-n", "main", null);
+        b.producedAt = "2026-11-24T11:00:00Z";
+        b.attributedAt = "2026-11-24T11:00:01Z";
+        var r = b.build();
         UiResults.publish(r);
         Document doc = html(Links.failure(r.eventId()), 200);
         assertThat(doc.select(".pair-line").text())
