@@ -1,11 +1,12 @@
 package dev.faultline.api;
 
+import dev.faultline.store.ResultsTopicUnavailableException;
 import org.jboss.resteasy.reactive.RestResponse;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Answers a refused request ({@link ApiException}) with its status and an {@link ApiError} body, and
- * {@code Retry-After} where the refusal has one.
+ * {@code Retry-After} where the refusal has one; a results topic that does not answer is a 503.
  */
 public class ApiErrors {
 
@@ -18,4 +19,13 @@ public class ApiErrors {
         }
         return RestResponse.status(e.status(), e.body());
     }
+
+    /** 503 with {@code Retry-After}: the result may exist, but the results topic did not hand it over in time. */
+    @ServerExceptionMapper
+    public RestResponse<ApiError> topicUnavailable(ResultsTopicUnavailableException e) {
+        return refused(ApiException.unavailable(e.getMessage(), RETRY_AFTER_SECONDS));
+    }
+
+    /** What a 503 for an unanswered results topic asks a client to wait. */
+    static final int RETRY_AFTER_SECONDS = 5;
 }

@@ -25,6 +25,11 @@ public final class ApiException extends RuntimeException {
         return new ApiException(Response.Status.TOO_MANY_REQUESTS, message, null, Math.max(1, retryAfterSeconds));
     }
 
+    /** 503: a part the answer needs did not answer; {@code Retry-After} says when to try again. */
+    public static ApiException unavailable(String message, int retryAfterSeconds) {
+        return new ApiException(Response.Status.SERVICE_UNAVAILABLE, message, null, Math.max(1, retryAfterSeconds));
+    }
+
     public static ApiException notFound(String message) {
         return new ApiException(Response.Status.NOT_FOUND, message, null);
     }

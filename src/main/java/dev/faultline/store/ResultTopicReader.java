@@ -96,28 +96,51 @@ public class ResultTopicReader {
         }
     }
 
-    /** The result of {@code eventId} stored at that position, if it is still there (compaction keeps the latest). */
+    /** How long {@link #read} waits for the broker before it gives up with {@link ResultsTopicUnavailableException}. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * The result of {@code eventId} stored at that position, if it is still there (compaction keeps the latest):
+     * empty when the record there, or the first one after it, belongs to another event or is gone from the log.
+     *
+     * @throws ResultsTopicUnavailableException when the broker does not answer within {@link #READ_TIMEOUT}
+     */
     public synchronized Optional<AttributionResult> read(String eventId, int partition, long offset) {
         KafkaConsumer<String, String> consumer = consumer();
         TopicPartition tp = new TopicPartition(Topics.ATTRIBUTION_RESULTS, partition);
-        consumer.assign(List.of(tp));
-        consumer.seek(tp, offset);
-        long deadline = System.currentTimeMillis() + 5000;
-        while (System.currentTimeMillis() < deadline) {
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.offset() >= offset && eventId.equals(r.key()) && r.value() != null) {
+        long deadline = System.currentTimeMillis() + READ_TIMEOUT.toMillis();
+        try {
+            consumer.assign(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
+            if (offset >= end) {
+                return Optional.empty(); // the log was truncated or recreated under the index
+            }
+            consumer.seek(tp, offset);
+            while (System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.offset() < offset) {
+                        continue;
+                    }
+                    if (!eventId.equals(r.key()) || r.value() == null) {
+                        return Optional.empty();
+                    }
                     try {
                         return Optional.of(json.readValue(r.value(), AttributionResult.class));
                     } catch (Exception e) {
                         return Optional.empty();
                     }
                 }
-                if (r.offset() >= offset) {
-                    return Optional.empty();
-                }
             }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            throw unavailable(partition, offset);
         }
-        return Optional.empty();
+        throw unavailable(partition, offset);
+    }
+
+    private static ResultsTopicUnavailableException unavailable(int partition, long offset) {
+        return new ResultsTopicUnavailableException("the results topic did not answer within "
+                + READ_TIMEOUT.toSeconds() + " s (" + Topics.ATTRIBUTION_RESULTS + "-" + partition + " at offset "
+                + offset + "); try again");
     }
 
     @PreDestroy

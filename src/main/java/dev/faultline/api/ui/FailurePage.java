@@ -1,6 +1,7 @@
 package dev.faultline.api.ui;
 
 import dev.faultline.store.ResultLookup;
+import dev.faultline.store.ResultsTopicUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,15 +26,24 @@ public class FailurePage {
     @GET
     @Path("/{eventId: .+}")
     public Response failure(@PathParam("eventId") String eventId) {
-        return lookup.find(eventId)
-                .map(f -> Response.ok(UiTemplates.failure(
-                                FailureView.of(f.result(), f.source().label())))
-                        .build())
-                .orElseGet(() -> Pages.error(
-                        Response.Status.NOT_FOUND,
-                        "No result yet",
-                        "No result for event '" + eventId + "' yet.",
-                        Links.runs(),
-                        "all runs"));
+        try {
+            return lookup.find(eventId)
+                    .map(f -> Response.ok(UiTemplates.failure(
+                                    FailureView.of(f.result(), f.source().label())))
+                            .build())
+                    .orElseGet(() -> Pages.error(
+                            Response.Status.NOT_FOUND,
+                            "No result yet",
+                            "No result for event '" + eventId + "' yet.",
+                            Links.runs(),
+                            "all runs"));
+        } catch (ResultsTopicUnavailableException e) {
+            return Pages.error(
+                    Response.Status.SERVICE_UNAVAILABLE,
+                    "Result not readable now",
+                    "The result of event '" + eventId + "' could not be read: " + e.getMessage() + ".",
+                    Links.runs(),
+                    "all runs");
+        }
     }
 }

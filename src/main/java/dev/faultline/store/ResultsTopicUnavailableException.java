@@ -1,0 +1,12 @@
+package dev.faultline.store;
+
+/**
+ * The results topic did not hand over the record the {@link RunIndex} points at in time (broker down, slow or
+ * unreachable): the result may well exist, so a reader answers "try again" rather than "no result".
+ */
+public class ResultsTopicUnavailableException extends RuntimeException {
+
+    public ResultsTopicUnavailableException(String message) {
+        super(message);
+    }
+}
