@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
@@ -189,18 +188,7 @@ class FleetWorkTest {
     void aNewRevisionIsReattributedOncePerFailureWhateverTheWorkersAndTriggers() throws Exception {
         startWorkers();
         ClozeData data = ClozeData.load();
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
-        for (String line : data.eventLines) {
-            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
-            n.put("event_id", n.get("event_id").asText() + SUFFIX);
-            n.put("run_id", n.get("run_id").asText() + SUFFIX);
-            n.put("benchmark", BENCHMARK);
-            records.add(new ProducerRecord<>(
-                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
-        }
-        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
-        }
+        ClozeData.publish(data.eventLines, SUFFIX, BENCHMARK);
         // the failures with a pair at main: CHECKPOINTS.md's 74
         await(
                 () -> tracker.trajectories(MODEL, BENCHMARK).size() == 74

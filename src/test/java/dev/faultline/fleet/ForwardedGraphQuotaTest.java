@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.pipeline.AttributionWorker;
 import dev.faultline.pipeline.GraphJobs;
@@ -16,14 +15,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -150,27 +147,20 @@ class ForwardedGraphQuotaTest {
     /** Sends cloze failures to the triage pod, has the worker attribute their jobs, and returns the attributed ones. */
     List<String> attributedEvents(int n) throws Exception {
         ClozeData data = ClozeData.load();
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (String line : data.eventLines) {
-            ObjectNode e = (ObjectNode) ClozeData.JSON.readTree(line);
-            String original = e.get("event_id").asText();
+            String original = ClozeData.JSON.readTree(line).get("event_id").asText();
             if (data.expected.get(original).path("correct").asBoolean(true)) {
                 continue;
             }
-            String id = original + SUFFIX;
-            e.put("event_id", id);
-            e.put("run_id", e.get("run_id").asText() + SUFFIX);
-            records.add(new ProducerRecord<>(
-                    "eval.outputs", e.get("run_id").asText(), ClozeData.JSON.writeValueAsString(e)));
-            ids.add(id);
+            lines.add(line);
+            ids.add(original + SUFFIX);
             if (ids.size() == n) {
                 break;
             }
         }
-        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
-        }
+        ClozeData.publish(lines, SUFFIX);
         work(
                 JOBS,
                 handled -> ids.stream()
