@@ -318,8 +318,7 @@ class ClozePipelineTest {
             stage.toCompletableFuture().get();
         }
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(
-                    rs -> rs.stream().anyMatch(r -> r.eventId().equals("cloze/3-twice")), Duration.ofMinutes(1));
+            topic.pollUntilEach(List.of("cloze/3-twice"), Duration.ofMinutes(1));
             topic.pollUntil(rs -> false, Duration.ofSeconds(2));
             assertThat(topic.of("cloze/3-twice")).hasSize(1);
         }
@@ -449,7 +448,7 @@ class ClozePipelineTest {
                 .toCompletableFuture()
                 .get();
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())), Duration.ofMinutes(2));
+            topic.pollUntilEach(List.of(e.eventId()), Duration.ofMinutes(2));
             assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
                 assertThat(r.status()).isEqualTo(AttributionStatus.INPUT_TOO_LONG);
                 assertThat(r.reason()).contains("limit is 512");
