@@ -6,12 +6,10 @@ import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.demo.AdditionProblem;
 import dev.faultline.demo.AdditionSuite;
 import dev.faultline.embedded.LocalServicesResource;
-import dev.faultline.pipeline.AttributionJob;
 import dev.faultline.pipeline.AttributionWorker;
 import dev.faultline.pipeline.GraphJobs;
 import dev.faultline.tracking.FailureTracker;
@@ -31,23 +29,15 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,10 +47,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * This Quarkus process is a triage-only pod ({@code faultline.role=triage}: it scores events, runs the fleet's
- * tracking group and serves REST, but attributes nothing). Two worker instances are separate Kafka consumers in one
- * group, each polling the jobs topic and the fleet requests topic and handing every record to the real worker paths
- * ({@link AttributionWorker#attribute}, {@link FleetRequests#handle}), committing once a poll's work is done, as the
- * connector does. Shown: a graph POST to the triage pod is forwarded and later answered by a worker; a new revision's
+ * tracking group and serves REST, but attributes nothing). Two {@link InProcessWorker}s are separate Kafka consumers
+ * in one group, each polling the jobs topic and the fleet requests topic and handing every record to the real worker
+ * paths ({@link AttributionWorker#attribute}, {@link FleetRequests#handle}), committing once a poll's work is done, as
+ * the connector does. Shown: a graph POST to the triage pod is forwarded and later answered by a worker; a new revision's
  * re-attribution of a tracked set is queued and done once per failure, not once per worker or per trigger.
  */
 @QuarkusTest
@@ -106,8 +96,8 @@ class FleetWorkTest {
     @Inject
     ObjectMapper json;
 
-    static Instance a;
-    static Instance b;
+    static InProcessWorker a;
+    static InProcessWorker b;
 
     @BeforeAll
     static void topics() throws Exception {
@@ -116,88 +106,29 @@ class FleetWorkTest {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        for (Instance i : new Instance[] {a, b}) {
+        for (InProcessWorker i : new InProcessWorker[] {a, b}) {
             if (i != null) {
                 i.close();
             }
         }
     }
 
-    /** One worker instance: its own consumer in the workers' group, on the jobs and the requests topic. */
-    final class Instance implements AutoCloseable {
-        final String name;
-        final List<JsonNode> requests = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean stopped = new AtomicBoolean();
-        final Thread thread;
-
-        Instance(String name) {
-            this.name = name;
-            this.thread = new Thread(this::loop, "fw-" + name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void loop() {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "fw-workers");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "8");
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fw-" + name);
-            try (KafkaConsumer<String, String> c =
-                    new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-                c.subscribe(List.of(JOBS, REQUESTS));
-                while (!stopped.get()) {
-                    List<CompletableFuture<?>> running = new ArrayList<>();
-                    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                        if (r.topic().equals(JOBS)) {
-                            running.add(worker.attribute(json.readValue(r.value(), AttributionJob.class))
-                                    .toCompletableFuture());
-                        } else {
-                            requests.add(json.readTree(r.value()));
-                            running.add(fleet.handle(r.value()).toCompletableFuture());
-                        }
-                        offsets.put(
-                                new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                    }
-                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
-                            .get(300, TimeUnit.SECONDS);
-                    if (!offsets.isEmpty()) {
-                        c.commitSync(offsets);
-                    }
-                }
-            } catch (Exception e) {
-                if (!stopped.get()) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-
-        /** The re-attribution requests of this test's tracked set this instance took. */
-        List<String> retracks() {
-            synchronized (requests) {
-                return requests.stream()
-                        .filter(r -> r.path("kind").asText().equals("retrack")
-                                && r.path("failure").path("benchmark").asText().equals(BENCHMARK))
-                        .map(r -> r.path("failure").path("event_id").asText() + "@"
-                                + r.path("revision").path("name").asText())
-                        .toList();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stopped.set(true);
-            thread.join(30_000);
-        }
+    /** The re-attribution requests of this test's tracked set that {@code w} took. */
+    static List<String> retracks(InProcessWorker w) {
+        return w.requests().stream()
+                .filter(r -> r.path("kind").asText().equals("retrack")
+                        && r.path("failure").path("benchmark").asText().equals(BENCHMARK))
+                .map(r -> r.path("failure").path("event_id").asText() + "@"
+                        + r.path("revision").path("name").asText())
+                .toList();
     }
 
     void startWorkers() throws InterruptedException {
         if (a == null) {
-            a = new Instance("a");
-            b = new Instance("b");
+            InProcessWorker.Group workers = new InProcessWorker.Group(
+                    LocalServicesResource.bootstrapServers(), "fw-workers", JOBS, REQUESTS, worker, fleet, json);
+            a = workers.start("a");
+            b = workers.start("b");
             Thread.sleep(3000); // both join the group before work arrives
         }
     }
@@ -243,13 +174,11 @@ class FleetWorkTest {
         graph.then().statusCode(200);
         assertThat(graph.jsonPath().getList("nodes")).isNotEmpty();
         List<JsonNode> graphRequests = new ArrayList<>();
-        for (Instance i : List.of(a, b)) {
-            synchronized (i.requests) {
-                i.requests.stream()
-                        .filter(r -> r.path("kind").asText().equals("graph")
-                                && id.equals(r.path("event_id").asText()))
-                        .forEach(graphRequests::add);
-            }
+        for (InProcessWorker i : List.of(a, b)) {
+            i.requests().stream()
+                    .filter(r -> r.path("kind").asText().equals("graph")
+                            && id.equals(r.path("event_id").asText()))
+                    .forEach(graphRequests::add);
         }
         assertThat(graphRequests).as("one worker took the forwarded graph job").hasSize(1);
     }
@@ -259,18 +188,7 @@ class FleetWorkTest {
     void aNewRevisionIsReattributedOncePerFailureWhateverTheWorkersAndTriggers() throws Exception {
         startWorkers();
         ClozeData data = ClozeData.load();
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
-        for (String line : data.eventLines) {
-            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
-            n.put("event_id", n.get("event_id").asText() + SUFFIX);
-            n.put("run_id", n.get("run_id").asText() + SUFFIX);
-            n.put("benchmark", BENCHMARK);
-            records.add(new ProducerRecord<>(
-                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
-        }
-        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
-        }
+        ClozeData.publish(data.eventLines, SUFFIX, BENCHMARK);
         // the failures with a pair at main: CHECKPOINTS.md's 74
         await(
                 () -> tracker.trajectories(MODEL, BENCHMARK).size() == 74
@@ -305,8 +223,8 @@ class FleetWorkTest {
                 .body("[0].tracked", equalTo(74));
 
         Thread.sleep(2000); // a duplicate request would be delivered right after the last one
-        List<String> taken = new ArrayList<>(a.retracks());
-        taken.addAll(b.retracks());
+        List<String> taken = new ArrayList<>(retracks(a));
+        taken.addAll(retracks(b));
         taken.removeIf(k -> !k.endsWith("@step0050"));
         List<String> expected = ts.stream().map(t -> t.eventId() + "@step0050").toList();
         assertThat(taken)

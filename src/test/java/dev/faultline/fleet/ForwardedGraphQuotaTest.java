@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.embedded.LocalServicesResource;
-import dev.faultline.pipeline.AttributionJob;
 import dev.faultline.pipeline.AttributionWorker;
 import dev.faultline.pipeline.GraphJobs;
 import dev.faultline.store.GraphSlots;
@@ -17,29 +15,21 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * This Quarkus process is a triage-only pod with {@code faultline.graph.max-queued=2}; a worker is a plain Kafka
- * consumer in the test that hands each job and fleet request to the real worker paths, as {@link FleetWorkTest} does.
+ * This Quarkus process is a triage-only pod with {@code faultline.graph.max-queued=2}; a worker is an
+ * {@link InProcessWorker} that hands each job and fleet request to the real worker paths, as in {@link FleetWorkTest}.
  * Shown: graph jobs forwarded to the workers take fleet-wide slots in Redis (the third is 429 with
  * {@code Retry-After}), a DELETE frees a forwarded job's slot and its worker skips it (no graph), and the slots free
  * when the workers finish; while Redis is down a forwarded POST or DELETE fails closed (503).
@@ -157,27 +147,20 @@ class ForwardedGraphQuotaTest {
     /** Sends cloze failures to the triage pod, has the worker attribute their jobs, and returns the attributed ones. */
     List<String> attributedEvents(int n) throws Exception {
         ClozeData data = ClozeData.load();
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (String line : data.eventLines) {
-            ObjectNode e = (ObjectNode) ClozeData.JSON.readTree(line);
-            String original = e.get("event_id").asText();
+            String original = ClozeData.JSON.readTree(line).get("event_id").asText();
             if (data.expected.get(original).path("correct").asBoolean(true)) {
                 continue;
             }
-            String id = original + SUFFIX;
-            e.put("event_id", id);
-            e.put("run_id", e.get("run_id").asText() + SUFFIX);
-            records.add(new ProducerRecord<>(
-                    "eval.outputs", e.get("run_id").asText(), ClozeData.JSON.writeValueAsString(e)));
-            ids.add(id);
+            lines.add(line);
+            ids.add(original + SUFFIX);
             if (ids.size() == n) {
                 break;
             }
         }
-        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
-        }
+        ClozeData.publish(lines, SUFFIX);
         work(
                 JOBS,
                 handled -> ids.stream()
@@ -190,40 +173,20 @@ class ForwardedGraphQuotaTest {
                 .toList();
     }
 
-    interface Done {
-        boolean test(List<String> handled);
-    }
-
     /**
-     * One worker: reads {@code topic} in its own group and hands each record to the real worker path, waiting for each
-     * to be done, until {@code done} holds for the keys handled (at most two minutes).
+     * One worker in its own group on {@code topic} alone, until {@code done} holds for the keys of the records whose
+     * work is done (at most two minutes); returns those keys.
      */
-    List<String> work(String topic, Done done) throws Exception {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "quota-workers");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<String> handled = new ArrayList<>();
-        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        try (KafkaConsumer<String, String> consumer =
-                new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            BooleanSupplier finished = () -> done.test(handled);
-            while (!finished.getAsBoolean()) {
-                assertThat(System.nanoTime())
-                        .as("worker done on %s within two minutes", topic)
-                        .isLessThan(until);
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    CompletableFuture<?> f = topic.equals(JOBS)
-                            ? worker.attribute(json.readValue(r.value(), AttributionJob.class))
-                                    .toCompletableFuture()
-                            : fleet.handle(r.value()).toCompletableFuture();
-                    f.get(120, TimeUnit.SECONDS);
-                    handled.add(r.key());
-                }
-            }
+    List<String> work(String topic, Predicate<List<String>> done) throws Exception {
+        InProcessWorker.Group workers = new InProcessWorker.Group(
+                LocalServicesResource.bootstrapServers(), "quota-workers", JOBS, REQUESTS, worker, fleet, json);
+        try (InProcessWorker w = workers.startOn(topic, topic)) {
+            Awaitility.await("worker done on " + topic + " within two minutes")
+                    .atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> done.test(w.doneKeys()));
+            return w.doneKeys();
         }
-        return handled;
     }
 
     static String graph(String id) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.channels.Topics;
-import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.embedded.EmbeddedRedis;
 import dev.faultline.faults.BrokerProcess;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -122,19 +120,10 @@ class BrokerRestartTest {
         }
         Map<String, List<ConsumerRecord<String, String>>> byEvent;
         try (ResultsTopic topic = new ResultsTopic(broker.bootstrapServers())) {
-            topic.pollUntil(
-                    rs -> rs.stream()
-                                    .map(AttributionResult::eventId)
-                                    .filter(ids::contains)
-                                    .distinct()
-                                    .count()
-                            == ids.size(),
-                    Duration.ofMinutes(3));
+            topic.pollUntilEach(ids, Duration.ofMinutes(3));
             long allMillis = (System.nanoTime() - t0) / 1_000_000;
             topic.readToEnd(Duration.ofSeconds(10));
-            byEvent = topic.records.stream()
-                    .filter(r -> ids.contains(r.key()))
-                    .collect(Collectors.groupingBy(ConsumerRecord::key));
+            byEvent = topic.recordsOf(ids);
             long duplicates =
                     byEvent.values().stream().mapToLong(rs -> rs.size() - 1).sum();
             System.out.printf(

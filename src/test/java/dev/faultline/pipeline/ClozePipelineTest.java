@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.channels.Topics;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
@@ -18,16 +17,13 @@ import dev.faultline.triage.ScoredEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -57,23 +53,6 @@ class ClozePipelineTest {
         data = ClozeData.load();
     }
 
-    /** Publishes event lines on eval.outputs (key run_id), optionally with a suffix on every event id. */
-    static void publish(List<String> lines, String idSuffix) throws Exception {
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
-        for (String line : lines) {
-            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
-            if (!idSuffix.isEmpty()) {
-                n.put("event_id", n.get("event_id").asText() + idSuffix);
-                n.put("run_id", n.get("run_id").asText() + idSuffix);
-            }
-            records.add(new ProducerRecord<>(
-                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
-        }
-        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
-        }
-    }
-
     double counter(String name, String tag, String value) {
         return meters.find(name).tag(tag, value).counters().stream()
                 .mapToDouble(c -> c.count())
@@ -83,7 +62,7 @@ class ClozePipelineTest {
     @Test
     @Order(1)
     void everyClozeEventGetsOneResultMatchingTheReference() throws Exception {
-        publish(data.eventLines, "");
+        ClozeData.publish(data.eventLines, "");
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
             topic.pollUntil(
                     rs -> rs.stream()
@@ -236,7 +215,7 @@ class ClozePipelineTest {
     @Order(2)
     void republishingRecomputesNothingAndAddsNoDifferentResult() throws Exception {
         double hitsBefore = counter("faultline.cache.requests", "result", "hit");
-        publish(data.eventLines, "");
+        ClozeData.publish(data.eventLines, "");
         org.awaitility.Awaitility.await()
                 .atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(200))
@@ -270,7 +249,7 @@ class ClozePipelineTest {
     void seenInputsUnderNewIdsAreAnsweredInTriageWithoutAJob() throws Exception {
         long jobsBefore = jobsEnd();
         long triageBefore = timerCount("triage_cache");
-        publish(data.eventLines, "-again"); // new event and run ids, same inputs
+        ClozeData.publish(data.eventLines, "-again"); // new event and run ids, same inputs
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
             topic.pollUntil(
                     rs -> rs.stream()
@@ -339,8 +318,7 @@ class ClozePipelineTest {
             stage.toCompletableFuture().get();
         }
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(
-                    rs -> rs.stream().anyMatch(r -> r.eventId().equals("cloze/3-twice")), Duration.ofMinutes(1));
+            topic.pollUntilEach(List.of("cloze/3-twice"), Duration.ofMinutes(1));
             topic.pollUntil(rs -> false, Duration.ofSeconds(2));
             assertThat(topic.of("cloze/3-twice")).hasSize(1);
         }
@@ -365,7 +343,7 @@ class ClozePipelineTest {
     }
 
     static void publishEvent(EvalOutput e) throws Exception {
-        publish(List.of(ClozeData.JSON.writeValueAsString(e)), "");
+        ClozeData.publish(List.of(ClozeData.JSON.writeValueAsString(e)), "");
     }
 
     static AttributionResult.SegmentRelevance segment(AttributionResult r, String name) {
@@ -408,10 +386,10 @@ class ClozePipelineTest {
         List<String> first = failures.subList(0, 20);
         List<String> second = failures.subList(20, 40);
         double errorsBefore = counter("faultline.cache.requests", "result", "error");
-        publish(first, "-outage");
+        ClozeData.publish(first, "-outage");
         LocalServicesResource.stopRedis();
         try {
-            publish(second, "-outage");
+            ClozeData.publish(second, "-outage");
             try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
                 topic.pollUntil(
                         rs -> rs.stream()
@@ -470,7 +448,7 @@ class ClozePipelineTest {
                 .toCompletableFuture()
                 .get();
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())), Duration.ofMinutes(2));
+            topic.pollUntilEach(List.of(e.eventId()), Duration.ofMinutes(2));
             assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
                 assertThat(r.status()).isEqualTo(AttributionStatus.INPUT_TOO_LONG);
                 assertThat(r.reason()).contains("limit is 512");

@@ -26,7 +26,6 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -90,18 +89,9 @@ class FaultSuiteTest {
     /** Result records of {@code run}'s events once all {@code ids} have one, by event id. */
     static Map<String, List<ConsumerRecord<String, String>>> results(List<String> ids, Duration timeout) {
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(
-                    rs -> rs.stream()
-                                    .map(AttributionResult::eventId)
-                                    .filter(ids::contains)
-                                    .distinct()
-                                    .count()
-                            == ids.size(),
-                    timeout);
+            topic.pollUntilEach(ids, timeout);
             topic.readToEnd(Duration.ofSeconds(10));
-            return topic.records.stream()
-                    .filter(r -> ids.contains(r.key()))
-                    .collect(Collectors.groupingBy(ConsumerRecord::key));
+            return topic.recordsOf(ids);
         }
     }
 

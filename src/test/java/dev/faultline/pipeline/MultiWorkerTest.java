@@ -7,6 +7,7 @@ import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.EvalOutput;
 import dev.faultline.embedded.LocalServicesResource;
+import dev.faultline.fleet.InProcessWorker;
 import dev.faultline.fleet.ServiceProcesses;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -14,8 +15,6 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,19 +22,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,11 +38,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Several attribution workers and one triage on the embedded broker and Redis. The triage is this Quarkus process's
  * own (it consumes {@code eval.outputs} and sends jobs to a 6-partition jobs topic); its SmallRye worker is off. The
- * three workers are separate Kafka consumers in one group, each polling {@code attribution.jobs} and handing every
- * job to the real worker path ({@link AttributionWorker#attribute}), committing a poll's offsets only once its jobs
- * are done, as the connector does. They share this JVM's engine thread (DJL allows one per JVM), so the test shows
- * distribution, rebalancing and one result per event, not speed-up. Model: the bundled faultline-demo (milliseconds per
- * attribution).
+ * three workers are {@link InProcessWorker}s, separate Kafka consumers in one group, each polling
+ * {@code attribution.jobs} and handing every job to the real worker path ({@link AttributionWorker#attribute}),
+ * committing a poll's offsets only once its jobs are done, as the connector does. They share this JVM's engine thread
+ * (DJL allows one per JVM), so the test shows distribution, rebalancing and one result per event, not speed-up. Model:
+ * the bundled faultline-demo (milliseconds per attribution).
  */
 @QuarkusTest
 @WithTestResource(LocalServicesResource.class)
@@ -101,84 +92,15 @@ class MultiWorkerTest {
         producer.close();
     }
 
-    /** One worker instance: its own consumer in the group, jobs handed to the real worker path. */
-    final class Instance implements AutoCloseable {
-        final String name;
-        final Set<String> handled = ConcurrentHashMap.newKeySet();
-        final Set<Integer> partitions = ConcurrentHashMap.newKeySet();
-        final AtomicBoolean killed = new AtomicBoolean();
-        final AtomicBoolean stopped = new AtomicBoolean();
-        final Thread thread;
-        final int dieAfter;
+    /** A worker in the group on the jobs topic; one with {@code dieAfter} dies after taking that many jobs. */
+    InProcessWorker start(String name, int dieAfter) {
+        return new InProcessWorker.Group(
+                        LocalServicesResource.bootstrapServers(), "mw-workers", JOBS, null, worker, null, json)
+                .start(name, dieAfter);
+    }
 
-        Instance(String name) {
-            this(name, Integer.MAX_VALUE);
-        }
-
-        /** An instance that dies once it has taken {@code dieAfter} jobs, with that poll's jobs uncommitted. */
-        Instance(String name, int dieAfter) {
-            this.name = name;
-            this.dieAfter = dieAfter;
-            this.thread = new Thread(this::loop, "mw-" + name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void loop() {
-            Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalServicesResource.bootstrapServers());
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "mw-workers");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "8");
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "mw-" + name);
-            KafkaConsumer<String, String> c =
-                    new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
-            try {
-                c.subscribe(List.of(JOBS));
-                while (!stopped.get() && !killed.get()) {
-                    var records = c.poll(Duration.ofMillis(100));
-                    List<CompletableFuture<Void>> running = new ArrayList<>();
-                    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-                    for (ConsumerRecord<String, String> r : records) {
-                        AttributionJob job = json.readValue(r.value(), AttributionJob.class);
-                        handled.add(job.event().eventId());
-                        partitions.add(r.partition());
-                        running.add(worker.attribute(job).toCompletableFuture());
-                        offsets.put(
-                                new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                        if (handled.size() >= dieAfter) {
-                            killed.set(true);
-                            break;
-                        }
-                    }
-                    if (killed.get()) {
-                        break; // died with this poll's jobs running: nothing committed
-                    }
-                    CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
-                            .get(120, TimeUnit.SECONDS);
-                    if (killed.get()) {
-                        break;
-                    }
-                    if (!offsets.isEmpty()) {
-                        c.commitSync(offsets);
-                    }
-                }
-            } catch (Exception e) {
-                if (!killed.get()) {
-                    throw new IllegalStateException(e);
-                }
-            } finally {
-                // a killed instance leaves without committing; the group hands its partitions to the others
-                c.close(Duration.ZERO);
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stopped.set(true);
-            thread.join(30_000);
-        }
+    InProcessWorker start(String name) {
+        return start(name, Integer.MAX_VALUE);
     }
 
     /** {@code n} wrong answers of distinct addition problems (distinct inputs: no answer from the input cache). */
@@ -222,16 +144,16 @@ class MultiWorkerTest {
     void oneRunSpreadsOverThreeWorkersWithOneResultPerEvent() throws Exception {
         List<EvalOutput> events = run("multi/run-1", 240, 1);
         Set<String> ids = events.stream().map(EvalOutput::eventId).collect(Collectors.toCollection(LinkedHashSet::new));
-        try (Instance a = new Instance("a");
-                Instance b = new Instance("b");
-                Instance c = new Instance("c")) {
+        try (InProcessWorker a = start("a");
+                InProcessWorker b = start("b");
+                InProcessWorker c = start("c")) {
             Thread.sleep(3000); // the three join the group before the run starts
             publish(events);
             Map<String, List<AttributionResult>> byEvent = results("multi/run-1", ids, Duration.ofMinutes(4));
             assertOneResultEach(byEvent, ids);
-            for (Instance i : List.of(a, b, c)) {
-                long mine = i.handled.stream().filter(ids::contains).count();
-                assertThat(mine).as("jobs of worker %s", i.name).isGreaterThanOrEqualTo(ids.size() / 5);
+            for (InProcessWorker i : List.of(a, b, c)) {
+                long mine = i.jobEvents().stream().filter(ids::contains).count();
+                assertThat(mine).as("jobs of worker %s", i.name()).isGreaterThanOrEqualTo(ids.size() / 5);
             }
             assertThat(byEvent.values().stream()
                             .filter(l -> l.get(0).status() == AttributionStatus.ATTRIBUTED)
@@ -246,24 +168,26 @@ class MultiWorkerTest {
     void aWorkerKilledMidRunLeavesExactlyOneResultPerEvent() throws Exception {
         List<EvalOutput> events = run("multi/run-2", 240, 2);
         Set<String> ids = events.stream().map(EvalOutput::eventId).collect(Collectors.toCollection(LinkedHashSet::new));
-        try (Instance a = new Instance("a2");
-                Instance b = new Instance("b2")) {
+        try (InProcessWorker a = start("a2");
+                InProcessWorker b = start("b2")) {
             // dies after 30 jobs, with its last poll's jobs still running and their offsets not committed
-            Instance c = new Instance("c2", 30);
+            InProcessWorker c = start("c2", 30);
             Thread.sleep(3000);
             publish(events);
-            c.thread.join(120_000);
-            assertThat(c.killed).isTrue();
-            Set<Integer> hisPartitions = Set.copyOf(c.partitions);
+            c.join(Duration.ofMinutes(2));
+            assertThat(c.killed()).isTrue();
+            Set<Integer> hisPartitions = c.partitions();
             Map<String, List<AttributionResult>> byEvent = results("multi/run-2", ids, Duration.ofMinutes(4));
             assertOneResultEach(byEvent, ids);
-            Set<Integer> takenOver = new HashSet<>(a.partitions);
-            takenOver.addAll(b.partitions);
+            Set<Integer> takenOver = new HashSet<>(a.partitions());
+            takenOver.addAll(b.partitions());
             assertThat(takenOver)
                     .as("the survivors took the dead worker's partitions over")
                     .containsAll(hisPartitions);
-            Set<String> again = new HashSet<>(c.handled);
-            again.removeIf(id -> !a.handled.contains(id) && !b.handled.contains(id));
+            Set<String> again = new HashSet<>(c.jobEvents());
+            Set<String> survivors = new HashSet<>(a.jobEvents());
+            survivors.addAll(b.jobEvents());
+            again.retainAll(survivors);
             assertThat(again)
                     .as("jobs of the dead worker delivered again to the survivors")
                     .isNotEmpty();

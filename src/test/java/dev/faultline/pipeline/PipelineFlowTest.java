@@ -51,8 +51,7 @@ class PipelineFlowTest {
                 .toCompletableFuture()
                 .get();
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            List<AttributionResult> all = topic.pollUntil(
-                    rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())), Duration.ofSeconds(30));
+            List<AttributionResult> all = topic.pollUntilEach(List.of(e.eventId()), Duration.ofSeconds(30));
             assertThat(topic.of(e.eventId()))
                     .singleElement()
                     .satisfies(r -> assertThat(r.status()).isEqualTo(AttributionStatus.CORRECT));
@@ -82,7 +81,7 @@ class PipelineFlowTest {
                 .toCompletableFuture()
                 .get();
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(rs -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId())), Duration.ofSeconds(60));
+            topic.pollUntilEach(List.of(e.eventId()), Duration.ofSeconds(60));
             assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
                 assertThat(r.status()).isEqualTo(AttributionStatus.MODEL_UNAVAILABLE);
                 assertThat(r.reason()).contains("no-such-model@main");
@@ -173,10 +172,7 @@ class PipelineFlowTest {
                 .toCompletableFuture()
                 .get();
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(
-                    rs -> rs.stream().anyMatch(r -> r.eventId().equals(plain.eventId()))
-                            && rs.stream().anyMatch(r -> r.eventId().equals(chat.eventId())),
-                    Duration.ofSeconds(120));
+            topic.pollUntilEach(List.of(plain.eventId(), chat.eventId()), Duration.ofSeconds(120));
             assertThat(topic.of(chat.eventId())).singleElement().satisfies(r -> {
                 assertThat(r.status()).isEqualTo(AttributionStatus.FAILED);
                 assertThat(r.reason()).contains("chat template").contains("no chat_template");
@@ -219,10 +215,7 @@ class PipelineFlowTest {
                     .get();
         }
         try (ResultsTopic topic = new ResultsTopic(LocalServicesResource.bootstrapServers())) {
-            topic.pollUntil(
-                    rs -> failures.stream()
-                            .allMatch(e -> rs.stream().anyMatch(r -> r.eventId().equals(e.eventId()))),
-                    Duration.ofSeconds(180));
+            topic.pollUntilEach(failures.stream().map(EvalOutput::eventId).toList(), Duration.ofSeconds(180));
             for (EvalOutput e : failures) {
                 assertThat(topic.of(e.eventId())).singleElement().satisfies(r -> {
                     assertThat(r.target()).as(e.eventId() + ": " + r.reason()).isNotNull();

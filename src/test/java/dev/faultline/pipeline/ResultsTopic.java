@@ -5,9 +5,13 @@ import dev.faultline.contract.AttributionResult;
 import dev.faultline.triage.ClozeData;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -52,6 +56,26 @@ final class ResultsTopic implements AutoCloseable {
             }
         }
         return results;
+    }
+
+    /** Polls until each of {@code eventIds} has a result (or the timeout), then returns everything read. */
+    List<AttributionResult> pollUntilEach(Collection<String> eventIds, Duration timeout) {
+        Set<String> wanted = Set.copyOf(eventIds);
+        return pollUntil(
+                rs -> rs.stream()
+                                .map(AttributionResult::eventId)
+                                .filter(wanted::contains)
+                                .distinct()
+                                .count()
+                        == wanted.size(),
+                timeout);
+    }
+
+    /** The records read so far of {@code eventIds}, by event id (their key). */
+    Map<String, List<ConsumerRecord<String, String>>> recordsOf(Collection<String> eventIds) {
+        return records.stream()
+                .filter(r -> eventIds.contains(r.key()))
+                .collect(Collectors.groupingBy(ConsumerRecord::key));
     }
 
     /** Reads every record written up to now (the end offsets at the call), then returns everything read. */

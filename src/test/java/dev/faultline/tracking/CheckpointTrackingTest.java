@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
@@ -18,10 +17,8 @@ import dev.faultline.triage.ClozeData;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +28,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,18 +94,7 @@ class CheckpointTrackingTest {
     @Test
     @Order(1)
     void failuresOfMainJoinTheTrackedSet() throws Exception {
-        List<ProducerRecord<String, String>> records = new ArrayList<>();
-        for (String line : data.eventLines) {
-            ObjectNode n = (ObjectNode) ClozeData.JSON.readTree(line);
-            n.put("event_id", n.get("event_id").asText() + SUFFIX);
-            n.put("run_id", n.get("run_id").asText() + SUFFIX);
-            n.put("benchmark", BENCHMARK);
-            records.add(new ProducerRecord<>(
-                    "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));
-        }
-        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
-            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
-        }
+        ClozeData.publish(data.eventLines, SUFFIX, BENCHMARK);
         Map<String, JsonNode> pairs = pairs();
         assertThat(pairs).hasSize(74);
         await(

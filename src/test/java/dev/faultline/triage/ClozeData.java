@@ -4,16 +4,25 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.contract.EvalOutput;
+import dev.faultline.embedded.LocalServicesResource;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** The shared tinystories-cloze set (events and the reference implementation's expectations), or a skipped test. */
+/**
+ * The shared tinystories-cloze set (events and the reference implementation's expectations), or a skipped test; and
+ * a way to publish its events to the embedded broker under a test's own ids.
+ */
 public final class ClozeData {
 
     public static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +68,31 @@ public final class ClozeData {
             return new ClozeData(sharedDir().resolve("data/tinystories-cloze"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Publishes event lines to {@code eval.outputs} on the embedded broker, keyed by run, with {@code suffix} appended
+     * to their event and run ids, so that test classes sharing the broker stay apart.
+     */
+    public static void publish(List<String> lines, String suffix) throws Exception {
+        publish(lines, suffix, null);
+    }
+
+    /** As {@link #publish(List, String)}, the events also set under {@code benchmark} unless it is null. */
+    public static void publish(List<String> lines, String suffix, String benchmark) throws Exception {
+        List<ProducerRecord<String, String>> records = new ArrayList<>();
+        for (String line : lines) {
+            ObjectNode n = (ObjectNode) JSON.readTree(line);
+            n.put("event_id", n.get("event_id").asText() + suffix);
+            n.put("run_id", n.get("run_id").asText() + suffix);
+            if (benchmark != null) {
+                n.put("benchmark", benchmark);
+            }
+            records.add(new ProducerRecord<>("eval.outputs", n.get("run_id").asText(), JSON.writeValueAsString(n)));
+        }
+        try (KafkaCompanion companion = new KafkaCompanion(LocalServicesResource.bootstrapServers())) {
+            companion.produceStrings().fromRecords(records).awaitCompletion(Duration.ofSeconds(60));
         }
     }
 
