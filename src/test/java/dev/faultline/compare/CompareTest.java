@@ -11,6 +11,7 @@ import dev.faultline.contract.AttributionStatus;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.pipeline.ModelRegistry;
+import dev.faultline.triage.ClozeAnswers;
 import dev.faultline.triage.ClozeData;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -94,7 +95,7 @@ class CompareTest {
                     model.put("step", 380);
                     n.put(
                             "output",
-                            ClozeData.answer(
+                            ClozeAnswers.answer(
                                     registry,
                                     engine,
                                     MODEL,

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.faultline.contract.EvalOutput;
-import dev.faultline.engine.AttributionEngine;
-import dev.faultline.engine.GreedyDecoder;
-import dev.faultline.engine.LanguageModel;
-import dev.faultline.pipeline.ModelRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,18 +64,5 @@ public final class ClozeData {
 
     public static Path modelDir() {
         return sharedDir().resolve("models/tinystories-260k");
-    }
-
-    /**
-     * A model's output for a cloze prompt: its greedy continuation of up to 6 tokens, with the model leased from the
-     * service's registry for the call.
-     */
-    public static String answer(
-            ModelRegistry registry, AttributionEngine engine, String model, String revision, String prompt)
-            throws InterruptedException {
-        try (ModelRegistry.Lease lease = registry.lease(model, revision)) {
-            LanguageModel m = lease.model();
-            return GreedyDecoder.continuation(m.tokenizer(), prompt, 6, ids -> engine.logitsAt(m, ids, -1));
-        }
     }
 }

@@ -8,6 +8,7 @@ import dev.faultline.compare.ModelRev;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.pipeline.ModelRegistry;
+import dev.faultline.triage.ClozeAnswers;
 import dev.faultline.triage.ClozeData;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -65,7 +66,7 @@ class CompareScreenshotsTool {
                 if (rev.equals("step0380")) {
                     n.put(
                             "output",
-                            ClozeData.answer(
+                            ClozeAnswers.answer(
                                     registry,
                                     engine,
                                     model,
