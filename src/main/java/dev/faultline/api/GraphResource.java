@@ -1,5 +1,6 @@
 package dev.faultline.api;
 
+import dev.faultline.pipeline.GraphJob;
 import dev.faultline.pipeline.GraphJobs;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
@@ -37,17 +38,17 @@ public class GraphResource {
 
     @POST
     @Path("/{eventId: .+}/graph")
-    public RestResponse<GraphJobs.Status> start(
+    public RestResponse<GraphJob.Status> start(
             @PathParam("eventId") String eventId,
             @QueryParam("node-threshold") @DefaultValue("0.01") /* = GraphRequest.DEFAULT_NODE_THRESHOLD */
                     double nodeThreshold,
             @QueryParam("edge-mass") @DefaultValue("0.85") /* = GraphRequest.DEFAULT_EDGE_MASS */ double edgeMass) {
         try {
-            GraphJobs.Status s = jobs.start(eventId, nodeThreshold, edgeMass);
+            GraphJob.Status s = jobs.start(eventId, nodeThreshold, edgeMass);
             return RestResponse.ResponseBuilder.accepted(s)
                     .location(URI.create("/api/attributions/" + eventId + "/graph/status"))
                     .build();
-        } catch (GraphJobs.Refused e) {
+        } catch (GraphJob.Refused e) {
             throw refused(e);
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
@@ -56,15 +57,15 @@ public class GraphResource {
 
     @DELETE
     @Path("/{eventId: .+}/graph")
-    public RestResponse<GraphJobs.Status> cancel(@PathParam("eventId") String eventId) {
+    public RestResponse<GraphJob.Status> cancel(@PathParam("eventId") String eventId) {
         try {
             return RestResponse.ok(jobs.cancel(eventId));
-        } catch (GraphJobs.Refused e) {
+        } catch (GraphJob.Refused e) {
             throw refused(e);
         }
     }
 
-    private static ApiException refused(GraphJobs.Refused e) {
+    private static ApiException refused(GraphJob.Refused e) {
         return switch (e.reason()) {
             case NOT_FOUND -> ApiException.notFound(e.getMessage());
             case CONFLICT -> new ApiException(Response.Status.CONFLICT, e.getMessage(), null);
@@ -75,7 +76,7 @@ public class GraphResource {
 
     @GET
     @Path("/{eventId: .+}/graph/status")
-    public RestResponse<GraphJobs.Status> status(@PathParam("eventId") String eventId) {
+    public RestResponse<GraphJob.Status> status(@PathParam("eventId") String eventId) {
         return jobs.status(eventId)
                 .map(RestResponse::ok)
                 .orElseThrow(() -> ApiException.notFound("no graph job for event '" + eventId + "'"));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.faultline.contract.AttributionResult;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.contract.Verdict;
+import dev.faultline.store.AttributedTally;
 import dev.faultline.store.ResultLookup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -182,10 +183,8 @@ public class Comparisons {
     private static ModelStats stats(ModelRev m, Map<String, Outcome> outcomes) {
         int correct = 0;
         int incorrect = 0;
-        int attributed = 0;
-        int informative = 0;
         int scored = 0;
-        Map<String, double[]> segs = new LinkedHashMap<>();
+        AttributedTally tally = new AttributedTally();
         for (Outcome o : outcomes.values()) {
             CompareIndex.Entry e = o.entry();
             if (e == null) {
@@ -196,23 +195,10 @@ public class Comparisons {
             } else if (e.verdict() == Verdict.INCORRECT) {
                 incorrect++;
             }
-            if (e.status() == AttributionStatus.ATTRIBUTED) {
-                attributed++;
-                if (Boolean.TRUE.equals(e.informative())) {
-                    informative++;
-                }
-                if (e.segments() != null) {
-                    e.segments().forEach((k, v) -> {
-                        double[] acc = segs.computeIfAbsent(k, x -> new double[2]);
-                        acc[0] += v;
-                        acc[1]++;
-                    });
-                }
-            }
+            tally.add(e.status(), e.informative(), e.segments());
         }
-        Map<String, Double> mean = new LinkedHashMap<>();
-        segs.forEach((k, acc) -> mean.put(k, acc[0] / acc[1]));
         int withVerdict = correct + incorrect;
+        int attributed = tally.attributed();
         return new ModelStats(
                 m.model(),
                 m.revision(),
@@ -221,10 +207,10 @@ public class Comparisons {
                 incorrect,
                 withVerdict == 0 ? null : (double) correct / withVerdict,
                 attributed,
-                informative,
-                attributed == 0 ? null : (double) informative / attributed,
+                tally.informative(),
+                attributed == 0 ? null : (double) tally.informative() / attributed,
                 scored,
-                mean);
+                tally.segmentMeans());
     }
 
     private Pair pair(ModelRev a, Map<String, Outcome> oa, ModelRev b, Map<String, Outcome> ob) {

@@ -271,7 +271,6 @@ public class DemoRuns {
             p.state = "running";
         }
         try {
-            LanguageModel model = registry.acquire(config.model(), config.revision());
             List<AdditionProblem> problems =
                     new AdditionSuite(2, 6).sample(p.seed, p.count, AdditionSuite.Split.HELD_OUT);
             EvalOutput.ModelRef ref = new EvalOutput.ModelRef(config.model(), config.revision(), null);
@@ -281,8 +280,12 @@ public class DemoRuns {
             for (int from = 0; from < problems.size() && !stopping && !p.cancelled; from += batch) {
                 List<AdditionProblem> chunk = problems.subList(from, Math.min(problems.size(), from + batch));
                 Map<AdditionProblem, String> answers = new LinkedHashMap<>();
-                for (AdditionProblem problem : chunk) {
-                    answers.put(problem, answer(model, problem.prompt()));
+                // leased for the chunk's answers only: a model evicted meanwhile stays open for them, and is not
+                // held past the registry's budget while the answers are published at the run's rate
+                try (ModelRegistry.Lease lease = registry.lease(config.model(), config.revision())) {
+                    for (AdditionProblem problem : chunk) {
+                        answers.put(problem, answer(lease.model(), problem.prompt()));
+                    }
                 }
                 for (Map.Entry<AdditionProblem, String> e : answers.entrySet()) {
                     if (p.cancelled) {

@@ -6,9 +6,9 @@ import dev.faultline.engine.graph.GraphRequest;
 import dev.faultline.fleet.FleetRequest;
 import dev.faultline.fleet.FleetRequestHandler;
 import dev.faultline.fleet.FleetRequests;
-import dev.faultline.pipeline.GraphJobs.Reason;
-import dev.faultline.pipeline.GraphJobs.Refused;
-import dev.faultline.pipeline.GraphJobs.Status;
+import dev.faultline.pipeline.GraphJob.Reason;
+import dev.faultline.pipeline.GraphJob.Refused;
+import dev.faultline.pipeline.GraphJob.Status;
 import dev.faultline.store.GraphSlots;
 import dev.faultline.store.ResultLookup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
 /**
  * The fleet side of {@link GraphJobs}: a process that runs no attributions ({@code faultline.role=triage}) forwards a
  * graph job to the workers as a {@link ForwardedGraphRequest} on {@code attribution.requests} ({@link FleetRequests}),
- * and a worker runs it in its {@link GraphJobs} queue. Forwarded jobs hold a fleet-wide slot in Redis
+ * and a worker runs it in its own queue ({@link LocalGraphJobs}). Forwarded jobs hold a fleet-wide slot in Redis
  * ({@link GraphSlots}) from the POST until the worker is done with them, at most {@code faultline.graph.max-queued} at
  * once; a cancelled forwarded job is skipped by its worker (or its graph dropped, if it had started) and frees its
  * slot. Without Redis a forwarded POST or DELETE is refused ({@link Reason#UNAVAILABLE}): a triage pod never learns
@@ -34,7 +34,10 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
     private static final Logger LOG = Logger.getLogger(ForwardedGraphJobs.class);
 
     @Inject
-    GraphJobs local;
+    LocalGraphJobs local;
+
+    @Inject
+    GraphStore store;
 
     @Inject
     ResultLookup lookup;
@@ -71,15 +74,12 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
                             + config.maxQueued() + "): try again later",
                     Reason.QUEUE_FULL);
         }
-        Status forwarded = new Status(eventId, "queued", GraphJobs.FORWARDED, 0, nodeThreshold, edgeMass, null);
+        Status forwarded = new Status(eventId, "queued", GraphJob.FORWARDED, 0, nodeThreshold, edgeMass, null);
         if (taken == GraphSlots.Taken.HELD) {
-            Status known = local.storedStatus(eventId);
-            return known != null
-                            && (known.state().equals("queued") || known.state().equals("running"))
-                    ? known
-                    : forwarded;
+            Status known = store.storedStatus(eventId);
+            return known != null && known.active() ? known : forwarded;
         }
-        local.putStatus(forwarded);
+        store.putStatus(forwarded);
         try {
             requests.send(new ForwardedGraphRequest(eventId, nodeThreshold, edgeMass))
                     .toCompletableFuture()
@@ -102,14 +102,14 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
     Status cancel(String eventId, Status current) {
         Status stored = null;
         try {
-            stored = local.readStatus(eventId);
+            stored = store.readStatus(eventId);
             if (stored != null && stored.state().equals("queued") && slots.cancel(eventId, config.slotLease())) {
                 Status cancelled = new Status(
                         eventId, "cancelled", "cancelled", 0, stored.nodeThreshold(), stored.edgeMass(), null);
                 if (current != null) {
                     local.remember(cancelled); // a forwarded job this worker has taken but not started
                 }
-                local.putStatus(cancelled);
+                store.putStatus(cancelled);
                 return cancelled;
             }
         } catch (RuntimeException e) {
@@ -168,7 +168,7 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
                 || found.get().status() != AttributionStatus.ATTRIBUTED
                 || found.get().tokens() == null
                 || found.get().target() == null) {
-            local.putStatus(new Status(
+            store.putStatus(new Status(
                     eventId,
                     "failed",
                     "failed",
@@ -179,15 +179,15 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
             return CompletableFuture.completedFuture(null);
         }
         AttributionResult r = found.get();
-        String key = GraphJobs.GRAPH_PREFIX + GraphJobs.graphKey(r, nodeThreshold, edgeMass);
-        if (local.linkCached(eventId, key)) {
-            local.putStatus(new Status(eventId, "done", "done", 1.0, nodeThreshold, edgeMass, null));
+        String key = GraphStore.key(r, nodeThreshold, edgeMass);
+        if (store.linkCached(eventId, key)) {
+            store.putStatus(new Status(eventId, "done", "done", 1.0, nodeThreshold, edgeMass, null));
             return CompletableFuture.completedFuture(null);
         }
-        GraphRequest request = GraphJobs.request(r, nodeThreshold, edgeMass);
+        GraphRequest request = LocalGraphJobs.request(r, nodeThreshold, edgeMass);
         Status queued = new Status(eventId, "queued", "queued", 0, nodeThreshold, edgeMass, null);
         local.remember(queued);
-        local.putStatus(queued);
+        store.putStatus(queued);
         return local.runLater(eventId, r, request, key, () -> cancelledForwarded(eventId, nodeThreshold, edgeMass));
     }
 
@@ -206,7 +206,7 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
         if (cancelled) {
             Status s = new Status(eventId, "cancelled", "cancelled", 0, nodeThreshold, edgeMass, null);
             local.remember(s);
-            local.putStatus(s);
+            store.putStatus(s);
         }
         return cancelled;
     }

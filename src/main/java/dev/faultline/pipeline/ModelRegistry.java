@@ -133,13 +133,8 @@ public final class ModelRegistry implements AutoCloseable {
         return name + "@" + (revision == null || revision.isBlank() ? MAIN : revision);
     }
 
-    /**
-     * The loaded model for {@code name}/{@code revision}, loading it (and evicting least recently used ones) when
-     * needed.
-     *
-     * @throws ModelUnavailableException with the reason when it is missing or failed to load within the back-off
-     */
-    public synchronized LanguageModel acquire(String name, String revision) {
+    /** The model a {@link #lease} holds, loaded when needed; called under the registry's lock. */
+    private LanguageModel acquire(String name, String revision) {
         String rev = revision == null || revision.isBlank() ? MAIN : revision;
         String key = key(name, rev);
         LanguageModel model = loaded.get(key);
@@ -213,9 +208,10 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     /**
-     * {@link #acquire} with a lease: the model stays open until the lease is closed, even if it is evicted meanwhile.
+     * The loaded model for {@code name}/{@code revision} (loading it, and evicting least recently used ones, when
+     * needed), held by a lease: it stays open until the lease is closed, even if it is evicted meanwhile.
      *
-     * @throws ModelUnavailableException as {@link #acquire}
+     * @throws ModelUnavailableException with the reason when it is missing or failed to load within the back-off
      */
     public synchronized Lease lease(String name, String revision) {
         LanguageModel model = acquire(name, revision);

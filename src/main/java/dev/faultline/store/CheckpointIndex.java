@@ -224,10 +224,8 @@ public class CheckpointIndex {
     static Revision aggregate(RevisionOrder.Revision rev, long order, List<Point> points) {
         int correct = 0;
         int incorrect = 0;
-        int attributed = 0;
-        int informative = 0;
         List<Double> diffs = new ArrayList<>();
-        Map<String, double[]> segs = new LinkedHashMap<>();
+        AttributedTally tally = new AttributedTally();
         Set<String> runs = new TreeSet<>();
         for (Point p : points) {
             if (p.runId() != null) {
@@ -241,20 +239,8 @@ public class CheckpointIndex {
                     diffs.add(p.logitDiff());
                 }
             }
-            if (p.status() == AttributionStatus.ATTRIBUTED) {
-                attributed++;
-                if (Boolean.TRUE.equals(p.informative())) {
-                    informative++;
-                }
-                p.segments().forEach((k, v) -> {
-                    double[] acc = segs.computeIfAbsent(k, x -> new double[2]);
-                    acc[0] += v;
-                    acc[1]++;
-                });
-            }
+            tally.add(p.status(), p.informative(), p.segments());
         }
-        Map<String, Double> mean = new LinkedHashMap<>();
-        segs.forEach((k, acc) -> mean.put(k, acc[0] / acc[1]));
         return new Revision(
                 rev.name(),
                 rev.step(),
@@ -263,8 +249,8 @@ public class CheckpointIndex {
                 correct,
                 incorrect,
                 diffs.size(),
-                attributed,
-                informative,
+                tally.attributed(),
+                tally.informative(),
                 median(diffs),
                 diffs.isEmpty()
                         ? null
@@ -272,7 +258,7 @@ public class CheckpointIndex {
                                 .mapToDouble(Double::doubleValue)
                                 .average()
                                 .orElse(Double.NaN),
-                mean,
+                tally.segmentMeans(),
                 runs);
     }
 

@@ -10,9 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.faultline.contract.AttributionStatus;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
-import dev.faultline.engine.GreedyDecoder;
-import dev.faultline.engine.LanguageModel;
 import dev.faultline.pipeline.ModelRegistry;
+import dev.faultline.triage.ClozeAnswers;
 import dev.faultline.triage.ClozeData;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -82,7 +81,6 @@ class CompareTest {
     @Test
     @Order(1)
     void bothRevisionsAnswerTheBenchmark() throws Exception {
-        LanguageModel late = registry.acquire(MODEL, LATE.revision());
         List<ProducerRecord<String, String>> records = new ArrayList<>();
         for (String line : data.eventLines) {
             for (ModelRev m : List.of(MAIN, LATE)) {
@@ -97,11 +95,12 @@ class CompareTest {
                     model.put("step", 380);
                     n.put(
                             "output",
-                            GreedyDecoder.continuation(
-                                    late.tokenizer(),
-                                    n.get("prompt").asText(),
-                                    6,
-                                    ids -> engine.logitsAt(late, ids, -1)));
+                            ClozeAnswers.answer(
+                                    registry,
+                                    engine,
+                                    MODEL,
+                                    LATE.revision(),
+                                    n.get("prompt").asText()));
                 }
                 records.add(new ProducerRecord<>(
                         "eval.outputs", n.get("run_id").asText(), ClozeData.JSON.writeValueAsString(n)));

@@ -374,38 +374,40 @@ class LmEvalTinyStoriesTest {
         engine.batchUpTo(1); // one pass per call, as a worker with batch-size 1 runs them
         try {
             for (String rev : REVISIONS) {
-                LanguageModel model = registry.acquire(MODEL, rev);
-                for (AttributionResult r : attributed) {
-                    if (!r.model().revision().equals(rev)) {
-                        continue;
+                try (ModelRegistry.Lease lease = registry.lease(MODEL, rev)) {
+                    LanguageModel model = lease.model();
+                    for (AttributionResult r : attributed) {
+                        if (!r.model().revision().equals(rev)) {
+                            continue;
+                        }
+                        TrackedFailure f = TrackedFailure.of(r);
+                        Attribution one = engine.attribute(
+                                model,
+                                new AttributionRequest(
+                                        f.inputIds(),
+                                        f.position(),
+                                        f.wrong(),
+                                        f.contrast(),
+                                        Method.ATTNLRP,
+                                        SoftmaxRule.ATTNLRP,
+                                        0,
+                                        0L,
+                                        0.0,
+                                        1));
+                        double max = 0;
+                        for (double v : one.inputRelevance()) {
+                            max = Math.max(max, Math.abs(v));
+                        }
+                        assertThat(r.tokens()).as(r.eventId()).hasSize(one.inputRelevance().length);
+                        for (int i = 0; i < one.inputRelevance().length; i++) {
+                            assertThat(r.tokens().get(i).relevance())
+                                    .as(r.eventId() + " token " + i)
+                                    .isCloseTo(one.inputRelevance()[i], within(1e-4 * max));
+                        }
+                        assertThat(r.target().logitDiff())
+                                .as(r.eventId())
+                                .isCloseTo(one.logitDiff(), within(1e-4 * Math.max(1, Math.abs(one.logitDiff()))));
                     }
-                    TrackedFailure f = TrackedFailure.of(r);
-                    Attribution one = engine.attribute(
-                            model,
-                            new AttributionRequest(
-                                    f.inputIds(),
-                                    f.position(),
-                                    f.wrong(),
-                                    f.contrast(),
-                                    Method.ATTNLRP,
-                                    SoftmaxRule.ATTNLRP,
-                                    0,
-                                    0L,
-                                    0.0,
-                                    1));
-                    double max = 0;
-                    for (double v : one.inputRelevance()) {
-                        max = Math.max(max, Math.abs(v));
-                    }
-                    assertThat(r.tokens()).as(r.eventId()).hasSize(one.inputRelevance().length);
-                    for (int i = 0; i < one.inputRelevance().length; i++) {
-                        assertThat(r.tokens().get(i).relevance())
-                                .as(r.eventId() + " token " + i)
-                                .isCloseTo(one.inputRelevance()[i], within(1e-4 * max));
-                    }
-                    assertThat(r.target().logitDiff())
-                            .as(r.eventId())
-                            .isCloseTo(one.logitDiff(), within(1e-4 * Math.max(1, Math.abs(one.logitDiff()))));
                 }
             }
         } finally {

@@ -74,6 +74,13 @@ class ModelRegistryTest {
         Files.writeString(root.resolve(rel).resolve("config.json"), "{}");
     }
 
+    /** The model for a job that leases it and is done with it at once. */
+    static LanguageModel use(ModelRegistry reg, String name, String revision) {
+        try (ModelRegistry.Lease lease = reg.lease(name, revision)) {
+            return lease.model();
+        }
+    }
+
     ModelRegistry registry(int maxLoaded, long maxBytes, Clock clock) {
         return new ModelRegistry(
                 root,
@@ -98,10 +105,10 @@ class ModelRegistryTest {
         checkpoint("m/step100");
         checkpoint("n/main");
         ModelRegistry reg = registry(5, 10_000, Clock.systemUTC());
-        assertThat(reg.acquire("m", null).directory()).isEqualTo(root.resolve("m"));
-        assertThat(reg.acquire("m", "main").directory()).isEqualTo(root.resolve("m"));
-        assertThat(reg.acquire("m", "step100").directory()).isEqualTo(root.resolve("m/step100"));
-        assertThat(reg.acquire("n", "main").directory()).isEqualTo(root.resolve("n/main"));
+        assertThat(use(reg, "m", null).directory()).isEqualTo(root.resolve("m"));
+        assertThat(use(reg, "m", "main").directory()).isEqualTo(root.resolve("m"));
+        assertThat(use(reg, "m", "step100").directory()).isEqualTo(root.resolve("m/step100"));
+        assertThat(use(reg, "n", "main").directory()).isEqualTo(root.resolve("n/main"));
         assertThat(loads).hasValue(3);
     }
 
@@ -114,7 +121,7 @@ class ModelRegistryTest {
         ModelRegistry.Lease first = reg.lease("a", null);
         ModelRegistry.Lease second = reg.lease("a", null);
         assertThat(second.model()).isSameAs(first.model());
-        reg.acquire("b", null); // evicts a while two jobs still hold it
+        use(reg, "b", null); // evicts a while two jobs still hold it
         assertThat(reg.loadedKeys()).containsExactly("b@main");
         assertThat(closed).isEmpty();
         assertThat(reg.retiredCount()).isEqualTo(1);
@@ -129,7 +136,7 @@ class ModelRegistryTest {
             assertThat(b.model().directory()).isEqualTo(root.resolve("b"));
         }
         assertThat(closed).containsExactly("a");
-        reg.acquire("c", null); // b, no longer leased, is closed at once
+        use(reg, "c", null); // b, no longer leased, is closed at once
         assertThat(closed).containsExactly("a", "b");
     }
 
@@ -139,10 +146,10 @@ class ModelRegistryTest {
         checkpoint("b");
         checkpoint("c");
         ModelRegistry reg = registry(2, 10_000, Clock.systemUTC());
-        reg.acquire("a", null);
-        reg.acquire("b", null);
-        reg.acquire("a", null); // a is now the most recent
-        reg.acquire("c", null);
+        use(reg, "a", null);
+        use(reg, "b", null);
+        use(reg, "a", null); // a is now the most recent
+        use(reg, "c", null);
         assertThat(closed).containsExactly("b");
         assertThat(reg.loadedKeys()).containsExactly("a@main", "c@main");
 
@@ -154,9 +161,9 @@ class ModelRegistryTest {
                     m.close();
                 });
         closed.clear();
-        byBytes.acquire("a", null);
-        byBytes.acquire("b", null);
-        byBytes.acquire("c", null);
+        use(byBytes, "a", null);
+        use(byBytes, "b", null);
+        use(byBytes, "c", null);
         assertThat(closed).containsExactly("a");
         assertThat(handedOver).containsExactly("a");
         assertThat(byBytes.loadedBytes()).isEqualTo(200);
@@ -165,11 +172,11 @@ class ModelRegistryTest {
     @Test
     void missingModelIsUnavailableWithTheReason() {
         ModelRegistry reg = registry(2, 10_000, Clock.systemUTC());
-        assertThatThrownBy(() -> reg.acquire("nope", "main"))
+        assertThatThrownBy(() -> use(reg, "nope", "main"))
                 .isInstanceOf(ModelUnavailableException.class)
                 .hasMessageContaining("nope@main")
                 .hasMessageContaining("config.json");
-        assertThatThrownBy(() -> reg.acquire("../etc", "main")).hasMessageContaining("invalid model name");
+        assertThatThrownBy(() -> use(reg, "../etc", "main")).hasMessageContaining("invalid model name");
     }
 
     @Test
@@ -192,14 +199,14 @@ class ModelRegistryTest {
         };
         ModelRegistry reg = registry(2, 10_000, clock);
         for (int i = 0; i < 3; i++) {
-            assertThatThrownBy(() -> reg.acquire("bad", null))
+            assertThatThrownBy(() -> use(reg, "bad", null))
                     .isInstanceOf(ModelUnavailableException.class)
                     .hasMessageContaining("missing tensor model.norm.weight");
         }
         assertThat(loads).hasValue(1);
         Files.delete(root.resolve("bad/broken"));
         now[0] = now[0].plusSeconds(61);
-        assertThat(reg.acquire("bad", null)).isNotNull();
+        assertThat(use(reg, "bad", null)).isNotNull();
         assertThat(loads).hasValue(2);
     }
 
@@ -230,9 +237,9 @@ class ModelRegistryTest {
                 250,
                 Duration.ofSeconds(60),
                 Clock.systemUTC());
-        self[0].acquire("a", null);
-        self[0].acquire("b", null);
-        self[0].acquire("c", null); // 300 > 250: a is closed before c is read, not after
+        use(self[0], "a", null);
+        use(self[0], "b", null);
+        use(self[0], "c", null); // 300 > 250: a is closed before c is read, not after
         assertThat(closed).containsExactly("a");
         assertThat(loadedWhenLoading).containsExactly("a:[]", "b:[a@main]", "c:[b@main]");
     }
@@ -255,8 +262,8 @@ class ModelRegistryTest {
                 1000,
                 Duration.ofSeconds(60),
                 Clock.systemUTC());
-        reg.acquire("big", null);
-        reg.acquire("small", null);
+        use(reg, "big", null);
+        use(reg, "small", null);
         assertThat(calls).containsExactly("big:float16@gpu", "small:float32@cpu");
         assertThat(reg.settings("small")).isEqualTo(new ModelRegistry.Settings(DType.FLOAT32, Device.CPU));
     }

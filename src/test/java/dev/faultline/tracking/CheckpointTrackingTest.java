@@ -10,6 +10,7 @@ import dev.faultline.channels.Topics;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
 import dev.faultline.engine.AttributionRequest;
+import dev.faultline.engine.LanguageModel;
 import dev.faultline.engine.Method;
 import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.pipeline.ModelRegistry;
@@ -164,27 +165,30 @@ class CheckpointTrackingTest {
                     .isCloseTo(pairs.get(t.eventId()).get("logit_diff").asDouble(), within(1e-3));
         }
         for (int i = 0; i < ALL.size(); i++) {
-            var model = registry.acquire(MODEL, ALL.get(i)); // revision by revision: no reloads in the LRU
-            for (Trajectory t : trajectories) {
-                JsonNode exp = pairs.get(t.eventId());
-                AttributionRequest direct = new AttributionRequest(
-                        ids(exp.get("oracle_ids")),
-                        exp.get("error").get("oracle_position").asInt(),
-                        exp.get("wrong").get("id").asInt(),
-                        exp.get("contrast").get("id").asInt(),
-                        Method.ATTNLRP,
-                        SoftmaxRule.ATTNLRP,
-                        0,
-                        0L,
-                        0.0,
-                        1);
-                double d = engine.attribute(model, direct).logitDiff();
-                TrajectoryPoint p = t.points().get(i);
-                assertThat(p.logitDiff())
-                        .as(t.eventId() + " at " + p.revision())
-                        .isCloseTo(d, within(1e-3 * Math.max(1e-3, Math.abs(d))));
-                assertThat(p.segments()).extracting(s -> s.name()).contains("evidence", "distractor", "query");
-                assertThat(p.layers()).isNotEmpty();
+            try (ModelRegistry.Lease lease =
+                    registry.lease(MODEL, ALL.get(i))) { // revision by revision: no reloads in the LRU
+                LanguageModel model = lease.model();
+                for (Trajectory t : trajectories) {
+                    JsonNode exp = pairs.get(t.eventId());
+                    AttributionRequest direct = new AttributionRequest(
+                            ids(exp.get("oracle_ids")),
+                            exp.get("error").get("oracle_position").asInt(),
+                            exp.get("wrong").get("id").asInt(),
+                            exp.get("contrast").get("id").asInt(),
+                            Method.ATTNLRP,
+                            SoftmaxRule.ATTNLRP,
+                            0,
+                            0L,
+                            0.0,
+                            1);
+                    double d = engine.attribute(model, direct).logitDiff();
+                    TrajectoryPoint p = t.points().get(i);
+                    assertThat(p.logitDiff())
+                            .as(t.eventId() + " at " + p.revision())
+                            .isCloseTo(d, within(1e-3 * Math.max(1e-3, Math.abs(d))));
+                    assertThat(p.segments()).extracting(s -> s.name()).contains("evidence", "distractor", "query");
+                    assertThat(p.layers()).isNotEmpty();
+                }
             }
         }
     }

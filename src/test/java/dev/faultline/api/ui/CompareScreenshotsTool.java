@@ -7,9 +7,8 @@ import dev.faultline.compare.CompareIndex;
 import dev.faultline.compare.ModelRev;
 import dev.faultline.embedded.LocalServicesResource;
 import dev.faultline.engine.AttributionEngine;
-import dev.faultline.engine.GreedyDecoder;
-import dev.faultline.engine.LanguageModel;
 import dev.faultline.pipeline.ModelRegistry;
+import dev.faultline.triage.ClozeAnswers;
 import dev.faultline.triage.ClozeData;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -57,7 +56,6 @@ class CompareScreenshotsTool {
         ClozeData data = ClozeData.load();
         String model = "tinystories-260k";
         String benchmark = "tinystories-cloze";
-        LanguageModel late = registry.acquire(model, "step0380");
         List<ProducerRecord<String, String>> records = new ArrayList<>();
         for (String line : data.eventLines) {
             for (String rev : List.of("main", "step0380")) {
@@ -68,11 +66,12 @@ class CompareScreenshotsTool {
                 if (rev.equals("step0380")) {
                     n.put(
                             "output",
-                            GreedyDecoder.continuation(
-                                    late.tokenizer(),
-                                    n.get("prompt").asText(),
-                                    6,
-                                    ids -> engine.logitsAt(late, ids, -1)));
+                            ClozeAnswers.answer(
+                                    registry,
+                                    engine,
+                                    model,
+                                    "step0380",
+                                    n.get("prompt").asText()));
                 }
                 records.add(new ProducerRecord<>(
                         "eval.outputs", n.get("run_id").asText(), UiResults.JSON.writeValueAsString(n)));
