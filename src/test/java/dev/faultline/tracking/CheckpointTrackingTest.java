@@ -16,6 +16,7 @@ import dev.faultline.engine.SoftmaxRule;
 import dev.faultline.pipeline.ModelRegistry;
 import dev.faultline.triage.ClozeData;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -39,13 +40,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The checkpoint study of {@code shared/models/tinystories-260k/CHECKPOINTS.md} through the running service: the
- * cloze events streamed as revision {@code main} (under their own run, benchmark and event ids, so other test classes
- * sharing the broker are not disturbed), then {@code step0050 … step0380} registered in order; every tracked failure
+ * cloze events streamed as revision {@code main} (under their own run, benchmark and event ids, on a broker and Redis
+ * of their own), then {@code step0050 … step0380} registered in order; every tracked failure
  * gets one point per revision whose Δℓ equals a direct engine call with the reference ids and tokens, and the share
  * fixed, mean Δℓ, segment relevance and regressions follow CHECKPOINTS.md's tables.
  */
 @QuarkusTest
-@WithTestResource(LocalServicesResource.class)
+// a broker and Redis of its own: revisions are known per model, and another class answering this model at a later
+// revision (CompareTest does) would have the failures re-attributed there as soon as they join
+@WithTestResource(value = LocalServicesResource.class, scope = TestResourceScope.RESTRICTED_TO_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CheckpointTrackingTest {
 
