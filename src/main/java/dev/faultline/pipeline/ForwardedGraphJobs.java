@@ -11,6 +11,7 @@ import dev.faultline.pipeline.GraphJob.Refused;
 import dev.faultline.pipeline.GraphJob.Status;
 import dev.faultline.store.GraphSlots;
 import dev.faultline.store.ResultLookup;
+import dev.faultline.store.ResultsTopicUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Map;
@@ -163,7 +164,14 @@ public class ForwardedGraphJobs implements FleetRequestHandler {
     }
 
     private CompletionStage<Void> startForwarded(String eventId, double nodeThreshold, double edgeMass) {
-        Optional<AttributionResult> found = lookup.find(eventId).map(ResultLookup.Found::result);
+        Optional<AttributionResult> found;
+        try {
+            found = lookup.find(eventId).map(ResultLookup.Found::result);
+        } catch (ResultsTopicUnavailableException e) {
+            // the result may exist: the status says so, and the caller may post the job again
+            store.putStatus(new Status(eventId, "failed", "failed", 0, nodeThreshold, edgeMass, e.getMessage()));
+            return CompletableFuture.completedFuture(null);
+        }
         if (found.isEmpty()
                 || found.get().status() != AttributionStatus.ATTRIBUTED
                 || found.get().tokens() == null
