@@ -161,14 +161,7 @@ public final class AnswerScorer {
         if (m == null) {
             return incorrect(e, null, "scoring.pattern does not match the output");
         }
-        String extracted = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
-        String answer = TextNormalizer.normalize(extracted);
-        for (String ref : refs) {
-            if (answer.equals(TextNormalizer.normalize(ref))) {
-                return correct(e, extracted);
-            }
-        }
-        return incorrect(e, extracted, "extracted answer differs from every reference");
+        return extracted(e, m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group(), refs);
     }
 
     private static ScoredEvent extracted(EvalOutput e, String extracted, List<String> refs) {
