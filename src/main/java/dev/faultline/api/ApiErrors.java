@@ -23,9 +23,6 @@ public class ApiErrors {
     /** 503 with {@code Retry-After}: the result may exist, but the results topic did not hand it over in time. */
     @ServerExceptionMapper
     public RestResponse<ApiError> topicUnavailable(ResultsTopicUnavailableException e) {
-        return refused(ApiException.unavailable(e.getMessage(), RETRY_AFTER_SECONDS));
+        return refused(ApiException.unavailable(e.getMessage(), ResultsTopicUnavailableException.RETRY_AFTER_SECONDS));
     }
-
-    /** What a 503 for an unanswered results topic asks a client to wait. */
-    static final int RETRY_AFTER_SECONDS = 5;
 }

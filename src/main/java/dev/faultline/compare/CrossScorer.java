@@ -156,8 +156,7 @@ public class CrossScorer implements FleetRequestHandler {
             SoftmaxRule softmax) {
         Prepared p = prepare(f, model.tokenizer());
         Attribution a = engine.attribute(
-                model,
-                new AttributionRequest(p.text().ids(), -1, p.wrong(), p.contrast(), method, softmax, 0, 0L, 0.0, 1));
+                model, AttributionRequest.unchecked(p.text().ids(), -1, p.wrong(), p.contrast(), method, softmax));
         return result(f, target, p, a, model.tokenizer(), engine);
     }
 

@@ -26,6 +26,15 @@ public record AttributionRequest(
         return new AttributionRequest(ids, -1, wrong, correct, Method.ATTNLRP, SoftmaxRule.ATTNLRP, 5, 0L, 0.0, 10);
     }
 
+    /**
+     * Δℓ, relevances and the layer profile only: no faithfulness check and the top token alone (re-attributions,
+     * cross-scoring, checks against reference values).
+     */
+    public static AttributionRequest unchecked(
+            int[] ids, int position, int wrong, Integer correct, Method method, SoftmaxRule softmax) {
+        return new AttributionRequest(ids, position, wrong, correct, method, softmax, 0, 0L, 0.0, 1);
+    }
+
     /** The position resolved against the input length. */
     public int resolvedPosition() {
         return position < 0 ? ids.length + position : position;

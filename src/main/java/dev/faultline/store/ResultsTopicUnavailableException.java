@@ -6,6 +6,9 @@ package dev.faultline.store;
  */
 public class ResultsTopicUnavailableException extends RuntimeException {
 
+    /** What an answer that reports this asks a client to wait before it tries again ({@code Retry-After}). */
+    public static final int RETRY_AFTER_SECONDS = 5;
+
     public ResultsTopicUnavailableException(String message) {
         super(message);
     }

@@ -33,8 +33,8 @@ public class Reattributor {
 
     /** The request a tracked failure is re-attributed with (tests call the engine with the same one). */
     public AttributionRequest request(TrackedFailure f) {
-        return new AttributionRequest(
-                f.inputIds(), f.position(), f.wrong(), f.contrast(), config.method(), config.softmax(), 0, 0L, 0.0, 1);
+        return AttributionRequest.unchecked(
+                f.inputIds(), f.position(), f.wrong(), f.contrast(), config.method(), config.softmax());
     }
 
     public TrajectoryPoint reattribute(TrackedFailure f, Revision revision) {

@@ -12,7 +12,8 @@ class ApiErrorsTest {
     void anUnansweredResultsTopicIsA503WithRetryAfterAndTheReason() {
         var response = new ApiErrors().topicUnavailable(new ResultsTopicUnavailableException("no answer in 10 s"));
         assertThat(response.getStatus()).isEqualTo(503);
-        assertThat(response.getHeaderString("Retry-After")).isEqualTo(String.valueOf(ApiErrors.RETRY_AFTER_SECONDS));
+        assertThat(response.getHeaderString("Retry-After"))
+                .isEqualTo(String.valueOf(ResultsTopicUnavailableException.RETRY_AFTER_SECONDS));
         assertThat(response.getEntity().error()).isEqualTo("no answer in 10 s");
     }
 

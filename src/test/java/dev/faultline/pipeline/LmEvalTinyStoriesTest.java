@@ -383,17 +383,13 @@ class LmEvalTinyStoriesTest {
                         TrackedFailure f = TrackedFailure.of(r);
                         Attribution one = engine.attribute(
                                 model,
-                                new AttributionRequest(
+                                AttributionRequest.unchecked(
                                         f.inputIds(),
                                         f.position(),
                                         f.wrong(),
                                         f.contrast(),
                                         Method.ATTNLRP,
-                                        SoftmaxRule.ATTNLRP,
-                                        0,
-                                        0L,
-                                        0.0,
-                                        1));
+                                        SoftmaxRule.ATTNLRP));
                         double max = 0;
                         for (double v : one.inputRelevance()) {
                             max = Math.max(max, Math.abs(v));

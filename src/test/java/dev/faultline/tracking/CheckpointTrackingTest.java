@@ -173,17 +173,13 @@ class CheckpointTrackingTest {
                 LanguageModel model = lease.model();
                 for (Trajectory t : trajectories) {
                     JsonNode exp = pairs.get(t.eventId());
-                    AttributionRequest direct = new AttributionRequest(
+                    AttributionRequest direct = AttributionRequest.unchecked(
                             ids(exp.get("oracle_ids")),
                             exp.get("error").get("oracle_position").asInt(),
                             exp.get("wrong").get("id").asInt(),
                             exp.get("contrast").get("id").asInt(),
                             Method.ATTNLRP,
-                            SoftmaxRule.ATTNLRP,
-                            0,
-                            0L,
-                            0.0,
-                            1);
+                            SoftmaxRule.ATTNLRP);
                     double d = engine.attribute(model, direct).logitDiff();
                     TrajectoryPoint p = t.points().get(i);
                     assertThat(p.logitDiff())

@@ -5,6 +5,7 @@ import dev.faultline.api.CompareResource;
 import dev.faultline.compare.CompareIndex;
 import dev.faultline.compare.Comparisons;
 import dev.faultline.compare.ModelRev;
+import dev.faultline.store.ResultsTopicUnavailableException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -61,17 +62,21 @@ public class ComparePage {
                         "choose models");
             }
         }
-        Comparisons.Report report = comparisons.compare(b, chosen);
-        CompareView.Chars chars = null;
-        if (example != null && !example.isBlank()) {
-            var a = comparisons.tokens(chosen.get(0), b, example);
-            var c = comparisons.tokens(chosen.get(1), b, example);
-            if (a != null && c != null) {
-                chars = CompareView.chars(
-                        example, chosen.get(0).toString(), chosen.get(1).toString(), a, c);
+        try {
+            Comparisons.Report report = comparisons.compare(b, chosen);
+            CompareView.Chars chars = null;
+            if (example != null && !example.isBlank()) {
+                var a = comparisons.tokens(chosen.get(0), b, example);
+                var c = comparisons.tokens(chosen.get(1), b, example);
+                if (a != null && c != null) {
+                    chars = CompareView.chars(
+                            example, chosen.get(0).toString(), chosen.get(1).toString(), a, c);
+                }
             }
+            return Response.ok(UiTemplates.compare(CompareView.of(report, form, chars), form))
+                    .build();
+        } catch (ResultsTopicUnavailableException e) {
+            return Pages.topicUnavailable(e, "/ui/compare?benchmark=" + Links.query(b), "choose models");
         }
-        return Response.ok(UiTemplates.compare(CompareView.of(report, form, chars), form))
-                .build();
     }
 }

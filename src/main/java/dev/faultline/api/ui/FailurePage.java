@@ -38,12 +38,7 @@ public class FailurePage {
                             Links.runs(),
                             "all runs"));
         } catch (ResultsTopicUnavailableException e) {
-            return Pages.error(
-                    Response.Status.SERVICE_UNAVAILABLE,
-                    "Result not readable now",
-                    "The result of event '" + eventId + "' could not be read: " + e.getMessage() + ".",
-                    Links.runs(),
-                    "all runs");
+            return Pages.topicUnavailable(e, Links.runs(), "all runs");
         }
     }
 }
