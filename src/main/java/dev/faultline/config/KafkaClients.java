@@ -1,5 +1,7 @@
 package dev.faultline.config;
 
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -89,6 +91,21 @@ public final class KafkaClients {
         Properties p = new Properties();
         p.putAll(shared(settings));
         clientSpecific.forEach((k, v) -> p.put(k, String.valueOf(v)));
+        return p;
+    }
+
+    /**
+     * A command-line client's properties: the shared settings the service reads from the environment {@code env}
+     * (the same names: {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_JAAS_CONFIG}, the connector-level
+     * {@code MP_MESSAGING_CONNECTOR_SMALLRYE_KAFKA_...}), then every key of the {@code --command-config} file on top.
+     * The caller sets the bootstrap servers it was given last.
+     */
+    public static Properties commandLine(Map<String, String> env, Path commandConfig) {
+        Properties p = new Properties();
+        p.putAll(shared(fromConfig(new SmallRyeConfigBuilder()
+                .withSources(new EnvConfigSource(env, EnvConfigSource.ORDINAL))
+                .build())));
+        p.putAll(commandConfig(commandConfig));
         return p;
     }
 

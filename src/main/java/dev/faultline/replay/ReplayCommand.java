@@ -389,7 +389,8 @@ public final class ReplayCommand implements Callable<Integer> {
             return new PrintEventSink(out);
         }
         return destination.bootstrap != null
-                ? new KafkaEventSink(destination.bootstrap, topic, KafkaClients.commandConfig(commandConfig))
+                ? new KafkaEventSink(
+                        destination.bootstrap, topic, KafkaClients.commandLine(terminal.env(), commandConfig))
                 : new HttpEventSink(destination.url);
     }
 

@@ -7,6 +7,7 @@ import dev.faultline.config.KafkaClients;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -127,7 +128,12 @@ public final class TopicsCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(
                             "--bootstrap HOST:PORT (or KAFKA_BOOTSTRAP_SERVERS) is required");
                 }
-                return apply(adminConfig(bootstrap, commandConfig), file, dryRun, terminal.out(), terminal.err());
+                return apply(
+                        adminConfig(bootstrap, commandConfig, terminal.env()),
+                        file,
+                        dryRun,
+                        terminal.out(),
+                        terminal.err());
             } catch (IllegalArgumentException e) {
                 throw Commands.usageError(spec, e.getMessage());
             }
@@ -206,8 +212,8 @@ public final class TopicsCommand implements Callable<Integer> {
         }
     }
 
-    static Properties adminConfig(String bootstrap, Path commandConfig) {
-        Properties p = KafkaClients.commandConfig(commandConfig);
+    static Properties adminConfig(String bootstrap, Path commandConfig, Map<String, String> env) {
+        Properties p = KafkaClients.commandLine(env, commandConfig);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "faultline-topics");
         p.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");

@@ -52,6 +52,29 @@ class KafkaClientsTest {
     }
 
     @Test
+    void aCommandLineClientTakesTheServicesEnvironmentThenItsCommandConfigFile() throws Exception {
+        Path file = tmp.resolve("client.properties");
+        Files.writeString(file, "sasl.mechanism=SCRAM-SHA-512\nrequest.timeout.ms=5000\n");
+        Properties p = KafkaClients.commandLine(
+                Map.of(
+                        "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                        "KAFKA_SASL_MECHANISM", "PLAIN",
+                        "MP_MESSAGING_CONNECTOR_SMALLRYE_KAFKA_SASL_JAAS_CONFIG", JAAS,
+                        "KAFKA_HEAP_OPTS", "-Xmx1g",
+                        "KAFKA_MAX_POLL_RECORDS", "2000",
+                        "PATH", "/usr/bin"),
+                file);
+        assertThat(p)
+                .as("shared settings from the environment, the file's keys on top")
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.jaas.config", JAAS)
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("request.timeout.ms", "5000")
+                .doesNotContainKeys("heap.opts", "max.poll.records", "path");
+        assertThat(KafkaClients.commandLine(Map.of(), null)).isEmpty();
+    }
+
+    @Test
     void readsKafkaSettingsFromPropertiesAndEnvironmentStyleNames() {
         Map<String, String> kafka = KafkaClients.fromConfig(config(Map.of(
                 "kafka.security.protocol", "SASL_PLAINTEXT",

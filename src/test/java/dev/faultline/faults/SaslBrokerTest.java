@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.faultline.api.AttributionResource;
 import dev.faultline.channels.Topics;
+import dev.faultline.cli.Commands;
+import dev.faultline.cli.Terminal;
 import dev.faultline.embedded.EmbeddedRedis;
 import dev.faultline.fleet.RequestsLag;
 import dev.faultline.replay.ReplayCommand;
@@ -318,6 +320,37 @@ class SaslBrokerTest {
 
     @Test
     @Order(3)
+    void topicsApplyTakesTheSaslSettingsFromTheEnvironmentAsTheServiceDoes() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Commands.run(
+                new Terminal(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false,
+                        Map.of(
+                                "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
+                                "KAFKA_SASL_MECHANISM", "PLAIN",
+                                "KAFKA_SASL_JAAS_CONFIG", JAAS)),
+                "topics",
+                "apply",
+                "--bootstrap",
+                bootstrap,
+                "--file",
+                TopicsFile.DEFAULT_PATH,
+                "--max-replicas",
+                "1",
+                "--dry-run");
+        Cli run = new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        assertThat(run.code()).as(run.all()).isZero();
+        assertThat(run.out().lines().skip(1))
+                .as(run.all())
+                .hasSize(TOPICS.topics().size())
+                .allSatisfy(line -> assertThat(line).contains(" IN_SYNC "));
+    }
+
+    @Test
+    @Order(4)
     void topicsApplyWithAWrongPasswordFailsWithAKafkaError() {
         Cli wrong = assertTimeoutPreemptively(
                 Duration.ofSeconds(90), () -> apply(commandConfig("not-the-password")), "topics apply hung");
@@ -327,7 +360,7 @@ class SaslBrokerTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void requestsLagGaugeReadsTheBroker() throws Exception {
         org.awaitility.Awaitility.await()
                 .atMost(Duration.ofSeconds(60))
@@ -355,7 +388,7 @@ class SaslBrokerTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void trajectoryPublisherCreatesItsCompactedTopic() throws Exception {
         // without the topic, the publisher's admin client creates it compacted; had it failed to authenticate, the
         // producer would auto-create it with the broker's default (delete) policy
