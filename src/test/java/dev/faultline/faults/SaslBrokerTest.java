@@ -82,29 +82,40 @@ class SaslBrokerTest {
         }
     }
 
-    /** {@code faultline topics} with {@code args}, its exit code and output. */
-    static Cli topics(String... args) {
+    /** {@code faultline topics} with {@code args} in the environment {@code env}, its exit code and output. */
+    static Cli topics(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = TopicsCommand.run(
-                args,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code = Commands.execute(
+                TopicsCommand.class,
+                new Terminal(
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        false,
+                        env),
+                args);
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** {@code topics apply} of topics.yaml capped to the one broker, with {@code commandConfig}. */
+    /** {@code topics apply} of topics.yaml capped to the one broker, in {@code env}, with {@code more} options. */
+    static Cli apply(Map<String, String> env, String... more) {
+        List<String> args = new ArrayList<>(
+                List.of("apply", "--bootstrap", bootstrap, "--file", TopicsFile.DEFAULT_PATH, "--max-replicas", "1"));
+        args.addAll(List.of(more));
+        return topics(env, args.toArray(String[]::new));
+    }
+
+    /** {@code topics apply} with {@code commandConfig}, in no Kafka environment. */
     static Cli apply(Path commandConfig) {
-        return topics(
-                "apply",
-                "--bootstrap",
-                bootstrap,
-                "--file",
-                TopicsFile.DEFAULT_PATH,
-                "--max-replicas",
-                "1",
-                "--command-config",
-                commandConfig.toString());
+        return apply(Map.of(), "--command-config", commandConfig.toString());
+    }
+
+    /** After the header line, one IN_SYNC line per declared topic. */
+    static void assertInSync(Cli run) {
+        assertThat(run.out().lines().skip(1))
+                .as(run.all())
+                .hasSize(TOPICS.topics().size())
+                .allSatisfy(line -> assertThat(line).contains(" IN_SYNC "));
     }
 
     /** A Kafka CLI {@code --command-config} file for the SASL listener, logging in with {@code password}. */
@@ -312,41 +323,20 @@ class SaslBrokerTest {
         }
         Cli second = apply(commandConfig("faultline-secret"));
         assertThat(second.code()).as(second.all()).isZero();
-        assertThat(second.out().lines().skip(1))
-                .as(second.all())
-                .hasSize(TOPICS.topics().size())
-                .allSatisfy(line -> assertThat(line).contains(" IN_SYNC "));
+        assertInSync(second);
     }
 
     @Test
     @Order(3)
     void topicsApplyTakesTheSaslSettingsFromTheEnvironmentAsTheServiceDoes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Commands.run(
-                new Terminal(
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8),
-                        false,
-                        Map.of(
-                                "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
-                                "KAFKA_SASL_MECHANISM", "PLAIN",
-                                "KAFKA_SASL_JAAS_CONFIG", JAAS)),
-                "topics",
-                "apply",
-                "--bootstrap",
-                bootstrap,
-                "--file",
-                TopicsFile.DEFAULT_PATH,
-                "--max-replicas",
-                "1",
+        Cli run = apply(
+                Map.of(
+                        "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
+                        "KAFKA_SASL_MECHANISM", "PLAIN",
+                        "KAFKA_SASL_JAAS_CONFIG", JAAS),
                 "--dry-run");
-        Cli run = new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         assertThat(run.code()).as(run.all()).isZero();
-        assertThat(run.out().lines().skip(1))
-                .as(run.all())
-                .hasSize(TOPICS.topics().size())
-                .allSatisfy(line -> assertThat(line).contains(" IN_SYNC "));
+        assertInSync(run);
     }
 
     @Test
