@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Set;
@@ -27,7 +26,6 @@ public class PipelineMetrics {
     private static final Pattern LABEL_SAFE = Pattern.compile("[A-Za-z0-9_.:/@-]{1,80}");
 
     private final MeterRegistry registry;
-    private final Gauge coverage;
     private final AtomicLong incorrect = new AtomicLong();
     private final AtomicLong attributed = new AtomicLong();
     private final Set<String> benchmarks = ConcurrentHashMap.newKeySet();
@@ -37,7 +35,7 @@ public class PipelineMetrics {
     @Inject
     public PipelineMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.coverage = Gauge.builder(
+        Gauge.builder(
                         "faultline.contrast.coverage",
                         this,
                         m -> m.incorrect.get() == 0 ? 0.0 : (double) m.attributed.get() / m.incorrect.get())
@@ -46,16 +44,6 @@ public class PipelineMetrics {
         for (String r : new String[] {"hit", "miss", "error"}) {
             cacheCounter(r);
         }
-    }
-
-    /**
-     * Removes the gauge with this bean: the registry Quarkus injects is Micrometer's global one, which outlives an
-     * application restarted in the same JVM (tests), and a gauge registered again under the same name would be the
-     * old one, reading this bean's state only through a weak reference.
-     */
-    @PreDestroy
-    void removeGauge() {
-        registry.remove(coverage);
     }
 
     /** A job given up after its attempts ran out, sent to attribution.jobs.dlq. */

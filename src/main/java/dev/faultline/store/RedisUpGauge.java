@@ -27,7 +27,6 @@ public class RedisUpGauge {
 
     private final AtomicInteger pingOk = new AtomicInteger(1);
     private ScheduledExecutorService timer;
-    private Gauge gauge;
 
     @Inject
     ReactiveRedisDataSource redis;
@@ -39,7 +38,7 @@ public class RedisUpGauge {
     MeterRegistry registry;
 
     void start(@Observes StartupEvent ev) {
-        gauge = Gauge.builder("faultline_redis_up", this, RedisUpGauge::value)
+        Gauge.builder("faultline_redis_up", this, RedisUpGauge::value)
                 .description("1 while Redis answers and the result cache uses it, else 0")
                 .register(registry);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -50,17 +49,9 @@ public class RedisUpGauge {
         timer.scheduleWithFixedDelay(this::ping, 0, 10, TimeUnit.SECONDS);
     }
 
-    /**
-     * Stops the pings and removes the gauge: the registry Quarkus injects is Micrometer's global one, which outlives an
-     * application restarted in the same JVM (tests), and a gauge registered again under the same name would be the
-     * old one, reading the old bean through a weak reference.
-     */
     void stop(@Observes ShutdownEvent ev) {
         if (timer != null) {
             timer.shutdownNow();
-        }
-        if (gauge != null) {
-            registry.remove(gauge);
         }
     }
 

@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -72,23 +71,10 @@ public class FailureTracker implements FleetRequestHandler {
     RequestsLag requestsLag;
 
     private SetPolicy policy;
-    private Gauge retrackQueued;
-
-    /**
-     * Removes the gauge with this bean: the registry Quarkus injects is Micrometer's global one, which outlives an
-     * application restarted in the same JVM (tests), and a gauge registered again under the same name would be the
-     * old one, reading this bean's state only through a weak reference.
-     */
-    @PreDestroy
-    void removeGauge() {
-        if (retrackQueued != null) {
-            meters.remove(retrackQueued);
-        }
-    }
 
     void onStart(@Observes StartupEvent ev) {
         // the fleet's backlog, read from the broker (the same on every pod), not this pod's own queue
-        retrackQueued = Gauge.builder("faultline.retrack.queued", requestsLag, RequestsLag::lag)
+        Gauge.builder("faultline.retrack.queued", requestsLag, RequestsLag::lag)
                 .description("Requests on attribution.requests (re-attributions, forwarded graph and track requests) "
                         + "not yet done: the lag of the workers' group, the same on every pod")
                 .register(meters);

@@ -2,6 +2,7 @@ package dev.faultline.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.faultline.metrics.MetersOnStop;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class LiveJobCounterTest {
 
     @Test
-    void theGaugeReadsTheLiveCounterAndASecondCounterAfterTheFirstIsDestroyed() {
+    void theGaugeReadsTheLiveCounterAndASecondCounterAfterTheFirstApplicationStops() {
         CompositeMeterRegistry global = new CompositeMeterRegistry();
         global.add(new SimpleMeterRegistry());
         LiveJobCounter first = new LiveJobCounter(global);
@@ -21,7 +22,7 @@ class LiveJobCounterTest {
         first.started();
         assertThat(global.get("faultline.jobs.queued").gauge().value()).isEqualTo(2.0);
 
-        first.removeGauge(); // the first application stops
+        MetersOnStop.removeAll(global); // the first application stops
         LiveJobCounter second = new LiveJobCounter(global);
         second.started();
         assertThat(global.get("faultline.jobs.queued").gauges())
