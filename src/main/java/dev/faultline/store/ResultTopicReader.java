@@ -86,14 +86,7 @@ public class ResultTopicReader {
                 }
             }
         }
-        if (found == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(json.readValue(found, AttributionResult.class));
-        } catch (Exception e) {
-            return Optional.empty();
-        }
+        return found == null ? Optional.empty() : parse(found);
     }
 
     /** How long {@link #read} waits for the broker before it gives up with {@link ResultsTopicUnavailableException}. */
@@ -121,20 +114,22 @@ public class ResultTopicReader {
                     if (r.offset() < offset) {
                         continue;
                     }
-                    if (!eventId.equals(r.key()) || r.value() == null) {
-                        return Optional.empty();
-                    }
-                    try {
-                        return Optional.of(json.readValue(r.value(), AttributionResult.class));
-                    } catch (Exception e) {
-                        return Optional.empty();
-                    }
+                    return eventId.equals(r.key()) && r.value() != null ? parse(r.value()) : Optional.empty();
                 }
             }
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw unavailable(partition, offset);
+            // no answer to the end-offset request: the same as no record before the deadline
         }
         throw unavailable(partition, offset);
+    }
+
+    /** The result a record's value holds; empty for a value that is not one. */
+    private Optional<AttributionResult> parse(String value) {
+        try {
+            return Optional.of(json.readValue(value, AttributionResult.class));
+        } catch (Exception e) {
+            return Optional.empty();
+        }
     }
 
     private static ResultsTopicUnavailableException unavailable(int partition, long offset) {
