@@ -27,7 +27,7 @@ public interface FaultlineConfig {
     /** The HTTP API. */
     Api api();
 
-    /** The shared data directory ({@code ../shared}: models, data sets), where one is present. */
+    /** The directory of shared models and data sets ({@code faultline.shared.dir}), where one is present. */
     Shared shared();
 
     /** Where shared data lives (surefire sets {@code faultline.shared.dir}). */
