@@ -69,18 +69,15 @@ class FleetWorkTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "faultline.role",
-                    "triage",
-                    "mp.messaging.outgoing.attribution-jobs-out.topic",
+            return InProcessWorker.triageOn(
                     JOBS,
-                    "mp.messaging.outgoing.attribution-requests-out.topic",
                     REQUESTS,
-                    "faultline.attribution.job-shards",
-                    Integer.toString(PARTITIONS),
-                    // the random wrong digits are seldom the model's own choice: attribute them all the same
-                    "faultline.attribution.min-logit-diff",
-                    "-1000");
+                    Map.of(
+                            "faultline.attribution.job-shards",
+                            Integer.toString(PARTITIONS),
+                            // the random wrong digits are seldom the model's own choice: attribute them all the same
+                            "faultline.attribution.min-logit-diff",
+                            "-1000"));
         }
     }
 

@@ -47,15 +47,7 @@ class ForwardedGraphQuotaTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "faultline.role",
-                    "triage",
-                    "mp.messaging.outgoing.attribution-jobs-out.topic",
-                    JOBS,
-                    "mp.messaging.outgoing.attribution-requests-out.topic",
-                    REQUESTS,
-                    "faultline.graph.max-queued",
-                    "2");
+            return InProcessWorker.triageOn(JOBS, REQUESTS, Map.of("faultline.graph.max-queued", "2"));
         }
     }
 

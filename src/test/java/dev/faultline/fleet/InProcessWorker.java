@@ -37,6 +37,22 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class InProcessWorker implements AutoCloseable {
 
+    /**
+     * The settings of a triage process whose jobs and fleet requests go to a test's own topics, where its in-process
+     * workers take them; {@code more} on top.
+     */
+    public static Map<String, String> triageOn(String jobs, String requests, Map<String, String> more) {
+        Map<String, String> c = new HashMap<>(Map.of(
+                "faultline.role",
+                "triage",
+                "mp.messaging.outgoing.attribution-jobs-out.topic",
+                jobs,
+                "mp.messaging.outgoing.attribution-requests-out.topic",
+                requests));
+        c.putAll(more);
+        return c;
+    }
+
     /** How long a poll's work may take before the worker fails. */
     static final Duration WORK_TIMEOUT = Duration.ofMinutes(5);
 
